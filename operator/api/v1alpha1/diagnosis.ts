@@ -1,0 +1,252 @@
+/**
+ * Diagnosis v1alpha1: the single source of the CRD schema.
+ *
+ * hack/gen-crd.ts reads these declarations with ts-morph and emits
+ * crds/diagnose.dev_diagnoses.yaml. Validation lives in JSDoc tags:
+ *   @minimum / @maximum / @minLength / @maxLength / @pattern / @minItems / @maxItems
+ *   @default <json>        default value
+ *   @format <name>         OpenAPI format (date-time, int64, byte)
+ *   @listType set|map|atomic, @listMapKey <field>
+ *   @preserveUnknownFields free-form object (x-kubernetes-preserve-unknown-fields)
+ *   @validation <CEL rule> :: <message>   x-kubernetes-validations (repeatable)
+ * A property is required unless it is optional (`?`). String literal unions become enums.
+ */
+
+export const GROUP = "diagnose.dev";
+export const VERSION = "v1alpha1";
+export const API_VERSION = `${GROUP}/${VERSION}`;
+export const KIND = "Diagnosis";
+export const PLURAL = "diagnoses";
+export const SINGULAR = "diagnosis";
+export const SHORT_NAMES = ["diag"];
+export const CATEGORIES = ["diagnose"];
+
+/** The checks a collector can run. `profile` is opt-in. */
+export type CheckName = "memory" | "jvm" | "cpu" | "network" | "softirq" | "profile";
+export const ALL_CHECKS: readonly CheckName[] = [
+  "memory",
+  "jvm",
+  "cpu",
+  "network",
+  "softirq",
+  "profile",
+];
+export const DEFAULT_CHECKS: readonly CheckName[] = ["memory", "jvm", "cpu", "network", "softirq"];
+
+/**
+ * What to diagnose: a pod in the Diagnosis' own namespace (optionally one container), or a node.
+ * @validation has(self.pod) != has(self.node) :: exactly one of target.pod or target.node must be set
+ * @validation !has(self.container) || has(self.pod) :: target.container requires target.pod
+ */
+export interface DiagnosisTarget {
+  /**
+   * Name of a pod in the same namespace as the Diagnosis.
+   * @maxLength 253
+   * @pattern ^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$
+   */
+  pod?: string;
+  /**
+   * Container within the pod; defaults to the last terminated one, else the first.
+   * @maxLength 63
+   * @pattern ^[a-z0-9]([-a-z0-9]*[a-z0-9])?$
+   */
+  container?: string;
+  /**
+   * Node name, for node-level checks (softirq, profile).
+   * @maxLength 253
+   * @pattern ^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$
+   */
+  node?: string;
+}
+
+/** Opt-in perf profile rendered as a flame graph. */
+export interface ProfileSpec {
+  /**
+   * How long perf records.
+   * @minimum 1
+   * @maximum 120
+   * @default 30
+   */
+  durationSeconds?: number;
+  /**
+   * Sampling frequency in Hz.
+   * @minimum 1
+   * @maximum 999
+   * @default 99
+   */
+  frequency?: number;
+  /**
+   * Profile only kernel threads whose name starts with this (for example ksoftirqd).
+   * @maxLength 64
+   * @pattern ^[A-Za-z0-9_/:.-]+$
+   */
+  kernelThread?: string;
+}
+
+export interface DiagnosisSpec {
+  target: DiagnosisTarget;
+  /**
+   * Checks to run; default all but profile.
+   * @minItems 1
+   * @maxItems 6
+   * @listType set
+   */
+  checks?: CheckName[];
+  profile?: ProfileSpec;
+  /**
+   * Deadline for the collector Job.
+   * @minimum 10
+   * @maximum 3600
+   * @default 120
+   */
+  timeoutSeconds?: number;
+}
+
+export type Phase = "Pending" | "Running" | "Succeeded" | "Failed";
+export type Severity = "Critical" | "Warning" | "Info";
+export type ConditionStatus = "True" | "False" | "Unknown";
+export type TriggerSource = "Manual" | "PodRestart";
+
+/** Kubernetes API convention condition (metav1.Condition). */
+export interface Condition {
+  /**
+   * @maxLength 316
+   * @pattern ^([a-z0-9.-]+\/)?[A-Za-z0-9]([-A-Za-z0-9_.]*[A-Za-z0-9])?$
+   */
+  type: string;
+  status: ConditionStatus;
+  /**
+   * @minimum 0
+   * @format int64
+   */
+  observedGeneration?: number;
+  /** @format date-time */
+  lastTransitionTime: string;
+  /**
+   * @minLength 1
+   * @maxLength 1024
+   * @pattern ^[A-Za-z]([A-Za-z0-9_,:]*[A-Za-z0-9_])?$
+   */
+  reason: string;
+  /** @maxLength 32768 */
+  message: string;
+}
+
+/** A restart recorded against this diagnosis (deduplicated restarts of the same workload). */
+export interface RecordedRestart {
+  /** @maxLength 253 */
+  pod: string;
+  /** @maxLength 63 */
+  container: string;
+  exitCode?: number;
+  /** @maxLength 128 */
+  reason?: string;
+  restartCount: number;
+  /** @format date-time */
+  observedAt: string;
+}
+
+export interface Trigger {
+  source: TriggerSource;
+  exitCode?: number;
+  /** @maxLength 128 */
+  reason?: string;
+  restartCount?: number;
+  /** @maxLength 253 */
+  workload?: string;
+  /**
+   * Later restarts of the same workload within the cooldown, recorded rather than dropped.
+   * @maxItems 50
+   * @listType atomic
+   */
+  restarts?: RecordedRestart[];
+  /** Restarts seen in total, including those beyond the recorded list. */
+  restartsObserved?: number;
+}
+
+export interface ResolvedTarget {
+  node?: string;
+  podUID?: string;
+  /** @maxLength 63 */
+  container?: string;
+  containerID?: string;
+  image?: string;
+  /** Memory limit of the container in bytes, from the pod spec. */
+  memoryLimitBytes?: number;
+  /** CPU limit of the container in millicores, from the pod spec. */
+  cpuLimitMillis?: number;
+}
+
+export interface Finding {
+  check: CheckName;
+  severity: Severity;
+  /** @maxLength 64 */
+  code: string;
+  /** @maxLength 1024 */
+  summary: string;
+  /** @preserveUnknownFields */
+  evidence?: Record<string, unknown>;
+  /** @maxLength 2048 */
+  remediation?: string;
+  /** Where the finding came from: the pod spec alone, or the collector on the node. */
+  source?: "PodSpec" | "Collector";
+}
+
+export interface DiagnosisStatus {
+  phase?: Phase;
+  observedGeneration?: number;
+  /**
+   * @listType map
+   * @listMapKey type
+   * @maxItems 16
+   */
+  conditions?: Condition[];
+  trigger?: Trigger;
+  target?: ResolvedTarget;
+  /** @maxLength 253 */
+  jobName?: string;
+  /** @format date-time */
+  startTime?: string;
+  /** @format date-time */
+  completionTime?: string;
+  /** @maxLength 1024 */
+  verdict?: string;
+  /**
+   * Ranked, most severe first.
+   * @maxItems 64
+   * @listType atomic
+   */
+  findings?: Finding[];
+  /**
+   * Raw structured evidence per check, schema-versioned and size-capped.
+   * @preserveUnknownFields
+   */
+  report?: Record<string, unknown>;
+}
+
+/**
+ * @kind Diagnosis
+ * @printerColumn Target string .spec.target.pod :: target pod
+ * @printerColumn Node string .status.target.node :: node the collector runs on
+ * @printerColumn Phase string .status.phase
+ * @printerColumn Verdict string .status.verdict
+ * @printerColumn Age date .metadata.creationTimestamp
+ */
+export interface Diagnosis {
+  apiVersion: typeof API_VERSION;
+  kind: typeof KIND;
+  metadata: {
+    name?: string;
+    namespace?: string;
+    uid?: string;
+    generation?: number;
+    resourceVersion?: string;
+    creationTimestamp?: string;
+    deletionTimestamp?: string;
+    labels?: Record<string, string>;
+    annotations?: Record<string, string>;
+    finalizers?: string[];
+  };
+  spec: DiagnosisSpec;
+  status?: DiagnosisStatus;
+}

@@ -1,0 +1,47 @@
+import type { CommandRunner } from "./commandRunner.js";
+import type { CheckName, Finding, TargetInfo } from "./report.js";
+
+export interface CollectorOptions {
+  /** Interval for rate sampling (network counters, softirqs). */
+  sampleSeconds: number;
+  profile?: {
+    seconds: number;
+    frequency: number;
+    pid?: number;
+    kernelThread?: string;
+  };
+}
+
+/** Everything a probe may touch, injected so tests can point it at recorded trees. */
+export interface CheckContext {
+  target: TargetInfo;
+  /** Usually "/proc"; tests may use a recorded copy. */
+  procRoot: string;
+  /** Usually "/sys"; cgroup files are read under `${sysRoot}/fs/cgroup`. */
+  sysRoot: string;
+  /** Usually "/dev/kmsg". */
+  kmsgPath: string;
+  options: CollectorOptions;
+  runner: CommandRunner;
+  now: () => Date;
+  /** Progress for a person, to stderr; never part of the JSON report. */
+  progress: (message: string) => void;
+}
+
+/**
+ * A probe: `collect` gathers raw evidence at the edges (files, commands);
+ * `analyze` is a pure rule turning that evidence into findings.
+ * `collect` throws ToolUnavailableError when its tools are missing or not permitted.
+ */
+export interface Check<T = unknown> {
+  name: CheckName;
+  /** Whether it needs a target process (pod) or runs at node level. */
+  scope: "pod" | "node";
+  collect(ctx: CheckContext): Promise<T>;
+  analyze(data: T, context: AnalysisContext): Finding[];
+}
+
+/** Evidence from other checks that rules may cross-reference (e.g. jvm heap vs memory limit). */
+export interface AnalysisContext {
+  results: Partial<Record<CheckName, unknown>>;
+}
