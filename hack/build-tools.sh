@@ -109,10 +109,12 @@ build() {
   # ldflags is a space-separated list we built above from fixed strings and versions.
   (cd "${dir}" && go build -trimpath -ldflags "${ldflags}" -o "${tmp}" "${pkg}") >"${log}" 2>&1 &
   local pid=$!
+  local next=$((start + 15))
   while kill -0 "${pid}" 2>/dev/null; do
     sleep 1
-    if (((SECONDS - start) % 15 == 0)); then
+    if ((SECONDS >= next)); then
       echo "build-tools: ${name}: still building, $((SECONDS - start))s" >&2
+      next=$((SECONDS + 15))
     fi
   done
   if ! wait "${pid}"; then

@@ -1,0 +1,174 @@
+/**
+ * A real local control plane for integration tests: etcd + kube-apiserver +
+ * kube-controller-manager, started by hack/cluster-up.sh (the one place that
+ * knows the certificates and flags) in a fresh temp dir on free ports, and
+ * stopped by hack/cluster-down.sh. No scheduler or kubelet: Pods stay Pending.
+ * Binaries come from `npm run tools:build`.
+ */
+import { spawn, spawnSync } from "node:child_process";
+import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { dirname, join, resolve } from "node:path";
+import { fileURLToPath } from "node:url";
+import { KubeConfig } from "@kubernetes/client-node";
+
+export const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), "..", "..");
+const clusterUp = join(repoRoot, "hack", "cluster-up.sh");
+const clusterDown = join(repoRoot, "hack", "cluster-down.sh");
+
+export interface ControlPlaneOptions {
+  /** Seconds to wait for each component (and the apiserver's /readyz). Default 60. */
+  readyTimeoutSeconds?: number;
+  /** Parent folder for the state dir. Default: the OS temp dir. */
+  parentDir?: string;
+  /** Don't echo progress to stderr. */
+  quiet?: boolean;
+}
+
+export interface ControlPlane {
+  /** State dir: certs, kubeconfigs, etcd data, logs. Removed by stop(). */
+  dir: string;
+  kubeconfigPath: string;
+  kubeConfig: KubeConfig;
+  /** https://127.0.0.1:<port> */
+  server: string;
+  logDir: string;
+  apiserverLogPath: string;
+  controllerManagerLogPath: string;
+  etcdLogPath: string;
+  /** Milliseconds from spawn to all components ready. */
+  startupMs: number;
+  stop(): Promise<void>;
+}
+
+/** K8S_VERSION pinned in hack/lib/tools-env.sh, e.g. "v1.34.4". */
+export function pinnedKubernetesVersion(): string {
+  const env = readFileSync(join(repoRoot, "hack", "lib", "tools-env.sh"), "utf8");
+  const m = /^K8S_VERSION="([^"]+)"/m.exec(env);
+  if (!m?.[1]) throw new Error("K8S_VERSION not found in hack/lib/tools-env.sh");
+  return m[1];
+}
+
+const running = new Set<string>();
+let exitHooksInstalled = false;
+
+function stopSync(dir: string): void {
+  running.delete(dir);
+  spawnSync("bash", [clusterDown], {
+    env: { ...process.env, DIAGNOSE_CLUSTER_DIR: dir },
+    stdio: "ignore",
+  });
+  rmSync(dir, { recursive: true, force: true });
+}
+
+function installExitHooks(): void {
+  if (exitHooksInstalled) return;
+  exitHooksInstalled = true;
+  process.on("exit", () => {
+    for (const dir of [...running]) stopSync(dir);
+  });
+  for (const signal of ["SIGINT", "SIGTERM", "SIGHUP"] as const) {
+    const handler = (): void => {
+      for (const dir of [...running]) stopSync(dir);
+      process.off(signal, handler);
+      process.kill(process.pid, signal);
+    };
+    process.on(signal, handler);
+  }
+}
+
+function tail(text: string, lines: number): string {
+  return text.trimEnd().split("\n").slice(-lines).join("\n");
+}
+
+function readTail(path: string, lines: number): string {
+  try {
+    return tail(readFileSync(path, "utf8"), lines);
+  } catch {
+    return "(no log)";
+  }
+}
+
+export async function startControlPlane(opts: ControlPlaneOptions = {}): Promise<ControlPlane> {
+  const timeout = opts.readyTimeoutSeconds ?? 60;
+  const dir = mkdtempSync(join(opts.parentDir ?? tmpdir(), "diagnose-cp-"));
+  const logDir = join(dir, "logs");
+  const apiserverLogPath = join(logDir, "kube-apiserver.log");
+  installExitHooks();
+  running.add(dir);
+
+  const started = Date.now();
+  const say = (msg: string): void => {
+    if (!opts.quiet) process.stderr.write(`controlPlane: ${msg}\n`);
+  };
+  say(`starting in ${dir}`);
+
+  let stderr = "";
+  const code = await new Promise<number>((resolvePromise, reject) => {
+    const child = spawn("bash", [clusterUp], {
+      env: {
+        ...process.env,
+        DIAGNOSE_CLUSTER_DIR: dir,
+        DIAGNOSE_CLUSTER_TIMEOUT: String(timeout),
+      },
+      stdio: ["ignore", "ignore", "pipe"],
+    });
+    child.stderr.setEncoding("utf8");
+    child.stderr.on("data", (chunk: string) => {
+      stderr += chunk;
+      if (!opts.quiet) process.stderr.write(chunk);
+    });
+    child.on("error", reject);
+    child.on("close", (c) => resolvePromise(c ?? 1));
+  });
+
+  if (code !== 0) {
+    const apiserverTail = existsSync(apiserverLogPath)
+      ? `\n--- last lines of kube-apiserver log ---\n${readTail(apiserverLogPath, 25)}`
+      : "";
+    stopSync(dir);
+    const hint = stderr.includes("npm run tools:build")
+      ? "control plane binaries are missing: run npm run tools:build"
+      : `control plane did not start (hack/cluster-up.sh exited ${code})`;
+    throw new Error(`${hint}\n--- cluster-up output ---\n${tail(stderr, 40)}${apiserverTail}`);
+  }
+
+  const kubeconfigPath = join(dir, "kubeconfig");
+  const kubeConfig = new KubeConfig();
+  kubeConfig.loadFromFile(kubeconfigPath);
+  const server = kubeConfig.getCurrentCluster()?.server;
+  if (!server) {
+    stopSync(dir);
+    throw new Error(`no server in ${kubeconfigPath}`);
+  }
+  const startupMs = Date.now() - started;
+  say(`ready at ${server} in ${(startupMs / 1000).toFixed(1)}s`);
+
+  let stopped = false;
+  return {
+    dir,
+    kubeconfigPath,
+    kubeConfig,
+    server,
+    logDir,
+    apiserverLogPath,
+    controllerManagerLogPath: join(logDir, "kube-controller-manager.log"),
+    etcdLogPath: join(logDir, "etcd.log"),
+    startupMs,
+    async stop(): Promise<void> {
+      if (stopped) return;
+      stopped = true;
+      running.delete(dir);
+      await new Promise<void>((resolvePromise) => {
+        const child = spawn("bash", [clusterDown], {
+          env: { ...process.env, DIAGNOSE_CLUSTER_DIR: dir },
+          stdio: ["ignore", "ignore", opts.quiet ? "ignore" : "inherit"],
+        });
+        child.on("error", () => resolvePromise());
+        child.on("close", () => resolvePromise());
+      });
+      rmSync(dir, { recursive: true, force: true });
+      say("stopped");
+    },
+  };
+}
