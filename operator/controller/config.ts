@@ -1,0 +1,421 @@
+/**
+ * Operator configuration: flags and environment variables (see the operator contract).
+ * parseOperatorConfig is pure: argv + env + host facts in, a config or a clear error out.
+ * Precedence: flag > environment variable > default.
+ */
+
+export type LogLevel = "error" | "warn" | "info" | "http" | "verbose" | "debug" | "silly";
+const LOG_LEVELS: readonly LogLevel[] = [
+  "error",
+  "warn",
+  "info",
+  "http",
+  "verbose",
+  "debug",
+  "silly",
+];
+
+export interface OperatorConfig {
+  /** Collector Jobs, the Lease and collector pod logs live here. */
+  namespace: string;
+  collectorImage: string;
+  collectorServiceAccount: string;
+  collectorCpuLimit: string;
+  collectorMemoryLimit: string;
+  /** Empty = no priority class. */
+  collectorPriorityClass: string;
+  /** 0 = pick a free port (tests). */
+  metricsPort: number;
+  /** Namespaces whose Pods are watched; empty = all. */
+  watchNamespaces: string[];
+  autoTrigger: boolean;
+  /** Label selector on Namespaces; empty = all. */
+  autoNamespaceSelector: string;
+  cooldownSeconds: number;
+  maxJobsPerNode: number;
+  maxJobs: number;
+  leaderElect: boolean;
+  leaseName: string;
+  /** Holder identity for the Lease: POD_NAME, else hostname_pid. */
+  identity: string;
+  leaseDurationSeconds: number;
+  renewDeadlineSeconds: number;
+  retryPeriodSeconds: number;
+  logLevel: LogLevel;
+}
+
+type Kind =
+  | "string"
+  | "int"
+  | "bool"
+  | "list"
+  | "quantity"
+  | "dns-label"
+  | "selector"
+  | "log-level";
+
+interface OptionSpec {
+  flag: string;
+  env: string;
+  key: Exclude<keyof OperatorConfig, "identity">;
+  kind: Kind;
+  default: string;
+  help: string;
+  min?: number;
+  max?: number;
+}
+
+const OPTIONS: readonly OptionSpec[] = [
+  {
+    flag: "namespace",
+    env: "DIAGNOSE_NAMESPACE",
+    key: "namespace",
+    kind: "dns-label",
+    default: "diagnose-system",
+    help: "namespace of the collector Jobs and the Lease",
+  },
+  {
+    flag: "collector-image",
+    env: "DIAGNOSE_COLLECTOR_IMAGE",
+    key: "collectorImage",
+    kind: "string",
+    default: "ghcr.io/diagnose-dev/diagnose-operator:0.1.0",
+    help: "image of the collector Job",
+  },
+  {
+    flag: "collector-service-account",
+    env: "DIAGNOSE_COLLECTOR_SERVICE_ACCOUNT",
+    key: "collectorServiceAccount",
+    kind: "dns-label",
+    default: "diagnose-collector",
+    help: "service account of the collector pods",
+  },
+  {
+    flag: "collector-cpu-limit",
+    env: "DIAGNOSE_COLLECTOR_CPU_LIMIT",
+    key: "collectorCpuLimit",
+    kind: "quantity",
+    default: "500m",
+    help: "CPU limit of the collector container",
+  },
+  {
+    flag: "collector-memory-limit",
+    env: "DIAGNOSE_COLLECTOR_MEMORY_LIMIT",
+    key: "collectorMemoryLimit",
+    kind: "quantity",
+    default: "256Mi",
+    help: "memory limit of the collector container",
+  },
+  {
+    flag: "collector-priority-class",
+    env: "DIAGNOSE_COLLECTOR_PRIORITY_CLASS",
+    key: "collectorPriorityClass",
+    kind: "string",
+    default: "",
+    help: "priorityClassName of the collector pods (empty: none)",
+  },
+  {
+    flag: "metrics-port",
+    env: "DIAGNOSE_METRICS_PORT",
+    key: "metricsPort",
+    kind: "int",
+    default: "8080",
+    min: 0,
+    max: 65535,
+    help: "port of /healthz, /readyz, /metrics",
+  },
+  {
+    flag: "watch-namespaces",
+    env: "DIAGNOSE_WATCH_NAMESPACES",
+    key: "watchNamespaces",
+    kind: "list",
+    default: "",
+    help: "comma-separated namespaces whose Pods are watched (empty: all)",
+  },
+  {
+    flag: "auto-trigger",
+    env: "DIAGNOSE_AUTO_TRIGGER",
+    key: "autoTrigger",
+    kind: "bool",
+    default: "true",
+    help: "create a Diagnosis when a container restarts with exit 137 / OOMKilled",
+  },
+  {
+    flag: "auto-namespace-selector",
+    env: "DIAGNOSE_AUTO_NAMESPACE_SELECTOR",
+    key: "autoNamespaceSelector",
+    kind: "selector",
+    default: "",
+    help: "label selector on Namespaces for the automatic trigger (empty: all)",
+  },
+  {
+    flag: "cooldown-seconds",
+    env: "DIAGNOSE_COOLDOWN_SECONDS",
+    key: "cooldownSeconds",
+    kind: "int",
+    default: "600",
+    min: 0,
+    help: "one automatic Diagnosis per workload per this many seconds",
+  },
+  {
+    flag: "max-jobs-per-node",
+    env: "DIAGNOSE_MAX_JOBS_PER_NODE",
+    key: "maxJobsPerNode",
+    kind: "int",
+    default: "1",
+    min: 1,
+    help: "concurrent collector Jobs per node",
+  },
+  {
+    flag: "max-jobs",
+    env: "DIAGNOSE_MAX_JOBS",
+    key: "maxJobs",
+    kind: "int",
+    default: "10",
+    min: 1,
+    help: "concurrent collector Jobs in the cluster",
+  },
+  {
+    flag: "leader-elect",
+    env: "DIAGNOSE_LEADER_ELECT",
+    key: "leaderElect",
+    kind: "bool",
+    default: "true",
+    help: "elect a leader over a Lease before reconciling",
+  },
+  {
+    flag: "lease-name",
+    env: "DIAGNOSE_LEASE_NAME",
+    key: "leaseName",
+    kind: "dns-label",
+    default: "diagnose-operator",
+    help: "name of the leader-election Lease",
+  },
+  {
+    flag: "lease-duration-seconds",
+    env: "DIAGNOSE_LEASE_DURATION_SECONDS",
+    key: "leaseDurationSeconds",
+    kind: "int",
+    default: "15",
+    min: 1,
+    help: "how long a non-renewed lease stays valid",
+  },
+  {
+    flag: "renew-deadline-seconds",
+    env: "DIAGNOSE_RENEW_DEADLINE_SECONDS",
+    key: "renewDeadlineSeconds",
+    kind: "int",
+    default: "10",
+    min: 1,
+    help: "the leader gives up if it cannot renew within this",
+  },
+  {
+    flag: "retry-period-seconds",
+    env: "DIAGNOSE_RETRY_PERIOD_SECONDS",
+    key: "retryPeriodSeconds",
+    kind: "int",
+    default: "2",
+    min: 1,
+    help: "interval between acquire/renew attempts",
+  },
+  {
+    flag: "log-level",
+    env: "DIAGNOSE_LOG_LEVEL",
+    key: "logLevel",
+    kind: "log-level",
+    default: "info",
+    help: `log level (${LOG_LEVELS.join(", ")})`,
+  },
+];
+
+export type ConfigParseResult =
+  | { kind: "config"; config: OperatorConfig }
+  | { kind: "help"; text: string }
+  | { kind: "error"; message: string };
+
+export interface HostFacts {
+  hostname: string;
+  pid: number;
+}
+
+export function operatorHelpText(): string {
+  const lines = [
+    "Usage: diagnose-operator [flags]",
+    "",
+    "Runs the Diagnosis controller and the automatic exit-137 trigger. Reads KUBECONFIG or the",
+    "in-cluster config. Every flag can also be set through the environment variable shown.",
+    "",
+  ];
+  for (const o of OPTIONS) {
+    const value = o.kind === "bool" ? "[=true|false]" : " <value>";
+    lines.push(`  --${o.flag}${value}`);
+    lines.push(`      ${o.help} (env ${o.env}, default ${o.default === "" ? '""' : o.default})`);
+  }
+  lines.push(
+    "  --help",
+    "      print this text",
+    "",
+    "Lease holder identity: POD_NAME, else <hostname>_<pid>.",
+  );
+  return `${lines.join("\n")}\n`;
+}
+
+const DNS_LABEL = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
+// Kubernetes resource quantity: number with optional decimal/binary suffix or exponent.
+const QUANTITY =
+  /^[+]?([0-9]+(\.[0-9]*)?|\.[0-9]+)(m|k|M|G|T|P|E|Ki|Mi|Gi|Ti|Pi|Ei|[eE][+-]?[0-9]+)?$/;
+// One requirement of a label selector: key (=|==|!=) value, key in (a,b), key notin (a), key, !key.
+const SELECTOR_KEY = "([a-z0-9A-Z]([-a-z0-9A-Z_./]*[a-z0-9A-Z])?)";
+const SELECTOR_VALUE = "([a-z0-9A-Z]([-a-z0-9A-Z_.]*[a-z0-9A-Z])?)?";
+const SELECTOR_TERM = new RegExp(
+  `^(!?${SELECTOR_KEY}|${SELECTOR_KEY}\\s*(=|==|!=)\\s*${SELECTOR_VALUE}|${SELECTOR_KEY}\\s+(in|notin)\\s+\\(\\s*${SELECTOR_VALUE}(\\s*,\\s*${SELECTOR_VALUE})*\\s*\\))$`,
+);
+
+/** Split a label selector on top-level commas (commas inside `in (...)` belong to the term). */
+function splitSelector(selector: string): string[] {
+  const terms: string[] = [];
+  let depth = 0;
+  let start = 0;
+  for (let i = 0; i < selector.length; i++) {
+    const c = selector[i];
+    if (c === "(") depth++;
+    else if (c === ")") depth--;
+    else if (c === "," && depth === 0) {
+      terms.push(selector.slice(start, i).trim());
+      start = i + 1;
+    }
+  }
+  terms.push(selector.slice(start).trim());
+  return terms;
+}
+
+function convert(
+  o: OptionSpec,
+  raw: string,
+  source: string,
+): { value: unknown } | { error: string } {
+  const where = `${source} (${o.kind === "bool" ? "true or false" : o.kind})`;
+  switch (o.kind) {
+    case "string":
+      return { value: raw };
+    case "int": {
+      if (!/^-?[0-9]+$/.test(raw.trim())) return { error: `${where}: "${raw}" is not an integer` };
+      const n = Number.parseInt(raw, 10);
+      if (o.min !== undefined && n < o.min) return { error: `${where}: ${n} is below ${o.min}` };
+      if (o.max !== undefined && n > o.max) return { error: `${where}: ${n} is above ${o.max}` };
+      return { value: n };
+    }
+    case "bool": {
+      const v = raw.trim().toLowerCase();
+      if (v === "true" || v === "1" || v === "yes") return { value: true };
+      if (v === "false" || v === "0" || v === "no") return { value: false };
+      return { error: `${where}: "${raw}" is not a boolean` };
+    }
+    case "list": {
+      const items = raw
+        .split(",")
+        .map((s) => s.trim())
+        .filter((s) => s !== "");
+      const bad = items.find((s) => !DNS_LABEL.test(s));
+      if (bad !== undefined) return { error: `${where}: "${bad}" is not a namespace name` };
+      return { value: [...new Set(items)] };
+    }
+    case "quantity":
+      return QUANTITY.test(raw.trim())
+        ? { value: raw.trim() }
+        : { error: `${where}: "${raw}" is not a resource quantity` };
+    case "dns-label":
+      return DNS_LABEL.test(raw) && raw.length <= 63
+        ? { value: raw }
+        : {
+            error: `${where}: "${raw}" is not a DNS-1123 label (lowercase alphanumerics and '-', at most 63)`,
+          };
+    case "selector": {
+      const s = raw.trim();
+      if (s === "") return { value: "" };
+      const bad = splitSelector(s).find((t) => !SELECTOR_TERM.test(t));
+      return bad === undefined
+        ? { value: s }
+        : { error: `${where}: "${bad}" is not a label selector requirement` };
+    }
+    case "log-level":
+      return (LOG_LEVELS as readonly string[]).includes(raw)
+        ? { value: raw }
+        : { error: `${where}: "${raw}" is not one of ${LOG_LEVELS.join(", ")}` };
+  }
+}
+
+export function parseOperatorConfig(
+  argv: readonly string[],
+  env: Readonly<Record<string, string | undefined>>,
+  host: HostFacts,
+): ConfigParseResult {
+  const byFlag = new Map(OPTIONS.map((o) => [o.flag, o]));
+  const fromFlags = new Map<OptionSpec, string>();
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i] as string;
+    if (arg === "--help" || arg === "-h") return { kind: "help", text: operatorHelpText() };
+    if (!arg.startsWith("--"))
+      return { kind: "error", message: `unexpected argument "${arg}" (see --help)` };
+    const eq = arg.indexOf("=");
+    const name = arg.slice(2, eq < 0 ? undefined : eq);
+    const o = byFlag.get(name);
+    if (!o) return { kind: "error", message: `unknown flag --${name} (see --help)` };
+    let value: string;
+    if (eq >= 0) {
+      value = arg.slice(eq + 1);
+    } else if (o.kind === "bool") {
+      // A bare boolean flag means true; an explicit next "true"/"false" is consumed.
+      const next = argv[i + 1];
+      if (next !== undefined && /^(true|false)$/i.test(next)) {
+        value = next;
+        i++;
+      } else {
+        value = "true";
+      }
+    } else {
+      const next = argv[i + 1];
+      if (next === undefined || next.startsWith("--"))
+        return { kind: "error", message: `flag --${name} needs a value` };
+      value = next;
+      i++;
+    }
+    fromFlags.set(o, value);
+  }
+
+  const out: Record<string, unknown> = {};
+  for (const o of OPTIONS) {
+    const flagValue = fromFlags.get(o);
+    const envValue = env[o.env];
+    const [raw, source] =
+      flagValue !== undefined
+        ? [flagValue, `--${o.flag}`]
+        : envValue !== undefined && envValue !== ""
+          ? [envValue, o.env]
+          : [o.default, `default of --${o.flag}`];
+    const converted = convert(o, raw, source);
+    if ("error" in converted) return { kind: "error", message: converted.error };
+    out[o.key] = converted.value;
+  }
+  const config = out as Omit<OperatorConfig, "identity"> as OperatorConfig;
+  const podName = env.POD_NAME?.trim();
+  config.identity = podName ? podName : `${host.hostname}_${host.pid}`;
+
+  // Same invariants client-go's leader election enforces.
+  if (config.leaseDurationSeconds <= config.renewDeadlineSeconds) {
+    return {
+      kind: "error",
+      message: "--lease-duration-seconds must be greater than --renew-deadline-seconds",
+    };
+  }
+  if (config.renewDeadlineSeconds <= config.retryPeriodSeconds * 1.2) {
+    return {
+      kind: "error",
+      message: "--renew-deadline-seconds must be greater than 1.2 x --retry-period-seconds",
+    };
+  }
+  if (config.maxJobsPerNode > config.maxJobs) {
+    return { kind: "error", message: "--max-jobs-per-node must not exceed --max-jobs" };
+  }
+  return { kind: "config", config };
+}
