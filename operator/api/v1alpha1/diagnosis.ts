@@ -8,8 +8,11 @@
  *   @format <name>         OpenAPI format (date-time, int64, byte)
  *   @listType set|map|atomic, @listMapKey <field>
  *   @preserveUnknownFields free-form object (x-kubernetes-preserve-unknown-fields)
- *   @validation <CEL rule> :: <message>   x-kubernetes-validations (repeatable)
+ *   @validation <CEL rule> :: <message> [:: <fieldPath>]   x-kubernetes-validations (repeatable)
+ *   @type number          a floating-point field (`number` means integer otherwise)
+ *   @kind <Kind>, @printerColumn <Name> <type> <.json.path> [:: <description>]   root type only
  * A property is required unless it is optional (`?`). String literal unions become enums.
+ * Rules that span fields are CEL; everything else is plain OpenAPI.
  */
 
 export const GROUP = "diagnose.dev";
@@ -83,6 +86,12 @@ export interface ProfileSpec {
   kernelThread?: string;
 }
 
+/**
+ * What to diagnose and which checks to run.
+ * @validation !has(self.profile) || (has(self.checks) && 'profile' in self.checks) :: spec.profile configures the profile check: add profile to spec.checks :: .profile
+ * @validation !has(self.profile) || !has(self.profile.durationSeconds) || !has(self.timeoutSeconds) || self.profile.durationSeconds < self.timeoutSeconds :: spec.profile.durationSeconds must be shorter than spec.timeoutSeconds :: .profile.durationSeconds
+ * @validation has(self.target.pod) || !has(self.checks) || !self.checks.exists(c, c in ['memory', 'jvm', 'cpu']) :: checks memory, jvm and cpu need target.pod; a node target runs network, softirq and profile :: .checks
+ */
 export interface DiagnosisSpec {
   target: DiagnosisTarget;
   /**
@@ -192,6 +201,7 @@ export interface Finding {
   source?: "PodSpec" | "Collector";
 }
 
+/** Written by the operator only. `phase` is derived from the conditions, for the printer column. */
 export interface DiagnosisStatus {
   phase?: Phase;
   observedGeneration?: number;
@@ -225,6 +235,8 @@ export interface DiagnosisStatus {
 }
 
 /**
+ * A request to diagnose a pod (exit 137, throttling, packet loss) or a node (softirq storms), by
+ * running a collector Job on its node; the findings land in the status.
  * @kind Diagnosis
  * @printerColumn Target string .spec.target.pod :: target pod
  * @printerColumn Node string .status.target.node :: node the collector runs on
