@@ -1,0 +1,116 @@
+import { readdir, readFile, readlink } from "node:fs/promises";
+import { setTimeout as sleep } from "node:timers/promises";
+import { analyzeSoftirq } from "../../analysis/softirqRules.js";
+import type { Check, CheckContext } from "../check.js";
+import { parseNetstat } from "./parseNetstat.js";
+import { isKernelThread, type PidStat, parsePidStat } from "./parsePidStat.js";
+import { parseProcNetTcp, type TcpSocketEntry } from "./parseProcNetTcp.js";
+import { parseProcStatCpu } from "./parseProcStat.js";
+import { parseSoftirqs } from "./parseSoftirqs.js";
+import {
+  type NetnsSnapshot,
+  type SoftirqData,
+  type SoftirqSnapshot,
+  summarizeSoftirqInterval,
+} from "./summarizeSoftirqInterval.js";
+
+export interface SoftirqCheckDeps {
+  /** Waits between the two readings; tests pass a no-op. */
+  sleep?: (ms: number) => Promise<unknown>;
+}
+
+/** Node-level softirq, kernel-thread and SYN-flood evidence over ctx.options.sampleSeconds. */
+export function createSoftirqCheck(deps: SoftirqCheckDeps = {}): Check<SoftirqData> {
+  const wait = deps.sleep ?? ((ms: number) => sleep(ms));
+  return {
+    name: "softirq",
+    scope: "node",
+    async collect(ctx) {
+      const sources = await netnsSources(ctx);
+      const before = await readSnapshot(ctx, sources);
+      ctx.progress(`softirq: sampling for ${ctx.options.sampleSeconds}s`);
+      await wait(ctx.options.sampleSeconds * 1000);
+      const after = await readSnapshot(ctx, sources);
+      return summarizeSoftirqInterval(before, after);
+    },
+    analyze: (data) => analyzeSoftirq(data),
+  };
+}
+
+export const softirqCheck = createSoftirqCheck();
+
+interface NetnsSource {
+  label: string;
+  netDir: string;
+  inode?: string;
+}
+
+/**
+ * The node's namespace (the collector runs with hostNetwork) plus each distinct network
+ * namespace of the target's processes, read through /proc/<pid>/net without entering it.
+ */
+async function netnsSources(ctx: CheckContext): Promise<NetnsSource[]> {
+  const own = await readlink(`${ctx.procRoot}/self/ns/net`).catch(() => undefined);
+  const sources: NetnsSource[] = [
+    { label: "node", netDir: `${ctx.procRoot}/net`, ...(own ? { inode: own } : {}) },
+  ];
+  const seen = new Set(own ? [own] : []);
+  for (const pid of ctx.target.pids) {
+    const ns = await readlink(`${ctx.procRoot}/${pid}/ns/net`).catch(() => undefined);
+    if (ns && seen.has(ns)) continue;
+    if (ns) seen.add(ns);
+    sources.push({
+      label: `pid:${pid}`,
+      netDir: `${ctx.procRoot}/${pid}/net`,
+      ...(ns ? { inode: ns } : {}),
+    });
+  }
+  return sources;
+}
+
+async function readSnapshot(
+  ctx: CheckContext,
+  sources: readonly NetnsSource[],
+): Promise<SoftirqSnapshot> {
+  const atMs = ctx.now().getTime();
+  const [softirqs, stat, kernelThreads, netns] = await Promise.all([
+    readFile(`${ctx.procRoot}/softirqs`, "utf8").then(parseSoftirqs),
+    readFile(`${ctx.procRoot}/stat`, "utf8").then(parseProcStatCpu),
+    readKernelThreads(ctx.procRoot),
+    Promise.all(sources.map(readNetns)),
+  ]);
+  return { atMs, softirqs, stat, kernelThreads, netns: netns.flatMap((n) => (n ? [n] : [])) };
+}
+
+export async function readKernelThreads(procRoot: string): Promise<PidStat[]> {
+  const pids = (await readdir(procRoot)).filter((d) => /^\d+$/.test(d));
+  const stats = await Promise.all(
+    pids.map((pid) =>
+      readFile(`${procRoot}/${pid}/stat`, "utf8")
+        .then(parsePidStat)
+        // Processes exit while we scan.
+        .catch(() => undefined),
+    ),
+  );
+  return stats.filter((s): s is PidStat => s !== undefined && isKernelThread(s));
+}
+
+async function readNetns(source: NetnsSource): Promise<NetnsSnapshot | undefined> {
+  const read = (name: string) => readFile(`${source.netDir}/${name}`, "utf8").catch(() => "");
+  const [netstat, snmp, tcp, tcp6] = await Promise.all([
+    read("netstat"),
+    read("snmp"),
+    read("tcp"),
+    read("tcp6"),
+  ]);
+  // The process exited or /proc is not ours to read.
+  if (netstat === "" && snmp === "") return undefined;
+  const sockets: TcpSocketEntry[] = [...parseProcNetTcp(tcp), ...parseProcNetTcp(tcp6)];
+  const snapshot: NetnsSnapshot = {
+    source: source.label,
+    counters: { ...parseNetstat(snmp), ...parseNetstat(netstat) },
+    sockets,
+  };
+  if (source.inode) snapshot.netnsInode = source.inode;
+  return snapshot;
+}

@@ -1,0 +1,161 @@
+import { readFileSync } from "node:fs";
+import { expect } from "chai";
+import { analyzeSoftirq, SOFTIRQ_THRESHOLDS } from "../../../operator/analysis/softirqRules.js";
+import { parseNetstat } from "../../../operator/collector/softirq/parseNetstat.js";
+import { isKernelThread, parsePidStat } from "../../../operator/collector/softirq/parsePidStat.js";
+import {
+  halfOpenByPort,
+  parseProcNetTcp,
+} from "../../../operator/collector/softirq/parseProcNetTcp.js";
+import { parseProcStatCpu } from "../../../operator/collector/softirq/parseProcStat.js";
+import { parseSoftirqs } from "../../../operator/collector/softirq/parseSoftirqs.js";
+import { readKernelThreads } from "../../../operator/collector/softirq/softirqCheck.js";
+import {
+  type SoftirqSnapshot,
+  summarizeSoftirqInterval,
+} from "../../../operator/collector/softirq/summarizeSoftirqInterval.js";
+
+const dir = new URL("../../fixtures/softirq/", import.meta.url).pathname;
+const fixture = (name: string) => readFileSync(`${dir}${name}`, "utf8");
+
+function synfloodSnapshots(): [SoftirqSnapshot, SoftirqSnapshot] {
+  const sockets = [
+    ...parseProcNetTcp(fixture("net-tcp.synflood.txt")),
+    ...parseProcNetTcp(fixture("net-tcp6.synflood.txt")),
+  ];
+  const snap = (phase: string, atMs: number): SoftirqSnapshot => ({
+    atMs,
+    softirqs: parseSoftirqs(fixture(`softirqs.synflood-${phase}.txt`)),
+    stat: parseProcStatCpu(fixture(`stat.synflood-${phase}.txt`)),
+    kernelThreads: [],
+    netns: [
+      {
+        source: "pid:4242",
+        counters: parseNetstat(fixture(`netstat.synflood-${phase}.txt`)),
+        sockets,
+      },
+    ],
+  });
+  return [snap("before", 0), snap("after", 3300)];
+}
+
+describe("softirq parsers", () => {
+  it("parses /proc/softirqs per type and CPU", () => {
+    const s = parseSoftirqs(fixture("softirqs.synflood-after.txt"));
+    expect(s.cpus).to.deep.equal(["CPU0", "CPU1"]);
+    expect(s.counts.NET_RX).to.deep.equal([65230, 72398]);
+    expect(s.counts.HI).to.deep.equal([0, 0]);
+    expect(Object.keys(s.counts)).to.include.members(["TIMER", "NET_TX", "BLOCK", "SCHED", "RCU"]);
+  });
+
+  it("parses the cpu lines of /proc/stat", () => {
+    const s = parseProcStatCpu(fixture("stat.synflood-after.txt"));
+    expect(s.total.user).to.equal(18393);
+    expect(s.perCpu.cpu1?.softirq).to.equal(134);
+    expect(s.perCpu.cpu0?.irq).to.equal(0);
+    expect(Object.keys(s.perCpu)).to.deep.equal(["cpu0", "cpu1"]);
+  });
+
+  it("parses /proc/<pid>/stat with odd comm names and tells kernel threads", () => {
+    const k = parsePidStat(fixture("proc-kthreads-after/14/stat"));
+    expect(k).to.include({ pid: 14, comm: "ksoftirqd/0", ppid: 2, utime: 9, stime: 0 });
+    expect(isKernelThread(k)).to.equal(true);
+    const odd = parsePidStat("77 (a) b (c)) S 1 77 77 0 -1 0 0 0 0 0 5 6 0 0 20 0 1 0 1 0 0 0");
+    expect(odd).to.include({ comm: "a) b (c)", ppid: 1, utime: 5, stime: 6 });
+    expect(isKernelThread(odd)).to.equal(false);
+    expect(isKernelThread(parsePidStat(fixture("proc-kthreads-after/2/stat")))).to.equal(true);
+  });
+
+  it("parses TcpExt counters", () => {
+    const n = parseNetstat(fixture("netstat.synflood-after.txt"));
+    expect(n.TcpExt?.SyncookiesSent).to.equal(24888);
+    expect(n.TcpExt?.ListenDrops).to.equal(0);
+    expect(n.IpExt).to.be.an("object");
+  });
+
+  it("counts half-open sockets per listening port", () => {
+    const ports = halfOpenByPort(parseProcNetTcp(fixture("net-tcp.synflood.txt")));
+    expect(ports[0]).to.deep.equal({ port: 8080, synRecv: 5, listening: true });
+  });
+
+  it("reads only kernel threads from a proc tree", async () => {
+    const threads = await readKernelThreads(`${dir}proc-kthreads-after`);
+    expect(threads.length).to.be.greaterThan(10);
+    expect(threads.every((t) => t.pid === 2 || t.ppid === 2)).to.equal(true);
+    expect(threads.map((t) => t.pid)).to.not.include(1);
+    expect(threads.map((t) => t.comm)).to.include.members([
+      "kthreadd",
+      "ksoftirqd/0",
+      "ksoftirqd/1",
+    ]);
+  });
+});
+
+describe("summarizeSoftirqInterval", () => {
+  it("computes per-CPU softirq rates and si share from two readings", () => {
+    const [b, a] = synfloodSnapshots();
+    const d = summarizeSoftirqInterval(b, a);
+    const cpu0 = d.cpus.find((c) => c.cpu === "cpu0");
+    // NET_RX on CPU0: 65230 - 48268 = 16962 in 3.3 s.
+    expect(cpu0?.softirqRates.NET_RX).to.be.closeTo(16962 / 3.3, 0.01);
+    // cpu0 ticks: 293 user + 120 system + 7 softirq = 420; 7 of them softirq.
+    expect(cpu0?.siPercent).to.be.closeTo((7 / 420) * 100, 0.01);
+    expect(d.total.softirqRates.NET_RX).to.be.closeTo((16962 + 7913) / 3.3, 0.02);
+    expect(d.intervalSeconds).to.equal(3.3);
+  });
+
+  it("turns the TcpExt counters into SYN evidence", () => {
+    const [b, a] = synfloodSnapshots();
+    const ev = summarizeSoftirqInterval(b, a).synEvidence[0];
+    expect(ev?.delta.syncookiesSent).to.equal(24888);
+    expect(ev?.delta.reqQFullDoCookies).to.equal(24888);
+    expect(ev?.perSecond.syncookiesSent).to.be.closeTo(24888 / 3.3, 0.01);
+    expect(ev?.halfOpen[0]).to.deep.include({ port: 8080, synRecv: 5 });
+  });
+
+  it("ranks kernel threads by CPU over the interval", async () => {
+    const [b, a] = synfloodSnapshots();
+    b.kernelThreads = await readKernelThreads(`${dir}proc-kthreads-before`);
+    a.kernelThreads = await readKernelThreads(`${dir}proc-kthreads-after`);
+    a.atMs = 1000;
+    const d = summarizeSoftirqInterval(b, a);
+    // ksoftirqd/0 and /1 each used 1 tick (10 ms) in the 1 s between the two readings.
+    expect(d.kernelThreads.map((t) => t.comm)).to.include.members(["ksoftirqd/0", "ksoftirqd/1"]);
+    expect(d.kernelThreads.find((t) => t.comm === "ksoftirqd/1")?.cpuPercent).to.equal(1);
+    expect(d.kernelThreads.every((t) => t.cpuPercent > 0)).to.equal(true);
+  });
+});
+
+describe("analyzeSoftirq", () => {
+  it("reports a SYN flood naming the port, and no softirq finding at 2% si", () => {
+    const [b, a] = synfloodSnapshots();
+    const findings = analyzeSoftirq(summarizeSoftirqInterval(b, a));
+    expect(findings.map((f) => f.code)).to.deep.equal(["SynFlood"]);
+    expect(findings[0]?.severity).to.equal("Critical");
+    expect(findings[0]?.summary)
+      .to.match(/port 8080/)
+      .and.match(/pid 4242/);
+  });
+
+  it("names the dominant softirq when si is high", () => {
+    const [b, a] = synfloodSnapshots();
+    const data = summarizeSoftirqInterval(b, a);
+    for (const c of data.cpus) c.siPercent = 33;
+    const f = analyzeSoftirq(data).find((x) => x.code === "SoftirqHigh");
+    expect(f?.severity).to.equal("Warning");
+    expect(f?.summary).to.match(/dominant softirq NET_RX/);
+    expect(f?.evidence?.dominantSoftirq).to.equal("NET_RX");
+  });
+
+  it("flags busy kernel threads above the threshold only", async () => {
+    const [b, a] = synfloodSnapshots();
+    b.kernelThreads = await readKernelThreads(`${dir}proc-kthreads-before`);
+    a.kernelThreads = await readKernelThreads(`${dir}proc-kthreads-after`);
+    a.atMs = 1000;
+    const data = summarizeSoftirqInterval(b, a);
+    expect(analyzeSoftirq(data).some((f) => f.code === "KernelThreadCpuHigh")).to.equal(false);
+    const low = { ...SOFTIRQ_THRESHOLDS, kernelThreadWarnPercent: 1 };
+    const f = analyzeSoftirq(data, low).find((x) => x.code === "KernelThreadCpuHigh");
+    expect(f?.summary).to.match(/ksoftirqd\/0 \(pid 14\)/);
+  });
+});
