@@ -1,6 +1,7 @@
 /**
  * Writes crds/diagnose.dev_diagnoses.yaml from operator/api/v1alpha1/diagnosis.ts.
  * `--check` writes nothing and exits 1 if the committed file differs from what the types generate.
+ * `--out <path>` writes (or checks) another file instead.
  */
 import { readFileSync, writeFileSync } from "node:fs";
 import { dirname, join, relative } from "node:path";
@@ -19,16 +20,19 @@ export function generateCrdYaml(): string {
 
 function main(args: string[]): number {
   const check = args.includes("--check");
+  const outIndex = args.indexOf("--out");
+  const outPath = outIndex >= 0 ? args[outIndex + 1] : CRD_PATH;
+  if (!outPath) throw new Error("--out needs a path");
   const generated = generateCrdYaml();
-  const target = relative(process.cwd(), CRD_PATH);
+  const target = relative(process.cwd(), outPath);
   if (!check) {
-    writeFileSync(CRD_PATH, generated);
+    writeFileSync(outPath, generated);
     console.log(`wrote ${target} (${Buffer.byteLength(generated)} bytes)`);
     return 0;
   }
   let committed = "";
   try {
-    committed = readFileSync(CRD_PATH, "utf8");
+    committed = readFileSync(outPath, "utf8");
   } catch {
     console.error(`${target} is missing; run npm run crd:gen`);
     return 1;

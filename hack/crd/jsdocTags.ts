@@ -24,11 +24,25 @@ export function readDocComment(node: JSDocableNode): DocComment {
   for (const doc of node.getJsDocs()) {
     paragraphs.push(...toParagraphs(doc.getDescription()));
     for (const tag of doc.getTags()) {
-      tags.push({ name: tag.getTagName(), text: oneLine(tag.getCommentText() ?? "") });
+      tags.push({ name: tag.getTagName(), text: rawTagText(tag.getText()) });
     }
   }
   const description = paragraphs.join("\n\n");
   return description === "" ? { tags } : { description, tags };
+}
+
+/**
+ * The tag's text as written: TypeScript parses some tags (`@type {T}`, `@default`) its own way,
+ * and patterns or CEL rules must reach the schema unchanged.
+ */
+function rawTagText(tagSource: string): string {
+  return oneLine(
+    tagSource
+      .replace(/^@\S+/, "")
+      .split("\n")
+      .map((line, index) => (index === 0 ? line : line.replace(/^\s*\*(?!\/)/, "")))
+      .join("\n"),
+  );
 }
 
 function toParagraphs(text: string): string[] {
