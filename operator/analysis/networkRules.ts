@@ -1,0 +1,463 @@
+import type { Finding, Severity } from "../api/v1alpha1/diagnosis.js";
+import { qdiscKey } from "../collector/network/counterDeltas.js";
+import type { FirewallRule, InterfaceInfo, NetworkData } from "../collector/network/types.js";
+
+/** Thresholds; exported so tests and callers can see what "too much" means. */
+export const NETWORK_THRESHOLDS = {
+  /** Below the IPv4 minimum datagram every host must accept (RFC 791). */
+  mtuCritical: 576,
+  /** IPv6 minimum link MTU (RFC 8200): anything lower breaks IPv6. */
+  mtuWarning: 1280,
+  /** Retransmitted / sent segments during the sample. */
+  retransRatioWarning: 0.02,
+  retransRatioCritical: 0.1,
+  /** Ignore a handful of retransmits on an almost idle socket set. */
+  retransMinSegments: 5,
+  conntrackWarning: 0.75,
+  conntrackCritical: 0.9,
+  /** Qdisc drops since the qdisc was created, relative to packets offered. */
+  qdiscDropRatioWarning: 0.01,
+  qdiscMinDrops: 10,
+} as const;
+
+const F = (
+  severity: Severity,
+  code: string,
+  summary: string,
+  evidence: Record<string, unknown>,
+  remediation?: string,
+): Finding => {
+  const f: Finding = { check: "network", severity, code, summary, evidence, source: "Collector" };
+  if (remediation) f.remediation = remediation;
+  return f;
+};
+
+/** Prefix that runs a command inside the pod's network namespace from the node. */
+function inPodNetns(pid: number, command: readonly string[]): string {
+  return ["nsenter", `--net=/proc/${pid}/ns/net`, ...command].map(shellQuote).join(" ");
+}
+
+function shellQuote(word: string): string {
+  return /^[\w@%+=:,./-]+$/.test(word) ? word : `'${word.replace(/'/g, `'\\''`)}'`;
+}
+
+function pct(n: number): string {
+  return `${Math.round(n * 1000) / 10}%`;
+}
+
+const MAX_LISTED = 10;
+
+function describeRule(r: FirewallRule): string {
+  const during =
+    r.packetsDuringSample !== undefined ? `, ${r.packetsDuringSample} during the sample` : "";
+  return `${r.table}/${r.chain} ${r.target} "${r.matchText || "all"}" (${r.source}, ${r.packets} packets${during})`;
+}
+
+function firewallFindings(d: NetworkData): Finding[] {
+  const hit = d.firewall.rules.filter((r) => r.packets > 0);
+  const out: Finding[] = [];
+  const random = hit.filter(
+    (r) => r.randomProbability !== undefined || /\bstatistic\b/.test(r.matchText),
+  );
+  const moving = hit.filter((r) => !random.includes(r) && (r.packetsDuringSample ?? 0) > 0);
+  const quiet = hit.filter((r) => !random.includes(r) && !moving.includes(r));
+  const group = (rules: FirewallRule[], severity: Severity, lead: string) => {
+    if (rules.length === 0) return;
+    const chains = [...new Set(rules.map((r) => r.chain))];
+    const listed = rules.slice(0, MAX_LISTED);
+    out.push(
+      F(
+        severity,
+        "IptablesDropRule",
+        `${lead} in ${chains.join(" and ")}: ${listed.map(describeRule).join("; ")}${
+          rules.length > MAX_LISTED ? `; and ${rules.length - MAX_LISTED} more` : ""
+        }`,
+        {
+          chains,
+          rules: listed.map((r) => ({
+            source: r.source,
+            family: r.family,
+            table: r.table,
+            chain: r.chain,
+            target: r.target,
+            match: r.matchText,
+            probability: r.randomProbability,
+            packets: r.packets,
+            bytes: r.bytes,
+            packetsDuringSample: r.packetsDuringSample,
+          })),
+          ruleCount: rules.length,
+        },
+        `Remove the rule(s) inside the pod's network namespace: ${listed
+          .map((r) => inPodNetns(d.pid, r.deleteCommand))
+          .join(" ; ")}`,
+      ),
+    );
+  };
+  group(random, "Critical", `${random.length} firewall rule(s) drop packets at random`);
+  group(
+    moving,
+    "Warning",
+    `${moving.length} DROP/REJECT rule(s) dropped packets during the sample`,
+  );
+  group(
+    quiet,
+    "Info",
+    `${quiet.length} DROP/REJECT rule(s) dropped packets earlier, none during the sample`,
+  );
+  const policies = d.firewall.policies.filter((p) => p.policy === "DROP" && p.packets > 0);
+  if (policies.length > 0) {
+    out.push(
+      F(
+        "Info",
+        "IptablesDropPolicy",
+        `Chain policy DROP with packets: ${policies.map((p) => `${p.table}/${p.chain} ${p.packets} packets (${p.source})`).join("; ")}`,
+        { policies },
+      ),
+    );
+  }
+  if (hit.length === 0 && policies.length === 0 && d.sources.iptables?.status === "ok") {
+    out.push(
+      F(
+        "Info",
+        "FirewallClean",
+        "No DROP/REJECT firewall rule in the pod's namespace has matched a packet",
+        {
+          dropRejectRules: d.firewall.rules.length,
+        },
+      ),
+    );
+  }
+  return out;
+}
+
+function qdiscDelete(q: NetworkData["qdiscs"][number]): string[] {
+  return q.root
+    ? ["tc", "qdisc", "del", "dev", q.dev, "root"]
+    : ["tc", "qdisc", "del", "dev", q.dev, "parent", q.parent ?? "", "handle", q.handle];
+}
+
+function qdiscFindings(d: NetworkData): Finding[] {
+  const out: Finding[] = [];
+  for (const q of d.qdiscs) {
+    const where = `${q.kind} ${q.handle} on ${q.dev}`;
+    const del = inPodNetns(d.pid, qdiscDelete(q));
+    const n = q.netem;
+    if (n) {
+      const lossy = (n.lossPercent ?? 0) + (n.corruptPercent ?? 0);
+      const impair = Object.entries(n)
+        .filter(([k, v]) => k !== "limit" && typeof v === "number" && v > 0)
+        .map(([k, v]) => `${k}=${v}`);
+      if (lossy > 0) {
+        out.push(
+          F(
+            lossy >= 1 ? "Critical" : "Warning",
+            "QdiscLoss",
+            `qdisc ${where} is configured to lose ${n.lossPercent ?? 0}% of packets${
+              n.corruptPercent ? ` and corrupt ${n.corruptPercent}%` : ""
+            } (${impair.join(", ")}); it dropped ${q.stats.drops} of ${q.stats.packets + q.stats.drops} packets`,
+            { dev: q.dev, kind: q.kind, handle: q.handle, netem: n, stats: q.stats },
+            `Remove the fault-injection qdisc: ${del}`,
+          ),
+        );
+      } else if (impair.length > 0) {
+        out.push(
+          F(
+            "Warning",
+            "QdiscImpairment",
+            `qdisc ${where} emulates a bad network (${impair.join(", ")})`,
+            { dev: q.dev, kind: q.kind, handle: q.handle, netem: n, stats: q.stats },
+            `Remove the fault-injection qdisc: ${del}`,
+          ),
+        );
+      }
+    }
+    const delta = d.qdiscDeltas[qdiscKey(q)];
+    const offered = q.stats.packets + q.stats.drops;
+    const ratio = offered > 0 ? q.stats.drops / offered : 0;
+    const movingDrops = (delta?.drops ?? 0) > 0;
+    const heavy =
+      q.stats.drops >= NETWORK_THRESHOLDS.qdiscMinDrops &&
+      ratio >= NETWORK_THRESHOLDS.qdiscDropRatioWarning;
+    // netem's own configured loss is already QdiscLoss; its drops are the symptom.
+    if (q.stats.drops > 0 && !(n && (n.lossPercent ?? 0) > 0)) {
+      const rate = q.tbf
+        ? ` (tbf rate ${Math.round((q.tbf.rateBytesPerSecond * 8) / 1000)} kbit/s)`
+        : "";
+      out.push(
+        F(
+          movingDrops || heavy ? "Warning" : "Info",
+          "QdiscDrops",
+          `qdisc ${where}${rate} dropped ${q.stats.drops} of ${offered} packets (${pct(ratio)}), ${
+            delta?.drops ?? 0
+          } during the sample, overlimits ${q.stats.overlimits}; qdisc drops do not show in the interface counters`,
+          {
+            dev: q.dev,
+            kind: q.kind,
+            handle: q.handle,
+            stats: q.stats,
+            dropsDuringSample: delta?.drops,
+            tbf: q.tbf,
+          },
+          q.tbf
+            ? `The shaper is too slow or its queue too short for the traffic: raise rate/burst/limit (${inPodNetns(
+                d.pid,
+                [
+                  "tc",
+                  "qdisc",
+                  "change",
+                  "dev",
+                  q.dev,
+                  "root",
+                  "tbf",
+                  "rate",
+                  "<rate>",
+                  "burst",
+                  "<bytes>",
+                  "limit",
+                  "<bytes>",
+                ],
+              )}) or remove it: ${del}`
+            : `Check the qdisc's limits, or remove it: ${del}`,
+        ),
+      );
+    }
+  }
+  const clean = out.every((f) => f.severity === "Info");
+  if (clean && d.sources.qdiscs?.status === "ok") {
+    out.push(
+      F("Info", "QdiscsClean", "No qdisc is configured to lose packets or is dropping them now", {
+        qdiscs: d.qdiscs.map((q) => `${q.kind} ${q.handle} on ${q.dev}`),
+      }),
+    );
+  }
+  return out;
+}
+
+function isPhysicalish(i: InterfaceInfo): boolean {
+  return !i.flags.includes("LOOPBACK") && i.name !== "lo";
+}
+
+function interfaceFindings(d: NetworkData): Finding[] {
+  const out: Finding[] = [];
+  for (const i of d.interfaces.filter(isPhysicalish)) {
+    const bad = i.rx.dropped + i.rx.errors + i.rx.overruns + i.tx.dropped + i.tx.errors;
+    if (bad === 0) continue;
+    const delta = d.interfaceDeltas[i.name];
+    const moving = delta
+      ? delta.rx.dropped + delta.rx.errors + delta.rx.overruns + delta.tx.dropped + delta.tx.errors
+      : 0;
+    out.push(
+      F(
+        moving > 0 ? "Warning" : "Info",
+        "InterfaceDrops",
+        `${i.name}: RX dropped ${i.rx.dropped} errors ${i.rx.errors} overruns ${i.rx.overruns}, TX dropped ${i.tx.dropped} errors ${i.tx.errors} (${moving} during the sample, ${i.rx.packets} RX / ${i.tx.packets} TX packets)`,
+        { interface: i.name, rx: i.rx, tx: i.tx, duringSample: delta },
+        `Look at the driver's drop reasons (${inPodNetns(d.pid, ["ip", "-s", "-s", "link", "show", "dev", i.name])}, ethtool -S on the host peer); on veth, RX drops are usually packets larger than the MTU or a full backlog (net.core.netdev_max_backlog)`,
+      ),
+    );
+  }
+  if (out.length === 0 && d.sources.interfaces?.status === "ok") {
+    out.push(
+      F("Info", "InterfacesClean", "No drops, errors or overruns on the pod's interfaces", {
+        interfaces: d.interfaces.map((i) => ({ name: i.name, mtu: i.mtu, rx: i.rx, tx: i.tx })),
+      }),
+    );
+  }
+  return out;
+}
+
+function mtuFindings(d: NetworkData): Finding[] {
+  const out: Finding[] = [];
+  const fix = (dev: string, mtu: number) =>
+    inPodNetns(d.pid, ["ip", "link", "set", "dev", dev, "mtu", String(mtu)]);
+  for (const p of d.peers) {
+    if (p.podMtu === p.peerMtu || p.podMtu === 0) continue;
+    const where = p.location === "host" ? "the host" : `netns ${p.location.netns}`;
+    const smaller = p.podMtu < p.peerMtu;
+    out.push(
+      F(
+        smaller ? "Critical" : "Warning",
+        "MtuMismatch",
+        `${p.podInterface} MTU ${p.podMtu} differs from its peer ${p.peerName} MTU ${p.peerMtu} in ${where}: ${
+          smaller
+            ? "packets larger than the pod MTU are dropped silently (handshakes pass, requests with payload stall)"
+            : "the pod sends packets its peer drops"
+        }`,
+        {
+          interface: p.podInterface,
+          podMtu: p.podMtu,
+          peer: p.peerName,
+          peerMtu: p.peerMtu,
+          location: p.location,
+        },
+        `Set the same MTU on both ends (fix the CNI config so it sticks): ${fix(p.podInterface, p.peerMtu)}`,
+      ),
+    );
+  }
+  for (const i of d.interfaces.filter(isPhysicalish)) {
+    if (i.mtu === 0 || i.mtu >= NETWORK_THRESHOLDS.mtuWarning) continue;
+    const peer = d.peers.find((p) => p.podInterface === i.name);
+    const target = peer && peer.peerMtu >= NETWORK_THRESHOLDS.mtuWarning ? peer.peerMtu : 1500;
+    out.push(
+      F(
+        i.mtu < NETWORK_THRESHOLDS.mtuCritical ? "Critical" : "Warning",
+        "MtuTooSmall",
+        `${i.name} MTU ${i.mtu} is below ${
+          i.mtu < NETWORK_THRESHOLDS.mtuCritical
+            ? "the IPv4 minimum of 576"
+            : "the IPv6 minimum of 1280"
+        } (Ethernet default 1500)`,
+        { interface: i.name, mtu: i.mtu },
+        `Restore the MTU: ${fix(i.name, target)}`,
+      ),
+    );
+  }
+  if (out.length === 0 && d.peers.length > 0) {
+    out.push(
+      F("Info", "MtuConsistent", "Pod interfaces and their host-side peers agree on the MTU", {
+        peers: d.peers.map((p) => ({
+          pod: `${p.podInterface}:${p.podMtu}`,
+          peer: `${p.peerName}:${p.peerMtu}`,
+        })),
+      }),
+    );
+  }
+  return out;
+}
+
+function tcpFindings(d: NetworkData): Finding[] {
+  const out: Finding[] = [];
+  const abs = (s: string, n: string) => d.snmp[s]?.[n] ?? 0;
+  const delta = (k: string) => d.tcpDeltas[k] ?? 0;
+  const retrans = delta("Tcp.RetransSegs");
+  const sent = delta("Tcp.OutSegs");
+  const ratio = sent > 0 ? retrans / sent : 0;
+  const absolute = {
+    RetransSegs: abs("Tcp", "RetransSegs"),
+    OutSegs: abs("Tcp", "OutSegs"),
+    AttemptFails: abs("Tcp", "AttemptFails"),
+    EstabResets: abs("Tcp", "EstabResets"),
+    TCPSynRetrans: abs("TcpExt", "TCPSynRetrans"),
+    EmbryonicRsts: abs("TcpExt", "EmbryonicRsts"),
+    TCPTimeouts: abs("TcpExt", "TCPTimeouts"),
+    ListenOverflows: abs("TcpExt", "ListenOverflows"),
+    ListenDrops: abs("TcpExt", "ListenDrops"),
+  };
+  const evidence = {
+    sampleSeconds: d.sampleSeconds,
+    duringSample: d.tcpDeltas,
+    ratesPerSecond: d.tcpRates,
+    sinceNamespaceCreation: absolute,
+  };
+  if (
+    retrans >= NETWORK_THRESHOLDS.retransMinSegments &&
+    ratio >= NETWORK_THRESHOLDS.retransRatioWarning
+  ) {
+    out.push(
+      F(
+        ratio >= NETWORK_THRESHOLDS.retransRatioCritical ? "Critical" : "Warning",
+        "TcpRetransmits",
+        `${retrans} of ${sent} TCP segments were retransmitted during ${d.sampleSeconds}s (${pct(ratio)}; ${d.tcpRates["Tcp.RetransSegs"]}/s), timeouts ${delta("TcpExt.TCPTimeouts")}`,
+        evidence,
+        "Packets are lost on the path: see the firewall, qdisc, interface and MTU findings for the cause",
+      ),
+    );
+  }
+  const syn = delta("TcpExt.TCPSynRetrans");
+  if (syn > 0) {
+    out.push(
+      F(
+        syn >= 3 ? "Critical" : "Warning",
+        "TcpSynRetransmits",
+        `${syn} SYN/SYN-ACK retransmissions during ${d.sampleSeconds}s (${d.tcpRates["TcpExt.TCPSynRetrans"]}/s): handshakes are failing; failed attempts ${delta("Tcp.AttemptFails")}, embryonic resets ${delta("TcpExt.EmbryonicRsts")}, listen drops ${delta("TcpExt.ListenDrops")}`,
+        evidence,
+        "Handshake packets are being lost: look for DROP rules on SYN/SYN-ACK, a lossy qdisc, a full accept queue (ListenOverflows: raise the backlog / somaxconn) or a full conntrack table",
+      ),
+    );
+  }
+  const listen = delta("TcpExt.ListenOverflows") + delta("TcpExt.ListenDrops");
+  if (listen > 0) {
+    out.push(
+      F(
+        "Warning",
+        "TcpListenDrops",
+        `${delta("TcpExt.ListenOverflows")} accept-queue overflows and ${delta("TcpExt.ListenDrops")} listen drops during the sample`,
+        evidence,
+        "The application accepts connections too slowly: raise its listen backlog and net.core.somaxconn, or add workers",
+      ),
+    );
+  }
+  if (out.length === 0 && d.sources.tcpCounters?.status === "ok") {
+    const totalSyn = absolute.TCPSynRetrans;
+    out.push(
+      F(
+        "Info",
+        "TcpHealthy",
+        `No TCP retransmission or handshake trouble during the ${d.sampleSeconds}s sample (since the namespace was created: ${absolute.RetransSegs} retransmitted of ${absolute.OutSegs} segments, ${totalSyn} SYN retransmits)`,
+        evidence,
+      ),
+    );
+  }
+  return out;
+}
+
+function conntrackFindings(d: NetworkData): Finding[] {
+  const c = d.conntrack;
+  if (!c) return [];
+  const out: Finding[] = [];
+  const sum = (k: string) => c.perCpu.reduce((a, s) => a + (s.counters[k] ?? 0), 0);
+  const drops = {
+    drop: sum("drop"),
+    early_drop: sum("early_drop"),
+    insert_failed: sum("insert_failed"),
+  };
+  const evidence = { count: c.count, max: c.max, ...drops, perCpu: c.perCpu };
+  if (c.count !== undefined && c.max !== undefined && c.max > 0) {
+    const fill = c.count / c.max;
+    if (fill >= NETWORK_THRESHOLDS.conntrackWarning) {
+      out.push(
+        F(
+          fill >= NETWORK_THRESHOLDS.conntrackCritical ? "Critical" : "Warning",
+          "ConntrackNearFull",
+          `conntrack table ${c.count}/${c.max} (${pct(fill)}) full: new flows are dropped when it fills`,
+          evidence,
+          `Raise the limit on the node (sysctl -w net.netfilter.nf_conntrack_max=${c.max * 2}) and shorten timeouts, or find the flow leak (conntrack -L)`,
+        ),
+      );
+    } else {
+      out.push(
+        F(
+          "Info",
+          "ConntrackOk",
+          `conntrack table ${c.count}/${c.max} (${pct(fill)}) is fine`,
+          evidence,
+        ),
+      );
+    }
+  }
+  if (drops.drop + drops.early_drop + drops.insert_failed > 0) {
+    out.push(
+      F(
+        "Warning",
+        "ConntrackDrops",
+        `conntrack dropped flows: drop ${drops.drop}, early_drop ${drops.early_drop}, insert_failed ${drops.insert_failed} (summed over CPUs)`,
+        evidence,
+        "insert_failed points at a race on parallel UDP/DNS flows (use TCP for DNS or single-request-reopen); drop/early_drop at a full table",
+      ),
+    );
+  }
+  return out;
+}
+
+/** Pure rules: network evidence -> findings. A healthy namespace yields only Info findings. */
+export function analyzeNetwork(d: NetworkData): Finding[] {
+  return [
+    ...firewallFindings(d),
+    ...qdiscFindings(d),
+    ...mtuFindings(d),
+    ...interfaceFindings(d),
+    ...tcpFindings(d),
+    ...conntrackFindings(d),
+  ];
+}

@@ -1,0 +1,277 @@
+import { readdir, readFile } from "node:fs/promises";
+import { join } from "node:path";
+import type { CheckContext } from "../check.js";
+import { ToolUnavailableError } from "../commandRunner.js";
+import { counterDeltas, interfaceDeltas, qdiscDeltas } from "./counterDeltas.js";
+import { dedupeFirewallRules, withRuleDeltas } from "./dedupeFirewallRules.js";
+import { type CandidateLink, findVethPeer } from "./findVethPeer.js";
+import { hostOutput, NetnsRunner } from "./netnsRunner.js";
+import {
+  parseConntrackStats,
+  parseProcNetStatConntrack,
+  parseSingleInteger,
+} from "./parseConntrackStats.js";
+import { parseIpLinkJson } from "./parseIpLinkJson.js";
+import { parseIptablesSave } from "./parseIptablesSave.js";
+import { parseNftRulesetJson } from "./parseNftRulesetJson.js";
+import { mergeCounterTables, parseProcNetCounters } from "./parseProcNetCounters.js";
+import { parseProcNetDev } from "./parseProcNetDev.js";
+import { parseTcQdiscJson } from "./parseTcQdiscJson.js";
+import { parseTcQdiscText } from "./parseTcQdiscText.js";
+import type {
+  ChainPolicy,
+  ConntrackInfo,
+  CounterTable,
+  FirewallRule,
+  InterfaceInfo,
+  NetworkData,
+  PeerLink,
+  QdiscInfo,
+  SourceStatus,
+} from "./types.js";
+
+interface Snapshot {
+  at: Date;
+  interfaces?: InterfaceInfo[];
+  qdiscs?: QdiscInfo[];
+  counters?: CounterTable;
+  rules: FirewallRule[];
+  policies: ChainPolicy[];
+}
+
+type Sources = Record<string, SourceStatus>;
+
+/** Runs one source; a failure is recorded for that source only and yields undefined. */
+async function attempt<T>(sources: Sources, name: string, fn: () => Promise<T>) {
+  try {
+    const value = await fn();
+    sources[name] = { status: "ok" };
+    return value;
+  } catch (e) {
+    const reason = e instanceof Error ? e.message : String(e);
+    sources[name] = {
+      status: e instanceof ToolUnavailableError || isMissingFile(e) ? "unavailable" : "error",
+      reason,
+    };
+    return undefined;
+  }
+}
+
+function isMissingFile(e: unknown): boolean {
+  return (e as NodeJS.ErrnoException)?.code === "ENOENT";
+}
+
+class NetworkProbe {
+  readonly ns: NetnsRunner;
+  readonly procNet: string;
+
+  constructor(
+    readonly ctx: CheckContext,
+    readonly pid: number,
+  ) {
+    this.ns = new NetnsRunner(ctx.runner, join(ctx.procRoot, String(pid), "ns", "net"));
+    // /proc/<pid>/net/* shows the process' own network namespace, no setns needed.
+    this.procNet = join(ctx.procRoot, String(pid), "net");
+  }
+
+  async interfaces(): Promise<InterfaceInfo[]> {
+    try {
+      return parseIpLinkJson(await this.ns.output("ip", ["-j", "-s", "-d", "link", "show"]));
+    } catch (e) {
+      if (!(e instanceof ToolUnavailableError)) throw e;
+      // Without ip: counters from /proc/<pid>/net/dev, MTU from nothing (0 = unknown).
+      const dev = parseProcNetDev(await readFile(join(this.procNet, "dev"), "utf8"));
+      return dev.map((d, i) => ({
+        ifindex: i + 1,
+        name: d.name,
+        mtu: 0,
+        operstate: "UNKNOWN",
+        flags: [],
+        rx: d.rx,
+        tx: d.tx,
+      }));
+    }
+  }
+
+  async qdiscs(): Promise<QdiscInfo[]> {
+    const json = await this.ns.output("tc", ["-j", "-s", "qdisc", "show"]).catch((e: unknown) => {
+      if (e instanceof ToolUnavailableError) throw e;
+      return undefined;
+    });
+    if (json?.trim().startsWith("[")) return parseTcQdiscJson(json);
+    // Old tc without -j support: fall back to the text form.
+    return parseTcQdiscText(await this.ns.output("tc", ["-s", "qdisc", "show"]));
+  }
+
+  async counters(): Promise<CounterTable> {
+    const [snmp, netstat] = await Promise.all([
+      readFile(join(this.procNet, "snmp"), "utf8"),
+      readFile(join(this.procNet, "netstat"), "utf8"),
+    ]);
+    return mergeCounterTables(parseProcNetCounters(snmp), parseProcNetCounters(netstat));
+  }
+
+  async iptables(tool: "iptables-save" | "iptables-legacy-save") {
+    const text = await this.ns.output(tool, ["-c"]);
+    return parseIptablesSave(text, {
+      fallbackSource: tool === "iptables-save" ? "iptables-nft" : "iptables-legacy",
+    });
+  }
+
+  async nft() {
+    return parseNftRulesetJson(await this.ns.output("nft", ["-j", "list", "ruleset"]));
+  }
+
+  async snapshot(sources: Sources): Promise<Snapshot> {
+    const [interfaces, qdiscs, counters, ipt, legacy, nft] = await Promise.all([
+      attempt(sources, "interfaces", () => this.interfaces()),
+      attempt(sources, "qdiscs", () => this.qdiscs()),
+      attempt(sources, "tcpCounters", () => this.counters()),
+      attempt(sources, "iptables", () => this.iptables("iptables-save")),
+      attempt(sources, "iptablesLegacy", () => this.iptables("iptables-legacy-save")),
+      attempt(sources, "nft", () => this.nft()),
+    ]);
+    const rules: FirewallRule[] = [];
+    const policies: ChainPolicy[] = [];
+    // When iptables-save itself is the legacy build, both commands print the same tables.
+    const saves = ipt && legacy && ipt.source === legacy.source ? [legacy] : [ipt, legacy];
+    for (const s of saves) {
+      if (!s) continue;
+      rules.push(...s.rules);
+      policies.push(...s.policies);
+    }
+    if (nft) rules.push(...nft.rules);
+    const snap: Snapshot = { at: this.ctx.now(), rules: dedupeFirewallRules(rules), policies };
+    if (interfaces) snap.interfaces = interfaces;
+    if (qdiscs) snap.qdiscs = qdiscs;
+    if (counters) snap.counters = counters;
+    return snap;
+  }
+
+  async conntrack(): Promise<ConntrackInfo> {
+    const sysctl = (name: string) =>
+      this.ns.output("cat", [`/proc/sys/net/netfilter/${name}`]).then(parseSingleInteger);
+    const [count, max, perCpu] = await Promise.all([
+      sysctl("nf_conntrack_count").catch(() => undefined),
+      sysctl("nf_conntrack_max").catch(() => undefined),
+      this.ns
+        .output("conntrack", ["-S"])
+        .then(parseConntrackStats)
+        .catch(() => undefined),
+    ]);
+    const info: ConntrackInfo = { perCpu: perCpu ?? [] };
+    if (count !== undefined) info.count = count;
+    if (max !== undefined) info.max = max;
+    if (perCpu === undefined || count === undefined) {
+      // No conntrack tool or no cat: the per-netns stat file has both, in hex.
+      const stat = parseProcNetStatConntrack(
+        await readFile(join(this.procNet, "stat", "nf_conntrack"), "utf8"),
+      );
+      if (perCpu === undefined) info.perCpu = stat.perCpu;
+      if (info.count === undefined && stat.count !== undefined) info.count = stat.count;
+    }
+    return info;
+  }
+
+  /** Host-side peers of the pod's veths: a named netns (via nsid) first, else the host's sysfs. */
+  async peers(interfaces: readonly InterfaceInfo[]): Promise<PeerLink[]> {
+    const paired = interfaces.filter(
+      (i) => i.linkIndex !== undefined && i.linkNetnsId !== undefined,
+    );
+    if (paired.length === 0) return [];
+    const names = await this.ns
+      .output("ip", ["-j", "netns", "list-id"])
+      .then((t) => JSON.parse(t) as { nsid: number; name?: string }[])
+      .catch(() => [] as { nsid: number; name?: string }[]);
+    let hostLinks: CandidateLink[] | undefined;
+    const out: PeerLink[] = [];
+    for (const pod of paired) {
+      const name = names.find((n) => n.nsid === pod.linkNetnsId)?.name;
+      let peer: PeerLink | undefined;
+      if (name) {
+        const text = await hostOutput(this.ctx.runner, "ip", ["-n", name, "-j", "link", "show"]);
+        const links = parseIpLinkJson(text).map((l) => ({
+          ifindex: l.ifindex,
+          iflink: l.linkIndex,
+          name: l.name,
+          mtu: l.mtu,
+        }));
+        peer = findVethPeer(pod, links, { netns: name });
+      }
+      if (!peer) {
+        hostLinks ??= await readSysClassNet(join(this.ctx.sysRoot, "class", "net"));
+        peer = findVethPeer(pod, hostLinks, "host");
+      }
+      if (peer) out.push(peer);
+    }
+    return out;
+  }
+}
+
+async function readSysClassNet(dir: string): Promise<CandidateLink[]> {
+  const names = await readdir(dir);
+  const read = (n: string, f: string) =>
+    readFile(join(dir, n, f), "utf8").then((s) => Number(s.trim()));
+  return Promise.all(
+    names.map(async (name) => {
+      const [ifindex, iflink, mtu] = await Promise.all([
+        read(name, "ifindex"),
+        read(name, "iflink"),
+        read(name, "mtu"),
+      ]);
+      return { name, ifindex, iflink, mtu };
+    }),
+  );
+}
+
+function sleep(ms: number): Promise<void> {
+  return new Promise((r) => setTimeout(r, ms));
+}
+
+/** Gathers the network evidence of the target's netns: two counter snapshots `sampleSeconds` apart. */
+export async function collectNetwork(ctx: CheckContext): Promise<NetworkData> {
+  const pid = ctx.target.pids[0];
+  if (pid === undefined) throw new Error("network check needs a target process (--pid)");
+  const probe = new NetworkProbe(ctx, pid);
+  // Fail fast with a clear reason when the process or its namespace is gone.
+  await readFile(join(ctx.procRoot, String(pid), "net", "snmp"), "utf8").catch((e: unknown) => {
+    throw new Error(`process ${pid}: cannot read its network namespace: ${(e as Error).message}`);
+  });
+  const sampleSeconds = ctx.options.sampleSeconds > 0 ? ctx.options.sampleSeconds : 2;
+  const sources: Sources = {};
+  ctx.progress(`network: sampling counters in the netns of pid ${pid} for ${sampleSeconds}s`);
+  const first = await probe.snapshot({});
+  await sleep(sampleSeconds * 1000);
+  const second = await probe.snapshot(sources);
+  const elapsed = Math.max(0.001, (second.at.getTime() - first.at.getTime()) / 1000);
+
+  const interfaces = second.interfaces ?? [];
+  const [peers, conntrack] = await Promise.all([
+    attempt(sources, "peers", () => probe.peers(interfaces)),
+    attempt(sources, "conntrack", () => probe.conntrack()),
+  ]);
+  const tcp =
+    first.counters && second.counters
+      ? counterDeltas(first.counters, second.counters, elapsed)
+      : { deltas: {}, rates: {} };
+  if (Object.values(sources).every((s) => s.status !== "ok")) {
+    const reasons = Object.entries(sources).map(([k, s]) => `${k}: ${s.reason}`);
+    throw new ToolUnavailableError("network", reasons.join("; "));
+  }
+  const data: NetworkData = {
+    pid,
+    sampleSeconds: Math.round(elapsed * 1000) / 1000,
+    interfaces,
+    interfaceDeltas: interfaceDeltas(first.interfaces ?? [], interfaces),
+    peers: peers ?? [],
+    qdiscs: second.qdiscs ?? [],
+    qdiscDeltas: qdiscDeltas(first.qdiscs ?? [], second.qdiscs ?? []),
+    snmp: second.counters ?? {},
+    tcpRates: tcp.rates,
+    tcpDeltas: tcp.deltas,
+    firewall: { rules: withRuleDeltas(first.rules, second.rules), policies: second.policies },
+    sources,
+  };
+  if (conntrack) data.conntrack = conntrack;
+  return data;
+}

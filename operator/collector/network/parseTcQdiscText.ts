@@ -1,0 +1,140 @@
+import type { NetemConfig, QdiscInfo, QdiscStats, TbfConfig } from "./types.js";
+
+const RATE_UNITS: Record<string, number> = { bit: 1, kbit: 1e3, mbit: 1e6, gbit: 1e9, tbit: 1e12 };
+const SIZE_UNITS: Record<string, number> = { b: 1, kb: 1024, mb: 1024 ** 2, gb: 1024 ** 3 };
+const TIME_UNITS: Record<string, number> = { s: 1e6, ms: 1e3, us: 1, usec: 1 };
+
+/** "100Kbit" -> bytes per second; tc prints decimal prefixes for rates. */
+export function parseTcRate(text: string): number | undefined {
+  const m = /^([\d.]+)([KMGT]?bit)$/i.exec(text);
+  if (!m) return undefined;
+  const unit = RATE_UNITS[m[2]!.toLowerCase()];
+  return unit === undefined ? undefined : (Number(m[1]) * unit) / 8;
+}
+
+/** "1600b" / "3Kb" -> bytes (tc prints binary prefixes for sizes). */
+export function parseTcSize(text: string): number | undefined {
+  const m = /^([\d.]+)([KMG]?b)$/i.exec(text);
+  if (!m) return undefined;
+  const unit = SIZE_UNITS[m[2]!.toLowerCase()];
+  return unit === undefined ? undefined : Number(m[1]) * unit;
+}
+
+/** "112ms" -> microseconds. */
+export function parseTcTime(text: string): number | undefined {
+  const m = /^([\d.]+)(s|ms|us|usec)$/.exec(text);
+  if (!m) return undefined;
+  return Number(m[1]) * TIME_UNITS[m[2]!]!;
+}
+
+function percentAfter(tokens: string[], word: string): number | undefined {
+  const i = tokens.indexOf(word);
+  const m = i >= 0 ? /^([\d.]+)%$/.exec(tokens[i + 1] ?? "") : null;
+  return m ? Number(m[1]) : undefined;
+}
+
+function netemFromText(tokens: string[]): NetemConfig {
+  const c: NetemConfig = {};
+  const limit = tokens.indexOf("limit");
+  if (limit >= 0) c.limit = Number(tokens[limit + 1]);
+  const delay = tokens.indexOf("delay");
+  if (delay >= 0) {
+    const d = parseTcTime(tokens[delay + 1] ?? "");
+    if (d !== undefined) c.delayMs = d / 1000;
+    const j = parseTcTime(tokens[delay + 2] ?? "");
+    if (j !== undefined) c.jitterMs = j / 1000;
+  }
+  const pairs: [keyof NetemConfig, string][] = [
+    ["lossPercent", "loss"],
+    ["duplicatePercent", "duplicate"],
+    ["reorderPercent", "reorder"],
+    ["corruptPercent", "corrupt"],
+  ];
+  for (const [key, word] of pairs) {
+    const v = percentAfter(tokens, word);
+    if (v !== undefined) c[key] = v;
+  }
+  const rate = tokens.indexOf("rate");
+  if (rate >= 0) {
+    const r = parseTcRate(tokens[rate + 1] ?? "");
+    if (r !== undefined) c.rateBytesPerSecond = r;
+  }
+  return c;
+}
+
+function tbfFromText(tokens: string[]): TbfConfig | undefined {
+  const after = (w: string) => {
+    const i = tokens.indexOf(w);
+    return i >= 0 ? tokens[i + 1] : undefined;
+  };
+  const rate = parseTcRate(after("rate") ?? "");
+  if (rate === undefined) return undefined;
+  const c: TbfConfig = { rateBytesPerSecond: rate };
+  const burst = parseTcSize(after("burst") ?? "");
+  if (burst !== undefined) c.burstBytes = burst;
+  const lat = parseTcTime(after("lat") ?? "");
+  if (lat !== undefined) c.latencyUs = lat;
+  const limit = parseTcSize(after("limit") ?? "");
+  if (limit !== undefined) c.limitBytes = limit;
+  return c;
+}
+
+const HEAD = /^qdisc\s+(\S+)\s+(\S+)(?:\s+dev\s+(\S+))?\s+(root|parent\s+\S+)(.*)$/;
+const SENT =
+  /Sent\s+(\d+)\s+bytes\s+(\d+)\s+pkt\s+\(dropped\s+(\d+),\s+overlimits\s+(\d+)\s+requeues\s+(\d+)\)/;
+const BACKLOG = /backlog\s+(\d+)b\s+(\d+)p/;
+
+/**
+ * Parses plain `tc -s qdisc show [dev X]` text, the fallback when `tc -j` is unsupported.
+ * `defaultDev` names the device when the command was limited to one (tc then omits "dev X").
+ */
+export function parseTcQdiscText(text: string, defaultDev = ""): QdiscInfo[] {
+  const out: QdiscInfo[] = [];
+  let current: QdiscInfo | undefined;
+  for (const raw of text.split("\n")) {
+    const line = raw.trim();
+    const head = HEAD.exec(line);
+    if (head) {
+      const [, kind, handle, dev, where, rest] = head;
+      const config = (rest ?? "").trim();
+      const tokens = config.split(/\s+/).filter(Boolean);
+      const zero: QdiscStats = {
+        bytes: 0,
+        packets: 0,
+        drops: 0,
+        overlimits: 0,
+        requeues: 0,
+        backlog: 0,
+        qlen: 0,
+      };
+      current = {
+        dev: dev ?? defaultDev,
+        kind: kind!,
+        handle: handle!,
+        root: where === "root",
+        options: config,
+        stats: zero,
+      };
+      if (where !== "root") current.parent = where!.split(/\s+/)[1]!;
+      if (kind === "netem") current.netem = netemFromText(tokens);
+      if (kind === "tbf") {
+        const tbf = tbfFromText(tokens);
+        if (tbf) current.tbf = tbf;
+      }
+      out.push(current);
+      continue;
+    }
+    if (!current) continue;
+    const sent = SENT.exec(line);
+    if (sent) {
+      const [, bytes, packets, drops, overlimits, requeues] = sent.map(Number);
+      Object.assign(current.stats, { bytes, packets, drops, overlimits, requeues });
+    }
+    const backlog = BACKLOG.exec(line);
+    if (backlog) {
+      current.stats.backlog = Number(backlog[1]);
+      current.stats.qlen = Number(backlog[2]);
+    }
+  }
+  return out;
+}
