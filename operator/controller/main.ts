@@ -1,0 +1,113 @@
+#!/usr/bin/env node
+/**
+ * diagnose-operator: parse flags/env, load KUBECONFIG or the in-cluster config, run the
+ * operator until SIGTERM/SIGINT, then shut down gracefully (workers, lease, watches) and exit 0.
+ */
+import { hostname } from "node:os";
+import { KubeConfig } from "@kubernetes/client-node";
+import { parseOperatorConfig } from "./config.js";
+import { createOperatorLogger } from "./logging.js";
+import type { SetupControllers } from "./runtime/contracts.js";
+import { startOperator } from "./runtime/operatorRuntime.js";
+
+// The reconcilers' factory lives in operator/controller/diagnosis/setup.ts (owned by the
+// reconciler side). It is imported by a computed specifier so this entry compiles and runs
+// (with no controllers) before that file exists. Once it exists this may become a static
+// `import { setupControllers } from "./diagnosis/setup.js"`.
+const SETUP_MODULE = "./diagnosis/setup.js";
+
+async function loadSetupControllers(): Promise<SetupControllers | undefined> {
+  try {
+    const mod = (await import(new URL(SETUP_MODULE, import.meta.url).href)) as {
+      setupControllers?: unknown;
+    };
+    if (typeof mod.setupControllers !== "function")
+      throw new Error(`${SETUP_MODULE} does not export setupControllers`);
+    return mod.setupControllers as SetupControllers;
+  } catch (err) {
+    const code = (err as { code?: string }).code;
+    if (code === "ERR_MODULE_NOT_FOUND" && String(err).includes("setup")) return undefined;
+    throw err;
+  }
+}
+
+const SHUTDOWN_DEADLINE_MS = 10_000;
+
+async function main(): Promise<number> {
+  const parsed = parseOperatorConfig(process.argv.slice(2), process.env, {
+    hostname: hostname(),
+    pid: process.pid,
+  });
+  if (parsed.kind === "help") {
+    process.stdout.write(parsed.text);
+    return 0;
+  }
+  if (parsed.kind === "error") {
+    process.stderr.write(`diagnose-operator: ${parsed.message}\n`);
+    return 2;
+  }
+  const { config } = parsed;
+  const logger = createOperatorLogger(config.logLevel);
+
+  const kubeConfig = new KubeConfig();
+  try {
+    kubeConfig.loadFromDefault();
+  } catch (err) {
+    logger.error("cannot load kubeconfig", { error: String(err) });
+    return 1;
+  }
+  if (!kubeConfig.getCurrentCluster()) {
+    logger.error("no cluster configured: set KUBECONFIG or run in a pod");
+    return 1;
+  }
+
+  const setup = await loadSetupControllers();
+  if (!setup) logger.warn(`${SETUP_MODULE} not found: running without controllers`);
+
+  let exitCode = 0;
+  let finished: () => void = () => {};
+  const done = new Promise<void>((resolve) => {
+    finished = resolve;
+  });
+  const operator = await startOperator({
+    config,
+    kubeConfig,
+    logger,
+    setupControllers: setup ?? (() => []),
+    onFatal: (reason) => {
+      logger.error("exiting", { reason });
+      exitCode = 1;
+      finished();
+    },
+  });
+
+  const onSignal = (signal: NodeJS.Signals): void => {
+    logger.info("signal received", { signal });
+    finished();
+  };
+  process.once("SIGTERM", onSignal);
+  process.once("SIGINT", onSignal);
+
+  await done;
+  const deadline = setTimeout(() => {
+    logger.error("graceful shutdown took too long; exiting", { deadlineMs: SHUTDOWN_DEADLINE_MS });
+    process.exit(exitCode || 1);
+  }, SHUTDOWN_DEADLINE_MS);
+  deadline.unref();
+  await operator.stop();
+  clearTimeout(deadline);
+  return exitCode;
+}
+
+main().then(
+  (code) => {
+    // Flush winston's stdout before exiting.
+    process.stdout.write("", () => process.exit(code));
+  },
+  (err: unknown) => {
+    process.stderr.write(
+      `diagnose-operator: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`,
+    );
+    process.exit(1);
+  },
+);

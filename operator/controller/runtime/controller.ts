@@ -1,0 +1,123 @@
+/**
+ * A controller: N workers pull keys from a WorkQueue and call reconcile(key).
+ * Thrown TerminalError -> forget (no retry); any other error -> per-key backoff retry;
+ * requeueAfterMs -> a delayed re-add that does not count as a failure.
+ */
+import type { Logger } from "winston";
+import type { OperatorMetrics } from "../metrics/operatorMetrics.js";
+import { type ObjectKey, type Reconciler, TerminalError } from "./contracts.js";
+import type { RateLimiter } from "./rateLimiter.js";
+import { systemTimers, type Timers } from "./timers.js";
+import { WorkQueue } from "./workQueue.js";
+
+export interface ControllerOptions {
+  reconciler: Reconciler;
+  workers?: number;
+  logger: Logger;
+  metrics?: OperatorMetrics;
+  timers?: Timers;
+  rateLimiter?: RateLimiter;
+}
+
+export class Controller {
+  readonly name: string;
+  readonly queue: WorkQueue;
+  private running = false;
+  private workers: Promise<void>[] = [];
+  private readonly timers: Timers;
+
+  constructor(private readonly opts: ControllerOptions) {
+    this.name = opts.reconciler.name;
+    this.timers = opts.timers ?? systemTimers;
+    const m = opts.metrics;
+    const labels = { queue: this.name };
+    this.queue = new WorkQueue({
+      name: this.name,
+      timers: this.timers,
+      ...(opts.rateLimiter ? { rateLimiter: opts.rateLimiter } : {}),
+      onDepth: (depth) => m?.queueDepth.set(labels, depth),
+      onAdd: () => m?.queueAdds.inc(labels),
+      onRetry: () => m?.queueRetries.inc(labels),
+    });
+  }
+
+  /** Keys from informer events; ignored until start() (start replays the caches instead). */
+  enqueue(keys: readonly ObjectKey[]): void {
+    if (!this.running) return;
+    for (const key of keys) this.queue.add(key);
+  }
+
+  isRunning(): boolean {
+    return this.running;
+  }
+
+  /** Start the workers, then enqueue every key the current caches map to (initial resync). */
+  start(initialKeys: () => Iterable<ObjectKey>): void {
+    if (this.running || this.queue.isShuttingDown()) return;
+    this.running = true;
+    const n = Math.max(1, this.opts.workers ?? 2);
+    for (let i = 0; i < n; i++) this.workers.push(this.work());
+    for (const key of initialKeys()) this.queue.add(key);
+    this.opts.logger.info("controller started", { controller: this.name, workers: n });
+  }
+
+  /** Stop handing out keys and wait for in-flight reconciles to finish. */
+  async stop(): Promise<void> {
+    this.running = false;
+    await this.queue.shutDown();
+    await Promise.all(this.workers);
+    this.workers = [];
+  }
+
+  private async work(): Promise<void> {
+    for (;;) {
+      const key = await this.queue.get();
+      if (key === undefined) return;
+      try {
+        await this.reconcileOne(key);
+      } finally {
+        this.queue.done(key);
+      }
+    }
+  }
+
+  private async reconcileOne(key: ObjectKey): Promise<void> {
+    const { reconciler, logger, metrics } = this.opts;
+    const controller = this.name;
+    const started = this.timers.now();
+    let result: string;
+    try {
+      const res = await reconciler.reconcile(key);
+      this.queue.forget(key);
+      if (res?.requeueAfterMs !== undefined && res.requeueAfterMs >= 0) {
+        this.queue.addAfter(key, res.requeueAfterMs);
+        result = "requeue";
+      } else {
+        result = "success";
+      }
+    } catch (err) {
+      metrics?.reconcileErrors.inc({ controller });
+      if (err instanceof TerminalError) {
+        this.queue.forget(key);
+        result = "terminal";
+        logger.warn("reconcile failed terminally, not retrying", {
+          controller,
+          key,
+          error: err.message,
+        });
+      } else {
+        result = "error";
+        this.queue.addRateLimited(key);
+        logger.error("reconcile failed, retrying with backoff", {
+          controller,
+          key,
+          retries: this.queue.numRequeues(key),
+          error: err instanceof Error ? err.message : String(err),
+          stack: err instanceof Error ? err.stack : undefined,
+        });
+      }
+    }
+    metrics?.reconcileTotal.inc({ controller, result });
+    metrics?.reconcileDuration.observe({ controller }, (this.timers.now() - started) / 1000);
+  }
+}

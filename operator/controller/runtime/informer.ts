@@ -1,0 +1,309 @@
+/**
+ * Informer: list, then watch from the list's resourceVersion, forever (client-go's Reflector).
+ * - 410 Gone (HTTP status or an ERROR event) -> relist, diffing against the cache.
+ * - any other failure or a dropped stream -> re-watch from the last seen resourceVersion after a
+ *   backoff; if that re-watch answers 410, relist.
+ * - a stream the server closes normally (its timeout) -> re-watch at once.
+ * Events whose resourceVersion the cache already holds are dropped, so nothing is handled twice.
+ */
+import type { Logger } from "winston";
+import type { ObjectCache, ObjectKey } from "./contracts.js";
+import { type HasMetadata, keyOf, ObjectStore } from "./objectStore.js";
+import { diffRelist } from "./relistDiff.js";
+import { sleep, systemTimers, type Timers } from "./timers.js";
+
+export type WatchEventType = "ADDED" | "MODIFIED" | "DELETED" | "BOOKMARK" | "ERROR";
+
+export interface ListPage {
+  items: unknown[];
+  resourceVersion: string;
+}
+
+export interface WatchStream {
+  /** Close the stream; onDone is not called after stop(). */
+  stop(): void;
+}
+
+/** The API calls an informer makes; kubeListWatch.ts implements it over HTTP. */
+export interface ListWatch {
+  list(signal: AbortSignal): Promise<ListPage>;
+  watch(
+    resourceVersion: string,
+    onEvent: (type: WatchEventType, obj: unknown) => void,
+    onDone: (err: unknown) => void,
+  ): Promise<WatchStream>;
+}
+
+export interface InformerHandler<T> {
+  onAdd?(obj: T): void;
+  onUpdate?(oldObj: T, newObj: T): void;
+  onDelete?(obj: T): void;
+}
+
+export interface InformerStats {
+  onWatchRestart?(reason: "closed" | "error" | "gone"): void;
+  onRelist?(): void;
+  onSynced?(): void;
+  onSize?(size: number): void;
+}
+
+export interface InformerOptions<T> {
+  name: string;
+  listWatch: ListWatch;
+  /** Trim or decode each object before it is cached (e.g. keep only the Pod fields we use). */
+  transform?: (raw: unknown) => T;
+  logger?: Logger;
+  timers?: Timers;
+  stats?: InformerStats;
+  /** Backoff between failed attempts: initial, doubled per failure, capped. */
+  backoffInitialMs?: number;
+  backoffMaxMs?: number;
+  /** A stream that ended sooner than this after opening counts as failed (avoids a hot loop). */
+  minWatchLifetimeMs?: number;
+}
+
+export class GoneError extends Error {
+  constructor(message = "resource version too old (410 Gone)") {
+    super(message);
+    this.name = "GoneError";
+  }
+}
+
+/** 410 from an HTTP status, an ApiException-like error, or a Status object. */
+export function isGone(err: unknown): boolean {
+  if (err instanceof GoneError) return true;
+  if (typeof err !== "object" || err === null) return false;
+  const e = err as { statusCode?: unknown; code?: unknown; status?: unknown };
+  return e.statusCode === 410 || e.code === 410 || e.status === 410;
+}
+
+type WatchOutcome = { kind: "closed" } | { kind: "gone" } | { kind: "error"; err: unknown };
+
+export class Informer<T extends HasMetadata> implements ObjectCache<T> {
+  readonly name: string;
+  private readonly store = new ObjectStore<T>();
+  private readonly handlers: InformerHandler<T>[] = [];
+  private readonly timers: Timers;
+  private readonly abort = new AbortController();
+  private lastResourceVersion = "";
+  private stream: WatchStream | undefined;
+  private running: Promise<void> | undefined;
+  private readonly syncWaiters: Array<() => void> = [];
+  private failures = 0;
+
+  constructor(private readonly opts: InformerOptions<T>) {
+    this.name = opts.name;
+    this.timers = opts.timers ?? systemTimers;
+  }
+
+  addHandler(handler: InformerHandler<T>): void {
+    this.handlers.push(handler);
+  }
+
+  get(key: ObjectKey): T | undefined {
+    return this.store.get(key);
+  }
+
+  list(namespace?: string): T[] {
+    return this.store.list(namespace);
+  }
+
+  hasSynced(): boolean {
+    return this.store.hasSynced();
+  }
+
+  /** The resourceVersion the next watch would start from. */
+  resourceVersion(): string {
+    return this.lastResourceVersion;
+  }
+
+  /** Resolves once the initial list is cached (or the informer is stopped). */
+  waitForSync(): Promise<void> {
+    if (this.hasSynced() || this.abort.signal.aborted) return Promise.resolve();
+    return new Promise((resolve) => this.syncWaiters.push(resolve));
+  }
+
+  start(): void {
+    if (this.running) return;
+    this.running = this.run();
+  }
+
+  /** Stops the loop and the open watch; resolves when the loop has exited. */
+  async stop(): Promise<void> {
+    this.abort.abort();
+    this.stream?.stop();
+    this.stream = undefined;
+    for (const resolve of this.syncWaiters.splice(0)) resolve();
+    await this.running;
+  }
+
+  private get stopped(): boolean {
+    return this.abort.signal.aborted;
+  }
+
+  private async run(): Promise<void> {
+    let needList = true;
+    while (!this.stopped) {
+      if (needList) {
+        try {
+          await this.relist();
+          needList = false;
+          this.failures = 0;
+        } catch (err) {
+          if (this.stopped) return;
+          this.opts.logger?.warn("list failed", { informer: this.name, error: String(err) });
+          await this.backoff();
+          continue;
+        }
+      }
+      const opened = this.timers.now();
+      const outcome = await this.watchOnce();
+      if (this.stopped) return;
+      this.opts.stats?.onWatchRestart?.(outcome.kind);
+      if (outcome.kind === "gone") {
+        this.opts.logger?.info("watch expired (410 Gone), relisting", { informer: this.name });
+        needList = true;
+        continue;
+      }
+      const shortLived = this.timers.now() - opened < (this.opts.minWatchLifetimeMs ?? 1000);
+      if (outcome.kind === "error" || shortLived) {
+        this.opts.logger?.warn("watch ended, re-watching after backoff", {
+          informer: this.name,
+          resourceVersion: this.lastResourceVersion,
+          error: outcome.kind === "error" ? String(outcome.err) : "stream closed early",
+        });
+        await this.backoff();
+      } else {
+        this.failures = 0;
+      }
+    }
+  }
+
+  private async backoff(): Promise<void> {
+    const initial = this.opts.backoffInitialMs ?? 800;
+    const max = this.opts.backoffMaxMs ?? 30_000;
+    const base = Math.min(initial * 2 ** this.failures, max);
+    this.failures++;
+    // Jitter so replicas and informers do not retry in lockstep.
+    await sleep(this.timers, base * (0.8 + Math.random() * 0.4), this.abort.signal);
+  }
+
+  private async relist(): Promise<void> {
+    const page = await this.opts.listWatch.list(this.abort.signal);
+    if (this.stopped) return;
+    const items = page.items.map((raw) => this.decode(raw));
+    const diff = diffRelist(this.store.view(), items);
+    this.opts.stats?.onRelist?.();
+    // Deletes first so a handler that lists the cache never sees a vanished object.
+    for (const obj of diff.deleted) {
+      this.store.delete(keyOf(obj));
+      this.dispatch((h) => h.onDelete?.(obj));
+    }
+    for (const obj of diff.added) {
+      this.store.set(obj);
+      this.dispatch((h) => h.onAdd?.(obj));
+    }
+    for (const { oldObj, newObj } of diff.updated) {
+      this.store.set(newObj);
+      this.dispatch((h) => h.onUpdate?.(oldObj, newObj));
+    }
+    this.lastResourceVersion = page.resourceVersion;
+    this.opts.stats?.onSize?.(this.store.size());
+    if (!this.store.hasSynced()) {
+      this.store.markSynced();
+      this.opts.stats?.onSynced?.();
+      for (const resolve of this.syncWaiters.splice(0)) resolve();
+    }
+  }
+
+  private decode(raw: unknown): T {
+    return this.opts.transform ? this.opts.transform(raw) : (raw as T);
+  }
+
+  private watchOnce(): Promise<WatchOutcome> {
+    return new Promise<WatchOutcome>((resolve) => {
+      let gone = false;
+      let settled = false;
+      const finish = (outcome: WatchOutcome): void => {
+        if (settled) return;
+        settled = true;
+        this.abort.signal.removeEventListener("abort", onAbort);
+        resolve(outcome);
+      };
+      const onAbort = (): void => finish({ kind: "closed" });
+      this.abort.signal.addEventListener("abort", onAbort, { once: true });
+
+      const onEvent = (type: WatchEventType, obj: unknown): void => {
+        if (settled) return;
+        if (type === "ERROR") {
+          // The apiserver reports an expired resourceVersion as an ERROR event with a Status.
+          if (isGone(obj)) gone = true;
+          else this.opts.logger?.warn("watch error event", { informer: this.name, status: obj });
+          return;
+        }
+        this.apply(type, obj);
+      };
+      const onDone = (err: unknown): void => {
+        this.stream = undefined;
+        if (gone || isGone(err)) finish({ kind: "gone" });
+        else if (err) finish({ kind: "error", err });
+        else finish({ kind: "closed" });
+      };
+      this.opts.listWatch.watch(this.lastResourceVersion, onEvent, onDone).then(
+        (stream) => {
+          if (settled || this.stopped) stream.stop();
+          else this.stream = stream;
+        },
+        (err: unknown) => onDone(err ?? new Error("watch failed")),
+      );
+    });
+  }
+
+  private apply(type: WatchEventType, raw: unknown): void {
+    const rv = (raw as HasMetadata | undefined)?.metadata?.resourceVersion;
+    if (type === "BOOKMARK") {
+      if (rv) this.lastResourceVersion = rv;
+      return;
+    }
+    let obj: T;
+    try {
+      obj = this.decode(raw);
+    } catch (err) {
+      this.opts.logger?.error("dropping undecodable watch event", {
+        informer: this.name,
+        error: String(err),
+      });
+      return;
+    }
+    const key = keyOf(obj);
+    if (type === "DELETED") {
+      const old = this.store.delete(key);
+      if (old) this.dispatch((h) => h.onDelete?.(old));
+    } else {
+      const old = this.store.get(key);
+      if (old && old.metadata?.resourceVersion === obj.metadata?.resourceVersion) {
+        if (rv) this.lastResourceVersion = rv;
+        return;
+      }
+      this.store.set(obj);
+      if (old) this.dispatch((h) => h.onUpdate?.(old, obj));
+      else this.dispatch((h) => h.onAdd?.(obj));
+    }
+    if (rv) this.lastResourceVersion = rv;
+    this.opts.stats?.onSize?.(this.store.size());
+  }
+
+  private dispatch(call: (h: InformerHandler<T>) => void): void {
+    for (const h of this.handlers) {
+      try {
+        call(h);
+      } catch (err) {
+        // A handler bug must not stop the informer; handlers only enqueue keys.
+        this.opts.logger?.error("informer handler threw", {
+          informer: this.name,
+          error: String(err),
+        });
+      }
+    }
+  }
+}

@@ -1,0 +1,163 @@
+/**
+ * ListWatch over the Kubernetes API: paged list through a plain HTTPS request authenticated by
+ * the KubeConfig (so resourceVersion, selectors and paging are ours to set), watch through
+ * @kubernetes/client-node's Watch with allowWatchBookmarks. Objects stay API JSON.
+ */
+import * as http from "node:http";
+import * as https from "node:https";
+import { type KubeConfig, Watch } from "@kubernetes/client-node";
+import type { ListPage, ListWatch, WatchEventType, WatchStream } from "./informer.js";
+
+export interface KubeListWatchOptions {
+  kubeConfig: KubeConfig;
+  /** Collection path, e.g. /api/v1/pods, /apis/batch/v1/namespaces/x/jobs. */
+  path: string;
+  labelSelector?: string;
+  fieldSelector?: string;
+  /** Items per list page (default 500). */
+  pageSize?: number;
+  /** Server-side watch timeout in seconds; default random in [300, 600) like client-go. */
+  watchTimeoutSeconds?: () => number;
+}
+
+export class ApiStatusError extends Error {
+  constructor(
+    readonly statusCode: number,
+    message: string,
+  ) {
+    super(message);
+    this.name = "ApiStatusError";
+  }
+}
+
+interface RawList {
+  apiVersion?: string;
+  kind?: string;
+  metadata?: { resourceVersion?: string; continue?: string };
+  items?: Array<Record<string, unknown>>;
+}
+
+/** GET path with query; JSON body or an ApiStatusError carrying the HTTP status. */
+export async function getJson(
+  kubeConfig: KubeConfig,
+  path: string,
+  query: Record<string, string | undefined>,
+  signal?: AbortSignal,
+): Promise<unknown> {
+  const cluster = kubeConfig.getCurrentCluster();
+  if (!cluster) throw new Error("kubeconfig has no current cluster");
+  const url = new URL(cluster.server + path);
+  for (const [k, v] of Object.entries(query))
+    if (v !== undefined && v !== "") url.searchParams.set(k, v);
+  const opts: https.RequestOptions = { method: "GET", headers: { Accept: "application/json" } };
+  await kubeConfig.applyToHTTPSOptions(opts);
+  const mod = url.protocol === "http:" ? http : https;
+  return new Promise((resolve, reject) => {
+    const req = mod.request(url, { ...opts, ...(signal ? { signal } : {}) }, (res) => {
+      const chunks: Buffer[] = [];
+      res.on("data", (c: Buffer) => chunks.push(c));
+      res.on("error", reject);
+      res.on("end", () => {
+        const body = Buffer.concat(chunks).toString("utf8");
+        const status = res.statusCode ?? 0;
+        if (status !== 200) {
+          let message = body.slice(0, 500);
+          try {
+            message = (JSON.parse(body) as { message?: string }).message ?? message;
+          } catch {}
+          reject(new ApiStatusError(status, `GET ${path}: HTTP ${status}: ${message}`));
+          return;
+        }
+        try {
+          resolve(JSON.parse(body));
+        } catch (err) {
+          reject(new Error(`GET ${path}: invalid JSON: ${String(err)}`));
+        }
+      });
+    });
+    req.on("error", reject);
+    req.end();
+  });
+}
+
+export class KubeListWatch implements ListWatch {
+  constructor(private readonly opts: KubeListWatchOptions) {}
+
+  async list(signal: AbortSignal): Promise<ListPage> {
+    // An expired continue token (410) means the snapshot is gone: start the list over.
+    for (let attempt = 0; ; attempt++) {
+      try {
+        return await this.listAllPages(signal);
+      } catch (err) {
+        if (!(err instanceof ApiStatusError && err.statusCode === 410) || attempt >= 2) throw err;
+      }
+    }
+  }
+
+  private async listAllPages(signal: AbortSignal): Promise<ListPage> {
+    const items: unknown[] = [];
+    let cont: string | undefined;
+    let resourceVersion = "";
+    do {
+      const page = (await getJson(
+        this.opts.kubeConfig,
+        this.opts.path,
+        {
+          limit: String(this.opts.pageSize ?? 500),
+          continue: cont,
+          labelSelector: this.opts.labelSelector,
+          fieldSelector: this.opts.fieldSelector,
+        },
+        signal,
+      )) as RawList;
+      // List items carry no apiVersion/kind; watch events do. Make cached objects uniform.
+      const kind = page.kind?.endsWith("List") ? page.kind.slice(0, -4) : undefined;
+      for (const item of page.items ?? []) {
+        items.push({ apiVersion: page.apiVersion, kind, ...item });
+      }
+      resourceVersion = page.metadata?.resourceVersion ?? resourceVersion;
+      cont = page.metadata?.continue || undefined;
+    } while (cont);
+    return { items, resourceVersion };
+  }
+
+  async watch(
+    resourceVersion: string,
+    onEvent: (type: WatchEventType, obj: unknown) => void,
+    onDone: (err: unknown) => void,
+  ): Promise<WatchStream> {
+    const timeoutSeconds =
+      this.opts.watchTimeoutSeconds?.() ?? Math.floor(300 + Math.random() * 300);
+    const watch = new Watch(this.opts.kubeConfig);
+    // Watch's own timer (private, 30 s by default) is an inactivity timeout; bookmarks arrive
+    // about once a minute, so 30 s would cut healthy quiet watches.
+    (watch as unknown as { requestTimeoutMs: number }).requestTimeoutMs = Math.max(
+      90_000,
+      (timeoutSeconds + 30) * 1000,
+    );
+    let stopped = false;
+    const query: Record<string, string | number | boolean> = {
+      allowWatchBookmarks: true,
+      resourceVersion,
+      timeoutSeconds,
+    };
+    if (this.opts.labelSelector) query.labelSelector = this.opts.labelSelector;
+    if (this.opts.fieldSelector) query.fieldSelector = this.opts.fieldSelector;
+    const controller = await watch.watch(
+      this.opts.path,
+      query,
+      (type, obj) => {
+        if (!stopped) onEvent(type as WatchEventType, obj);
+      },
+      (err) => {
+        if (!stopped) onDone(err);
+      },
+    );
+    return {
+      stop: () => {
+        stopped = true;
+        controller.abort();
+      },
+    };
+  }
+}

@@ -1,0 +1,73 @@
+/** ResourceLock over a coordination.k8s.io/v1 Lease. */
+import { CoordinationV1Api, type KubeConfig, type V1Lease } from "@kubernetes/client-node";
+import type { LeaderRecord, ResourceLock, VersionedRecord } from "./leaderElection.js";
+
+export function apiErrorCode(err: unknown): number | undefined {
+  const code = (err as { code?: unknown } | null)?.code;
+  return typeof code === "number" ? code : undefined;
+}
+
+function toRecord(lease: V1Lease): VersionedRecord {
+  const s = lease.spec ?? {};
+  const epoch = new Date(0);
+  return {
+    version: lease.metadata?.resourceVersion ?? "",
+    record: {
+      holderIdentity: s.holderIdentity ?? "",
+      leaseDurationSeconds: s.leaseDurationSeconds ?? 0,
+      acquireTime: s.acquireTime ? new Date(s.acquireTime) : epoch,
+      renewTime: s.renewTime ? new Date(s.renewTime) : epoch,
+      leaseTransitions: s.leaseTransitions ?? 0,
+    },
+  };
+}
+
+export class LeaseLock implements ResourceLock {
+  private readonly api: CoordinationV1Api;
+
+  constructor(
+    kubeConfig: KubeConfig,
+    private readonly namespace: string,
+    private readonly name: string,
+  ) {
+    this.api = kubeConfig.makeApiClient(CoordinationV1Api);
+  }
+
+  describe(): string {
+    return `leases/${this.namespace}/${this.name}`;
+  }
+
+  async get(): Promise<VersionedRecord | undefined> {
+    try {
+      return toRecord(
+        await this.api.readNamespacedLease({ name: this.name, namespace: this.namespace }),
+      );
+    } catch (err) {
+      if (apiErrorCode(err) === 404) return undefined;
+      throw err;
+    }
+  }
+
+  async create(record: LeaderRecord): Promise<VersionedRecord> {
+    const body: V1Lease = {
+      apiVersion: "coordination.k8s.io/v1",
+      kind: "Lease",
+      metadata: { name: this.name, namespace: this.namespace },
+      spec: { ...record },
+    };
+    return toRecord(await this.api.createNamespacedLease({ namespace: this.namespace, body }));
+  }
+
+  async update(record: LeaderRecord, version: string): Promise<VersionedRecord> {
+    // resourceVersion makes the replace conditional: a concurrent writer gets 409 Conflict.
+    const body: V1Lease = {
+      apiVersion: "coordination.k8s.io/v1",
+      kind: "Lease",
+      metadata: { name: this.name, namespace: this.namespace, resourceVersion: version },
+      spec: { ...record },
+    };
+    return toRecord(
+      await this.api.replaceNamespacedLease({ name: this.name, namespace: this.namespace, body }),
+    );
+  }
+}

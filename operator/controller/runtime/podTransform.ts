@@ -1,0 +1,148 @@
+/**
+ * Trim Pods to the fields the operator reads, so a 10,000-pod cluster costs little memory,
+ * and decode their timestamps to Date as @kubernetes/client-node's V1Pod type declares.
+ */
+import type {
+  V1Container,
+  V1ContainerStateTerminated,
+  V1ContainerStatus,
+  V1Job,
+  V1JobCondition,
+  V1ObjectMeta,
+  V1Pod,
+} from "@kubernetes/client-node";
+
+type Json = Record<string, unknown>;
+
+function obj(v: unknown): Json | undefined {
+  return typeof v === "object" && v !== null && !Array.isArray(v) ? (v as Json) : undefined;
+}
+
+function arr(v: unknown): unknown[] | undefined {
+  return Array.isArray(v) ? v : undefined;
+}
+
+function str(v: unknown): string | undefined {
+  return typeof v === "string" ? v : undefined;
+}
+
+/** API timestamps are RFC 3339 strings; Date when already decoded. */
+export function toDate(v: unknown): Date | undefined {
+  if (v instanceof Date) return v;
+  if (typeof v !== "string" || v === "") return undefined;
+  const d = new Date(v);
+  return Number.isNaN(d.getTime()) ? undefined : d;
+}
+
+function defined<T extends object>(o: T): T {
+  for (const k of Object.keys(o) as Array<keyof T>) if (o[k] === undefined) delete o[k];
+  return o;
+}
+
+export function trimMetadata(raw: unknown): V1ObjectMeta {
+  const m = obj(raw) ?? {};
+  return defined({
+    name: str(m.name),
+    namespace: str(m.namespace),
+    uid: str(m.uid),
+    resourceVersion: str(m.resourceVersion),
+    generation: typeof m.generation === "number" ? m.generation : undefined,
+    creationTimestamp: toDate(m.creationTimestamp),
+    deletionTimestamp: toDate(m.deletionTimestamp),
+    labels: obj(m.labels) as Record<string, string> | undefined,
+    annotations: obj(m.annotations) as Record<string, string> | undefined,
+    ownerReferences: arr(m.ownerReferences) as V1ObjectMeta["ownerReferences"],
+    finalizers: arr(m.finalizers) as string[] | undefined,
+  });
+}
+
+function trimTerminated(raw: unknown): V1ContainerStateTerminated | undefined {
+  const t = obj(raw);
+  if (!t) return undefined;
+  return defined({
+    ...(t as unknown as V1ContainerStateTerminated),
+    startedAt: toDate(t.startedAt),
+    finishedAt: toDate(t.finishedAt),
+  });
+}
+
+function trimContainer(raw: unknown): V1Container {
+  const c = obj(raw) ?? {};
+  const limits = obj(obj(c.resources)?.limits) as Record<string, string> | undefined;
+  const env = arr(c.env)?.map((e) => {
+    const x = obj(e) ?? {};
+    // valueFrom (secrets, field refs) is dropped on purpose: only literal values are analysed.
+    return defined({ name: str(x.name) ?? "", value: str(x.value) });
+  });
+  return defined({
+    name: str(c.name) ?? "",
+    image: str(c.image),
+    resources: limits ? { limits } : undefined,
+    env,
+    args: arr(c.args) as string[] | undefined,
+    command: arr(c.command) as string[] | undefined,
+  });
+}
+
+function trimContainerStatus(raw: unknown): V1ContainerStatus {
+  const s = obj(raw) ?? {};
+  const lastTerminated = trimTerminated(obj(s.lastState)?.terminated);
+  const terminated = trimTerminated(obj(s.state)?.terminated);
+  return defined({
+    name: str(s.name) ?? "",
+    containerID: str(s.containerID),
+    image: str(s.image) ?? "",
+    imageID: "",
+    ready: s.ready === true,
+    restartCount: typeof s.restartCount === "number" ? s.restartCount : 0,
+    lastState: lastTerminated ? { terminated: lastTerminated } : undefined,
+    state: terminated ? { terminated } : undefined,
+  });
+}
+
+export function trimPod(raw: unknown): V1Pod {
+  const p = obj(raw) ?? {};
+  const spec = obj(p.spec) ?? {};
+  const status = obj(p.status) ?? {};
+  return defined({
+    apiVersion: "v1",
+    kind: "Pod",
+    metadata: trimMetadata(p.metadata),
+    spec: defined({
+      nodeName: str(spec.nodeName),
+      containers: (arr(spec.containers) ?? []).map(trimContainer),
+    }),
+    status: defined({
+      phase: str(status.phase),
+      containerStatuses: arr(status.containerStatuses)?.map(trimContainerStatus),
+    }),
+  });
+}
+
+/** Jobs are few (our own): keep them whole, decode timestamps only. */
+export function decodeJob(raw: unknown): V1Job {
+  const j = obj(raw) ?? {};
+  const status = obj(j.status);
+  const job = { ...(j as unknown as V1Job), metadata: { ...(obj(j.metadata) as V1ObjectMeta) } };
+  const meta = obj(j.metadata) ?? {};
+  const created = toDate(meta.creationTimestamp);
+  const deleted = toDate(meta.deletionTimestamp);
+  if (created) job.metadata.creationTimestamp = created;
+  if (deleted) job.metadata.deletionTimestamp = deleted;
+  if (status) {
+    job.status = defined({
+      ...(status as V1Job["status"] & object),
+      startTime: toDate(status.startTime),
+      completionTime: toDate(status.completionTime),
+      conditions: arr(status.conditions)?.map((c) => {
+        const x = obj(c) ?? {};
+        return defined({
+          ...(x as unknown as V1JobCondition),
+          lastProbeTime: toDate(x.lastProbeTime),
+          lastTransitionTime: toDate(x.lastTransitionTime),
+        });
+      }),
+    });
+  }
+  return job;
+}

@@ -1,0 +1,138 @@
+import type { ObjectKey } from "./contracts.js";
+import { ExponentialFailureRateLimiter, type RateLimiter } from "./rateLimiter.js";
+import { systemTimers, type Timers } from "./timers.js";
+
+export interface WorkQueueOptions {
+  name: string;
+  rateLimiter?: RateLimiter;
+  timers?: Timers;
+  /** Called whenever the number of queued (not in-flight, not delayed) keys changes. */
+  onDepth?: (depth: number) => void;
+  onAdd?: () => void;
+  onRetry?: () => void;
+}
+
+/**
+ * A keyed work queue with client-go's semantics: a key is queued at most once (dirty set);
+ * a key added while being processed is not handed to a second worker but queued again once
+ * done() is called (processing set). Delayed adds (addAfter, addRateLimited) keep the earliest
+ * deadline per key.
+ */
+export class WorkQueue {
+  readonly name: string;
+  private readonly queue: ObjectKey[] = [];
+  private readonly dirty = new Set<ObjectKey>();
+  private readonly processing = new Set<ObjectKey>();
+  private readonly delayed = new Map<ObjectKey, { at: number; handle: unknown }>();
+  private readonly waiters: Array<(key: ObjectKey | undefined) => void> = [];
+  private readonly drainWaiters: Array<() => void> = [];
+  private shuttingDown = false;
+  private readonly rateLimiter: RateLimiter;
+  private readonly timers: Timers;
+
+  constructor(private readonly opts: WorkQueueOptions) {
+    this.name = opts.name;
+    this.rateLimiter = opts.rateLimiter ?? new ExponentialFailureRateLimiter();
+    this.timers = opts.timers ?? systemTimers;
+  }
+
+  add(key: ObjectKey): void {
+    if (this.shuttingDown) return;
+    this.opts.onAdd?.();
+    if (this.dirty.has(key)) return;
+    this.dirty.add(key);
+    if (this.processing.has(key)) return;
+    const waiter = this.waiters.shift();
+    if (waiter) {
+      this.dirty.delete(key);
+      this.processing.add(key);
+      waiter(key);
+      return;
+    }
+    this.queue.push(key);
+    this.opts.onDepth?.(this.queue.length);
+  }
+
+  addAfter(key: ObjectKey, delayMs: number): void {
+    if (this.shuttingDown) return;
+    if (delayMs <= 0) {
+      this.add(key);
+      return;
+    }
+    const at = this.timers.now() + delayMs;
+    const existing = this.delayed.get(key);
+    if (existing && existing.at <= at) return;
+    if (existing) this.timers.clearTimeout(existing.handle);
+    const handle = this.timers.setTimeout(() => {
+      this.delayed.delete(key);
+      this.add(key);
+    }, delayMs);
+    this.delayed.set(key, { at, handle });
+  }
+
+  /** Retry key after its per-key backoff. */
+  addRateLimited(key: ObjectKey): void {
+    this.opts.onRetry?.();
+    this.addAfter(key, this.rateLimiter.when(key));
+  }
+
+  /** Reset key's backoff (after a success or a terminal failure). */
+  forget(key: ObjectKey): void {
+    this.rateLimiter.forget(key);
+  }
+
+  numRequeues(key: ObjectKey): number {
+    return this.rateLimiter.numRequeues(key);
+  }
+
+  /** Next key to process, or undefined once the queue is shut down. Call done(key) after. */
+  get(): Promise<ObjectKey | undefined> {
+    if (this.shuttingDown) return Promise.resolve(undefined);
+    const key = this.queue.shift();
+    if (key !== undefined) {
+      this.dirty.delete(key);
+      this.processing.add(key);
+      this.opts.onDepth?.(this.queue.length);
+      return Promise.resolve(key);
+    }
+    return new Promise((resolve) => this.waiters.push(resolve));
+  }
+
+  done(key: ObjectKey): void {
+    this.processing.delete(key);
+    if (this.dirty.has(key)) {
+      // Re-added while in flight: hand it out again now that no worker holds it.
+      this.dirty.delete(key);
+      this.add(key);
+    }
+    if (this.processing.size === 0) {
+      for (const resolve of this.drainWaiters.splice(0)) resolve();
+    }
+  }
+
+  /** Queued keys (excluding in-flight and delayed ones). */
+  len(): number {
+    return this.queue.length;
+  }
+
+  isShuttingDown(): boolean {
+    return this.shuttingDown;
+  }
+
+  /**
+   * Stop handing out keys (waiting get() calls resolve undefined), drop delayed adds, and
+   * resolve once every in-flight key is done(). Queued keys are dropped: reconcilers are
+   * level-triggered, so the next leader's initial resync covers them.
+   */
+  shutDown(): Promise<void> {
+    this.shuttingDown = true;
+    for (const { handle } of this.delayed.values()) this.timers.clearTimeout(handle);
+    this.delayed.clear();
+    this.queue.length = 0;
+    this.dirty.clear();
+    this.opts.onDepth?.(0);
+    for (const resolve of this.waiters.splice(0)) resolve(undefined);
+    if (this.processing.size === 0) return Promise.resolve();
+    return new Promise((resolve) => this.drainWaiters.push(resolve));
+  }
+}
