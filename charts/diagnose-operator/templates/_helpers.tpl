@@ -72,6 +72,12 @@ app.kubernetes.io/instance: {{ .Release.Name }}
 {{- if and .Values.leaderElection.enabled (le (int .Values.leaderElection.leaseDurationSeconds) (int .Values.leaderElection.renewDeadlineSeconds)) }}
 {{- fail "leaderElection.leaseDurationSeconds must be greater than leaderElection.renewDeadlineSeconds" }}
 {{- end }}
+{{- if and .Values.leaderElection.enabled (le (mulf .Values.leaderElection.renewDeadlineSeconds 1.0) (mulf .Values.leaderElection.retryPeriodSeconds 1.2)) }}
+{{- fail "leaderElection.renewDeadlineSeconds must be greater than 1.2 x leaderElection.retryPeriodSeconds" }}
+{{- end }}
+{{- if gt (int .Values.autoTrigger.maxJobsPerNode) (int .Values.autoTrigger.maxJobs) }}
+{{- fail "autoTrigger.maxJobsPerNode must not exceed autoTrigger.maxJobs" }}
+{{- end }}
 {{- if and (not .Values.leaderElection.enabled) (gt (int .Values.replicaCount) 1) }}
 {{- fail "replicaCount > 1 requires leaderElection.enabled: two active operators would race on the same Diagnoses" }}
 {{- end }}

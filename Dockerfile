@@ -1,0 +1,47 @@
+# syntax=docker/dockerfile:1
+# One image, three binaries: diagnose-operator (the Deployment), diagnose-collector (the
+# privileged Job the operator starts on a node) and kubectl-diagnose (the kubectl plugin).
+#   docker build -t ghcr.io/diagnose-dev/diagnose-operator:0.1.0 .
+ARG NODE_IMAGE=node:24-bookworm-slim
+
+# --- build: compile TypeScript with the dev dependencies, then drop them ---------------------
+FROM ${NODE_IMAGE} AS build
+WORKDIR /src
+COPY package.json package-lock.json ./
+RUN npm ci --no-audit --no-fund
+COPY tsconfig.json tsconfig.build.json ./
+COPY operator ./operator
+RUN npm run build \
+ && npm prune --omit=dev --no-audit --no-fund \
+ && chmod 0755 dist/operator/controller/main.js dist/operator/collector/main.js dist/operator/cli/main.js
+
+# --- runtime: Debian slim + Node 24 + exactly the node tools the collector runs --------------
+FROM ${NODE_IMAGE} AS runtime
+# iproute2: ip, tc, ss, nstat   iptables: iptables-save (nft + legacy)   nftables: nft
+# conntrack: conntrack -S/-C    linux-perf: perf record/script   procps: ps, pgrep, sysctl
+# util-linux: nsenter (run a probe inside the pod's network namespace), dmesg
+# test/unit/dockerfileTools.test.ts checks this list against every command the collector runs.
+RUN apt-get update \
+ && apt-get install -y --no-install-recommends \
+      conntrack \
+      iproute2 \
+      iptables \
+      linux-perf \
+      nftables \
+      procps \
+      util-linux \
+ && rm -rf /var/lib/apt/lists/*
+
+ENV NODE_ENV=production
+WORKDIR /opt/diagnose-operator
+COPY --from=build /src/package.json ./package.json
+COPY --from=build /src/node_modules ./node_modules
+COPY --from=build /src/dist ./dist
+# The package.json "bin" entries, without npm link.
+RUN ln -s /opt/diagnose-operator/dist/operator/controller/main.js /usr/local/bin/diagnose-operator \
+ && ln -s /opt/diagnose-operator/dist/operator/collector/main.js /usr/local/bin/diagnose-collector \
+ && ln -s /opt/diagnose-operator/dist/operator/cli/main.js /usr/local/bin/kubectl-diagnose
+
+# Non-root by default; the collector Job sets its own privileged security context.
+USER 65532:65532
+CMD ["diagnose-operator"]
