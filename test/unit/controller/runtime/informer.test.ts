@@ -1,0 +1,173 @@
+import { expect } from "chai";
+import { Informer } from "../../../../operator/controller/runtime/informer.js";
+import { FakeListWatch, type FakeObj, waitFor } from "./fakeListWatch.js";
+
+function setup() {
+  const lw = new FakeListWatch();
+  const events: string[] = [];
+  const restarts: string[] = [];
+  let relists = 0;
+  const informer = new Informer<FakeObj>({
+    name: "test",
+    listWatch: lw,
+    backoffInitialMs: 1,
+    backoffMaxMs: 5,
+    minWatchLifetimeMs: 0,
+    stats: { onWatchRestart: (r) => restarts.push(r), onRelist: () => relists++ },
+  });
+  informer.addHandler({
+    onAdd: (o) => events.push(`add ${o.metadata.name} ${o.data}`),
+    onUpdate: (old, o) => events.push(`update ${o.metadata.name} ${old.data}->${o.data}`),
+    onDelete: (o) => events.push(`delete ${o.metadata.name} ${o.data}`),
+  });
+  return { lw, informer, events, restarts, relists: () => relists };
+}
+
+describe("Informer", () => {
+  let stop: (() => Promise<void>) | undefined;
+  afterEach(async () => {
+    await stop?.();
+    stop = undefined;
+  });
+
+  it("lists, syncs, then watches from the list's resourceVersion and applies events", async () => {
+    const { lw, informer, events } = setup();
+    lw.put("a", "1");
+    lw.put("b", "1");
+    informer.start();
+    stop = () => informer.stop();
+    await informer.waitForSync();
+    expect(informer.hasSynced()).to.equal(true);
+    expect(events).to.have.members(["add a 1", "add b 1"]);
+    await waitFor(() => lw.watches.length === 1, "watch");
+    expect(lw.current().resourceVersion).to.equal("102");
+
+    lw.emit("ADDED", lw.put("c", "1"));
+    lw.emit("MODIFIED", lw.put("a", "2"));
+    lw.emit("DELETED", lw.remove("b"));
+    expect(events.slice(2)).to.deep.equal(["add c 1", "update a 1->2", "delete b 1"]);
+    expect(informer.get("ns/a")?.data).to.equal("2");
+    expect(informer.get("ns/b")).to.equal(undefined);
+    expect(informer.list("ns").map((o) => o.metadata.name)).to.have.members(["a", "c"]);
+    expect(informer.resourceVersion()).to.equal("105");
+  });
+
+  it("drops an event whose resourceVersion the cache already holds", async () => {
+    const { lw, informer, events } = setup();
+    informer.start();
+    stop = () => informer.stop();
+    await waitFor(() => lw.watches.length === 1, "watch");
+    const a = lw.put("a", "1");
+    lw.emit("ADDED", a);
+    lw.emit("MODIFIED", a);
+    expect(events).to.deep.equal(["add a 1"]);
+  });
+
+  it("on a dropped connection re-watches from the last resourceVersion without relisting", async () => {
+    const { lw, informer, events, restarts } = setup();
+    lw.put("a", "1");
+    informer.start();
+    stop = () => informer.stop();
+    await waitFor(() => lw.watches.length === 1, "watch");
+    lw.emit("MODIFIED", lw.put("a", "2"));
+    lw.end(Object.assign(new Error("socket hang up"), { code: "ECONNRESET" }));
+    await waitFor(() => lw.watches.filter((w) => !w.stopped).length === 1, "re-watch");
+    expect(lw.current().resourceVersion).to.equal("102");
+    expect(lw.lists).to.equal(1);
+    expect(restarts).to.deep.equal(["error"]);
+    // Events after the drop still arrive, none twice.
+    lw.emit("MODIFIED", lw.put("a", "3"));
+    expect(events).to.deep.equal(["add a 1", "update a 1->2", "update a 2->3"]);
+  });
+
+  it("a BOOKMARK moves the resume point without an event", async () => {
+    const { lw, informer, events } = setup();
+    informer.start();
+    stop = () => informer.stop();
+    await waitFor(() => lw.watches.length === 1, "watch");
+    lw.emit("BOOKMARK", { metadata: { resourceVersion: "500" } });
+    lw.end(null);
+    await waitFor(() => lw.watches.length === 2, "re-watch");
+    expect(lw.current().resourceVersion).to.equal("500");
+    expect(events).to.deep.equal([]);
+  });
+
+  it("on 410 Gone (ERROR event) relists and emits exactly the missed changes", async () => {
+    const { lw, informer, events, restarts, relists } = setup();
+    lw.put("keep", "1");
+    lw.put("change", "1");
+    lw.put("gone", "1");
+    informer.start();
+    stop = () => informer.stop();
+    await waitFor(() => lw.watches.length === 1, "watch");
+    // Changes the watch never delivered.
+    lw.put("change", "2");
+    lw.remove("gone");
+    lw.put("new", "1");
+    lw.emit("ERROR", {
+      kind: "Status",
+      code: 410,
+      reason: "Expired",
+      message: "too old resource version",
+    });
+    lw.end(null);
+    await waitFor(() => lw.lists === 2 && lw.watches.length === 2, "relist and re-watch");
+    expect(restarts).to.deep.equal(["gone"]);
+    expect(relists()).to.equal(2);
+    expect(events.slice(3)).to.have.members(["update change 1->2", "delete gone 1", "add new 1"]);
+    expect(events).to.have.length(6);
+    expect(lw.current().resourceVersion).to.equal("106");
+  });
+
+  it("relists when re-watching from the last resourceVersion answers HTTP 410", async () => {
+    const { lw, informer, restarts } = setup();
+    informer.start();
+    stop = () => informer.stop();
+    await waitFor(() => lw.watches.length === 1, "watch");
+    lw.watchErrors.push(Object.assign(new Error("Gone"), { statusCode: 410 }));
+    lw.end(new Error("connection reset"));
+    await waitFor(() => lw.lists === 2 && lw.watches.length === 2, "relist after 410");
+    expect(restarts).to.deep.equal(["error", "gone"]);
+  });
+
+  it("keeps retrying a failing list, then syncs", async () => {
+    const { lw, informer } = setup();
+    lw.put("a", "1");
+    lw.listErrors.push(new Error("connection refused"), new Error("connection refused"));
+    informer.start();
+    stop = () => informer.stop();
+    await informer.waitForSync();
+    expect(lw.lists).to.equal(3);
+    expect(informer.get("ns/a")?.data).to.equal("1");
+  });
+
+  it("survives a throwing handler and applies a transform before caching", async () => {
+    const lw = new FakeListWatch();
+    lw.put("a", "secret");
+    const informer = new Informer<FakeObj>({
+      name: "t",
+      listWatch: lw,
+      transform: (raw) => ({ ...(raw as FakeObj), data: "trimmed" }),
+    });
+    const seen: string[] = [];
+    informer.addHandler({
+      onAdd: () => {
+        throw new Error("boom");
+      },
+    });
+    informer.addHandler({ onAdd: (o) => seen.push(o.data ?? "") });
+    informer.start();
+    stop = () => informer.stop();
+    await informer.waitForSync();
+    expect(seen).to.deep.equal(["trimmed"]);
+    expect(informer.get("ns/a")?.data).to.equal("trimmed");
+  });
+
+  it("stop() ends the loop and closes the watch", async () => {
+    const { lw, informer } = setup();
+    informer.start();
+    await waitFor(() => lw.watches.length === 1, "watch");
+    await informer.stop();
+    expect(lw.watches[0]?.stopped).to.equal(true);
+  });
+});

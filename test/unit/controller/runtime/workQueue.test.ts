@@ -1,0 +1,145 @@
+import { expect } from "chai";
+import { ExponentialFailureRateLimiter } from "../../../../operator/controller/runtime/rateLimiter.js";
+import { WorkQueue } from "../../../../operator/controller/runtime/workQueue.js";
+import { FakeTimers } from "./fakeTimers.js";
+
+function newQueue(timers = new FakeTimers()) {
+  const depths: number[] = [];
+  const queue = new WorkQueue({ name: "test", timers, onDepth: (d) => depths.push(d) });
+  return { queue, timers, depths };
+}
+
+describe("WorkQueue", () => {
+  it("merges duplicate keys", async () => {
+    const { queue } = newQueue();
+    queue.add("ns/a");
+    queue.add("ns/b");
+    queue.add("ns/a");
+    expect(queue.len()).to.equal(2);
+    expect(await queue.get()).to.equal("ns/a");
+    expect(await queue.get()).to.equal("ns/b");
+    expect(queue.len()).to.equal(0);
+  });
+
+  it("never hands a key being processed to a second worker, and re-queues it once after done()", async () => {
+    const { queue } = newQueue();
+    queue.add("ns/a");
+    const key = await queue.get();
+    expect(key).to.equal("ns/a");
+    queue.add("ns/a");
+    queue.add("ns/a");
+    expect(queue.len(), "not queued while in flight").to.equal(0);
+    let second: string | undefined = "pending";
+    void queue.get().then((k) => {
+      second = k;
+    });
+    await Promise.resolve();
+    expect(second, "a waiting worker does not get the in-flight key").to.equal("pending");
+    queue.done("ns/a");
+    await Promise.resolve();
+    expect(second).to.equal("ns/a");
+    queue.done("ns/a");
+    expect(queue.len(), "requeued exactly once").to.equal(0);
+  });
+
+  it("hands a key straight to a waiting worker", async () => {
+    const { queue } = newQueue();
+    const got = queue.get();
+    queue.add("ns/x");
+    expect(await got).to.equal("ns/x");
+  });
+
+  it("addAfter adds the key when the delay elapses, keeping the earliest deadline", async () => {
+    const { queue, timers } = newQueue();
+    queue.addAfter("ns/a", 1000);
+    queue.addAfter("ns/a", 300);
+    queue.addAfter("ns/a", 5000);
+    timers.advance(299);
+    expect(queue.len()).to.equal(0);
+    timers.advance(1);
+    expect(queue.len()).to.equal(1);
+    expect(await queue.get()).to.equal("ns/a");
+    queue.done("ns/a");
+    timers.advance(10_000);
+    expect(queue.len(), "later deadlines were merged into the earliest").to.equal(0);
+  });
+
+  it("addAfter with a non-positive delay adds at once", () => {
+    const { queue } = newQueue();
+    queue.addAfter("ns/a", 0);
+    expect(queue.len()).to.equal(1);
+  });
+
+  it("addRateLimited backs off per key exponentially; forget resets", async () => {
+    const { queue, timers } = newQueue();
+    const readyAfter = async (): Promise<number> => {
+      const start = timers.now();
+      queue.addRateLimited("ns/a");
+      for (let i = 0; i < 10_000_000 && queue.len() === 0; i++) timers.advance(1);
+      const waited = timers.now() - start;
+      queue.done((await queue.get()) as string);
+      return waited;
+    };
+    const waits = [await readyAfter(), await readyAfter(), await readyAfter(), await readyAfter()];
+    expect(waits).to.deep.equal([5, 10, 20, 40]);
+    expect(queue.numRequeues("ns/a")).to.equal(4);
+    queue.forget("ns/a");
+    expect(queue.numRequeues("ns/a")).to.equal(0);
+    expect(await readyAfter()).to.equal(5);
+  });
+
+  it("reports depth changes", async () => {
+    const { queue, depths } = newQueue();
+    queue.add("a");
+    queue.add("b");
+    await queue.get();
+    expect(depths).to.deep.equal([1, 2, 1]);
+  });
+
+  it("shutDown releases waiting workers, drops queued and delayed keys, and waits for in-flight work", async () => {
+    const { queue, timers } = newQueue();
+    queue.add("a");
+    queue.add("b");
+    queue.addAfter("c", 100);
+    const inFlight = await queue.get();
+    let drained = false;
+    const waiting = queue.get();
+    const shut = queue.shutDown().then(() => {
+      drained = true;
+    });
+    expect(
+      await waiting,
+      "the other worker is released... after the queued key is dropped",
+    ).to.equal("b");
+    queue.done("b");
+    await Promise.resolve();
+    expect(drained, "still waiting for the in-flight key").to.equal(false);
+    queue.done(inFlight as string);
+    await shut;
+    expect(drained).to.equal(true);
+    expect(await queue.get()).to.equal(undefined);
+    queue.add("d");
+    timers.advance(1000);
+    expect(queue.len(), "no adds after shutdown, delayed adds cancelled").to.equal(0);
+    expect(timers.pending()).to.equal(0);
+  });
+});
+
+describe("ExponentialFailureRateLimiter", () => {
+  it("doubles from the base delay up to the cap, per key", () => {
+    const rl = new ExponentialFailureRateLimiter({ baseDelayMs: 5, maxDelayMs: 5 * 60_000 });
+    const delays = Array.from({ length: 20 }, () => rl.when("a"));
+    expect(delays.slice(0, 5)).to.deep.equal([5, 10, 20, 40, 80]);
+    expect(delays.every((d, i) => i === 0 || d >= (delays[i - 1] as number))).to.equal(true);
+    expect(delays.at(-1)).to.equal(300_000);
+    expect(Math.max(...delays)).to.equal(300_000);
+    expect(rl.when("b"), "other keys are independent").to.equal(5);
+  });
+
+  it("stays at the cap after very many failures (no overflow)", () => {
+    const rl = new ExponentialFailureRateLimiter({ baseDelayMs: 5, maxDelayMs: 1000 });
+    let d = 0;
+    for (let i = 0; i < 2000; i++) d = rl.when("a");
+    expect(d).to.equal(1000);
+  });
+});
