@@ -1,0 +1,162 @@
+import { mkdtemp, readdir, readFile, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { analyzeProfile } from "../../analysis/profileRules.js";
+import type { Check, CheckContext } from "../check.js";
+import { ToolUnavailableError } from "../commandRunner.js";
+import { isKernelThread, parsePidStat } from "../softirq/parsePidStat.js";
+import { type CollapsedBlob, encodeCollapsed } from "./collapsedBlob.js";
+import { collapseStacks } from "./collapseStacks.js";
+import { parsePerfScript } from "./parsePerfScript.js";
+import { type TopFrames, topFrames } from "./topFrames.js";
+
+export interface ProfileData {
+  mode: "node" | "pid" | "kernelThread";
+  /** Profiled pids (empty for the whole node). */
+  pids: number[];
+  /** For mode kernelThread: the comm of each profiled thread. */
+  threads?: { pid: number; comm: string }[];
+  seconds: number;
+  frequency: number;
+  samples: number;
+  /** perf script lines the parser did not understand. */
+  unrecognizedLines: number;
+  collapsed: CollapsedBlob;
+  top: TopFrames;
+}
+
+/** The CRD defaults (ProfileSpec). */
+export const PROFILE_DEFAULTS = { seconds: 30, frequency: 99 };
+
+export interface ProfileCheckDeps {
+  /** Where perf.data goes; removed afterwards. */
+  makeTempDir?: () => Promise<string>;
+  blobCapBytes?: number;
+}
+
+/** Opt-in: perf record -g on the node, a pid or named kernel threads; stacks collapsed by our code. */
+export function createProfileCheck(deps: ProfileCheckDeps = {}): Check<ProfileData> {
+  const makeTempDir = deps.makeTempDir ?? (() => mkdtemp(join(tmpdir(), "diagnose-perf-")));
+  return {
+    name: "profile",
+    scope: "node",
+    async collect(ctx) {
+      const opts = { ...PROFILE_DEFAULTS, ...ctx.options.profile };
+      const target = await resolveTarget(ctx, opts);
+      const dir = await makeTempDir();
+      const dataFile = join(dir, "perf.data");
+      try {
+        ctx.progress(
+          `profile: perf record ${target.describe} for ${opts.seconds}s at ${opts.frequency} Hz`,
+        );
+        const record = await ctx.runner.run(
+          "perf",
+          [
+            "record",
+            "-g",
+            "-F",
+            String(opts.frequency),
+            ...target.args,
+            "-o",
+            dataFile,
+            "--",
+            "sleep",
+            String(opts.seconds),
+          ],
+          { timeoutMs: (opts.seconds + 60) * 1000 },
+        );
+        if (record.exitCode !== 0) throw perfFailure("perf record", record.stderr);
+        const script = await ctx.runner.run("perf", ["script", "-i", dataFile], {
+          timeoutMs: 300_000,
+          maxOutputBytes: 400 * 1024 * 1024,
+        });
+        if (script.exitCode !== 0) throw perfFailure("perf script", script.stderr);
+        const parsed = parsePerfScript(script.stdout);
+        const stacks = collapseStacks(parsed.samples);
+        const data: ProfileData = {
+          mode: target.mode,
+          pids: target.pids,
+          seconds: opts.seconds,
+          frequency: opts.frequency,
+          samples: parsed.samples.length,
+          unrecognizedLines: parsed.unrecognizedLines,
+          collapsed: encodeCollapsed(stacks, deps.blobCapBytes),
+          top: topFrames(stacks),
+        };
+        if (target.threads) data.threads = target.threads;
+        return data;
+      } finally {
+        await rm(dir, { recursive: true, force: true });
+      }
+    },
+    analyze: (data) => analyzeProfile(data),
+  };
+}
+
+export const profileCheck = createProfileCheck();
+
+interface ProfileTarget {
+  mode: ProfileData["mode"];
+  args: string[];
+  pids: number[];
+  threads?: { pid: number; comm: string }[];
+  describe: string;
+}
+
+async function resolveTarget(
+  ctx: CheckContext,
+  opts: { pid?: number; kernelThread?: string },
+): Promise<ProfileTarget> {
+  if (opts.kernelThread) {
+    const threads = await findKernelThreads(ctx.procRoot, opts.kernelThread);
+    if (threads.length === 0) throw new Error(`no kernel thread named ${opts.kernelThread}*`);
+    const pids = threads.map((t) => t.pid);
+    return {
+      mode: "kernelThread",
+      args: ["-p", pids.join(",")],
+      pids,
+      threads,
+      describe: `kernel threads ${threads.map((t) => t.comm).join(", ")}`,
+    };
+  }
+  if (opts.pid !== undefined)
+    return {
+      mode: "pid",
+      args: ["-p", String(opts.pid)],
+      pids: [opts.pid],
+      describe: `pid ${opts.pid}`,
+    };
+  return { mode: "node", args: ["-a"], pids: [], describe: "the whole node" };
+}
+
+/** Kernel threads (PID 2 and its children) whose comm starts with the prefix, e.g. "ksoftirqd". */
+export async function findKernelThreads(
+  procRoot: string,
+  prefix: string,
+): Promise<{ pid: number; comm: string }[]> {
+  const pids = (await readdir(procRoot)).filter((d) => /^\d+$/.test(d));
+  const found: { pid: number; comm: string }[] = [];
+  for (const pid of pids) {
+    const stat = await readFile(`${procRoot}/${pid}/stat`, "utf8")
+      .then(parsePidStat)
+      .catch(() => undefined);
+    if (stat && isKernelThread(stat) && stat.comm.startsWith(prefix))
+      found.push({ pid: stat.pid, comm: stat.comm });
+  }
+  return found.sort((a, b) => a.pid - b.pid);
+}
+
+/** perf's own refusals become "unavailable"; anything else is an error. */
+export function perfFailure(step: string, stderr: string): Error {
+  const text = stderr.trim();
+  const firstLines = text.split("\n").slice(0, 4).join(" ").slice(0, 400);
+  if (
+    /perf_event_paranoid|Permission denied|not permitted|EACCES|EPERM|Access to performance monitoring/i.test(
+      text,
+    )
+  )
+    return new ToolUnavailableError("perf", `not permitted: ${firstLines}`);
+  if (/perf not found for kernel|command not found|No such file or directory.*perf/i.test(text))
+    return new ToolUnavailableError("perf", `not installed for this kernel: ${firstLines}`);
+  return new Error(`${step} failed: ${firstLines || "no output"}`);
+}
