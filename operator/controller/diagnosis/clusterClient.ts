@@ -1,0 +1,222 @@
+/**
+ * The API calls the Diagnosis reconciler and the trigger make, behind one small interface so the
+ * reconcilers read as decisions, and the HTTP details (404 -> undefined, 409 -> "exists", patch
+ * content types) live here.
+ */
+import {
+  ApiException,
+  BatchV1Api,
+  CoreV1Api,
+  type CoreV1Event,
+  CustomObjectsApi,
+  type KubeConfig,
+  PatchStrategy,
+  setHeaderOptions,
+  type V1Job,
+  type V1Namespace,
+  type V1Node,
+  type V1Pod,
+} from "@kubernetes/client-node";
+import {
+  type Diagnosis,
+  type DiagnosisStatus,
+  GROUP,
+  PLURAL,
+  VERSION,
+} from "../../api/v1alpha1/diagnosis.js";
+
+export interface ClusterClient {
+  getPod(namespace: string, name: string): Promise<V1Pod | undefined>;
+  getNode(name: string): Promise<V1Node | undefined>;
+  getNamespace(name: string): Promise<V1Namespace | undefined>;
+  getJob(namespace: string, name: string): Promise<V1Job | undefined>;
+  /** "exists" when a Job of that name is already there (409). */
+  createJob(job: V1Job): Promise<V1Job | "exists">;
+  /** Deletes with propagationPolicy Background; a missing Job is fine. */
+  deleteJob(namespace: string, name: string): Promise<void>;
+  listPods(namespace: string, labelSelector: string): Promise<V1Pod[]>;
+  readPodLog(
+    namespace: string,
+    pod: string,
+    container: string,
+    limitBytes: number,
+  ): Promise<string>;
+  getDiagnosis(namespace: string, name: string): Promise<Diagnosis | undefined>;
+  createDiagnosis(d: Diagnosis): Promise<Diagnosis | "exists">;
+  /**
+   * JSON merge patch of the status subresource, guarded by resourceVersion (409 if the object
+   * changed since it was read). Lists in the patch replace the stored ones; null deletes a field.
+   */
+  patchDiagnosisStatus(
+    namespace: string,
+    name: string,
+    resourceVersion: string,
+    status: Partial<Record<keyof DiagnosisStatus, unknown>>,
+  ): Promise<Diagnosis>;
+  /** Replaces the status subresource (resourceVersion in `d` guards it). */
+  replaceDiagnosisStatus(d: Diagnosis): Promise<Diagnosis>;
+  /** Sets metadata.finalizers, guarded by resourceVersion. */
+  setDiagnosisFinalizers(
+    namespace: string,
+    name: string,
+    resourceVersion: string,
+    finalizers: string[],
+  ): Promise<Diagnosis>;
+  createEvent(event: CoreV1Event): Promise<void>;
+}
+
+export function statusCode(err: unknown): number | undefined {
+  if (err instanceof ApiException) return err.code;
+  const code = (err as { code?: unknown } | undefined)?.code;
+  return typeof code === "number" ? code : undefined;
+}
+
+async function orUndefined<T>(p: Promise<T>): Promise<T | undefined> {
+  try {
+    return await p;
+  } catch (err) {
+    if (statusCode(err) === 404) return undefined;
+    throw err;
+  }
+}
+
+const mergePatch = setHeaderOptions("Content-Type", PatchStrategy.MergePatch);
+
+export class KubeClusterClient implements ClusterClient {
+  private readonly core: CoreV1Api;
+  private readonly batch: BatchV1Api;
+  private readonly custom: CustomObjectsApi;
+
+  constructor(kubeConfig: KubeConfig) {
+    this.core = kubeConfig.makeApiClient(CoreV1Api);
+    this.batch = kubeConfig.makeApiClient(BatchV1Api);
+    this.custom = kubeConfig.makeApiClient(CustomObjectsApi);
+  }
+
+  getPod(namespace: string, name: string): Promise<V1Pod | undefined> {
+    return orUndefined(this.core.readNamespacedPod({ namespace, name }));
+  }
+
+  getNode(name: string): Promise<V1Node | undefined> {
+    return orUndefined(this.core.readNode({ name }));
+  }
+
+  getNamespace(name: string): Promise<V1Namespace | undefined> {
+    return orUndefined(this.core.readNamespace({ name }));
+  }
+
+  getJob(namespace: string, name: string): Promise<V1Job | undefined> {
+    return orUndefined(this.batch.readNamespacedJob({ namespace, name }));
+  }
+
+  async createJob(job: V1Job): Promise<V1Job | "exists"> {
+    try {
+      return await this.batch.createNamespacedJob({
+        namespace: job.metadata!.namespace!,
+        body: job,
+      });
+    } catch (err) {
+      if (statusCode(err) === 409) return "exists";
+      throw err;
+    }
+  }
+
+  async deleteJob(namespace: string, name: string): Promise<void> {
+    await orUndefined(
+      this.batch.deleteNamespacedJob({ namespace, name, propagationPolicy: "Background" }),
+    );
+  }
+
+  async listPods(namespace: string, labelSelector: string): Promise<V1Pod[]> {
+    return (await this.core.listNamespacedPod({ namespace, labelSelector })).items;
+  }
+
+  readPodLog(
+    namespace: string,
+    pod: string,
+    container: string,
+    limitBytes: number,
+  ): Promise<string> {
+    return this.core.readNamespacedPodLog({ namespace, name: pod, container, limitBytes });
+  }
+
+  async getDiagnosis(namespace: string, name: string): Promise<Diagnosis | undefined> {
+    return orUndefined(
+      this.custom.getNamespacedCustomObject({
+        group: GROUP,
+        version: VERSION,
+        namespace,
+        plural: PLURAL,
+        name,
+      }) as Promise<Diagnosis>,
+    );
+  }
+
+  async createDiagnosis(d: Diagnosis): Promise<Diagnosis | "exists"> {
+    try {
+      return (await this.custom.createNamespacedCustomObject({
+        group: GROUP,
+        version: VERSION,
+        namespace: d.metadata.namespace!,
+        plural: PLURAL,
+        body: d,
+      })) as Diagnosis;
+    } catch (err) {
+      if (statusCode(err) === 409) return "exists";
+      throw err;
+    }
+  }
+
+  async patchDiagnosisStatus(
+    namespace: string,
+    name: string,
+    resourceVersion: string,
+    status: Partial<Record<keyof DiagnosisStatus, unknown>>,
+  ): Promise<Diagnosis> {
+    return (await this.custom.patchNamespacedCustomObjectStatus(
+      {
+        group: GROUP,
+        version: VERSION,
+        namespace,
+        plural: PLURAL,
+        name,
+        body: { metadata: { resourceVersion }, status },
+      },
+      mergePatch,
+    )) as Diagnosis;
+  }
+
+  async replaceDiagnosisStatus(d: Diagnosis): Promise<Diagnosis> {
+    return (await this.custom.replaceNamespacedCustomObjectStatus({
+      group: GROUP,
+      version: VERSION,
+      namespace: d.metadata.namespace!,
+      plural: PLURAL,
+      name: d.metadata.name!,
+      body: d,
+    })) as Diagnosis;
+  }
+
+  async setDiagnosisFinalizers(
+    namespace: string,
+    name: string,
+    resourceVersion: string,
+    finalizers: string[],
+  ): Promise<Diagnosis> {
+    return (await this.custom.patchNamespacedCustomObject(
+      {
+        group: GROUP,
+        version: VERSION,
+        namespace,
+        plural: PLURAL,
+        name,
+        body: { metadata: { resourceVersion, finalizers } },
+      },
+      mergePatch,
+    )) as Diagnosis;
+  }
+
+  async createEvent(event: CoreV1Event): Promise<void> {
+    await this.core.createNamespacedEvent({ namespace: event.metadata.namespace!, body: event });
+  }
+}
