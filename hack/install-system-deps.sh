@@ -7,6 +7,7 @@ set -euo pipefail
 packages=(
   iproute2 iptables nftables conntrack ethtool procps util-linux psmisc
   linux-perf hping3 openssl curl ca-certificates openjdk-17-jdk-headless
+  libxml2-utils
 )
 
 missing=()
