@@ -20,6 +20,8 @@ export function frameColor(name: string, kind: FrameKind): string {
   const p = PALETTE[kind];
   const h = fnv1a(displayName(name));
   const v = [(h & 0xff) / 255, ((h >>> 8) & 0xff) / 255, ((h >>> 16) & 0xff) / 255];
+  // Greys stay grey: one shade for all three channels.
+  if (kind === "unknown" || kind === "root") v[1] = v[2] = v[0] as number;
   const c = p.base.map((b, i) => Math.round(b + p.span[i as 0 | 1 | 2] * (v[i] ?? 0)));
   return `rgb(${c[0]},${c[1]},${c[2]})`;
 }
