@@ -200,7 +200,7 @@ function qdiscFindings(d: NetworkData): Finding[] {
             tbf: q.tbf,
           },
           q.tbf
-            ? `The shaper is too slow or its queue too short for the traffic: raise rate/burst/limit (${inPodNetns(
+            ? `The shaper is too slow or its queue too short for the traffic: for example double the rate and lengthen the queue (${inPodNetns(
                 d.pid,
                 [
                   "tc",
@@ -208,14 +208,14 @@ function qdiscFindings(d: NetworkData): Finding[] {
                   "change",
                   "dev",
                   q.dev,
-                  "root",
+                  ...(q.root ? ["root"] : ["parent", q.parent ?? "", "handle", q.handle]),
                   "tbf",
                   "rate",
-                  "<rate>",
+                  `${Math.round((q.tbf.rateBytesPerSecond * 8 * 2) / 1000)}kbit`,
                   "burst",
-                  "<bytes>",
-                  "limit",
-                  "<bytes>",
+                  String(Math.max(2 * (q.tbf.burstBytes ?? 0), 16 * 1024)),
+                  "latency",
+                  "400ms",
                 ],
               )}) or remove it: ${del}`
             : `Check the qdisc's limits, or remove it: ${del}`,
