@@ -1,0 +1,163 @@
+import { readdir, readFile } from "node:fs/promises";
+import { analyzeJvm } from "../../analysis/jvmRules.js";
+import type { Check, CheckContext } from "../check.js";
+import { readMemoryCgroup } from "../memory/memoryCheck.js";
+import { readTextIfExists } from "../readTextFile.js";
+import { containerSupport } from "./containerSupport.js";
+import { identifyJvm, type ProcessIdentity, splitNul } from "./findJvms.js";
+import { summarizeHsperfdata } from "./heapFromHsperfdata.js";
+import type { JvmEvidence, JvmProcessEvidence } from "./jvmEvidence.js";
+import { parseHsperfdata } from "./parseHsperfdata.js";
+import { javaVersionFromRelease, parseJavaVersion } from "./parseJavaRelease.js";
+import { parseJvmFlags } from "./parseJvmFlags.js";
+
+const MAX_JVMS = 16;
+const MAX_ARGS = 200;
+
+interface ProcStatus {
+  uid?: number;
+  nsPid?: number;
+  rssBytes?: number;
+}
+
+function parseStatus(text: string): ProcStatus {
+  const out: ProcStatus = {};
+  const uid = /^Uid:\s+(\d+)/m.exec(text);
+  if (uid) out.uid = Number(uid[1]);
+  // NSpid lists the pid in each nested namespace; the last is the container's own.
+  const ns = /^NSpid:\s+(.*)$/m.exec(text);
+  if (ns) out.nsPid = Number(ns[1]!.trim().split(/\s+/).at(-1));
+  const rss = /^VmRSS:\s+(\d+) kB/m.exec(text);
+  if (rss) out.rssBytes = Number(rss[1]) * 1024;
+  return out;
+}
+
+function envOf(text: string | undefined): Record<string, string> {
+  const env: Record<string, string> = {};
+  for (const kv of splitNul(text ?? "")) {
+    const eq = kv.indexOf("=");
+    if (eq > 0) env[kv.slice(0, eq)] = kv.slice(eq + 1);
+  }
+  return env;
+}
+
+/** The user name for a uid inside the container (hsperfdata_<user>), from its own /etc/passwd. */
+async function userName(root: string, uid: number): Promise<string | undefined> {
+  const passwd = await readTextIfExists(`${root}/etc/passwd`);
+  for (const line of passwd?.split("\n") ?? []) {
+    const f = line.split(":");
+    if (f.length > 2 && Number(f[2]) === uid) return f[0];
+  }
+  return undefined;
+}
+
+/** hsperfdata_<user>/<nspid> under the container's /tmp; any user directory as a fallback. */
+async function findHsperfdata(root: string, user: string | undefined, nsPid: number) {
+  const candidates: string[] = [];
+  if (user) candidates.push(`${root}/tmp/hsperfdata_${user}/${nsPid}`);
+  try {
+    for (const d of await readdir(`${root}/tmp`)) {
+      if (d.startsWith("hsperfdata_")) candidates.push(`${root}/tmp/${d}/${nsPid}`);
+    }
+  } catch {
+    // no /tmp: the JVM may run with -XX:-UsePerfData
+  }
+  for (const path of candidates) {
+    try {
+      return { path, bytes: await readFile(path) };
+    } catch {
+      // try the next
+    }
+  }
+  return undefined;
+}
+
+async function inspectJvm(ctx: CheckContext, id: ProcessIdentity): Promise<JvmProcessEvidence> {
+  const dir = `${ctx.procRoot}/${id.pid}`;
+  const root = `${dir}/root`;
+  const status = parseStatus((await readTextIfExists(`${dir}/status`)) ?? "");
+  const env = envOf(await readTextIfExists(`${dir}/environ`));
+  const ev: JvmProcessEvidence = {
+    pid: id.pid,
+    cmdline: id.cmdline.slice(0, MAX_ARGS),
+    flags: parseJvmFlags(id.cmdline, env, { processCmdline: true }),
+    containerSupport: { reason: "not determined" },
+  };
+  if (id.exe) ev.exe = id.exe;
+  if (status.nsPid !== undefined) ev.nsPid = status.nsPid;
+  if (status.rssBytes !== undefined) ev.rssBytes = status.rssBytes;
+
+  const nsPid = status.nsPid ?? id.pid;
+  const hs = await findHsperfdata(
+    root,
+    status.uid === undefined ? undefined : await userName(root, status.uid),
+    nsPid,
+  );
+  if (hs) {
+    ev.hsperfdataPath = hs.path;
+    try {
+      ev.perf = summarizeHsperfdata(parseHsperfdata(hs.bytes));
+    } catch (e) {
+      ev.perfUnavailable = `${hs.path}: ${(e as Error).message}`;
+    }
+  } else {
+    ev.perfUnavailable = `no hsperfdata file for pid ${nsPid} under ${root}/tmp (-XX:-UsePerfData or -XX:+PerfDisableSharedMem?)`;
+  }
+
+  // java.home: from the JVM itself, else <exe>/../..; the release file is read inside the container.
+  const javaHome =
+    ev.perf?.javaHome ??
+    (id.exe?.endsWith("/bin/java") ? id.exe.slice(0, -"/bin/java".length) : undefined);
+  if (javaHome) {
+    ev.javaHome = javaHome;
+    const release = await readTextIfExists(`${root}${javaHome}/release`);
+    const v = release ? javaVersionFromRelease(release) : undefined;
+    if (v) {
+      ev.version = v;
+      ev.versionSource = "release";
+    }
+  }
+  if (!ev.version && ev.perf?.javaVersion) {
+    const v = parseJavaVersion(ev.perf.javaVersion);
+    if (v) {
+      ev.version = v;
+      ev.versionSource = "hsperfdata";
+    }
+  }
+  if (ev.version) {
+    ev.flags = parseJvmFlags(id.cmdline, env, {
+      processCmdline: true,
+      javaMajorVersion: ev.version.major,
+    });
+  }
+  ev.containerSupport = containerSupport(
+    ev.version,
+    ev.flags.useContainerSupport,
+    ctx.target.cgroupVersion,
+  );
+  return ev;
+}
+
+export async function collectJvm(ctx: CheckContext): Promise<JvmEvidence> {
+  const ids: ProcessIdentity[] = [];
+  for (const pid of ctx.target.pids) {
+    const id = await identifyJvm(ctx.procRoot, pid);
+    if (id) ids.push(id);
+    if (ids.length >= MAX_JVMS) break;
+  }
+  const evidence: JvmEvidence = { jvms: [], pidsScanned: ctx.target.pids.length };
+  if (ctx.target.cgroupVersion) evidence.cgroupVersion = ctx.target.cgroupVersion;
+  const mem = await readMemoryCgroup(ctx);
+  if (typeof mem !== "string" && mem.limitBytes !== undefined) {
+    evidence.memoryLimitBytes = mem.limitBytes;
+  }
+  for (const id of ids) evidence.jvms.push(await inspectJvm(ctx, id));
+  return evidence;
+}
+
+export const jvmCheck: Check<JvmEvidence> = {
+  name: "jvm",
+  scope: "pod",
+  collect: collectJvm,
+  analyze: analyzeJvm,
+};

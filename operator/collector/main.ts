@@ -1,0 +1,63 @@
+#!/usr/bin/env node
+import { CHECKS } from "./checks/registry.js";
+import { ChildProcessRunner } from "./commandRunner.js";
+import { parseCollectorArgs, USAGE, UsageError } from "./parseCollectorArgs.js";
+import { renderReport } from "./renderReport.js";
+import { TargetNotFoundError } from "./resolveTarget.js";
+import { COLLECTOR_VERSION, implementedCheckNames, runCollector } from "./runCollector.js";
+
+/** The diagnose-collector CLI. Report to stdout, progress and errors to stderr. */
+async function main(argv: string[]): Promise<number> {
+  let parsed: ReturnType<typeof parseCollectorArgs>;
+  try {
+    parsed = parseCollectorArgs(argv, implementedCheckNames(CHECKS));
+  } catch (e) {
+    if (e instanceof UsageError) {
+      process.stderr.write(`diagnose-collector: ${e.message}\n\n${USAGE}\n`);
+      return 2;
+    }
+    throw e;
+  }
+  if (parsed.kind === "help") {
+    process.stdout.write(`${USAGE}\n`);
+    return 0;
+  }
+  if (parsed.kind === "version") {
+    process.stdout.write(`${COLLECTOR_VERSION}\n`);
+    return 0;
+  }
+  const args = parsed.args;
+  try {
+    const report = await runCollector(args, {
+      checks: CHECKS,
+      runner: new ChildProcessRunner(),
+      now: () => new Date(),
+      progress: (m) => process.stderr.write(`diagnose-collector: ${m}\n`),
+    });
+    // The JSON report is the last line of stdout: the operator reads it from the pod log.
+    process.stdout.write(args.json ? `${JSON.stringify(report)}\n` : renderReport(report));
+    return 0;
+  } catch (e) {
+    if (e instanceof UsageError) {
+      process.stderr.write(`diagnose-collector: ${e.message}\n`);
+      return 2;
+    }
+    if (e instanceof TargetNotFoundError) {
+      process.stderr.write(`diagnose-collector: target not found: ${e.message}\n`);
+      return 3;
+    }
+    throw e;
+  }
+}
+
+main(process.argv.slice(2)).then(
+  (code) => {
+    process.exitCode = code;
+  },
+  (e: unknown) => {
+    process.stderr.write(
+      `diagnose-collector: failed: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}\n`,
+    );
+    process.exitCode = 1;
+  },
+);

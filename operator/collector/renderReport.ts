@@ -1,0 +1,46 @@
+import type { CheckName, CheckResult, CollectorReport, Finding } from "./report.js";
+
+const MARK: Record<Finding["severity"], string> = {
+  Critical: "CRITICAL",
+  Warning: "WARNING ",
+  Info: "info    ",
+};
+
+function describeTarget(r: CollectorReport): string {
+  const t = r.target;
+  if (t.kind === "node") return `node ${t.hostname}`;
+  const paths = Object.entries(t.cgroupPaths)
+    .map(([k, v]) => `${k}=${v}`)
+    .join(" ");
+  const id = t.containerId ? ` container ${t.containerId.slice(0, 12)}` : "";
+  return `pids ${t.pids.join(", ")}${id} on ${t.hostname}, cgroup v${t.cgroupVersion ?? "?"} (${paths})`;
+}
+
+/** Pure: the report as text for a person at a terminal. */
+export function renderReport(r: CollectorReport): string {
+  const lines: string[] = [];
+  lines.push(`Diagnosis of ${describeTarget(r)}`);
+  lines.push(
+    `collector ${r.collector.version}, started ${r.collector.startedAt}, took ${r.collector.durationMs} ms`,
+  );
+  lines.push("");
+  lines.push("Checks:");
+  for (const [name, res] of Object.entries(r.checks) as [CheckName, CheckResult][]) {
+    const detail = res.status === "ok" ? "" : `: ${res.reason}`;
+    lines.push(
+      `  ${name.padEnd(8)} ${res.status.padEnd(11)} ${String(res.durationMs).padStart(8)} ms${detail}`,
+    );
+  }
+  lines.push("");
+  if (r.findings.length === 0) {
+    lines.push("Findings: none");
+  } else {
+    lines.push("Findings (most severe first):");
+    for (const f of r.findings) {
+      lines.push(`  ${MARK[f.severity]} [${f.check}] ${f.code}`);
+      lines.push(`           ${f.summary}`);
+      if (f.remediation) lines.push(`           fix: ${f.remediation}`);
+    }
+  }
+  return `${lines.join("\n")}\n`;
+}

@@ -1,0 +1,55 @@
+import type { AnalysisContext, Check, CheckContext } from "./check.js";
+import { ToolUnavailableError } from "./commandRunner.js";
+import type { CheckName, CheckResult } from "./report.js";
+
+export class CheckTimeoutError extends Error {
+  override name = "CheckTimeoutError";
+}
+
+function withTimeout<T>(p: Promise<T>, ms: number, what: string): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new CheckTimeoutError(`${what} timed out after ${ms} ms`)), ms);
+  });
+  return Promise.race([p, timeout]).finally(() => clearTimeout(timer));
+}
+
+/**
+ * Runs the checks concurrently (their sampling windows overlap, keeping the collector's wall
+ * time near the longest check), each timed on its own; a failure becomes a result, never a throw.
+ */
+export async function runChecks(
+  checks: readonly Check[],
+  ctx: CheckContext,
+  timeoutMsFor: (check: Check) => number,
+): Promise<Partial<Record<CheckName, CheckResult>>> {
+  const entries = await Promise.all(
+    checks.map(async (check): Promise<[CheckName, CheckResult]> => {
+      const started = performance.now();
+      const elapsed = () => Math.round((performance.now() - started) * 10) / 10;
+      ctx.progress(`${check.name}: collecting`);
+      try {
+        const data = await withTimeout(check.collect(ctx), timeoutMsFor(check), check.name);
+        ctx.progress(`${check.name}: done in ${elapsed()} ms`);
+        return [check.name, { status: "ok", durationMs: elapsed(), data }];
+      } catch (e) {
+        const reason = e instanceof Error ? e.message : String(e);
+        const status = e instanceof ToolUnavailableError ? "unavailable" : "error";
+        ctx.progress(`${check.name}: ${status}: ${reason}`);
+        return [check.name, { status, durationMs: elapsed(), reason }];
+      }
+    }),
+  );
+  return Object.fromEntries(entries);
+}
+
+/** The data of the checks that succeeded, for rules that cross-reference other checks. */
+export function analysisContextOf(
+  results: Partial<Record<CheckName, CheckResult>>,
+): AnalysisContext {
+  const out: AnalysisContext = { results: {} };
+  for (const [name, r] of Object.entries(results) as [CheckName, CheckResult][]) {
+    if (r.status === "ok") out.results[name] = r.data;
+  }
+  return out;
+}

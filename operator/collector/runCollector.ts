@@ -1,0 +1,87 @@
+import { analyzeReport } from "../analysis/analyzeReport.js";
+import { DEFAULT_CHECKS } from "../api/v1alpha1/diagnosis.js";
+import type { Check, CheckContext } from "./check.js";
+import type { CommandRunner } from "./commandRunner.js";
+import { type CollectorArgs, UsageError } from "./parseCollectorArgs.js";
+import { type CheckName, type CollectorReport, REPORT_SCHEMA_VERSION } from "./report.js";
+import { resolveTarget } from "./resolveTarget.js";
+import { runChecks } from "./runChecks.js";
+
+export const COLLECTOR_VERSION = "0.1.0";
+
+export interface CollectorDeps {
+  checks: readonly Check[];
+  runner: CommandRunner;
+  now: () => Date;
+  progress: (message: string) => void;
+}
+
+/** Which checks run: the requested ones, else the implemented defaults that fit the target. */
+export function selectChecks(args: CollectorArgs, available: readonly Check[]): Check[] {
+  const node = "node" in args.target;
+  if (args.checks) {
+    const chosen = available.filter((c) => args.checks!.includes(c.name));
+    const podOnly = chosen.filter((c) => c.scope === "pod");
+    if (node && podOnly.length > 0) {
+      throw new UsageError(
+        `check(s) ${podOnly.map((c) => c.name).join(", ")} need a target (--pid or --container-id), not --node`,
+      );
+    }
+    return chosen;
+  }
+  return available.filter((c) => DEFAULT_CHECKS.includes(c.name) && (!node || c.scope === "node"));
+}
+
+function timeoutMsFor(args: CollectorArgs) {
+  return (check: Check): number => {
+    if (check.name === "profile") return ((args.profile?.seconds ?? 30) + 30) * 1000;
+    return Math.max(15_000, args.sampleSeconds * 1000 + 15_000);
+  };
+}
+
+/** Resolve the target, run the checks, analyze: the whole diagnosis, as a report. */
+export async function runCollector(
+  args: CollectorArgs,
+  deps: CollectorDeps,
+): Promise<CollectorReport> {
+  const started = deps.now();
+  const t0 = performance.now();
+  const checks = selectChecks(args, deps.checks);
+  deps.progress(`resolving target ${JSON.stringify(args.target)}`);
+  const target = await resolveTarget(args.target, args.procRoot);
+  deps.progress(
+    target.kind === "node"
+      ? `node ${target.hostname}`
+      : `pids ${target.pids.join(",")}; cgroup v${target.cgroupVersion ?? "?"} ${JSON.stringify(target.cgroupPaths)}`,
+  );
+  const ctx: CheckContext = {
+    target,
+    procRoot: args.procRoot,
+    sysRoot: args.sysRoot,
+    kmsgPath: args.kmsgPath,
+    options: {
+      sampleSeconds: args.sampleSeconds,
+      ...(args.profile ? { profile: args.profile } : {}),
+    },
+    runner: deps.runner,
+    now: deps.now,
+    progress: deps.progress,
+  };
+  const results = await runChecks(checks, ctx, timeoutMsFor(args));
+  const findings = analyzeReport(results);
+  return {
+    schemaVersion: REPORT_SCHEMA_VERSION,
+    collector: {
+      version: COLLECTOR_VERSION,
+      startedAt: started.toISOString(),
+      durationMs: Math.round(performance.now() - t0),
+    },
+    target,
+    checks: results,
+    findings,
+  };
+}
+
+export function implementedCheckNames(checks: readonly Check[]): CheckName[] {
+  return checks.map((c) => c.name);
+}
