@@ -1,0 +1,163 @@
+/**
+ * Wires the reconcilers to the runtime (see ControllerDeps in runtime/contracts.ts): the
+ * Diagnosis reconciler (Diagnoses, and the collector Jobs that name them) and, when
+ * --auto-trigger is on, the pod-restart trigger (Pods).
+ */
+import type { V1Job } from "@kubernetes/client-node";
+import { analyzeReport } from "../../analysis/analyzeReport.js";
+import type { Diagnosis, Finding } from "../../api/v1alpha1/diagnosis.js";
+import { type CollectorReport, rankFindings } from "../../collector/report.js";
+import { findCondition, JOB_CREATED } from "../conditions.js";
+import {
+  DIAGNOSIS_NAME_LABEL,
+  DIAGNOSIS_NAMESPACE_LABEL,
+  DIAGNOSIS_UID_LABEL,
+  MANAGED_BY,
+  MANAGED_BY_LABEL,
+} from "../jobs/collectorJob.js";
+import {
+  type ControllerDeps,
+  type ControllerRegistration,
+  type ObjectCache,
+  type ObjectKey,
+  objectKey,
+  type WatchedObject,
+} from "../runtime/contracts.js";
+import { RestartTrigger } from "../trigger/restartTrigger.js";
+import { KubeClusterClient } from "./clusterClient.js";
+import { CollectorSlots, jobFinished } from "./collectorSlots.js";
+import { DEFAULT_RECONCILER_TIMINGS, DiagnosisReconciler } from "./diagnosisReconciler.js";
+import { EventRecorder } from "./eventRecorder.js";
+
+/**
+ * Findings from the operator's own rules over the raw evidence (they may be newer than the
+ * collector's), plus any the collector reported that the rules did not reproduce.
+ */
+export function analyzeCollectorReport(report: CollectorReport): Finding[] {
+  const analyzed = analyzeReport(report.checks);
+  const codes = new Set(analyzed.map((f) => f.code));
+  return rankFindings([...analyzed, ...report.findings.filter((f) => !codes.has(f.code))]);
+}
+
+/** The Diagnosis a collector Job belongs to, from its labels. */
+export function diagnosisKeyOfJob(
+  job: WatchedObject,
+  diagnoses: ObjectCache<Diagnosis>,
+): ObjectKey[] {
+  const labels = job.metadata?.labels ?? {};
+  if (labels[MANAGED_BY_LABEL] !== MANAGED_BY) return [];
+  const ns = labels[DIAGNOSIS_NAMESPACE_LABEL];
+  const name = labels[DIAGNOSIS_NAME_LABEL];
+  const uid = labels[DIAGNOSIS_UID_LABEL];
+  if (!ns || !name) return [];
+  const direct = objectKey(ns, name);
+  if (diagnoses.get(direct)?.metadata.uid === uid) return [direct];
+  // Names over 63 characters are hashed in the label: find the Diagnosis by UID.
+  const byUid = diagnoses.list(ns).find((d) => d.metadata.uid === uid);
+  return byUid ? [objectKey(ns, byUid.metadata.name!)] : [direct];
+}
+
+function queuedDiagnoses(diagnoses: ObjectCache<Diagnosis>): ObjectKey[] {
+  return diagnoses
+    .list()
+    .filter((d) => findCondition(d.status?.conditions, JOB_CREATED)?.reason === "Queued")
+    .map((d) => objectKey(d.metadata.namespace, d.metadata.name!));
+}
+
+export function setupControllers(deps: ControllerDeps): ControllerRegistration[] {
+  const { config, clock, logger, caches } = deps;
+  const client = new KubeClusterClient(deps.kubeConfig);
+  const slots = new CollectorSlots(
+    { maxJobsPerNode: config.maxJobsPerNode, maxJobs: config.maxJobs },
+    clock,
+  );
+  const events = new EventRecorder(client, clock, logger, config.identity);
+  const reconciler = new DiagnosisReconciler({
+    client,
+    diagnoses: caches.diagnoses,
+    jobs: caches.jobs,
+    slots,
+    events,
+    clock,
+    logger,
+    analyze: analyzeCollectorReport,
+    options: {
+      operatorNamespace: config.namespace,
+      collectorImage: config.collectorImage,
+      collectorServiceAccount: config.collectorServiceAccount,
+      collectorCpuLimit: config.collectorCpuLimit,
+      collectorMemoryLimit: config.collectorMemoryLimit,
+      collectorPriorityClass: config.collectorPriorityClass,
+      ...DEFAULT_RECONCILER_TIMINGS,
+    },
+  });
+
+  deps.metrics.registerGauge(
+    "diagnose_diagnoses",
+    "Diagnoses by phase and top finding code (empty while none).",
+    () => {
+      const counts = new Map<string, { phase: string; code: string; n: number }>();
+      for (const d of caches.diagnoses.list()) {
+        const phase = d.status?.phase ?? "Pending";
+        const code = d.status?.findings?.[0]?.code ?? "";
+        const k = `${phase}\u0000${code}`;
+        const e = counts.get(k) ?? { phase, code, n: 0 };
+        e.n++;
+        counts.set(k, e);
+      }
+      return [...counts.values()].map((e) => ({
+        labels: { phase: e.phase, verdict_code: e.code },
+        value: e.n,
+      }));
+    },
+  );
+
+  const registrations: ControllerRegistration[] = [
+    {
+      reconciler,
+      workers: 4,
+      watches: [
+        {
+          informer: "diagnoses",
+          mapToKeys: (d) => [objectKey(d.metadata?.namespace, d.metadata?.name ?? "")],
+        },
+        {
+          informer: "jobs",
+          mapToKeys: (job, old) => {
+            const keys = diagnosisKeyOfJob(job, caches.diagnoses);
+            // A finished (or added/deleted) Job may have freed a slot: wake the queued ones now
+            // rather than at their next poll.
+            if (!old || jobFinished(job as V1Job)) keys.push(...queuedDiagnoses(caches.diagnoses));
+            return keys;
+          },
+        },
+      ],
+    },
+  ];
+
+  if (config.autoTrigger) {
+    const restarts = deps.metrics.counter(
+      "diagnose_trigger_restarts_total",
+      "OOM restarts seen by the trigger, by what became of them.",
+      ["outcome"],
+    );
+    const trigger = new RestartTrigger({
+      client,
+      pods: caches.pods,
+      diagnoses: caches.diagnoses,
+      clock,
+      logger,
+      options: {
+        cooldownSeconds: config.cooldownSeconds,
+        namespaceSelector: config.autoNamespaceSelector,
+      },
+      count: (outcome, by) => restarts.inc({ outcome }, by),
+    });
+    registrations.push({
+      reconciler: trigger,
+      workers: 4,
+      watches: [{ informer: "pods", mapToKeys: trigger.mapToKeys }],
+    });
+  }
+  return registrations;
+}

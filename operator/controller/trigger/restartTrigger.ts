@@ -1,0 +1,239 @@
+/**
+ * Pod-restart trigger: a container whose restart count rose with last termination exit code 137
+ * or reason OOMKilled gets a Diagnosis (trigger.source PodRestart), one per owning workload per
+ * cooldown window; later restarts of that workload are recorded on it, not dropped.
+ *
+ * Keys come from the Pod informer (the mapper below passes only pods whose restart counts moved).
+ * Restart counts last seen live in memory, per pod; they are updated only after the Diagnosis
+ * side succeeded, so an error retries the same restarts, and recording is idempotent (a restart
+ * already listed is not listed twice).
+ */
+import type { V1Pod } from "@kubernetes/client-node";
+import type { Logger } from "winston";
+import { API_VERSION, type Diagnosis, KIND } from "../../api/v1alpha1/diagnosis.js";
+import { type ClusterClient, statusCode } from "../diagnosis/clusterClient.js";
+import { TRIGGER_LABEL } from "../diagnosis/diagnosisReconciler.js";
+import { MANAGED_BY, MANAGED_BY_LABEL } from "../jobs/collectorJob.js";
+import {
+  type Clock,
+  type ObjectCache,
+  type ObjectKey,
+  objectKey,
+  type ReconcileResult,
+  type Reconciler,
+  type WatchedObject,
+} from "../runtime/contracts.js";
+import { type LabelMatcher, parseLabelSelector } from "./labelSelector.js";
+import {
+  cooldownWindow,
+  detectOomRestarts,
+  type OomRestart,
+  optedOut,
+  owningWorkload,
+  recordRestart,
+  type SeenRestarts,
+  triggeredDiagnosisName,
+  type Workload,
+} from "./restartRules.js";
+
+export const WORKLOAD_ANNOTATION = "diagnose.dev/workload";
+/** Namespace labels change rarely; one GET per namespace per minute at most. */
+const NAMESPACE_LABELS_TTL_MS = 60_000;
+const MAX_CONFLICT_RETRIES = 10;
+
+export type TriggerOutcome =
+  | "created"
+  | "recorded"
+  | "duplicate"
+  | "opted_out"
+  | "namespace_excluded";
+
+export interface RestartTriggerOptions {
+  cooldownSeconds: number;
+  /** Label selector on Namespaces; empty: all. */
+  namespaceSelector: string;
+}
+
+export interface RestartTriggerDeps {
+  client: ClusterClient;
+  pods: ObjectCache<V1Pod>;
+  diagnoses: ObjectCache<Diagnosis>;
+  clock: Clock;
+  logger: Logger;
+  options: RestartTriggerOptions;
+  /** Counts each OOM restart by what became of it. */
+  count?: (outcome: TriggerOutcome, by: number) => void;
+}
+
+interface WatchedStatus {
+  status?: {
+    containerStatuses?: Array<{
+      name: string;
+      restartCount?: number;
+      lastState?: { terminated?: { exitCode?: number; reason?: string } };
+    }>;
+  };
+}
+
+function statuses(obj: WatchedObject): NonNullable<WatchedStatus["status"]>["containerStatuses"] {
+  return (obj as WatchedObject & WatchedStatus).status?.containerStatuses;
+}
+
+export class RestartTrigger implements Reconciler {
+  readonly name = "restart-trigger";
+  private readonly seen = new Map<ObjectKey, SeenRestarts>();
+  private readonly namespaceLabels = new Map<
+    string,
+    { labels: Record<string, string>; at: number }
+  >();
+  private readonly namespaceMatches: LabelMatcher;
+
+  constructor(private readonly deps: RestartTriggerDeps) {
+    this.namespaceMatches = parseLabelSelector(deps.options.namespaceSelector);
+  }
+
+  /**
+   * Informer event -> keys. Cheap and pure over its inputs plus the seen map: updates whose
+   * restart counts did not move are dropped here, so 10,000 pods' status churn costs nothing.
+   */
+  mapToKeys = (obj: WatchedObject, oldObj?: WatchedObject): ObjectKey[] => {
+    const key = objectKey(obj.metadata?.namespace, obj.metadata?.name ?? "");
+    const now = statuses(obj) ?? [];
+    if (!oldObj) {
+      // Add (first list, new pod) or delete: only pods with an OOM-looking last termination, or
+      // pods we remember (to forget them).
+      const oom = now.some((s) => {
+        const t = s.lastState?.terminated;
+        return t !== undefined && (t.exitCode === 137 || t.reason === "OOMKilled");
+      });
+      return oom || this.seen.has(key) ? [key] : [];
+    }
+    if (oldObj.metadata?.uid !== obj.metadata?.uid) return [key];
+    const before = new Map((statuses(oldObj) ?? []).map((s) => [s.name, s.restartCount ?? 0]));
+    return now.some((s) => (s.restartCount ?? 0) !== before.get(s.name)) ? [key] : [];
+  };
+
+  async reconcile(key: ObjectKey): Promise<ReconcileResult | undefined> {
+    const pod = this.deps.pods.get(key);
+    if (!pod) {
+      this.seen.delete(key);
+      return undefined;
+    }
+    const now = this.deps.clock.now();
+    const cooldownMs = this.deps.options.cooldownSeconds * 1000;
+    const { restarts, seen } = detectOomRestarts(pod, this.seen.get(key), now, cooldownMs);
+    if (restarts.length > 0) {
+      const total = restarts.reduce((n, r) => n + r.delta, 0);
+      if (optedOut(pod)) this.deps.count?.("opted_out", total);
+      else if (!(await this.namespaceAllowed(pod.metadata!.namespace!)))
+        this.deps.count?.("namespace_excluded", total);
+      else {
+        const workload = owningWorkload(pod);
+        for (const r of restarts) await this.handle(pod, workload, r);
+      }
+    }
+    this.seen.set(key, seen);
+    return undefined;
+  }
+
+  private async namespaceAllowed(namespace: string): Promise<boolean> {
+    if (!this.deps.options.namespaceSelector.trim()) return true;
+    const now = this.deps.clock.now().getTime();
+    let entry = this.namespaceLabels.get(namespace);
+    if (!entry || now - entry.at > NAMESPACE_LABELS_TTL_MS) {
+      const ns = await this.deps.client.getNamespace(namespace);
+      entry = { labels: ns?.metadata?.labels ?? {}, at: now };
+      this.namespaceLabels.set(namespace, entry);
+    }
+    return this.namespaceMatches(entry.labels);
+  }
+
+  /** A Diagnosis of this workload created within the cooldown before the restart, if cached. */
+  private recentDiagnosis(namespace: string, workload: Workload, at: Date): Diagnosis | undefined {
+    const since = at.getTime() - this.deps.options.cooldownSeconds * 1000;
+    return this.deps.diagnoses.list(namespace).find((d) => {
+      if (d.metadata.labels?.[TRIGGER_LABEL] !== "PodRestart" || d.metadata.deletionTimestamp)
+        return false;
+      if (d.metadata.annotations?.[WORKLOAD_ANNOTATION] !== `${workload.kind}/${workload.name}`)
+        return false;
+      return new Date(d.metadata.creationTimestamp ?? 0).getTime() >= since;
+    });
+  }
+
+  private async handle(pod: V1Pod, workload: Workload, r: OomRestart): Promise<void> {
+    const namespace = pod.metadata!.namespace!;
+    const recent = this.recentDiagnosis(namespace, workload, r.at);
+    if (recent) {
+      await this.record(namespace, recent.metadata.name!, pod, workload, r);
+      return;
+    }
+    const name = triggeredDiagnosisName(
+      workload.name,
+      cooldownWindow(r.at, this.deps.options.cooldownSeconds),
+    );
+    const created = await this.deps.client.createDiagnosis({
+      apiVersion: API_VERSION,
+      kind: KIND,
+      metadata: {
+        name,
+        namespace,
+        labels: { [MANAGED_BY_LABEL]: MANAGED_BY, [TRIGGER_LABEL]: "PodRestart" },
+        annotations: { [WORKLOAD_ANNOTATION]: `${workload.kind}/${workload.name}` },
+      },
+      spec: { target: { pod: pod.metadata!.name!, container: r.container } },
+    });
+    if (created !== "exists") {
+      this.deps.logger.info("diagnosis created for OOM restart", {
+        diagnosis: `${namespace}/${name}`,
+        pod: pod.metadata!.name,
+        container: r.container,
+        exitCode: r.exitCode,
+        reason: r.reason,
+        restartCount: r.restartCount,
+      });
+    }
+    // Created now or by an earlier attempt in this window (409): either way the restart goes on
+    // its status (as its trigger when the trigger is still empty).
+    await this.record(namespace, name, pod, workload, r, created !== "exists");
+  }
+
+  /** Read-modify-write of status.trigger, guarded by resourceVersion, retried on conflict. */
+  private async record(
+    namespace: string,
+    name: string,
+    pod: V1Pod,
+    workload: Workload,
+    r: OomRestart,
+    justCreated = false,
+  ): Promise<TriggerOutcome> {
+    for (let attempt = 0; attempt < MAX_CONFLICT_RETRIES; attempt++) {
+      const d = await this.deps.client.getDiagnosis(namespace, name);
+      if (!d)
+        throw new Error(`diagnosis ${namespace}/${name} disappeared while recording a restart`);
+      const trigger = recordRestart(
+        d.status?.trigger,
+        d.spec.target,
+        pod.metadata!.name!,
+        workload,
+        r,
+        this.deps.clock.now(),
+      );
+      if (!trigger) {
+        this.deps.count?.("duplicate", r.delta);
+        return "duplicate";
+      }
+      try {
+        await this.deps.client.replaceDiagnosisStatus({ ...d, status: { ...d.status, trigger } });
+        const outcome: TriggerOutcome = justCreated ? "created" : "recorded";
+        this.deps.count?.(outcome, r.delta);
+        return outcome;
+      } catch (err) {
+        // Another writer (the Diagnosis reconciler, a restart of a sibling pod) got there first.
+        if (statusCode(err) !== 409) throw err;
+      }
+    }
+    throw new Error(
+      `diagnosis ${namespace}/${name}: status conflict ${MAX_CONFLICT_RETRIES} times in a row`,
+    );
+  }
+}
