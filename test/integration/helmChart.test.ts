@@ -1,0 +1,353 @@
+/**
+ * The chart against a real kube-apiserver (+ kube-controller-manager, which aggregates the
+ * edit/view ClusterRoles): helm install creates every object, SubjectAccessReviews prove the
+ * RBAC, helm upgrade applies a changed value, helm uninstall leaves the CRD and its Diagnoses.
+ * No kubelet: the operator pods stay Pending, so nothing waits for them.
+ */
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import {
+  ApiextensionsV1Api,
+  AppsV1Api,
+  AuthorizationV1Api,
+  CoreV1Api,
+  CustomObjectsApi,
+  KubernetesObjectApi,
+  RbacAuthorizationV1Api,
+  type V1ResourceAttributes,
+} from "@kubernetes/client-node";
+import { expect } from "chai";
+import { parseAllDocuments } from "yaml";
+import { type ControlPlane, startControlPlane } from "../support/controlPlane.js";
+import { CHART_DIR, helm, helmOk } from "../unit/chart/helmBinary.js";
+
+const RELEASE = "diagnose";
+const RELEASE_NS = "diagnose-operator";
+const COLLECTOR_NS = "diagnose-system";
+const OPERATOR_SA = `system:serviceaccount:${RELEASE_NS}:diagnose-diagnose-operator`;
+const COLLECTOR_SA = `system:serviceaccount:${COLLECTOR_NS}:diagnose-collector`;
+const APP_NS = "shop";
+
+const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
+
+async function waitFor<T>(
+  what: string,
+  timeoutMs: number,
+  probe: () => Promise<T | undefined>,
+): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await probe();
+    if (value !== undefined) return value;
+    if (Date.now() > deadline)
+      throw new Error(`timed out after ${timeoutMs}ms waiting for ${what}`);
+    await sleep(250);
+  }
+}
+
+const notFound = (e: unknown): boolean => (e as { code?: number }).code === 404;
+
+describe("helm chart on a real kube-apiserver", function () {
+  this.timeout(180_000);
+  let cp: ControlPlane | undefined;
+  let helmHome: string;
+  let helmEnv: NodeJS.ProcessEnv;
+  const h = (args: string[]) => helmOk([...args, "--kubeconfig", cp!.kubeconfigPath], helmEnv);
+
+  before(async () => {
+    cp = await startControlPlane();
+    helmHome = mkdtempSync(join(tmpdir(), "diagnose-helm-"));
+    helmEnv = {
+      HELM_CACHE_HOME: join(helmHome, "cache"),
+      HELM_CONFIG_HOME: join(helmHome, "config"),
+      HELM_DATA_HOME: join(helmHome, "data"),
+    };
+    await cp.kubeConfig
+      .makeApiClient(CoreV1Api)
+      .createNamespace({ body: { metadata: { name: APP_NS } } });
+  });
+
+  after(async () => {
+    await cp?.stop();
+    if (helmHome) rmSync(helmHome, { recursive: true, force: true });
+  });
+
+  const sar = async (user: string, attrs: V1ResourceAttributes): Promise<boolean> => {
+    const review = await cp!.kubeConfig
+      .makeApiClient(AuthorizationV1Api)
+      .createSubjectAccessReview({
+        body: {
+          apiVersion: "authorization.k8s.io/v1",
+          kind: "SubjectAccessReview",
+          spec: {
+            user,
+            groups: user.startsWith("system:serviceaccount:")
+              ? [
+                  "system:serviceaccounts",
+                  `system:serviceaccounts:${user.split(":")[2]}`,
+                  "system:authenticated",
+                ]
+              : ["system:authenticated"],
+            resourceAttributes: attrs,
+          },
+        },
+      });
+    return review.status?.allowed === true;
+  };
+
+  it("helm install creates every object of the release and the CRD", async () => {
+    const started = Date.now();
+    h(["install", RELEASE, CHART_DIR, "-n", RELEASE_NS, "--create-namespace"]);
+    const installMs = Date.now() - started;
+    const manifest = h(["get", "manifest", RELEASE, "-n", RELEASE_NS]);
+    const objects = parseAllDocuments(manifest)
+      .map(
+        (d) =>
+          d.toJS() as {
+            apiVersion: string;
+            kind: string;
+            metadata: { name: string; namespace?: string };
+          },
+      )
+      .filter((o) => o);
+    expect(objects.map((o) => o.kind)).to.include.members([
+      "Namespace",
+      "ServiceAccount",
+      "ClusterRole",
+      "ClusterRoleBinding",
+      "Role",
+      "RoleBinding",
+      "Service",
+      "Deployment",
+      "PodDisruptionBudget",
+    ]);
+    const api = KubernetesObjectApi.makeApiClient(cp!.kubeConfig);
+    for (const o of objects) {
+      const live = await api.read({
+        apiVersion: o.apiVersion,
+        kind: o.kind,
+        metadata: {
+          name: o.metadata.name,
+          ...(o.metadata.namespace ? { namespace: o.metadata.namespace } : {}),
+        },
+      });
+      expect(live.metadata?.uid, `${o.kind} ${o.metadata.name}`).to.be.a("string");
+    }
+    const crd = await cp!.kubeConfig
+      .makeApiClient(ApiextensionsV1Api)
+      .readCustomResourceDefinition({ name: "diagnoses.diagnose.dev" });
+    expect(crd.status?.conditions?.find((c) => c.type === "Established")?.status).to.equal("True");
+    const ns = await cp!.kubeConfig.makeApiClient(CoreV1Api).readNamespace({ name: COLLECTOR_NS });
+    expect(ns.metadata?.labels?.["pod-security.kubernetes.io/enforce"]).to.equal("privileged");
+    process.stderr.write(`helm install: ${objects.length} objects in ${installMs} ms\n`);
+  });
+
+  it("the collector account can read no secrets or pods and create no Jobs", async () => {
+    const denied: V1ResourceAttributes[] = [
+      { verb: "get", resource: "secrets", namespace: COLLECTOR_NS },
+      { verb: "list", resource: "secrets" },
+      { verb: "get", resource: "pods", namespace: COLLECTOR_NS },
+      { verb: "list", resource: "pods" },
+      { verb: "create", group: "batch", resource: "jobs", namespace: COLLECTOR_NS },
+      { verb: "get", group: "diagnose.dev", resource: "diagnoses", namespace: APP_NS },
+    ];
+    for (const attrs of denied)
+      expect(await sar(COLLECTOR_SA, attrs), JSON.stringify(attrs)).to.equal(false);
+  });
+
+  it("the operator manages Jobs, pod logs and its Lease only in the collector namespace, and reads no secrets", async () => {
+    const allowed: V1ResourceAttributes[] = [
+      { verb: "create", group: "batch", resource: "jobs", namespace: COLLECTOR_NS },
+      { verb: "delete", group: "batch", resource: "jobs", namespace: COLLECTOR_NS },
+      { verb: "get", resource: "pods", subresource: "log", namespace: COLLECTOR_NS },
+      { verb: "create", group: "coordination.k8s.io", resource: "leases", namespace: COLLECTOR_NS },
+      { verb: "watch", resource: "pods" },
+      { verb: "list", resource: "nodes" },
+      { verb: "list", resource: "namespaces" },
+      { verb: "create", group: "diagnose.dev", resource: "diagnoses", namespace: APP_NS },
+      {
+        verb: "patch",
+        group: "diagnose.dev",
+        resource: "diagnoses",
+        subresource: "status",
+        namespace: APP_NS,
+      },
+      {
+        verb: "update",
+        group: "diagnose.dev",
+        resource: "diagnoses",
+        subresource: "finalizers",
+        namespace: APP_NS,
+      },
+      { verb: "create", group: "events.k8s.io", resource: "events", namespace: APP_NS },
+    ];
+    const denied: V1ResourceAttributes[] = [
+      { verb: "get", resource: "secrets", namespace: COLLECTOR_NS },
+      { verb: "get", resource: "secrets", namespace: RELEASE_NS },
+      { verb: "list", resource: "secrets", namespace: APP_NS },
+      { verb: "list", resource: "secrets" },
+      { verb: "create", group: "batch", resource: "jobs", namespace: APP_NS },
+      { verb: "get", resource: "pods", subresource: "log", namespace: APP_NS },
+      { verb: "create", resource: "pods", namespace: COLLECTOR_NS },
+      { verb: "delete", group: "diagnose.dev", resource: "diagnoses", namespace: APP_NS },
+      { verb: "update", group: "coordination.k8s.io", resource: "leases", namespace: APP_NS },
+    ];
+    for (const attrs of allowed)
+      expect(await sar(OPERATOR_SA, attrs), JSON.stringify(attrs)).to.equal(true);
+    for (const attrs of denied)
+      expect(await sar(OPERATOR_SA, attrs), JSON.stringify(attrs)).to.equal(false);
+  });
+
+  it("a namespace edit user can create Diagnoses there, a view user only read them; neither reaches the collector namespace", async () => {
+    const rbac = cp!.kubeConfig.makeApiClient(RbacAuthorizationV1Api);
+    for (const [user, role] of [
+      ["alice", "edit"],
+      ["bob", "view"],
+    ] as const) {
+      await rbac.createNamespacedRoleBinding({
+        namespace: APP_NS,
+        body: {
+          metadata: { name: `${user}-${role}` },
+          roleRef: { apiGroup: "rbac.authorization.k8s.io", kind: "ClusterRole", name: role },
+          subjects: [{ apiGroup: "rbac.authorization.k8s.io", kind: "User", name: user }],
+        },
+      });
+    }
+    const createDiag = {
+      verb: "create",
+      group: "diagnose.dev",
+      resource: "diagnoses",
+      namespace: APP_NS,
+    };
+    // kube-controller-manager's clusterrole-aggregation controller folds our roles into edit/view.
+    await waitFor("the edit role to aggregate Diagnoses", 30_000, async () =>
+      (await sar("alice", createDiag)) ? true : undefined,
+    );
+    await waitFor("the view role to aggregate Diagnoses", 30_000, async () =>
+      (await sar("bob", {
+        verb: "list",
+        group: "diagnose.dev",
+        resource: "diagnoses",
+        namespace: APP_NS,
+      }))
+        ? true
+        : undefined,
+    );
+    expect(
+      await sar("alice", { verb: "list", resource: "pods", namespace: APP_NS }),
+      "edit works",
+    ).to.equal(true);
+    expect(await sar("alice", { ...createDiag, namespace: "default" })).to.equal(false);
+    expect(await sar("alice", { verb: "get", resource: "pods", namespace: COLLECTOR_NS })).to.equal(
+      false,
+    );
+    expect(
+      await sar("alice", {
+        verb: "list",
+        group: "batch",
+        resource: "jobs",
+        namespace: COLLECTOR_NS,
+      }),
+    ).to.equal(false);
+    expect(
+      await sar("alice", {
+        verb: "update",
+        group: "diagnose.dev",
+        resource: "diagnoses",
+        subresource: "status",
+        namespace: APP_NS,
+      }),
+    ).to.equal(false);
+    expect(await sar("bob", createDiag)).to.equal(false);
+    expect(await sar("bob", { verb: "get", resource: "pods", namespace: COLLECTOR_NS })).to.equal(
+      false,
+    );
+  });
+
+  it("helm upgrade applies a changed value", async () => {
+    const apps = cp!.kubeConfig.makeApiClient(AppsV1Api);
+    const envValue = async (name: string) =>
+      (
+        await apps.readNamespacedDeployment({
+          name: "diagnose-diagnose-operator",
+          namespace: RELEASE_NS,
+        })
+      ).spec?.template.spec?.containers[0]?.env?.find((e) => e.name === name)?.value;
+    expect(await envValue("DIAGNOSE_COOLDOWN_SECONDS")).to.equal("600");
+    h([
+      "upgrade",
+      RELEASE,
+      CHART_DIR,
+      "-n",
+      RELEASE_NS,
+      "--reuse-values",
+      "--set",
+      "autoTrigger.cooldownSeconds=90,autoTrigger.namespaceSelector=diagnose.dev/auto=enabled",
+    ]);
+    expect(await envValue("DIAGNOSE_COOLDOWN_SECONDS")).to.equal("90");
+    expect(await envValue("DIAGNOSE_AUTO_NAMESPACE_SELECTOR")).to.equal(
+      "diagnose.dev/auto=enabled",
+    );
+    const history = JSON.parse(h(["history", RELEASE, "-n", RELEASE_NS, "-o", "json"])) as {
+      revision: number;
+      status: string;
+    }[];
+    expect(history.at(-1)).to.deep.include({ revision: 2, status: "deployed" });
+  });
+
+  it("helm uninstall removes the release but leaves the CRD and existing Diagnoses", async () => {
+    const custom = cp!.kubeConfig.makeApiClient(CustomObjectsApi);
+    const ref = {
+      group: "diagnose.dev",
+      version: "v1alpha1",
+      namespace: APP_NS,
+      plural: "diagnoses",
+    };
+    await custom.createNamespacedCustomObject({
+      ...ref,
+      body: {
+        apiVersion: "diagnose.dev/v1alpha1",
+        kind: "Diagnosis",
+        metadata: { name: "kept" },
+        spec: { target: { pod: "web-0" } },
+      },
+    });
+    h(["uninstall", RELEASE, "-n", RELEASE_NS]);
+    expect(
+      helm(["status", RELEASE, "-n", RELEASE_NS, "--kubeconfig", cp!.kubeconfigPath], helmEnv)
+        .status,
+    ).to.not.equal(0);
+
+    const apps = cp!.kubeConfig.makeApiClient(AppsV1Api);
+    const rbac = cp!.kubeConfig.makeApiClient(RbacAuthorizationV1Api);
+    const gone = async (read: () => Promise<unknown>) =>
+      read().then(
+        () => false,
+        (e) => notFound(e),
+      );
+    expect(
+      await gone(() =>
+        apps.readNamespacedDeployment({
+          name: "diagnose-diagnose-operator",
+          namespace: RELEASE_NS,
+        }),
+      ),
+    ).to.equal(true);
+    expect(await gone(() => rbac.readClusterRole({ name: "diagnose-diagnose-operator" }))).to.equal(
+      true,
+    );
+    expect(
+      await gone(() => rbac.readClusterRole({ name: "diagnose-diagnose-operator-edit" })),
+    ).to.equal(true);
+
+    const crd = await cp!.kubeConfig
+      .makeApiClient(ApiextensionsV1Api)
+      .readCustomResourceDefinition({ name: "diagnoses.diagnose.dev" });
+    expect(crd.metadata?.deletionTimestamp).to.equal(undefined);
+    const kept = (await custom.getNamespacedCustomObject({ ...ref, name: "kept" })) as {
+      metadata: { deletionTimestamp?: string };
+    };
+    expect(kept.metadata.deletionTimestamp).to.equal(undefined);
+  });
+});
