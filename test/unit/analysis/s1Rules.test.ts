@@ -1,0 +1,262 @@
+import { readdirSync, readFileSync } from "node:fs";
+import { expect } from "chai";
+import { analyzeReport } from "../../../operator/analysis/analyzeReport.js";
+import { analyzeCpu } from "../../../operator/analysis/cpuRules.js";
+import { analyzeJvm, recommendHeap } from "../../../operator/analysis/jvmRules.js";
+import { analyzeMemory } from "../../../operator/analysis/memoryRules.js";
+import {
+  parseCgroupV1Cpu,
+  parseCgroupV2Cpu,
+} from "../../../operator/collector/cpu/parseCgroupCpu.js";
+import { containerSupport } from "../../../operator/collector/jvm/containerSupport.js";
+import { summarizeHsperfdata } from "../../../operator/collector/jvm/heapFromHsperfdata.js";
+import type {
+  JvmEvidence,
+  JvmProcessEvidence,
+} from "../../../operator/collector/jvm/jvmEvidence.js";
+import { parseHsperfdata } from "../../../operator/collector/jvm/parseHsperfdata.js";
+import { parseJavaVersion } from "../../../operator/collector/jvm/parseJavaRelease.js";
+import { parseJvmFlags } from "../../../operator/collector/jvm/parseJvmFlags.js";
+import { matchOomKills } from "../../../operator/collector/memory/matchOomKills.js";
+import type { MemoryEvidence } from "../../../operator/collector/memory/memoryEvidence.js";
+import {
+  parseCgroupV1Memory,
+  parseCgroupV2Memory,
+} from "../../../operator/collector/memory/parseCgroupMemory.js";
+import { parseKernelLog } from "../../../operator/collector/memory/parseKernelLog.js";
+import { parseOomKills } from "../../../operator/collector/memory/parseOomKills.js";
+
+const MiB = 1024 * 1024;
+const files = (dir: string) =>
+  Object.fromEntries(readdirSync(dir).map((f) => [f, readFileSync(`${dir}/${f}`, "utf8")]));
+const DOCKER = "/docker/4e3d6c4bb27f1e5e9bd3c6c8a23f1b1a8e8b2e07d7b4f9d4c3e0a5b6f7c8d9e0";
+
+function memoryEvidence(
+  kmsgFixture: string | undefined,
+  path: string,
+  cgDir: string,
+  v: 1 | 2,
+): MemoryEvidence {
+  const events = kmsgFixture
+    ? parseOomKills(
+        parseKernelLog(readFileSync(`test/fixtures/memory/kmsg/${kmsgFixture}`, "utf8")),
+      )
+    : [];
+  const { matched, others } = matchOomKills(events, path);
+  const parse = v === 1 ? parseCgroupV1Memory : parseCgroupV2Memory;
+  return {
+    cgroup: parse(path, files(cgDir)),
+    kernelLog: { source: "/dev/kmsg", oomKills: matched, otherOomKills: others },
+    processes: [],
+  };
+}
+
+function jvm(
+  cmdline: string[],
+  version: string,
+  opts: Partial<JvmProcessEvidence> = {},
+): JvmProcessEvidence {
+  const v = parseJavaVersion(version);
+  const flags = parseJvmFlags(cmdline, {}, { processCmdline: true, javaMajorVersion: v?.major });
+  return {
+    pid: 27281,
+    cmdline,
+    flags,
+    version: v,
+    containerSupport: containerSupport(v, flags.useContainerSupport, 1),
+    ...opts,
+  };
+}
+
+describe("memory rules", () => {
+  it("S1: OOM-killed by its cgroup, java, usage = limit, anon-dominated", () => {
+    const data = memoryEvidence(
+      "s1-docker-old-format.dmesg",
+      DOCKER,
+      "test/fixtures/memory/v1/after-oom",
+      1,
+    );
+    const f = analyzeMemory(data);
+    expect(f[0]).to.deep.include({ code: "OOMKilledByCgroup", severity: "Critical" });
+    expect(f[0]!.summary).to.match(
+      /^OOM-killed by its cgroup: java \(pid 27281\) at 512MiB usage = limit 512MiB, anon 100%/,
+    );
+    expect(f[0]!.evidence).to.deep.include({
+      usageBytes: 512 * MiB,
+      limitBytes: 512 * MiB,
+      failcnt: 77,
+    });
+    expect(f[0]!.remediation).to.match(/anonymous/);
+  });
+
+  it("captured memcg OOM of perl on this machine, and a node-wide OOM", () => {
+    const perl = analyzeMemory(
+      memoryEvidence(
+        "memcg-oom-perl-6.18.kmsg",
+        "/diagcap-oom1",
+        "test/fixtures/memory/v1/after-oom",
+        1,
+      ),
+    );
+    expect(perl[0]!.code).to.equal("OOMKilledByCgroup");
+    expect(perl[0]!.summary).to.include("perl (pid 15479) at 64MiB usage = limit 64MiB, anon 100%");
+    const node = analyzeMemory(
+      memoryEvidence(
+        "node-wide-constraint-none.dmesg",
+        "/docker/0b1c2d3e4f5a",
+        "test/fixtures/memory/v2/healthy",
+        2,
+      ),
+    );
+    expect(node.map((x) => x.code)).to.deep.equal(["OOMKilledByNode"]);
+    expect(node[0]!.summary).to.include("CONSTRAINT_NONE");
+  });
+
+  it("falls back to the oom_kill counter when the kernel log lost the record", () => {
+    const f = analyzeMemory(
+      memoryEvidence(undefined, "/k", "test/fixtures/memory/v2/oom-at-limit", 2),
+    );
+    expect(f.map((x) => x.code)).to.include("OOMKilledByCgroup");
+    expect(f.map((x) => x.code)).to.include("MemoryNearLimit");
+  });
+
+  it("healthy cgroup: only an Info that no OOM kill happened", () => {
+    const f = analyzeMemory(
+      memoryEvidence("memcg-oom-perl-6.18.kmsg", "/k", "test/fixtures/memory/v2/healthy", 2),
+    );
+    expect(f.map((x) => [x.code, x.severity])).to.deep.equal([["NoOomKill", "Info"]]);
+  });
+});
+
+describe("jvm rules", () => {
+  const limit512: Pick<JvmEvidence, "memoryLimitBytes" | "cgroupVersion" | "pidsScanned"> = {
+    memoryLimitBytes: 512 * MiB,
+    cgroupVersion: 1,
+    pidsScanned: 1,
+  };
+
+  it("S1: a heap sized from the host's RAM by an old JVM exceeds the limit", () => {
+    // Java 8u181 ignores the cgroup: MaxHeapSize 1.95GiB as in the incident's PrintFlagsFinal.
+    const j = jvm(["java", "-jar", "app.jar"], "1.8.0_181", {
+      perf: { maxHeapBytes: 2092957696 },
+    });
+    const f = analyzeJvm({ ...limit512, jvms: [j] });
+    const heap = f.find((x) => x.code === "JvmHeapExceedsLimit")!;
+    expect(heap.severity).to.equal("Critical");
+    expect(heap.summary).to.include("max heap 1.95GiB (sized from the host's RAM");
+    expect(heap.summary).to.include("limit 512MiB");
+    expect(heap.remediation).to.match(/-Xmx\d+m/);
+    expect(heap.remediation).to.match(/-XX:MaxRAMPercentage=\d+/);
+    expect(heap.evidence).to.deep.include({ maxHeapBytes: 2092957696, limitBytes: 512 * MiB });
+    const aware = f.find((x) => x.code === "JvmNotContainerAware")!;
+    expect(aware.severity).to.equal("Warning");
+  });
+
+  it("recommends a heap that leaves room for non-heap memory", () => {
+    const r = recommendHeap(512 * MiB, 148 * MiB);
+    expect(r.xmxMiB).to.equal(364);
+    expect(r.maxRamPercentage).to.equal(71);
+    expect(recommendHeap(4096 * MiB, 148 * MiB).xmxMiB).to.equal(3072);
+  });
+
+  it("uses the real perf counters of a JVM with -Xmx1g", () => {
+    const perf = summarizeHsperfdata(
+      parseHsperfdata(readFileSync("test/fixtures/jvm/java17-xmx1g.hsperf")),
+    );
+    const j = jvm(["java", "-Xmx1g", "-Xms64m", "Alloc.java"], "17.0.15", { perf });
+    const f = analyzeJvm({ ...limit512, memoryLimitBytes: 200 * MiB, jvms: [j] });
+    expect(f.map((x) => x.code)).to.deep.equal(["JvmHeapExceedsLimit"]);
+    expect(f[0]!.summary).to.include("set by -Xmx1g");
+  });
+
+  it("a JVM well inside its limit gets no Warning or Critical", () => {
+    const j = jvm(["java", "-Xmx256m", "Main"], "17.0.15", {
+      perf: { maxHeapBytes: 256 * MiB, liveThreads: 20 },
+    });
+    const f = analyzeJvm({ ...limit512, jvms: [j] });
+    expect(f.map((x) => [x.code, x.severity])).to.deep.equal([["JvmHeapWithinLimit", "Info"]]);
+  });
+
+  it("Warning when the heap fits but heap + non-heap does not", () => {
+    const j = jvm(["java", "-Xmx480m", "Main"], "17.0.15");
+    const f = analyzeJvm({ ...limit512, jvms: [j] });
+    expect(f[0]).to.deep.include({ code: "JvmHeapExceedsLimit", severity: "Warning" });
+  });
+});
+
+describe("cpu rules", () => {
+  it("throttled 0.1 CPU cgroups (v1 captured, v2) yield CpuThrottled", () => {
+    const v1 = analyzeCpu({
+      cgroup: parseCgroupV1Cpu("/c", files("test/fixtures/cpu/v1/throttled")),
+    });
+    expect(v1[0]).to.deep.include({ code: "CpuThrottled", severity: "Warning" });
+    expect(v1[0]!.summary).to.include("5 of 7 periods (71%)");
+    expect(v1[0]!.summary).to.include("quota 0.1 CPU (10 ms per 100 ms period)");
+    const v2 = analyzeCpu({
+      cgroup: parseCgroupV2Cpu("/c", files("test/fixtures/cpu/v2/throttled")),
+    });
+    expect(v2[0]!.evidence).to.deep.include({ nrThrottled: 238, throttledSeconds: 21.544 });
+  });
+  it("no quota, no finding", () => {
+    expect(
+      analyzeCpu({ cgroup: parseCgroupV1Cpu("/c", files("test/fixtures/cpu/v1/unlimited")) }),
+    ).to.deep.equal([]);
+    expect(
+      analyzeCpu({ cgroup: parseCgroupV2Cpu("/c", files("test/fixtures/cpu/v2/unlimited")) }),
+    ).to.deep.equal([]);
+  });
+});
+
+describe("analyzeReport", () => {
+  it("ranks findings of all checks, most severe first, marked as from the collector", () => {
+    const memory = memoryEvidence(
+      "s1-docker-old-format.dmesg",
+      DOCKER,
+      "test/fixtures/memory/v1/after-oom",
+      1,
+    );
+    const cpu = { cgroup: parseCgroupV1Cpu("/c", files("test/fixtures/cpu/v1/throttled")) };
+    const j = jvm(["java", "-jar", "app.jar"], "1.8.0_181", { perf: { maxHeapBytes: 2092957696 } });
+    const findings = analyzeReport({
+      cpu: { status: "ok", durationMs: 1, data: cpu },
+      memory: { status: "ok", durationMs: 1, data: memory },
+      jvm: {
+        status: "ok",
+        durationMs: 1,
+        data: { jvms: [j], memoryLimitBytes: 512 * MiB, pidsScanned: 1 },
+      },
+      network: { status: "unavailable", durationMs: 0, reason: "x" },
+    });
+    expect(findings.map((f) => f.code)).to.deep.equal([
+      "OOMKilledByCgroup",
+      "JvmHeapExceedsLimit",
+      "CpuThrottled",
+      "JvmNotContainerAware",
+    ]);
+    expect(findings.every((f) => f.source === "Collector")).to.equal(true);
+    expect(findings[0]!.remediation).to.include("JVM");
+  });
+  it("turns malformed evidence into an Info, not a crash", () => {
+    const f = analyzeReport({ memory: { status: "ok", durationMs: 1, data: { nonsense: true } } });
+    expect(f.map((x) => [x.code, x.severity])).to.deep.equal([["AnalysisFailed", "Info"]]);
+  });
+  it("healthy input yields no Warning or Critical", () => {
+    const memory = memoryEvidence(undefined, "/k", "test/fixtures/memory/v2/healthy", 2);
+    const j = jvm(["java", "-Xmx256m", "Main"], "17.0.15");
+    const findings = analyzeReport({
+      memory: { status: "ok", durationMs: 1, data: memory },
+      jvm: {
+        status: "ok",
+        durationMs: 1,
+        data: { jvms: [j], memoryLimitBytes: 1024 * MiB, pidsScanned: 1 },
+      },
+      cpu: {
+        status: "ok",
+        durationMs: 1,
+        data: { cgroup: parseCgroupV2Cpu("/c", files("test/fixtures/cpu/v2/unlimited")) },
+      },
+    });
+    expect(findings.length).to.be.greaterThan(0);
+    expect(findings.filter((f) => f.severity !== "Info")).to.deep.equal([]);
+  });
+});
