@@ -1,0 +1,406 @@
+/**
+ * The generated Diagnosis CRD on a real kube-apiserver: it installs (so its CEL rules pass the
+ * server's cost estimate), defaults and validation behave as the types say, the status
+ * subresource and the printer columns work.
+ */
+import { readFileSync } from "node:fs";
+import { type RequestOptions, request } from "node:https";
+import {
+  ApiException,
+  ApiextensionsV1Api,
+  CoreV1Api,
+  CustomObjectsApi,
+  loadYaml,
+  PatchStrategy,
+  setHeaderOptions,
+  type V1CustomResourceDefinition,
+} from "@kubernetes/client-node";
+import { expect } from "chai";
+import { parse } from "yaml";
+import type { CustomResourceDefinition } from "../../hack/crd/schemaTypes.js";
+import { CRD_PATH } from "../../hack/gen-crd.js";
+import {
+  API_VERSION,
+  type Diagnosis,
+  type DiagnosisStatus,
+  GROUP,
+  KIND,
+  PLURAL,
+  VERSION,
+} from "../../operator/api/v1alpha1/diagnosis.js";
+import { type ControlPlane, startControlPlane } from "../support/controlPlane.js";
+
+const NAMESPACE = "crd-test";
+
+const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
+
+async function waitFor<T>(
+  what: string,
+  timeoutMs: number,
+  probe: () => Promise<T | undefined>,
+): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await probe();
+    if (value !== undefined) return value;
+    if (Date.now() > deadline)
+      throw new Error(`timed out after ${timeoutMs}ms waiting for ${what}`);
+    await sleep(200);
+  }
+}
+
+interface RawResponse {
+  status: number;
+  body: unknown;
+}
+
+/** A GET with a chosen Accept header, which the generated clients cannot send (Table output). */
+async function rawGet(cp: ControlPlane, path: string, accept: string): Promise<RawResponse> {
+  const options: RequestOptions = {
+    method: "GET",
+    headers: { Accept: accept },
+  };
+  await cp.kubeConfig.applyToHTTPSOptions(options);
+  return new Promise((resolve, reject) => {
+    const req = request(new URL(path, cp.server), options, (res) => {
+      let text = "";
+      res.setEncoding("utf8");
+      res.on("data", (chunk: string) => {
+        text += chunk;
+      });
+      res.on("end", () => resolve({ status: res.statusCode ?? 0, body: JSON.parse(text) }));
+    });
+    req.on("error", reject);
+    req.setTimeout(10_000, () => req.destroy(new Error(`GET ${path} timed out`)));
+    req.end();
+  });
+}
+
+/** The rejection's HTTP code and the API server's Status message. */
+async function rejection(attempt: Promise<unknown>): Promise<{ code: number; message: string }> {
+  try {
+    await attempt;
+  } catch (error) {
+    if (!(error instanceof ApiException)) throw error;
+    const body = typeof error.body === "string" ? JSON.parse(error.body) : error.body;
+    return { code: error.code, message: String(body?.message ?? "") };
+  }
+  throw new Error("expected the API server to reject the request");
+}
+
+function diagnosis(name: string, spec: Record<string, unknown>): Record<string, unknown> {
+  return { apiVersion: API_VERSION, kind: KIND, metadata: { name, namespace: NAMESPACE }, spec };
+}
+
+describe("Diagnosis CRD on a real kube-apiserver", function () {
+  this.timeout(180_000);
+  let cp: ControlPlane | undefined;
+  let custom: CustomObjectsApi;
+  let installed: V1CustomResourceDefinition;
+
+  const create = (body: Record<string, unknown>) =>
+    custom.createNamespacedCustomObject({
+      group: GROUP,
+      version: VERSION,
+      namespace: NAMESPACE,
+      plural: PLURAL,
+      body,
+    });
+  const get = (name: string): Promise<Diagnosis> =>
+    custom.getNamespacedCustomObject({
+      group: GROUP,
+      version: VERSION,
+      namespace: NAMESPACE,
+      plural: PLURAL,
+      name,
+    });
+  const replaceStatus = (object: Diagnosis, status: DiagnosisStatus): Promise<Diagnosis> =>
+    custom.replaceNamespacedCustomObjectStatus({
+      group: GROUP,
+      version: VERSION,
+      namespace: NAMESPACE,
+      plural: PLURAL,
+      name: object.metadata.name!,
+      body: { ...object, status },
+    });
+  const mergePatch = (name: string, patch: Record<string, unknown>): Promise<Diagnosis> =>
+    custom.patchNamespacedCustomObject(
+      { group: GROUP, version: VERSION, namespace: NAMESPACE, plural: PLURAL, name, body: patch },
+      setHeaderOptions("Content-Type", PatchStrategy.MergePatch),
+    );
+
+  before(async () => {
+    cp = await startControlPlane();
+    custom = cp.kubeConfig.makeApiClient(CustomObjectsApi);
+    await cp.kubeConfig
+      .makeApiClient(CoreV1Api)
+      .createNamespace({ body: { metadata: { name: NAMESPACE } } });
+    // Installed once here, from the committed file users install; the first test checks the result.
+    const extensions = cp.kubeConfig.makeApiClient(ApiextensionsV1Api);
+    const body = loadYaml<V1CustomResourceDefinition>(readFileSync(CRD_PATH, "utf8"));
+    await extensions.createCustomResourceDefinition({ body });
+    installed = await waitFor("the CRD to be Established", 30_000, async () => {
+      const crd = await extensions.readCustomResourceDefinition({ name: `${PLURAL}.${GROUP}` });
+      const condition = crd.status?.conditions?.find((c) => c.type === "Established");
+      return condition?.status === "True" ? crd : undefined;
+    });
+    // Serving starts a moment after Established.
+    await waitFor("diagnoses to be served", 30_000, async () => {
+      const res = await rawGet(
+        cp!,
+        `/apis/${GROUP}/${VERSION}/namespaces/${NAMESPACE}/${PLURAL}`,
+        "application/json",
+      );
+      return res.status === 200 ? true : undefined;
+    });
+  });
+
+  after(async () => {
+    await cp?.stop();
+  });
+
+  describe("installation", () => {
+    it("installs and becomes Established (CEL rules compile and fit the cost budget)", () => {
+      const status = (type: string) =>
+        installed.status?.conditions?.find((c) => c.type === type)?.status;
+      expect(status("Established")).to.equal("True");
+      expect(status("NamesAccepted")).to.equal("True");
+      expect(installed.status?.acceptedNames?.shortNames).to.deep.equal(["diag"]);
+    });
+
+    it("stores the schema exactly as generated (nothing lost in the client's serializer)", async () => {
+      const res = await rawGet(
+        cp!,
+        `/apis/apiextensions.k8s.io/v1/customresourcedefinitions/${PLURAL}.${GROUP}`,
+        "application/json",
+      );
+      expect(res.status).to.equal(200);
+      const stored = res.body as CustomResourceDefinition;
+      const committed = parse(readFileSync(CRD_PATH, "utf8")) as CustomResourceDefinition;
+      expect(stored.spec.versions[0]!.schema).to.deep.equal(committed.spec.versions[0]!.schema);
+      expect(stored.spec.versions[0]!.additionalPrinterColumns).to.deep.equal(
+        committed.spec.versions[0]!.additionalPrinterColumns,
+      );
+      expect(stored.spec.names).to.deep.equal(committed.spec.names);
+    });
+  });
+
+  describe("valid Diagnoses", () => {
+    it("accepts a pod Diagnosis, applies defaults and prunes unknown fields", async () => {
+      await create(
+        diagnosis("tomcat-oom", {
+          target: { pod: "tomcat-0", container: "tomcat" },
+          checks: ["memory", "jvm", "cpu"],
+          image: "evil/collector:latest",
+        }),
+      );
+      const stored = await get("tomcat-oom");
+      expect(stored.spec).to.deep.equal({
+        target: { pod: "tomcat-0", container: "tomcat" },
+        checks: ["memory", "jvm", "cpu"],
+        timeoutSeconds: 120,
+      });
+      expect(stored.metadata.generation).to.equal(1);
+    });
+
+    it("accepts a node Diagnosis with a profile and defaults the profile settings", async () => {
+      await create(
+        diagnosis("node-softirq", {
+          target: { node: "worker-3.example" },
+          checks: ["softirq", "profile"],
+          profile: { kernelThread: "ksoftirqd" },
+          timeoutSeconds: 300,
+        }),
+      );
+      const stored = await get("node-softirq");
+      expect(stored.spec.profile).to.deep.equal({
+        kernelThread: "ksoftirqd",
+        durationSeconds: 30,
+        frequency: 99,
+      });
+      expect(stored.spec.timeoutSeconds).to.equal(300);
+    });
+
+    it("accepts a node Diagnosis without checks (the controller picks the node-level ones)", async () => {
+      await create(diagnosis("node-default", { target: { node: "worker-4" } }));
+      expect((await get("node-default")).spec.target).to.deep.equal({ node: "worker-4" });
+    });
+  });
+
+  describe("invalid Diagnoses are rejected with 422 naming the field", () => {
+    const long = "a".repeat(254);
+    const cases: Array<[string, Record<string, unknown>, RegExp]> = [
+      ["no target", { checks: ["memory"] }, /spec\.target: Required value/],
+      [
+        "both pod and node",
+        { target: { pod: "p", node: "n" } },
+        /spec\.target: Invalid value: "object": exactly one of target\.pod or target\.node must be set/,
+      ],
+      [
+        "neither pod nor node",
+        { target: {} },
+        /spec\.target: Invalid value: "object": exactly one of target\.pod or target\.node/,
+      ],
+      [
+        "unknown check",
+        { target: { pod: "p" }, checks: ["memory", "disk"] },
+        /spec\.checks\[1\]: Unsupported value: "disk"/,
+      ],
+      [
+        "duplicate checks",
+        { target: { pod: "p" }, checks: ["memory", "cpu", "memory"] },
+        /spec\.checks\[2\]: Duplicate value: "memory"/,
+      ],
+      [
+        "empty checks",
+        { target: { pod: "p" }, checks: [] },
+        /spec\.checks: Invalid value: .*should have at least 1 items/,
+      ],
+      [
+        "negative timeout",
+        { target: { pod: "p" }, timeoutSeconds: -5 },
+        /spec\.timeoutSeconds: Invalid value: -5: spec\.timeoutSeconds in body should be greater than or equal to 10/,
+      ],
+      [
+        "oversized timeout",
+        { target: { pod: "p" }, timeoutSeconds: 3601 },
+        /spec\.timeoutSeconds: Invalid value: 3601: .*less than or equal to 3600/,
+      ],
+      [
+        "timeout of the wrong type",
+        { target: { pod: "p" }, timeoutSeconds: "abc" },
+        /spec\.timeoutSeconds: Invalid value: "string": spec\.timeoutSeconds in body must be of type integer/,
+      ],
+      [
+        "fractional timeout",
+        { target: { pod: "p" }, timeoutSeconds: 12.5 },
+        /spec\.timeoutSeconds: Invalid value: "number": .*must be of type integer/,
+      ],
+      [
+        "oversized profile duration",
+        { target: { pod: "p" }, checks: ["profile"], profile: { durationSeconds: 121 } },
+        /spec\.profile\.durationSeconds: Invalid value: 121: .*less than or equal to 120/,
+      ],
+      [
+        "profile longer than the timeout",
+        {
+          target: { pod: "p" },
+          checks: ["profile"],
+          profile: { durationSeconds: 60 },
+          timeoutSeconds: 30,
+        },
+        /spec\.profile\.durationSeconds: Invalid value: "object": spec\.profile\.durationSeconds must be shorter than spec\.timeoutSeconds/,
+      ],
+      [
+        "profile settings without the profile check",
+        { target: { pod: "p" }, checks: ["memory"], profile: { frequency: 49 } },
+        /spec\.profile: Invalid value: "object": spec\.profile configures the profile check/,
+      ],
+      [
+        "bad pod name",
+        { target: { pod: "Tomcat_0" } },
+        /spec\.target\.pod: Invalid value: "Tomcat_0": spec\.target\.pod in body should match/,
+      ],
+      ["pod name too long", { target: { pod: long } }, /spec\.target\.pod: Too long/],
+      [
+        "container without pod",
+        { target: { node: "n", container: "c" } },
+        /spec\.target: Invalid value: "object": target\.container requires target\.pod/,
+      ],
+      [
+        "pod-level checks on a node target",
+        { target: { node: "n" }, checks: ["softirq", "jvm"] },
+        /spec\.checks: Invalid value: "object": checks memory, jvm and cpu need target\.pod/,
+      ],
+      [
+        "kernel thread name with a shell metacharacter",
+        { target: { node: "n" }, checks: ["profile"], profile: { kernelThread: "a;b" } },
+        /spec\.profile\.kernelThread: Invalid value: "a;b"/,
+      ],
+    ];
+    for (const [what, spec, expected] of cases) {
+      it(what, async () => {
+        const name = `bad-${what.replace(/[^a-z0-9]+/g, "-")}`.slice(0, 63).replace(/-$/, "");
+        const { code, message } = await rejection(create(diagnosis(name, spec)));
+        expect(code, message).to.equal(422);
+        expect(message).to.match(expected);
+      });
+    }
+  });
+
+  describe("status subresource", () => {
+    it("a status write leaves generation alone and ignores spec; a spec change bumps it", async () => {
+      await create(diagnosis("status-flow", { target: { pod: "web-0" } }));
+      const created = await get("status-flow");
+      expect(created.metadata.generation).to.equal(1);
+
+      const afterStatus = await replaceStatus(
+        { ...created, spec: { ...created.spec, timeoutSeconds: 999 } },
+        { phase: "Running", observedGeneration: 1, target: { node: "worker-1" } },
+      );
+      expect(afterStatus.metadata.generation).to.equal(1);
+      expect(afterStatus.status?.phase).to.equal("Running");
+      expect(afterStatus.spec.timeoutSeconds, "spec is ignored on /status").to.equal(120);
+
+      const afterSpec = await mergePatch("status-flow", {
+        spec: { timeoutSeconds: 600 },
+        status: { phase: "Failed" },
+      });
+      expect(afterSpec.metadata.generation).to.equal(2);
+      expect(afterSpec.spec.timeoutSeconds).to.equal(600);
+      expect(afterSpec.status?.phase, "status is ignored on the main resource").to.equal("Running");
+    });
+
+    it("validates status writes too", async () => {
+      await create(diagnosis("status-bad", { target: { pod: "web-1" } }));
+      const created = await get("status-bad");
+      const { code, message } = await rejection(
+        replaceStatus(created, { phase: "Exploded" as DiagnosisStatus["phase"] }),
+      );
+      expect(code).to.equal(422);
+      expect(message).to.match(/status\.phase: Unsupported value: "Exploded"/);
+    });
+  });
+
+  describe("printer columns", () => {
+    it("come back in a Table response with the target, node, phase and verdict", async () => {
+      await create(diagnosis("table-row", { target: { pod: "shop-api-7" } }));
+      const verdict = "OOMKilled by cgroup: JVM max heap 1.95GiB > limit 512MiB";
+      await replaceStatus(await get("table-row"), {
+        phase: "Succeeded",
+        target: { node: "worker-2" },
+        verdict,
+      });
+      const res = await rawGet(
+        cp!,
+        `/apis/${GROUP}/${VERSION}/namespaces/${NAMESPACE}/${PLURAL}/table-row`,
+        "application/json;as=Table;v=v1;g=meta.k8s.io",
+      );
+      expect(res.status).to.equal(200);
+      const table = res.body as {
+        kind: string;
+        columnDefinitions: Array<{ name: string; type: string }>;
+        rows: Array<{ cells: unknown[] }>;
+      };
+      expect(table.kind).to.equal("Table");
+      expect(table.columnDefinitions.map((c) => c.name)).to.deep.equal([
+        "Name",
+        "Target",
+        "Node",
+        "Phase",
+        "Verdict",
+        "Age",
+      ]);
+      expect(table.rows).to.have.length(1);
+      const [name, target, node, phase, shownVerdict, age] = table.rows[0]!.cells;
+      expect([name, target, node, phase, shownVerdict]).to.deep.equal([
+        "table-row",
+        "shop-api-7",
+        "worker-2",
+        "Succeeded",
+        verdict,
+      ]);
+      expect(age).to.match(/^\d+s$/);
+    });
+  });
+});
