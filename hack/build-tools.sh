@@ -43,8 +43,11 @@ helm_module_dir="${DIAGNOSE_TOOLS_MODULE_DIR}/helm"
 # Module release time from the proxy's .info: a reproducible build date.
 module_time() {
   local dir="$1" mod="$2"
-  (cd "${dir}" && go mod download -json "${mod}") |
-    sed -n 's/^[[:space:]]*"Time": "\(.*\)",\{0,1\}$/\1/p' | head -n1
+  local info
+  info="$(cd "${dir}" && go mod download -json "${mod}" |
+    sed -n 's/^[[:space:]]*"Info": "\(.*\)",$/\1/p')"
+  [[ -f "${info}" ]] || return 0
+  sed -n 's/.*"Time":"\([^"]*\)".*/\1/p' "${info}"
 }
 
 k8s_ldflags() {
@@ -124,6 +127,7 @@ build() {
     return 1
   fi
   mv -f "${tmp}" "${out}"
+  rm -f "${log}"
   local size
   size="$(du -m "${out}" | cut -f1)"
   echo "build-tools: ${name}: built in $((SECONDS - start))s (${size} MiB)" >&2

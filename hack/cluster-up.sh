@@ -103,26 +103,33 @@ ossl req -x509 -new -key "${pki}/ca.key" -sha256 -days 3650 -subj "/CN=diagnose-
   -addext "basicConstraints=critical,CA:TRUE" -addext "keyUsage=critical,keyCertSign,cRLSign,digitalSignature" \
   -out "${pki}/ca.crt"
 
-# sign NAME SUBJECT EXTFILE-CONTENT
+# sign CA NAME SUBJECT EXTFILE-CONTENT: key + cert NAME signed by CA.
 sign() {
-  local name="$1" subj="$2" ext="$3"
+  local ca="$1" name="$2" subj="$3" ext="$4"
   newkey "${pki}/${name}.key"
   ossl req -new -key "${pki}/${name}.key" -subj "${subj}" -out "${pki}/${name}.csr"
   printf '%s\n' "${ext}" >"${pki}/${name}.ext"
-  ossl x509 -req -in "${pki}/${name}.csr" -CA "${pki}/ca.crt" -CAkey "${pki}/ca.key" -CAcreateserial \
+  ossl x509 -req -in "${pki}/${name}.csr" -CA "${pki}/${ca}.crt" -CAkey "${pki}/${ca}.key" -CAcreateserial \
     -sha256 -days 3650 -extfile "${pki}/${name}.ext" -out "${pki}/${name}.crt"
   rm -f "${pki}/${name}.csr" "${pki}/${name}.ext"
 }
 client_ext=$'basicConstraints=critical,CA:FALSE\nkeyUsage=critical,digitalSignature,keyEncipherment\nextendedKeyUsage=clientAuth'
-sign apiserver "/CN=kube-apiserver" "$(
+sign ca apiserver "/CN=kube-apiserver" "$(
   printf '%s\n' \
     'basicConstraints=critical,CA:FALSE' \
     'keyUsage=critical,digitalSignature,keyEncipherment' \
     'extendedKeyUsage=serverAuth' \
     'subjectAltName=IP:127.0.0.1,IP:10.0.0.1,DNS:localhost,DNS:kubernetes,DNS:kubernetes.default,DNS:kubernetes.default.svc,DNS:kubernetes.default.svc.cluster.local'
 )"
-sign admin "/O=system:masters/CN=diagnose-admin" "${client_ext}"
-sign kube-controller-manager "/CN=system:kube-controller-manager" "${client_ext}"
+sign ca admin "/O=system:masters/CN=diagnose-admin" "${client_ext}"
+# Front-proxy (request-header) CA and the apiserver's proxy client cert, so
+# the extension-apiserver-authentication ConfigMap is complete.
+newkey "${pki}/front-proxy-ca.key"
+ossl req -x509 -new -key "${pki}/front-proxy-ca.key" -sha256 -days 3650 -subj "/CN=diagnose-operator-front-proxy-ca" \
+  -addext "basicConstraints=critical,CA:TRUE" -addext "keyUsage=critical,keyCertSign,cRLSign,digitalSignature" \
+  -out "${pki}/front-proxy-ca.crt"
+sign front-proxy-ca front-proxy-client "/CN=front-proxy-client" "${client_ext}"
+sign ca kube-controller-manager "/CN=system:kube-controller-manager" "${client_ext}"
 # Service-account token signing key.
 ossl genpkey -algorithm RSA -pkeyopt rsa_keygen_bits:2048 -out "${pki}/sa.key"
 ossl pkey -in "${pki}/sa.key" -pubout -out "${pki}/sa.pub"
@@ -212,6 +219,13 @@ launch kube-apiserver "${bin}/kube-apiserver" \
   --tls-cert-file="${pki}/apiserver.crt" \
   --tls-private-key-file="${pki}/apiserver.key" \
   --client-ca-file="${pki}/ca.crt" \
+  --requestheader-client-ca-file="${pki}/front-proxy-ca.crt" \
+  --requestheader-allowed-names=front-proxy-client \
+  --requestheader-username-headers=X-Remote-User \
+  --requestheader-group-headers=X-Remote-Group \
+  --requestheader-extra-headers-prefix=X-Remote-Extra- \
+  --proxy-client-cert-file="${pki}/front-proxy-client.crt" \
+  --proxy-client-key-file="${pki}/front-proxy-client.key" \
   --etcd-servers="http://127.0.0.1:${etcd_port}" \
   --service-cluster-ip-range=10.0.0.0/24 \
   --service-account-issuer=https://kubernetes.default.svc \
