@@ -1,4 +1,5 @@
 #!/usr/bin/env node
+import { runFlamegraphCommand } from "../flamegraph/runFlamegraphCommand.js";
 import { CHECKS } from "./checks/registry.js";
 import { ChildProcessRunner } from "./commandRunner.js";
 import { parseCollectorArgs, USAGE, UsageError } from "./parseCollectorArgs.js";
@@ -8,6 +9,8 @@ import { COLLECTOR_VERSION, implementedCheckNames, runCollector } from "./runCol
 
 /** The diagnose-collector CLI. Report to stdout, progress and errors to stderr. */
 async function main(argv: string[]): Promise<number> {
+  if (argv[0] === "flamegraph")
+    return runFlamegraphCommand(argv.slice(1), process.stdin, process.stdout);
   let parsed: ReturnType<typeof parseCollectorArgs>;
   try {
     parsed = parseCollectorArgs(argv, implementedCheckNames(CHECKS));
