@@ -3,10 +3,14 @@ import type { AnalysisContext } from "../collector/check.js";
 import type { CpuEvidence } from "../collector/cpu/cpuEvidence.js";
 import type { JvmEvidence } from "../collector/jvm/jvmEvidence.js";
 import type { MemoryEvidence } from "../collector/memory/memoryEvidence.js";
+import type { ProfileData } from "../collector/profile/profileCheck.js";
 import { type CheckResult, rankFindings } from "../collector/report.js";
+import type { SoftirqData } from "../collector/softirq/summarizeSoftirqInterval.js";
 import { analyzeCpu } from "./cpuRules.js";
 import { analyzeJvm } from "./jvmRules.js";
 import { analyzeMemory } from "./memoryRules.js";
+import { analyzeProfile } from "./profileRules.js";
+import { analyzeSoftirq } from "./softirqRules.js";
 
 /**
  * Pure: recomputes findings from a report's raw check data, so the operator can analyze reports
@@ -19,6 +23,8 @@ export const ANALYZERS: Partial<Record<CheckName, Analyzer>> = {
   memory: (d, c) => analyzeMemory(d as MemoryEvidence, c),
   jvm: (d, c) => analyzeJvm(d as JvmEvidence, c),
   cpu: (d) => analyzeCpu(d as CpuEvidence),
+  softirq: (d) => analyzeSoftirq(d as SoftirqData),
+  profile: (d) => analyzeProfile(d as ProfileData),
 };
 
 export function analyzeReport(
