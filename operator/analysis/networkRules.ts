@@ -394,7 +394,11 @@ function tcpFindings(d: NetworkData): Finding[] {
       F(
         "Info",
         "TcpHealthy",
-        `No TCP retransmission or handshake trouble during the ${d.sampleSeconds}s sample (since the namespace was created: ${absolute.RetransSegs} retransmitted of ${absolute.OutSegs} segments, ${totalSyn} SYN retransmits)`,
+        `${
+          d.sampleSeconds > 0
+            ? `No TCP retransmission or handshake trouble during the ${d.sampleSeconds}s sample`
+            : "No rate sample taken (--sample-seconds 0)"
+        } (since the namespace was created: ${absolute.RetransSegs} retransmitted of ${absolute.OutSegs} segments, ${totalSyn} SYN retransmits)`,
         evidence,
       ),
     );

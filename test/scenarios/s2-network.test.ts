@@ -87,6 +87,10 @@ describe("S2 scenario: packet-loss causes in a real pod network namespace", func
       "MtuConsistent",
       "TcpHealthy",
     ]);
+    // Without sampling (--sample-seconds 0) the namespace is still judged healthy.
+    const unsampled = await runCheck(pod!.pid!, 0);
+    expect(unsampled.data.sampleSeconds).to.equal(0);
+    expect(serious(unsampled.findings)).to.deep.equal([]);
   });
 
   it("random DROP rules in INPUT and OUTPUT -> IptablesDropRule naming both chains and the probability", async () => {

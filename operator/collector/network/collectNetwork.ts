@@ -228,7 +228,10 @@ function sleep(ms: number): Promise<void> {
   return new Promise((r) => setTimeout(r, ms));
 }
 
-/** Gathers the network evidence of the target's netns: two counter snapshots `sampleSeconds` apart. */
+/**
+ * Gathers the network evidence of the target's netns: two counter snapshots `sampleSeconds`
+ * apart (one when it is 0), so rules can judge rates rather than counters since boot.
+ */
 export async function collectNetwork(ctx: CheckContext): Promise<NetworkData> {
   const pid = ctx.target.pids[0];
   if (pid === undefined) throw new Error("network check needs a target process (--pid)");
@@ -237,13 +240,17 @@ export async function collectNetwork(ctx: CheckContext): Promise<NetworkData> {
   await readFile(join(ctx.procRoot, String(pid), "net", "snmp"), "utf8").catch((e: unknown) => {
     throw new Error(`process ${pid}: cannot read its network namespace: ${(e as Error).message}`);
   });
-  const sampleSeconds = ctx.options.sampleSeconds > 0 ? ctx.options.sampleSeconds : 2;
+  // 0 means "no sampling": one snapshot, counters absolute only, no rates.
+  const sampleSeconds = Math.max(0, ctx.options.sampleSeconds);
   const sources: Sources = {};
-  ctx.progress(`network: sampling counters in the netns of pid ${pid} for ${sampleSeconds}s`);
-  const first = await probe.snapshot({});
-  await sleep(sampleSeconds * 1000);
+  let first: Snapshot | undefined;
+  if (sampleSeconds > 0) {
+    ctx.progress(`network: sampling counters in the netns of pid ${pid} for ${sampleSeconds}s`);
+    first = await probe.snapshot({});
+    await sleep(sampleSeconds * 1000);
+  }
   const second = await probe.snapshot(sources);
-  const elapsed = Math.max(0.001, (second.at.getTime() - first.at.getTime()) / 1000);
+  const elapsed = first ? Math.max(0.001, (second.at.getTime() - first.at.getTime()) / 1000) : 0;
 
   const interfaces = second.interfaces ?? [];
   const [peers, conntrack] = await Promise.all([
@@ -251,7 +258,7 @@ export async function collectNetwork(ctx: CheckContext): Promise<NetworkData> {
     attempt(sources, "conntrack", () => probe.conntrack()),
   ]);
   const tcp =
-    first.counters && second.counters
+    first?.counters && second.counters
       ? counterDeltas(first.counters, second.counters, elapsed)
       : { deltas: {}, rates: {} };
   if (Object.values(sources).every((s) => s.status !== "ok")) {
@@ -262,14 +269,17 @@ export async function collectNetwork(ctx: CheckContext): Promise<NetworkData> {
     pid,
     sampleSeconds: Math.round(elapsed * 1000) / 1000,
     interfaces,
-    interfaceDeltas: interfaceDeltas(first.interfaces ?? [], interfaces),
+    interfaceDeltas: first ? interfaceDeltas(first.interfaces ?? [], interfaces) : {},
     peers: peers ?? [],
     qdiscs: second.qdiscs ?? [],
-    qdiscDeltas: qdiscDeltas(first.qdiscs ?? [], second.qdiscs ?? []),
+    qdiscDeltas: first ? qdiscDeltas(first.qdiscs ?? [], second.qdiscs ?? []) : {},
     snmp: second.counters ?? {},
     tcpRates: tcp.rates,
     tcpDeltas: tcp.deltas,
-    firewall: { rules: withRuleDeltas(first.rules, second.rules), policies: second.policies },
+    firewall: {
+      rules: first ? withRuleDeltas(first.rules, second.rules) : second.rules,
+      policies: second.policies,
+    },
     sources,
   };
   if (conntrack) data.conntrack = conntrack;
