@@ -82,7 +82,10 @@ function findRootInterface(sourceFile: SourceFile, kind: string): InterfaceDecla
   return root;
 }
 
-/** `@printerColumn <Name> <type> <.json.path> [:: description]`; the path must exist in the schema. */
+/**
+ * `@printerColumn <Name> <type> <.json.path> [:: description]`; the path must exist in the schema.
+ * The path may end in a union, `.spec.target['pod','node']`: the server prints the first present.
+ */
 function readPrinterColumns(root: InterfaceDeclaration, schema: JsonSchema): PrinterColumn[] {
   const columns: PrinterColumn[] = [];
   for (const tag of readDocComment(root).tags) {
@@ -110,19 +113,37 @@ function readPrinterColumns(root: InterfaceDeclaration, schema: JsonSchema): Pri
 
 /** A printer column naming a field that does not exist prints blanks forever; refuse it. */
 function checkColumnPath(schema: JsonSchema, jsonPath: string, type: string, where: string): void {
-  if (!/^(\.[A-Za-z_][A-Za-z0-9_]*)+$/.test(jsonPath)) {
-    throw new CrdGenerationError(where, "the path must be a simple .field.sub path");
+  const match =
+    /^((?:\.[A-Za-z_][A-Za-z0-9_]*)+)(?:\[('[A-Za-z_][A-Za-z0-9_]*'(?:,'[A-Za-z_][A-Za-z0-9_]*')*)\])?$/.exec(
+      jsonPath,
+    );
+  if (!match) {
+    throw new CrdGenerationError(
+      where,
+      "the path must be .field.sub, optionally ending in ['a','b']",
+    );
   }
-  const segments = jsonPath.slice(1).split(".");
-  if (segments[0] === "metadata") return; // owned by the API server
-  let current: JsonSchema | undefined = schema;
-  for (const segment of segments) {
-    current = current?.properties?.[segment];
-    if (!current) throw new CrdGenerationError(where, `${jsonPath} is not in the schema`);
-  }
-  const expected = type === "date" ? "string" : type;
-  if (current!.type !== expected) {
-    throw new CrdGenerationError(where, `${jsonPath} is ${current!.type}, not ${type}`);
+  const prefix = match[1]!.slice(1).split(".");
+  if (prefix[0] === "metadata") return; // owned by the API server
+  const alternatives = match[2]
+    ? match[2].split(",").map((name) => name.slice(1, -1))
+    : [undefined];
+  for (const alternative of alternatives) {
+    const segments = alternative === undefined ? prefix : [...prefix, alternative];
+    let current: JsonSchema | undefined = schema;
+    for (const segment of segments) {
+      current = current?.properties?.[segment];
+      if (!current) {
+        throw new CrdGenerationError(where, `.${segments.join(".")} is not in the schema`);
+      }
+    }
+    const expected = type === "date" ? "string" : type;
+    if (current!.type !== expected) {
+      throw new CrdGenerationError(
+        where,
+        `.${segments.join(".")} is ${current!.type}, not ${type}`,
+      );
+    }
   }
 }
 

@@ -88,8 +88,17 @@ async function rejection(attempt: Promise<unknown>): Promise<{ code: number; mes
   throw new Error("expected the API server to reject the request");
 }
 
-function diagnosis(name: string, spec: Record<string, unknown>): Record<string, unknown> {
-  return { apiVersion: API_VERSION, kind: KIND, metadata: { name, namespace: NAMESPACE }, spec };
+function diagnosis(
+  name: string,
+  spec: Record<string, unknown>,
+  labels: Record<string, string> = {},
+): Record<string, unknown> {
+  return {
+    apiVersion: API_VERSION,
+    kind: KIND,
+    metadata: { name, namespace: NAMESPACE, labels },
+    spec,
+  };
 }
 
 describe("Diagnosis CRD on a real kube-apiserver", function () {
@@ -363,17 +372,19 @@ describe("Diagnosis CRD on a real kube-apiserver", function () {
   });
 
   describe("printer columns", () => {
-    it("come back in a Table response with the target, node, phase and verdict", async () => {
-      await create(diagnosis("table-row", { target: { pod: "shop-api-7" } }));
+    it("come back in a Table response: target pod or node, node, phase, verdict, age", async () => {
+      const labels = { table: "printer-columns" };
+      await create(diagnosis("table-pod", { target: { pod: "shop-api-7" } }, labels));
+      await create(diagnosis("table-node", { target: { node: "worker-9" } }, labels));
       const verdict = "OOMKilled by cgroup: JVM max heap 1.95GiB > limit 512MiB";
-      await replaceStatus(await get("table-row"), {
+      await replaceStatus(await get("table-pod"), {
         phase: "Succeeded",
         target: { node: "worker-2" },
         verdict,
       });
       const res = await rawGet(
         cp!,
-        `/apis/${GROUP}/${VERSION}/namespaces/${NAMESPACE}/${PLURAL}/table-row`,
+        `/apis/${GROUP}/${VERSION}/namespaces/${NAMESPACE}/${PLURAL}?labelSelector=table%3Dprinter-columns`,
         "application/json;as=Table;v=v1;g=meta.k8s.io",
       );
       expect(res.status).to.equal(200);
@@ -391,16 +402,12 @@ describe("Diagnosis CRD on a real kube-apiserver", function () {
         "Verdict",
         "Age",
       ]);
-      expect(table.rows).to.have.length(1);
-      const [name, target, node, phase, shownVerdict, age] = table.rows[0]!.cells;
-      expect([name, target, node, phase, shownVerdict]).to.deep.equal([
-        "table-row",
-        "shop-api-7",
-        "worker-2",
-        "Succeeded",
-        verdict,
+      const rows = table.rows.map((row) => row.cells);
+      expect(rows.map((cells) => cells.slice(0, 5))).to.deep.equal([
+        ["table-node", "worker-9", null, null, null],
+        ["table-pod", "shop-api-7", "worker-2", "Succeeded", verdict],
       ]);
-      expect(age).to.match(/^\d+s$/);
+      for (const cells of rows) expect(cells[5]).to.match(/^\d+s$/);
     });
   });
 });

@@ -238,7 +238,7 @@ export interface DiagnosisStatus {
  * A request to diagnose a pod (exit 137, throttling, packet loss) or a node (softirq storms), by
  * running a collector Job on its node; the findings land in the status.
  * @kind Diagnosis
- * @printerColumn Target string .spec.target.pod :: target pod
+ * @printerColumn Target string .spec.target['pod','node'] :: the target pod, or the node for node targets
  * @printerColumn Node string .status.target.node :: node the collector runs on
  * @printerColumn Phase string .status.phase
  * @printerColumn Verdict string .status.verdict

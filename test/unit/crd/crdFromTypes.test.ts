@@ -225,6 +225,16 @@ describe("crdFromSource", () => {
       { name: "Size", type: "integer", jsonPath: ".spec.size", description: "how big" },
       { name: "Age", type: "date", jsonPath: ".metadata.creationTimestamp" },
     ]);
+    const union = source(
+      "export interface Choice { a?: string; b?: string }\nexport interface WidgetSpec { choice: Choice }",
+      " * @printerColumn Choice string .spec.choice['a','b']",
+    );
+    expect(crdFromSource(union).spec.versions[0]!.additionalPrinterColumns[0]!.jsonPath).to.equal(
+      ".spec.choice['a','b']",
+    );
+    expect(generationError(union.replace("'b'", "'c'"))).to.match(
+      /\.spec\.choice\.c is not in the schema/,
+    );
     const missing = source(
       "export interface WidgetSpec { size: number }",
       " * @printerColumn Colour string .spec.colour",
