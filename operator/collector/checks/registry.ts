@@ -2,6 +2,7 @@ import type { Check } from "../check.js";
 import { cpuCheck } from "../cpu/cpuCheck.js";
 import { jvmCheck } from "../jvm/jvmCheck.js";
 import { memoryCheck } from "../memory/memoryCheck.js";
+import { networkCheck } from "../network/networkCheck.js";
 import { profileCheck } from "../profile/profileCheck.js";
 import { softirqCheck } from "../softirq/softirqCheck.js";
 
@@ -10,6 +11,7 @@ export const CHECKS: readonly Check[] = [
   memoryCheck as Check,
   jvmCheck as Check,
   cpuCheck as Check,
+  networkCheck as Check,
   softirqCheck as Check,
   profileCheck as Check,
 ];
