@@ -1,0 +1,68 @@
+import { type ChildProcess, spawn } from "node:child_process";
+import { existsSync, mkdtempSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { setTimeout as sleep } from "node:timers/promises";
+import { fileURLToPath } from "node:url";
+
+export interface ExitResult {
+  code: number | null;
+  signal: NodeJS.Signals | null;
+  stderr: string;
+}
+
+/** Resolves when the child exits (or at the deadline, after SIGKILLing it). */
+export function waitForExit(child: ChildProcess, timeoutMs: number): Promise<ExitResult> {
+  return new Promise((resolve) => {
+    let stderr = "";
+    child.stderr?.on("data", (b: Buffer) => {
+      if (stderr.length < 4096) stderr += b.toString();
+    });
+    child.stdout?.resume();
+    const timer = setTimeout(() => child.kill("SIGKILL"), timeoutMs);
+    const done = (code: number | null, signal: NodeJS.Signals | null) => {
+      clearTimeout(timer);
+      resolve({ code, signal, stderr });
+    };
+    if (child.exitCode !== null || child.signalCode !== null)
+      done(child.exitCode, child.signalCode);
+    else child.once("exit", done);
+  });
+}
+
+/** Polls until the predicate holds or the deadline passes. */
+export async function waitUntil(
+  what: string,
+  pred: () => boolean | Promise<boolean>,
+  timeoutMs: number,
+): Promise<void> {
+  const end = Date.now() + timeoutMs;
+  while (Date.now() < end) {
+    if (await pred()) return;
+    await sleep(100);
+  }
+  throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
+}
+
+/** A running JVM has published its perf counters: what the jvm check reads. */
+export function hsperfdataPublished(pid: number, user = "root"): boolean {
+  return existsSync(`/proc/${pid}/root/tmp/hsperfdata_${user}/${pid}`);
+}
+
+export const ALLOC_SOURCE = fileURLToPath(new URL("./Alloc.java", import.meta.url));
+
+/** Compiles Alloc.java once (so the scenario JVMs don't spend memory compiling); returns the classpath. */
+export async function compileAlloc(): Promise<string> {
+  const out = mkdtempSync(`${tmpdir()}/diagnose-s1-classes-`);
+  const child = spawn("javac", ["-d", out, ALLOC_SOURCE], { stdio: ["ignore", "pipe", "pipe"] });
+  const r = await waitForExit(child, 120_000);
+  if (r.code !== 0) throw new Error(`javac failed (${r.code ?? r.signal}): ${r.stderr}`);
+  return out;
+}
+
+/** A bounded anonymous-memory hog that is not a JVM: perl building a string of `mib` MiB. */
+export function perlAllocatorArgs(mib: number, holdSeconds: number): string[] {
+  return [
+    "-e",
+    `my $x = "a" x (${Math.floor(mib)} * 1024 * 1024); sleep ${Math.floor(holdSeconds)};`,
+  ];
+}

@@ -1,0 +1,143 @@
+import { type ChildProcess, spawn } from "node:child_process";
+import { existsSync } from "node:fs";
+import { mkdir, readdir, readFile, rmdir, writeFile } from "node:fs/promises";
+import { setTimeout as sleep } from "node:timers/promises";
+
+/** Every cgroup these scenario makers create starts with this, so stale ones can be found. */
+export const S1_PREFIX = "diagnose-s1-";
+
+const ROOT = "/sys/fs/cgroup";
+
+export interface ScenarioCgroupOptions {
+  memoryLimitBytes?: number;
+  /** CFS quota in microseconds per 100 ms period (10000 = 0.1 CPU). */
+  cpuQuotaUsec?: number;
+}
+
+/** Whether this host has writable cgroup v1 memory and cpu hierarchies (the test machine does). */
+export function cgroupV1Available(): boolean {
+  return (
+    process.getuid?.() === 0 &&
+    existsSync(`${ROOT}/memory/cgroup.procs`) &&
+    existsSync(`${ROOT}/cpu/cgroup.procs`)
+  );
+}
+
+/** A memory + cpu cgroup pair (v1) with one unique name, for one scenario. */
+export class ScenarioCgroup {
+  readonly name: string;
+  readonly memoryDir: string;
+  readonly cpuDir: string;
+  private readonly children = new Set<ChildProcess>();
+
+  private constructor(name: string) {
+    this.name = name;
+    this.memoryDir = `${ROOT}/memory/${name}`;
+    this.cpuDir = `${ROOT}/cpu/${name}`;
+  }
+
+  /** The cgroup path as the kernel names it (/proc/<pid>/cgroup, oom_memcg=). */
+  get path(): string {
+    return `/${this.name}`;
+  }
+
+  static async create(label: string, opts: ScenarioCgroupOptions = {}): Promise<ScenarioCgroup> {
+    const unique = `${S1_PREFIX}${label}-${process.pid}-${Date.now().toString(36)}`;
+    const cg = new ScenarioCgroup(unique);
+    await mkdir(cg.memoryDir);
+    await mkdir(cg.cpuDir);
+    if (opts.memoryLimitBytes !== undefined) {
+      await writeFile(`${cg.memoryDir}/memory.limit_in_bytes`, String(opts.memoryLimitBytes));
+      // Without swap accounting a limit could be met by swapping instead of an OOM kill.
+      await writeFile(`${cg.memoryDir}/memory.swappiness`, "0").catch(() => undefined);
+    }
+    if (opts.cpuQuotaUsec !== undefined) {
+      await writeFile(`${cg.cpuDir}/cpu.cfs_period_us`, "100000");
+      await writeFile(`${cg.cpuDir}/cpu.cfs_quota_us`, String(opts.cpuQuotaUsec));
+    }
+    return cg;
+  }
+
+  /**
+   * Starts a command inside both cgroups: a fixed sh script moves itself in and then execs the
+   * command, whose argv is passed as arguments (no shell string is built from data).
+   */
+  spawn(
+    command: string,
+    args: readonly string[],
+    env: NodeJS.ProcessEnv = process.env,
+  ): ChildProcess {
+    const child = spawn(
+      "sh",
+      [
+        "-c",
+        'echo $$ > "$1" && echo $$ > "$2" && shift 2 && exec "$@"',
+        "sh",
+        `${this.memoryDir}/cgroup.procs`,
+        `${this.cpuDir}/cgroup.procs`,
+        command,
+        ...args,
+      ],
+      { stdio: ["ignore", "pipe", "pipe"], env },
+    );
+    this.children.add(child);
+    child.on("exit", () => this.children.delete(child));
+    return child;
+  }
+
+  async pids(): Promise<number[]> {
+    const text = await readFile(`${this.memoryDir}/cgroup.procs`, "utf8").catch(() => "");
+    return text.split("\n").filter(Boolean).map(Number);
+  }
+
+  async readMemoryFile(name: string): Promise<string> {
+    return readFile(`${this.memoryDir}/${name}`, "utf8");
+  }
+
+  /** Kills every process in the cgroup and removes it; safe to call twice. */
+  async destroy(): Promise<void> {
+    for (const c of this.children) c.kill("SIGKILL");
+    await removeCgroupDir(this.memoryDir);
+    await removeCgroupDir(this.cpuDir);
+  }
+}
+
+async function removeCgroupDir(dir: string): Promise<void> {
+  if (!existsSync(dir)) return;
+  for (let attempt = 0; attempt < 50; attempt++) {
+    const text = await readFile(`${dir}/cgroup.procs`, "utf8").catch(() => "");
+    const pids = text.split("\n").filter(Boolean).map(Number);
+    for (const pid of pids) {
+      try {
+        process.kill(pid, "SIGKILL");
+      } catch {
+        // already gone
+      }
+    }
+    try {
+      await rmdir(dir);
+      return;
+    } catch (e) {
+      const code = (e as NodeJS.ErrnoException).code;
+      if (code === "ENOENT") return;
+      if (code !== "EBUSY") throw e;
+    }
+    await sleep(100);
+  }
+  throw new Error(`could not remove ${dir}: processes keep it busy`);
+}
+
+/** Removes cgroups left by earlier, interrupted scenario runs. */
+export async function removeStaleScenarioCgroups(): Promise<string[]> {
+  const removed: string[] = [];
+  for (const controller of ["memory", "cpu"]) {
+    const dir = `${ROOT}/${controller}`;
+    const entries = await readdir(dir).catch(() => [] as string[]);
+    for (const e of entries) {
+      if (!e.startsWith(S1_PREFIX)) continue;
+      await removeCgroupDir(`${dir}/${e}`);
+      removed.push(`${dir}/${e}`);
+    }
+  }
+  return removed;
+}
