@@ -301,11 +301,6 @@ describe("Diagnosis CRD on a real kube-apiserver", function () {
         /spec\.profile\.durationSeconds: Invalid value: "object": spec\.profile\.durationSeconds must be shorter than spec\.timeoutSeconds/,
       ],
       [
-        "profile settings without the profile check",
-        { target: { pod: "p" }, checks: ["memory"], profile: { frequency: 49 } },
-        /spec\.profile: Invalid value: "object": spec\.profile configures the profile check/,
-      ],
-      [
         "bad pod name",
         { target: { pod: "Tomcat_0" } },
         /spec\.target\.pod: Invalid value: "Tomcat_0": spec\.target\.pod in body should match/,

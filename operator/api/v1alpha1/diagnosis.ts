@@ -62,7 +62,7 @@ export interface DiagnosisTarget {
   node?: string;
 }
 
-/** Opt-in perf profile rendered as a flame graph. */
+/** Opt-in perf profile rendered as a flame graph: setting this block (or listing `profile` in checks) runs it. */
 export interface ProfileSpec {
   /**
    * How long perf records.
@@ -88,14 +88,13 @@ export interface ProfileSpec {
 
 /**
  * What to diagnose and which checks to run.
- * @validation !has(self.profile) || (has(self.checks) && 'profile' in self.checks) :: spec.profile configures the profile check: add profile to spec.checks :: .profile
  * @validation !has(self.profile) || !has(self.profile.durationSeconds) || !has(self.timeoutSeconds) || self.profile.durationSeconds < self.timeoutSeconds :: spec.profile.durationSeconds must be shorter than spec.timeoutSeconds :: .profile.durationSeconds
  * @validation has(self.target.pod) || !has(self.checks) || !self.checks.exists(c, c in ['memory', 'jvm', 'cpu']) :: checks memory, jvm and cpu need target.pod; a node target runs network, softirq and profile :: .checks
  */
 export interface DiagnosisSpec {
   target: DiagnosisTarget;
   /**
-   * Checks to run; default all but profile.
+   * Checks to run; default all but profile (which `spec.profile` also turns on).
    * @minItems 1
    * @maxItems 6
    * @listType set
