@@ -3,12 +3,14 @@ import type { AnalysisContext } from "../collector/check.js";
 import type { CpuEvidence } from "../collector/cpu/cpuEvidence.js";
 import type { JvmEvidence } from "../collector/jvm/jvmEvidence.js";
 import type { MemoryEvidence } from "../collector/memory/memoryEvidence.js";
+import type { NetworkData } from "../collector/network/types.js";
 import type { ProfileData } from "../collector/profile/profileCheck.js";
 import { type CheckResult, rankFindings } from "../collector/report.js";
 import type { SoftirqData } from "../collector/softirq/summarizeSoftirqInterval.js";
 import { analyzeCpu } from "./cpuRules.js";
 import { analyzeJvm } from "./jvmRules.js";
 import { analyzeMemory } from "./memoryRules.js";
+import { analyzeNetwork } from "./networkRules.js";
 import { analyzeProfile } from "./profileRules.js";
 import { analyzeSoftirq } from "./softirqRules.js";
 
@@ -23,6 +25,7 @@ export const ANALYZERS: Partial<Record<CheckName, Analyzer>> = {
   memory: (d, c) => analyzeMemory(d as MemoryEvidence, c),
   jvm: (d, c) => analyzeJvm(d as JvmEvidence, c),
   cpu: (d) => analyzeCpu(d as CpuEvidence),
+  network: (d) => analyzeNetwork(d as NetworkData),
   softirq: (d) => analyzeSoftirq(d as SoftirqData),
   profile: (d) => analyzeProfile(d as ProfileData),
 };
