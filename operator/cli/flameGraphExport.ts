@@ -1,0 +1,66 @@
+/**
+ * Flame graph export: the profile's collapsed stacks (gzip + base64 in the status) rendered to SVG
+ * by operator/flamegraph. That renderer is loaded at run time so a build without it still has a
+ * working plugin whose flamegraph command says it is not available.
+ */
+import { gunzipSync } from "node:zlib";
+import type { Diagnosis } from "../api/v1alpha1/diagnosis.js";
+import { CliError } from "./diagnosisClient.js";
+import { findProfileBlob, missingProfileReason } from "./profileBlob.js";
+
+type CollapsedStacks = Map<string, number>;
+export interface FlameGraphRenderer {
+  parseCollapsed(text: string): CollapsedStacks;
+  renderFlameGraph(
+    stacks: CollapsedStacks,
+    options?: { title?: string; subtitle?: string },
+  ): string;
+}
+
+/** The renderer from operator/flamegraph, or undefined when this build does not have it. */
+export async function loadFlameGraphRenderer(): Promise<FlameGraphRenderer | undefined> {
+  // Specifiers in variables: resolved at run time, not required at compile time.
+  const renderModule = "../flamegraph/renderFlameGraph.js";
+  const textModule = "../flamegraph/collapsedText.js";
+  try {
+    const [r, t] = (await Promise.all([import(renderModule), import(textModule)])) as [
+      Partial<FlameGraphRenderer>,
+      Partial<FlameGraphRenderer>,
+    ];
+    if (typeof r.renderFlameGraph !== "function" || typeof t.parseCollapsed !== "function")
+      return undefined;
+    return { renderFlameGraph: r.renderFlameGraph, parseCollapsed: t.parseCollapsed };
+  } catch {
+    return undefined;
+  }
+}
+
+/** The SVG for a finished Diagnosis with a profile; CliError saying why otherwise. */
+export function flameGraphSvg(d: Diagnosis, renderer: FlameGraphRenderer | undefined): string {
+  if (!renderer)
+    throw new CliError(
+      "flame graphs are not available in this build (operator/flamegraph is missing)",
+    );
+  const blob = findProfileBlob(d);
+  if (!blob)
+    throw new CliError(`no flame graph for ${d.metadata.name}: ${missingProfileReason(d)}`);
+  let text: string;
+  try {
+    text = gunzipSync(Buffer.from(blob.data, "base64")).toString("utf8");
+  } catch (e) {
+    throw new CliError(
+      `the profile stacks in the status are not valid gzip+base64: ${(e as Error).message}`,
+    );
+  }
+  const stacks = renderer.parseCollapsed(text);
+  if (stacks.size === 0)
+    throw new CliError(`the profile of ${d.metadata.name} recorded no samples`);
+  const target = d.spec.target.pod ?? d.spec.target.node ?? "";
+  const subtitle = [d.status?.target?.node ? `node ${d.status.target.node}` : "", blob.note ?? ""]
+    .filter(Boolean)
+    .join(" · ");
+  return renderer.renderFlameGraph(stacks, {
+    title: `${d.metadata.namespace}/${d.metadata.name}: ${target}`,
+    ...(subtitle ? { subtitle } : {}),
+  });
+}
