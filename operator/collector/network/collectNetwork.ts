@@ -1,7 +1,8 @@
-import { readdir, readFile } from "node:fs/promises";
+import { readdir, readFile, readlink } from "node:fs/promises";
 import { join } from "node:path";
 import type { CheckContext } from "../check.js";
 import { ToolUnavailableError } from "../commandRunner.js";
+import { chooseTargetNetns, type NetnsChoice } from "./chooseTargetNetns.js";
 import { counterDeltas, interfaceDeltas, qdiscDeltas } from "./counterDeltas.js";
 import { dedupeFirewallRules, withRuleDeltas } from "./dedupeFirewallRules.js";
 import { type CandidateLink, findVethPeer } from "./findVethPeer.js";
@@ -224,6 +225,21 @@ async function readSysClassNet(dir: string): Promise<CandidateLink[]> {
   );
 }
 
+const MAX_PIDS_EXAMINED = 256;
+
+/** Which process' network namespace to enter (see chooseTargetNetns). */
+async function targetNetns(ctx: CheckContext): Promise<NetnsChoice> {
+  const pids = ctx.target.pids.slice(0, MAX_PIDS_EXAMINED);
+  if (pids.length === 0) throw new Error("network check needs a target process (--pid)");
+  const link = (pid: number | "self") =>
+    readlink(join(ctx.procRoot, String(pid), "ns", "net")).catch(() => undefined);
+  const seen = await Promise.all(pids.map(async (pid) => ({ pid, netns: await link(pid) })));
+  const known = seen.filter((p): p is { pid: number; netns: string } => p.netns !== undefined);
+  const choice = chooseTargetNetns(known, await link("self"));
+  // Unreadable links (gone, or no permission): go on with the first pid and let the reads say why.
+  return choice ?? { pid: pids[0]!, netns: "unknown", candidates: [] };
+}
+
 function sleep(ms: number): Promise<void> {
   return new Promise((r) => setTimeout(r, ms));
 }
@@ -233,8 +249,8 @@ function sleep(ms: number): Promise<void> {
  * apart (one when it is 0), so rules can judge rates rather than counters since boot.
  */
 export async function collectNetwork(ctx: CheckContext): Promise<NetworkData> {
-  const pid = ctx.target.pids[0];
-  if (pid === undefined) throw new Error("network check needs a target process (--pid)");
+  const choice = await targetNetns(ctx);
+  const pid = choice.pid;
   const probe = new NetworkProbe(ctx, pid);
   // Fail fast with a clear reason when the process or its namespace is gone.
   await readFile(join(ctx.procRoot, String(pid), "net", "snmp"), "utf8").catch((e: unknown) => {
@@ -267,6 +283,8 @@ export async function collectNetwork(ctx: CheckContext): Promise<NetworkData> {
   }
   const data: NetworkData = {
     pid,
+    netns: choice.netns,
+    netnsCandidates: choice.candidates,
     sampleSeconds: Math.round(elapsed * 1000) / 1000,
     interfaces,
     interfaceDeltas: first ? interfaceDeltas(first.interfaces ?? [], interfaces) : {},

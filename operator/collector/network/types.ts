@@ -140,7 +140,12 @@ export interface SourceStatus {
 }
 
 export interface NetworkData {
+  /** The process whose network namespace was inspected. */
   pid: number;
+  /** Its `ns/net` link, e.g. "net:[4026532177]". */
+  netns: string;
+  /** Namespaces of the target's processes when they were not all in one. */
+  netnsCandidates: { netns: string; pids: number }[];
   /** Seconds between the two counter snapshots. */
   sampleSeconds: number;
   interfaces: InterfaceInfo[];

@@ -33,6 +33,8 @@ function healthy(): NetworkData {
   const peer = findVethPeer(interfaces[1]!, peerLinks, { netns: "dgn-s2-cap-peer" });
   return {
     pid: PID,
+    netns: "net:[4026532177]",
+    netnsCandidates: [{ netns: "net:[4026532177]", pids: 1 }],
     sampleSeconds: 2,
     interfaces,
     interfaceDeltas: {},
