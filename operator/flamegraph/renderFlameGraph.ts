@@ -132,7 +132,7 @@ function render(
     out.push(
       `<g class="f" data-d="${n.depth}" data-s="${n.start}" data-v="${n.value}"><title>${esc(s.title)}</title>`,
       `<rect x="${r2(x)}" y="${y}" width="${r2(w)}" height="${o.frameHeight - 1}" fill="${s.fill}" rx="2" ry="2"/>`,
-      `<text x="${r2(x + 3)}" y="${y + o.frameHeight - 5}">${esc(label)}</text></g>\n`,
+      `<text x="${r2(x + 3)}" y="${y + o.frameHeight - 5}"${isDark(s.fill) ? ' style="fill: rgb(255,255,255)"' : ""}>${esc(label)}</text></g>\n`,
     );
     for (let i = n.children.length - 1; i >= 0; i--) stack.push(n.children[i] as FrameNode);
   }
@@ -145,6 +145,12 @@ function fitLabel(name: string, widthPx: number, font: number): string {
   const n = Math.floor((widthPx - 6) / (font * 0.59));
   if (n < 3) return "";
   return name.length <= n ? name : `${name.slice(0, n - 2)}..`;
+}
+
+/** Labels on saturated diff colours (full blue, full red) need white text to be read. */
+function isDark(rgb: string): boolean {
+  const [r = 0, g = 0, b = 0] = (rgb.match(/\d+/g) ?? []).map(Number);
+  return 0.299 * r + 0.587 * g + 0.114 * b < 110;
 }
 
 function esc(s: string): string {

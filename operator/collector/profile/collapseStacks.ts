@@ -17,15 +17,25 @@ export function collapseStacks(
   options: CollapseOptions = {},
 ): CollapsedStacks {
   const out: CollapsedStacks = new Map();
+  // The same few thousand frames repeat across samples: name each once.
+  const names = new Map<string, string>();
+  const nameOf = (f: PerfFrame) => {
+    const key = `${f.symbol}\0${f.dso}`;
+    let n = names.get(key);
+    if (n === undefined) {
+      n = frameName(f);
+      names.set(key, n);
+    }
+    return n;
+  };
   for (const s of samples) {
     const comm = s.comm.replace(/ /g, "_");
     const root = options.includePid ? `${comm}-${s.pid ?? s.tid}` : comm;
-    const names = [root];
+    let key = root;
     for (let i = s.frames.length - 1; i >= 0; i--) {
       const frame = s.frames[i];
-      if (frame) names.push(frameName(frame));
+      if (frame) key += `;${nameOf(frame)}`;
     }
-    const key = names.join(";");
     out.set(key, (out.get(key) ?? 0) + 1);
   }
   return out;
