@@ -213,14 +213,8 @@ describe("profile check", () => {
     const check = createProfileCheck({ makeTempDir: tmp });
     const err1 = await check.collect(fakeContext(missing, kthreads)).catch((e: unknown) => e);
     expect(err1).to.be.instanceOf(ToolUnavailableError);
-    const denied: CommandRunner = {
-      run: async () => ({
-        stdout: "",
-        stderr:
-          "Error:\nAccess to performance monitoring and observability operations is limited.\nperf_event_paranoid setting is 4",
-        exitCode: 255,
-      }),
-    };
+    const stderr = await fixture("perf-record-not-permitted.stderr.txt");
+    const denied: CommandRunner = { run: async () => ({ stdout: "", stderr, exitCode: 255 }) };
     const err2 = await check.collect(fakeContext(denied, kthreads)).catch((e: unknown) => e);
     expect(err2).to.be.instanceOf(ToolUnavailableError);
     expect((err2 as Error).message).to.match(/^perf: not permitted/);
