@@ -27,7 +27,14 @@ export function podCgroupOf(path: string): string | undefined {
 /** How an OOM kill relates to the target cgroup, if at all. */
 export function matchOomKill(ev: OomKillEvent, targetPath: string): OomMatch | undefined {
   const task = ev.taskMemcg;
-  if (task !== undefined && (task === targetPath || isAncestor(targetPath, task))) return "cgroup";
+  // Descendants count (a container may nest cgroups), except under the root cgroup, which holds
+  // every container: a process of the host itself is not a party to their OOM kills.
+  if (
+    task !== undefined &&
+    (task === targetPath || (targetPath !== "/" && isAncestor(targetPath, task)))
+  ) {
+    return "cgroup";
+  }
   if (ev.oomMemcg !== undefined && ev.oomMemcg === targetPath) return "cgroup";
   // The limit of an ancestor (the pod) was hit, killing a task of ours.
   if (task === undefined && ev.oomMemcg !== undefined && isAncestor(ev.oomMemcg, targetPath)) {

@@ -126,6 +126,11 @@ describe("matchOomKills", () => {
     expect(matched[0]!.matchedBy).to.equal("cgroup");
     expect(others).to.equal(1);
     expect(matchOomKills(events, "/diagcap-oom10").matched).to.have.length(0);
+    // A host process in the root cgroup is not a party to containers' OOM kills.
+    expect(matchOomKills(events, "/").matched).to.have.length(0);
+    expect(matchOomKills(events, "/docker").matched.map((m) => m.victim?.name)).to.deep.equal([
+      "java",
+    ]);
   });
 
   it("matches a previous instance of a restarted Kubernetes container through the pod cgroup", () => {
