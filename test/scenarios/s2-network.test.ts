@@ -8,7 +8,9 @@ import {
 } from "../../hack/scenarios/s2/faults.js";
 import {
   createNetnsPair,
+  createPodWithHostVeth,
   destroyNetnsPair,
+  destroyPodWithHostVeth,
   type NetnsPair,
   startPodProcess,
   stopProcess,
@@ -171,6 +173,29 @@ describe("S2 scenario: packet-loss causes in a real pod network namespace", func
         .map((x) => x.summary)
         .join(),
     ).to.include("INPUT");
+  });
+
+  it("finds a veth peer living in the host namespace through sysfs (MTU 9000 vs 1500)", async () => {
+    const made = await createPodWithHostVeth(undefined, 9000);
+    let sleeper: ChildProcess | undefined;
+    try {
+      sleeper = await startPodProcess({ ...pair!, pod: made.pod }, 60);
+      const { data, findings } = await runCheck(sleeper.pid!, 0);
+      expect(data.peers).to.deep.equal([
+        {
+          podInterface: "eth0",
+          podMtu: 1500,
+          peerIfindex: data.peers[0]?.peerIfindex,
+          peerName: made.hostIf,
+          peerMtu: 9000,
+          location: "host",
+        },
+      ]);
+      expect(byCode(findings, "MtuMismatch")[0]?.summary).to.include("in the host");
+    } finally {
+      stopProcess(sleeper);
+      await destroyPodWithHostVeth(made);
+    }
   });
 
   it("a target whose namespace cannot be read fails with a reason, not a crash", async () => {

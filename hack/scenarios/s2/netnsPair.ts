@@ -57,6 +57,46 @@ export async function createNetnsPair(tag = randomBytes(2).toString("hex")): Pro
   return pair;
 }
 
+/**
+ * A pod namespace whose veth peer lives in the host (collector's) namespace, as with most CNIs.
+ * The host end gets no address and stays down: nothing can be sent through it, it only lets the
+ * check find a host-side peer through sysfs. Deleting the pod namespace removes both ends.
+ */
+export async function createPodWithHostVeth(
+  tag = randomBytes(2).toString("hex"),
+  hostMtu = 1500,
+): Promise<{ pod: string; hostIf: string }> {
+  const made = { pod: `${S2_PREFIX}${tag}-pod`, hostIf: `${S2_PREFIX}${tag}-h` };
+  try {
+    await must("ip", ["netns", "add", made.pod]);
+    await must("ip", [
+      "link",
+      "add",
+      made.hostIf,
+      "mtu",
+      String(hostMtu),
+      "type",
+      "veth",
+      "peer",
+      "name",
+      "eth0",
+      "netns",
+      made.pod,
+    ]);
+    await must("ip", ["-n", made.pod, "link", "set", "eth0", "up"]);
+  } catch (e) {
+    await destroyPodWithHostVeth(made);
+    throw e;
+  }
+  return made;
+}
+
+export async function destroyPodWithHostVeth(made: { pod: string; hostIf: string }): Promise<void> {
+  await attempt("ip", ["netns", "del", made.pod]);
+  // Normally gone with the namespace; removed here too in case the namespace never got the peer.
+  await attempt("ip", ["link", "del", made.hostIf]);
+}
+
 /** Deleting the namespaces deletes the veth and every rule and qdisc inside them. */
 export async function destroyNetnsPair(pair: NetnsPair): Promise<void> {
   await attempt("ip", ["netns", "del", pair.pod]);
@@ -70,6 +110,10 @@ export async function sweepStaleNamespaces(): Promise<string[]> {
     .map((n) => n.name)
     .filter((n) => n.startsWith(S2_PREFIX));
   for (const n of names) await attempt("ip", ["netns", "del", n]);
+  const links = await must("ip", ["-j", "link", "show"]).catch(() => "[]");
+  for (const l of JSON.parse(links || "[]") as { ifname: string }[]) {
+    if (l.ifname.startsWith(S2_PREFIX)) await attempt("ip", ["link", "del", l.ifname]);
+  }
   return names;
 }
 
