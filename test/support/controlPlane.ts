@@ -123,9 +123,12 @@ export async function startControlPlane(opts: ControlPlaneOptions = {}): Promise
   });
 
   if (code !== 0) {
-    const apiserverTail = existsSync(apiserverLogPath)
-      ? `\n--- last lines of kube-apiserver log ---\n${readTail(apiserverLogPath, 25)}`
-      : "";
+    // cluster-up.sh prints the log tail of a component that failed to come up;
+    // add the apiserver's when it did not (e.g. the controller-manager failed).
+    const apiserverTail =
+      existsSync(apiserverLogPath) && !stderr.includes("logs/kube-apiserver.log ---")
+        ? `\n--- last lines of kube-apiserver log ---\n${readTail(apiserverLogPath, 25)}`
+        : "";
     stopSync(dir);
     const hint = stderr.includes("npm run tools:build")
       ? "control plane binaries are missing: run npm run tools:build"
