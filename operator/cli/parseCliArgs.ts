@@ -3,7 +3,7 @@
  * Follows kubectl conventions: -n/--namespace, --kubeconfig, --context, -o json|yaml.
  */
 import { parseArgs } from "node:util";
-import { ALL_CHECKS, type CheckName, DEFAULT_CHECKS } from "../api/v1alpha1/diagnosis.js";
+import { ALL_CHECKS, type CheckName } from "../api/v1alpha1/diagnosis.js";
 import { parseDurationSeconds } from "./parseDuration.js";
 
 export interface GlobalOptions {
@@ -71,7 +71,8 @@ Commands:
 Options for pod and node:
   -c, --container NAME       container in the pod (default: the last terminated one, else the first)
       --checks LIST          comma list of ${ALL_CHECKS.join(", ")} (default: all but profile)
-      --profile DURATION     add a perf profile of this length (e.g. 30s; at most 120s)
+      --profile DURATION     add a perf profile of this length (e.g. 30s; at most 120s); the
+                             timeout grows to fit it
       --profile-frequency HZ perf sampling frequency (default 99)
       --kernel-thread NAME   profile kernel threads whose name starts with NAME (e.g. ksoftirqd)
       --timeout DURATION     deadline for the collector Job (default 120s)
@@ -100,6 +101,12 @@ Exit codes:
   3  error from the cluster (not found, forbidden, invalid, unreachable) or unavailable feature
   4  --wait gave up before the Diagnosis finished
 `;
+
+const POD_ONLY_CHECKS: readonly CheckName[] = ["memory", "jvm", "cpu"];
+/** The CRD's default spec.timeoutSeconds. */
+const DEFAULT_TIMEOUT_SECONDS = 120;
+/** Collector start-up and the other checks around a profile. */
+const PROFILE_MARGIN_SECONDS = 60;
 
 const DNS_SUBDOMAIN = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/;
 const DNS_LABEL = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
@@ -270,16 +277,34 @@ export function parseCliArgs(argv: readonly string[]): CliParseResult {
       create.profile.kernelThread = v["kernel-thread"];
     }
   }
-  // A profile is a check too: asking for one without listing it would record nothing.
-  if (create.profile) {
-    create.checks ??= [...DEFAULT_CHECKS];
-    if (!create.checks.includes("profile")) create.checks.push("profile");
+  // spec.profile alone turns the profile check on; with an explicit list, list it too.
+  if (create.profile && create.checks && !create.checks.includes("profile"))
+    create.checks.push("profile");
+  if (sub === "node") {
+    const podOnly = (create.checks ?? []).filter((c) => POD_ONLY_CHECKS.includes(c));
+    if (podOnly.length > 0)
+      return fail(
+        `checks ${podOnly.join(", ")} need a pod target; a node runs network, softirq and profile`,
+      );
   }
   if (v.timeout !== undefined) {
     const seconds = parseDurationSeconds(v.timeout);
     if (seconds === undefined || seconds < 10 || seconds > 3600)
       return fail(`invalid --timeout "${v.timeout}": a duration from 10s to 1h`);
     create.timeoutSeconds = seconds;
+  }
+  // The Job's deadline must outlast perf: the CRD requires profile < timeout.
+  if (create.profile) {
+    const needed = create.profile.durationSeconds + PROFILE_MARGIN_SECONDS;
+    if (create.timeoutSeconds === undefined && needed > DEFAULT_TIMEOUT_SECONDS)
+      create.timeoutSeconds = needed;
+    else if (
+      create.timeoutSeconds !== undefined &&
+      create.profile.durationSeconds >= create.timeoutSeconds
+    )
+      return fail(
+        `--profile ${create.profile.durationSeconds}s must be shorter than --timeout ${create.timeoutSeconds}s`,
+      );
   }
   return { kind: "command", command: { ...create, ...common } };
 }

@@ -49,13 +49,21 @@ describe("parseCliArgs", () => {
     });
   });
 
-  it("adds profile to the default checks when only --profile is given", () => {
-    const c = command(["node", "worker-1", "--profile", "10s", "--kernel-thread", "ksoftirqd"]);
+  it("leaves checks to the operator when only --profile is given, and fits the timeout to it", () => {
+    const c = command(["node", "worker-1", "--profile", "90s", "--kernel-thread", "ksoftirqd"]);
     expect(c).to.deep.include({
       target: { node: "worker-1" },
-      checks: ["memory", "jvm", "cpu", "network", "softirq", "profile"],
-      profile: { durationSeconds: 10, kernelThread: "ksoftirqd" },
+      profile: { durationSeconds: 90, kernelThread: "ksoftirqd" },
+      timeoutSeconds: 150,
     });
+    expect(c).to.not.have.property("checks");
+    expect(command(["node", "w", "--profile", "30s"])).to.not.have.property("timeoutSeconds");
+    expect(error(["node", "w", "--profile", "60s", "--timeout", "60s"])).to.match(
+      /--profile 60s must be shorter than --timeout 60s/,
+    );
+    expect(error(["node", "w", "--checks", "softirq,memory"])).to.match(
+      /checks memory need a pod target/,
+    );
   });
 
   it("parses get and flamegraph", () => {
