@@ -90,6 +90,7 @@ describe("S3: SYN flood between network namespaces (real)", function () {
     mkdirSync(SVG_OUT.replace(/\/[^/]*$/, ""), { recursive: true });
     writeFileSync(SVG_OUT, svg);
     writeFileSync(SVG_OUT.replace(/\.svg$/, ".folded"), folded);
+    for (const f of findings) console.log(`      ${f.severity} ${f.code}: ${f.summary}`);
     console.log(
       `      NET_RX/s ${baselineNetRx} -> ${netRx}; si ${during.total.siPercent}%; cookies/s ${ev?.perSecond.syncookiesSent}; ` +
         `half-open ${ev?.halfOpen[0]?.synRecv}; profile ${profile.samples} samples, ${rxSamples} under net_rx_action; ${findings.map((f) => f.code).join(", ")}; svg ${SVG_OUT}`,
