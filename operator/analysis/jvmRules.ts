@@ -54,6 +54,7 @@ interface EffectiveHeap {
 export function effectiveMaxHeap(
   jvm: JvmProcessEvidence,
   limitBytes: number | undefined,
+  hostMemoryBytes?: number,
 ): EffectiveHeap | undefined {
   if (jvm.perf?.maxHeapBytes)
     return { bytes: jvm.perf.maxHeapBytes, source: "the JVM's perf counters (hsperfdata)" };
@@ -62,11 +63,20 @@ export function effectiveMaxHeap(
     const s = f.sources.maxHeapBytes;
     return { bytes: f.maxHeapBytes, source: s ? `${s.flag} (${s.origin})` : "flags" };
   }
+  // Without a heap flag the JVM takes MaxRAMPercentage (default 25) of the RAM it sees: the cgroup
+  // limit when container aware, the host's RAM otherwise; -XX:MaxRAM caps what it sees.
+  const pct = f.maxRamPercentage ?? 25;
+  const seen = (ram: number) => Math.min(ram, f.maxRamBytes ?? ram);
   if (jvm.containerSupport.aware && limitBytes !== undefined) {
-    const pct = f.maxRamPercentage ?? 25;
     return {
-      bytes: Math.floor((limitBytes * pct) / 100),
+      bytes: Math.floor((seen(limitBytes) * pct) / 100),
       source: `MaxRAMPercentage=${pct} of the cgroup limit`,
+    };
+  }
+  if (jvm.containerSupport.aware === false && hostMemoryBytes !== undefined) {
+    return {
+      bytes: Math.floor((seen(hostMemoryBytes) * pct) / 100),
+      source: `MaxRAMPercentage=${pct} of the host's RAM (the JVM does not see the cgroup limit)`,
     };
   }
   return undefined;
@@ -102,7 +112,7 @@ export function analyzeJvm(
   const findings: Finding[] = [];
   const limit = limitOf(data, context);
   for (const jvm of data.jvms) {
-    const heap = effectiveMaxHeap(jvm, limit);
+    const heap = effectiveMaxHeap(jvm, limit, data.hostMemoryBytes);
     const nonHeap = estimateNonHeap(jvm);
     const versionNote = jvm.containerSupport.reason;
     if (heap && limit !== undefined) {

@@ -151,6 +151,9 @@ export async function collectJvm(ctx: CheckContext): Promise<JvmEvidence> {
   if (typeof mem !== "string" && mem.limitBytes !== undefined) {
     evidence.memoryLimitBytes = mem.limitBytes;
   }
+  const meminfo = await readTextIfExists(`${ctx.procRoot}/meminfo`);
+  const memTotal = meminfo && /^MemTotal:\s+(\d+) kB/m.exec(meminfo);
+  if (memTotal) evidence.hostMemoryBytes = Number(memTotal[1]) * 1024;
   for (const id of ids) evidence.jvms.push(await inspectJvm(ctx, id));
   return evidence;
 }

@@ -31,6 +31,8 @@ export interface JvmEvidence {
   /** The target's cgroup memory limit (undefined = none), for the heap-vs-limit rule. */
   memoryLimitBytes?: number;
   cgroupVersion?: 1 | 2;
+  /** MemTotal of the host: what a JVM that ignores cgroups sizes its heap from. */
+  hostMemoryBytes?: number;
   /** Processes looked at, for the record. */
   pidsScanned: number;
 }

@@ -152,6 +152,20 @@ describe("jvm rules", () => {
     expect(aware.severity).to.equal("Warning");
   });
 
+  it("estimates the heap of an old JVM without flags or perf counters from the host's RAM", () => {
+    const j = jvm(["java", "-jar", "app.jar"], "1.8.0_151");
+    const f = analyzeJvm({ ...limit512, hostMemoryBytes: 8192 * MiB, jvms: [j] });
+    const heap = f.find((x) => x.code === "JvmHeapExceedsLimit")!;
+    expect(heap.evidence).to.deep.include({ maxHeapBytes: 2048 * MiB });
+    expect(heap.evidence!.maxHeapSource).to.include("host's RAM");
+    // -XX:MaxRAM caps the RAM the JVM sizes from.
+    const capped = jvm(["java", "-XX:MaxRAM=1g", "-jar", "app.jar"], "1.8.0_151");
+    const g = analyzeJvm({ ...limit512, hostMemoryBytes: 8192 * MiB, jvms: [capped] });
+    expect(g.find((x) => x.code === "JvmHeapWithinLimit")!.evidence).to.deep.include({
+      maxHeapBytes: 256 * MiB,
+    });
+  });
+
   it("recommends a heap that leaves room for non-heap memory", () => {
     const r = recommendHeap(512 * MiB, 148 * MiB);
     expect(r.xmxMiB).to.equal(364);
