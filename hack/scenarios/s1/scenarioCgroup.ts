@@ -1,6 +1,7 @@
 import { type ChildProcess, spawn } from "node:child_process";
 import { existsSync } from "node:fs";
-import { mkdir, readdir, readFile, rmdir, writeFile } from "node:fs/promises";
+import { mkdir, readdir, readFile, rm, rmdir, writeFile } from "node:fs/promises";
+import { userInfo } from "node:os";
 import { setTimeout as sleep } from "node:timers/promises";
 
 /** Every cgroup these scenario makers create starts with this, so stale ones can be found. */
@@ -29,6 +30,8 @@ export class ScenarioCgroup {
   readonly memoryDir: string;
   readonly cpuDir: string;
   private readonly children = new Set<ChildProcess>();
+  /** Every pid started here: a SIGKILLed JVM leaves its /tmp/hsperfdata_<user>/<pid> behind. */
+  private readonly startedPids = new Set<number>();
 
   private constructor(name: string) {
     this.name = name;
@@ -81,6 +84,7 @@ export class ScenarioCgroup {
       { stdio: ["ignore", "pipe", "pipe"], env },
     );
     this.children.add(child);
+    if (child.pid !== undefined) this.startedPids.add(child.pid);
     child.on("exit", () => this.children.delete(child));
     return child;
   }
@@ -99,6 +103,9 @@ export class ScenarioCgroup {
     for (const c of this.children) c.kill("SIGKILL");
     await removeCgroupDir(this.memoryDir);
     await removeCgroupDir(this.cpuDir);
+    for (const pid of this.startedPids) {
+      await rm(`/tmp/hsperfdata_${userInfo().username}/${pid}`, { force: true });
+    }
   }
 }
 
