@@ -98,7 +98,19 @@ describe("helm chart on a real kube-apiserver", function () {
 
   it("helm install creates every object of the release and the CRD", async () => {
     const started = Date.now();
-    h(["install", RELEASE, CHART_DIR, "-n", RELEASE_NS, "--create-namespace"]);
+    const installOutput = h([
+      "install",
+      RELEASE,
+      CHART_DIR,
+      "-n",
+      RELEASE_NS,
+      "--create-namespace",
+    ]);
+    // NOTES.txt, rendered: the first kubectl apply and where to look.
+    expect(installOutput).to.include("Collector Jobs run in namespace diagnose-system");
+    expect(installOutput).to.include("kind: Diagnosis");
+    expect(installOutput).to.include("kubectl get diag -n NAMESPACE -w");
+    if (process.env.SHOW_NOTES) process.stderr.write(installOutput);
     const installMs = Date.now() - started;
     const manifest = h(["get", "manifest", RELEASE, "-n", RELEASE_NS]);
     const objects = parseAllDocuments(manifest)
