@@ -277,8 +277,10 @@ export async function collectNetwork(ctx: CheckContext): Promise<NetworkData> {
     first?.counters && second.counters
       ? counterDeltas(first.counters, second.counters, elapsed)
       : { deltas: {}, rates: {} };
-  if (Object.values(sources).every((s) => s.status !== "ok")) {
-    const reasons = Object.entries(sources).map(([k, s]) => `${k}: ${s.reason}`);
+  // Peers derive from the interfaces, so they do not count as evidence of their own.
+  const primary = Object.entries(sources).filter(([name]) => name !== "peers");
+  if (primary.every(([, s]) => s.status !== "ok")) {
+    const reasons = primary.map(([k, s]) => `${k}: ${s.reason}`);
     throw new ToolUnavailableError("network", reasons.join("; "));
   }
   const data: NetworkData = {
