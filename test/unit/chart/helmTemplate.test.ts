@@ -93,6 +93,10 @@ describe("helm chart: rendering", function () {
       ],
       [["--set", "leaderElection.leaseDurationSeconds=10"], /leaseDurationSeconds must be greater/],
       [["--set", "leaderElection.enabled=false"], /replicaCount > 1 requires leaderElection/],
+      [
+        ["--set", "leaderElection.renewDeadlineSeconds=6,leaderElection.retryPeriodSeconds=5"],
+        /greater than 1.2 x leaderElection.retryPeriodSeconds/,
+      ],
     ];
     for (const [args, message] of cases) {
       const r = helm(["template", "x", CHART_DIR, ...args]);
