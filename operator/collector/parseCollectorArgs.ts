@@ -35,7 +35,7 @@ Target (exactly one):
 Options:
   --checks a,b,...        checks to run (default: every implemented default check for the target)
   --json                  print the full report as one JSON object on the last line of stdout
-  --sample-seconds S      sampling window for rate checks (default 1; 0 = no sampling)
+  --sample-seconds S      sampling window for rate checks (default 2; 0 = no sampling)
   --profile-seconds S     perf recording length for the profile check (default 30)
   --profile-frequency HZ  perf sampling frequency (default 99)
   --profile-pid N         profile only this pid
@@ -78,7 +78,7 @@ export function parseCollectorArgs(
   let node = false;
   let checks: CheckName[] | undefined;
   let json = false;
-  let sampleSeconds = 1;
+  let sampleSeconds = 2;
   const profile: { seconds: number; frequency: number; pid?: number; kernelThread?: string } = {
     seconds: 30,
     frequency: 99,

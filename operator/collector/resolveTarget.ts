@@ -46,6 +46,12 @@ async function pidsWhere(
   return out;
 }
 
+/** Ascending, but the pid the user named comes first: probes that need one process use pids[0]. */
+function orderedPids(pids: number[], requested: number | undefined): number[] {
+  const rest = [...new Set(pids)].filter((p) => p !== requested).sort((a, b) => a - b);
+  return requested === undefined ? rest : [requested, ...rest];
+}
+
 export async function resolveTarget(spec: TargetSpec, procRoot: string): Promise<TargetInfo> {
   if ("node" in spec) {
     return { kind: "node", pids: [], cgroupPaths: {}, hostname: hostname() };
@@ -82,7 +88,10 @@ export async function resolveTarget(spec: TargetSpec, procRoot: string): Promise
   const paths = targetCgroupPaths(cg);
   const target: TargetInfo = {
     kind: "pod",
-    pids: [...new Set(members.map((m) => m.pid))].sort((a, b) => a - b),
+    pids: orderedPids(
+      members.map((m) => m.pid),
+      "pid" in spec ? spec.pid : undefined,
+    ),
     cgroupPaths: paths,
     hostname: hostname(),
   };
