@@ -10,8 +10,8 @@ import {
 } from "../../api/v1alpha1/diagnosis.js";
 import { rankFindings } from "../../collector/report.js";
 
-/** Checks that look inside one pod's processes, cgroup or network namespace. */
-const POD_ONLY: readonly CheckName[] = ["memory", "jvm", "cpu", "network"];
+/** Checks that look inside one pod's processes or cgroup (the CRD's CEL rule agrees). */
+const POD_ONLY: readonly CheckName[] = ["memory", "jvm", "cpu"];
 export const DEFAULT_TIMEOUT_SECONDS = 120;
 /** The collector needs time after the profile to symbolize stacks and write its report. */
 const PROFILE_MARGIN_SECONDS = 10;
@@ -20,7 +20,7 @@ const MAX_EVIDENCE_BYTES = 4096;
 
 export function effectiveChecks(spec: DiagnosisSpec): CheckName[] {
   if (spec.checks?.length) return [...new Set(spec.checks)];
-  const base: CheckName[] = spec.target.node ? ["softirq"] : [...DEFAULT_CHECKS];
+  const base: CheckName[] = spec.target.node ? ["network", "softirq"] : [...DEFAULT_CHECKS];
   if (spec.profile) base.push("profile");
   return base;
 }
@@ -47,7 +47,7 @@ export function specProblem(spec: DiagnosisSpec): string | undefined {
   if (hasNode) {
     const podOnly = checks.filter((c) => POD_ONLY.includes(c));
     if (podOnly.length)
-      return `checks ${podOnly.join(", ")} inspect a pod and need spec.target.pod; a node target supports softirq and profile`;
+      return `checks ${podOnly.join(", ")} inspect a pod and need spec.target.pod; a node target runs network, softirq and profile`;
   }
   if (spec.profile && spec.checks?.length && !spec.checks.includes("profile"))
     return "spec.profile is set but spec.checks does not include profile";

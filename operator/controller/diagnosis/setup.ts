@@ -21,6 +21,7 @@ import {
   type ObjectCache,
   type ObjectKey,
   objectKey,
+  type Reconciler,
   type WatchedObject,
 } from "../runtime/contracts.js";
 import { RestartTrigger } from "../trigger/restartTrigger.js";
@@ -64,7 +65,21 @@ function queuedDiagnoses(diagnoses: ObjectCache<Diagnosis>): ObjectKey[] {
     .map((d) => objectKey(d.metadata.namespace, d.metadata.name!));
 }
 
+/** Knobs tests turn (shorter waits); production uses the defaults. */
+export interface SetupOverrides {
+  timings?: Partial<typeof DEFAULT_RECONCILER_TIMINGS>;
+  /** Called with every Diagnosis reconcile key (tests count reconciles to rule out retry storms). */
+  onDiagnosisReconcile?: (key: ObjectKey) => void;
+}
+
 export function setupControllers(deps: ControllerDeps): ControllerRegistration[] {
+  return setupControllersWith(deps, {});
+}
+
+export function setupControllersWith(
+  deps: ControllerDeps,
+  overrides: SetupOverrides,
+): ControllerRegistration[] {
   const { config, clock, logger, caches } = deps;
   const client = new KubeClusterClient(deps.kubeConfig);
   const slots = new CollectorSlots(
@@ -89,8 +104,19 @@ export function setupControllers(deps: ControllerDeps): ControllerRegistration[]
       collectorMemoryLimit: config.collectorMemoryLimit,
       collectorPriorityClass: config.collectorPriorityClass,
       ...DEFAULT_RECONCILER_TIMINGS,
+      ...overrides.timings,
     },
   });
+  const onReconcile = overrides.onDiagnosisReconcile;
+  const diagnosisReconciler: Reconciler = onReconcile
+    ? {
+        name: reconciler.name,
+        reconcile: (key) => {
+          onReconcile(key);
+          return reconciler.reconcile(key);
+        },
+      }
+    : reconciler;
 
   deps.metrics.registerGauge(
     "diagnose_diagnoses",
@@ -114,7 +140,7 @@ export function setupControllers(deps: ControllerDeps): ControllerRegistration[]
 
   const registrations: ControllerRegistration[] = [
     {
-      reconciler,
+      reconciler: diagnosisReconciler,
       workers: 4,
       watches: [
         {

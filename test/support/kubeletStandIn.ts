@@ -1,0 +1,287 @@
+/**
+ * A TEST STAND-IN for a kubelet: the integration control plane has none, so this plays its part
+ * for the collector pods the operator's Jobs make:
+ *  - registers a Node whose status.daemonEndpoints.kubeletEndpoint.Port and InternalIP address
+ *    (127.0.0.1) point at a small HTTPS server here, so the API server proxies pods/log to it;
+ *  - answers the kubelet's `GET /containerLogs/<ns>/<pod>/<container>` with the log it holds;
+ *  - runs a pod's collector command locally, as a container runtime would (the command from the
+ *    pod spec, with the target swapped as described at runCollectorPod), and publishes the result
+ *    the way a kubelet does: the container's terminated state with the termination message, via
+ *    the pods/status subresource, and the stdout+stderr log through the log endpoint.
+ * The API server verifies no kubelet certificate here: hack/cluster-up.sh sets no
+ * --kubelet-certificate-authority, and kube-apiserver then skips verification of the kubelet's
+ * serving certificate (a self-signed one is generated below).
+ */
+import { spawn, spawnSync } from "node:child_process";
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { createServer, type Server } from "node:https";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import {
+  CoreV1Api,
+  type KubeConfig,
+  PatchStrategy,
+  setHeaderOptions,
+  type V1Pod,
+} from "@kubernetes/client-node";
+import type { CollectorReport } from "../../operator/collector/report.js";
+import { encodeTerminationMessage } from "../../operator/collector/terminationMessage.js";
+import { repoRoot } from "./controlPlane.js";
+
+const mergePatch = setHeaderOptions("Content-Type", PatchStrategy.MergePatch);
+
+export interface CollectorRun {
+  exitCode: number;
+  stdout: string;
+  stderr: string;
+  terminationMessage: string;
+  /** True when the collector wrote the termination message itself. */
+  collectorWroteTerminationMessage: boolean;
+}
+
+export interface RunCollectorPodOptions {
+  /** Local process that stands in for the target container (no container runtime here). */
+  targetPid: number;
+  /** Serve the log through the kubelet endpoint (false: the log is "gone", 404). */
+  serveLog: boolean;
+  /** Publish the termination message (false: empty, as when the collector died early). */
+  publishTerminationMessage: boolean;
+}
+
+function selfSignedCert(dir: string): { key: Buffer; cert: Buffer } {
+  const key = join(dir, "kubelet.key");
+  const cert = join(dir, "kubelet.crt");
+  const r = spawnSync(
+    "openssl",
+    [
+      "req",
+      "-x509",
+      "-newkey",
+      "ec",
+      "-pkeyopt",
+      "ec_paramgen_curve:P-256",
+      "-nodes",
+      "-keyout",
+      key,
+      "-out",
+      cert,
+      "-days",
+      "1",
+      "-subj",
+      "/CN=kubelet-stand-in",
+      "-addext",
+      "subjectAltName=IP:127.0.0.1",
+    ],
+    { stdio: "ignore" },
+  );
+  if (r.status !== 0) throw new Error("openssl could not make the stand-in kubelet certificate");
+  return { key: readFileSync(key), cert: readFileSync(cert) };
+}
+
+export class KubeletStandIn {
+  private readonly logs = new Map<string, string>();
+  private readonly dir = mkdtempSync(join(tmpdir(), "kubelet-stand-in-"));
+  private server: Server | undefined;
+  private readonly core: CoreV1Api;
+  port = 0;
+  /** Requests the API server proxied here, for assertions. */
+  readonly requests: string[] = [];
+
+  constructor(
+    kubeConfig: KubeConfig,
+    readonly nodeName: string,
+  ) {
+    this.core = kubeConfig.makeApiClient(CoreV1Api);
+  }
+
+  async start(): Promise<void> {
+    const { key, cert } = selfSignedCert(this.dir);
+    this.server = createServer({ key, cert }, (req, res) => {
+      this.requests.push(req.url ?? "");
+      const m = /^\/containerLogs\/([^/]+)\/([^/]+)\/([^/?]+)/.exec(req.url ?? "");
+      const log = m ? this.logs.get(`${m[1]}/${m[2]}/${m[3]}`) : undefined;
+      if (req.method !== "GET" || log === undefined) {
+        res.writeHead(404, { "Content-Type": "text/plain" });
+        res.end("not found");
+        return;
+      }
+      res.writeHead(200, { "Content-Type": "text/plain" });
+      res.end(log);
+    });
+    await new Promise<void>((resolve) => this.server!.listen(0, "127.0.0.1", resolve));
+    this.port = (this.server.address() as { port: number }).port;
+    await this.registerNode();
+  }
+
+  async registerNode(): Promise<void> {
+    await this.core.createNode({
+      body: {
+        metadata: { name: this.nodeName, labels: { "kubernetes.io/hostname": this.nodeName } },
+      },
+    });
+    await this.core.patchNodeStatus(
+      {
+        name: this.nodeName,
+        body: {
+          status: {
+            addresses: [{ type: "InternalIP", address: "127.0.0.1" }],
+            daemonEndpoints: { kubeletEndpoint: { Port: this.port } },
+            conditions: [
+              {
+                type: "Ready",
+                status: "True",
+                reason: "KubeletReady",
+                message: "kubelet stand-in",
+                lastHeartbeatTime: new Date(),
+                lastTransitionTime: new Date(),
+              },
+            ],
+          },
+        },
+      },
+      mergePatch,
+    );
+  }
+
+  async deleteNode(): Promise<void> {
+    await this.core.deleteNode({ name: this.nodeName });
+  }
+
+  setLog(namespace: string, pod: string, container: string, text: string): void {
+    this.logs.set(`${namespace}/${pod}/${container}`, text);
+  }
+
+  /** Marks a pod's containers running (phase Running), as a kubelet does after starting them. */
+  async markRunning(pod: V1Pod): Promise<void> {
+    const now = new Date();
+    await this.core.patchNamespacedPodStatus(
+      {
+        namespace: pod.metadata!.namespace!,
+        name: pod.metadata!.name!,
+        body: {
+          status: {
+            phase: "Running",
+            startTime: now,
+            containerStatuses: pod.spec!.containers.map((c) => ({
+              name: c.name,
+              image: c.image,
+              imageID: "",
+              ready: true,
+              restartCount: 0,
+              started: true,
+              containerID: `containerd://${"ab".repeat(32)}`,
+              state: { running: { startedAt: now } },
+            })),
+          },
+        },
+      },
+      mergePatch,
+    );
+  }
+
+  /**
+   * Runs the collector container's command locally and publishes its result. Substitutions, each
+   * standing in for something only a real node has:
+   *  - `diagnose-collector` (the image's binary) runs as `tsx operator/collector/main.ts`;
+   *  - `--container-id <id>` becomes `--pid <targetPid>`: there is no container runtime, the
+   *    local process plays the target container;
+   *  - the termination message path becomes a file here (the kubelet mounts one per container).
+   *    If the collector does not take --termination-message-path yet, the stand-in drops the flag
+   *    and writes encodeTerminationMessage(report) itself (reported as such in the result).
+   */
+  async runCollectorPod(pod: V1Pod, opts: RunCollectorPodOptions): Promise<CollectorRun> {
+    const container = pod.spec!.containers[0]!;
+    const command = [...(container.command ?? []), ...(container.args ?? [])];
+    if (command[0] !== "diagnose-collector") throw new Error(`unexpected command ${command[0]}`);
+    const supportsTerminationFlag = spawnSync(
+      "npx",
+      ["tsx", "operator/collector/main.ts", "--help"],
+      { cwd: repoRoot, encoding: "utf8" },
+    ).stdout.includes("--termination-message-path");
+    const messagePath = join(this.dir, `${pod.metadata!.name}.termination-log`);
+    writeFileSync(messagePath, "");
+    const argv: string[] = [];
+    for (let i = 1; i < command.length; i++) {
+      const a = command[i]!;
+      if (a === "--container-id") {
+        argv.push("--pid", String(opts.targetPid));
+        i++;
+      } else if (a === "--termination-message-path") {
+        if (supportsTerminationFlag) argv.push(a, messagePath);
+        i++;
+      } else argv.push(a);
+    }
+    await this.markRunning(pod);
+    const startedAt = new Date();
+    const child = spawn("npx", ["tsx", "operator/collector/main.ts", ...argv], {
+      cwd: repoRoot,
+      stdio: ["ignore", "pipe", "pipe"],
+    });
+    let stdout = "";
+    let stderr = "";
+    let combined = "";
+    child.stdout.setEncoding("utf8").on("data", (c: string) => {
+      stdout += c;
+      combined += c;
+    });
+    child.stderr.setEncoding("utf8").on("data", (c: string) => {
+      stderr += c;
+      combined += c;
+    });
+    const timer = setTimeout(() => child.kill("SIGKILL"), 60_000);
+    const exitCode = await new Promise<number>((resolve) =>
+      child.on("close", (c) => resolve(c ?? 137)),
+    );
+    clearTimeout(timer);
+
+    let terminationMessage = readFileSync(messagePath, "utf8");
+    const collectorWroteTerminationMessage = terminationMessage.length > 0;
+    if (!collectorWroteTerminationMessage && exitCode === 0) {
+      const lastLine = stdout.trimEnd().split("\n").pop() ?? "";
+      terminationMessage = encodeTerminationMessage(JSON.parse(lastLine) as CollectorReport);
+    }
+    if (opts.serveLog)
+      this.setLog(pod.metadata!.namespace!, pod.metadata!.name!, container.name, combined);
+    const finishedAt = new Date();
+    await this.core.patchNamespacedPodStatus(
+      {
+        namespace: pod.metadata!.namespace!,
+        name: pod.metadata!.name!,
+        body: {
+          status: {
+            phase: exitCode === 0 ? "Succeeded" : "Failed",
+            containerStatuses: [
+              {
+                name: container.name,
+                image: container.image,
+                imageID: "",
+                ready: false,
+                restartCount: 0,
+                started: false,
+                containerID: `containerd://${"cd".repeat(32)}`,
+                state: {
+                  terminated: {
+                    exitCode,
+                    reason: exitCode === 0 ? "Completed" : "Error",
+                    message: opts.publishTerminationMessage ? terminationMessage : undefined,
+                    startedAt,
+                    finishedAt,
+                  },
+                },
+              },
+            ],
+          },
+        },
+      },
+      mergePatch,
+    );
+    return { exitCode, stdout, stderr, terminationMessage, collectorWroteTerminationMessage };
+  }
+
+  async stop(): Promise<void> {
+    await new Promise<void>((resolve) =>
+      this.server ? this.server.close(() => resolve()) : resolve(),
+    );
+    rmSync(this.dir, { recursive: true, force: true });
+  }
+}

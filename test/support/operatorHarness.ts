@@ -1,0 +1,119 @@
+/**
+ * Integration harness for the reconcilers: a real control plane (test/support/controlPlane.ts)
+ * with the generated CRD applied, the operator's namespace and collector ServiceAccount, and the
+ * real operator runtime (informers, queue, leader election off) running setupControllersWith.
+ */
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import {
+  ApiextensionsV1Api,
+  CoreV1Api,
+  CustomObjectsApi,
+  loadYaml,
+  type V1CustomResourceDefinition,
+} from "@kubernetes/client-node";
+import winston from "winston";
+import { GROUP, PLURAL } from "../../operator/api/v1alpha1/diagnosis.js";
+import { parseOperatorConfig } from "../../operator/controller/config.js";
+import type { SetupOverrides } from "../../operator/controller/diagnosis/setup.js";
+import { setupControllersWith } from "../../operator/controller/diagnosis/setup.js";
+import {
+  type RunningOperator,
+  startOperator,
+} from "../../operator/controller/runtime/operatorRuntime.js";
+import { type ControlPlane, repoRoot, startControlPlane } from "./controlPlane.js";
+
+export const OPERATOR_NAMESPACE = "diagnose-system";
+export const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
+
+export async function waitFor<T>(
+  what: string,
+  timeoutMs: number,
+  probe: () => Promise<T | undefined | false>,
+  intervalMs = 100,
+): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const v = await probe();
+    if (v !== undefined && v !== false) return v;
+    if (Date.now() > deadline)
+      throw new Error(`timed out after ${timeoutMs}ms waiting for ${what}`);
+    await sleep(intervalMs);
+  }
+}
+
+export async function startClusterWithCrd(): Promise<ControlPlane> {
+  const cp = await startControlPlane({ quiet: true });
+  const ext = cp.kubeConfig.makeApiClient(ApiextensionsV1Api);
+  // loadYaml maps the YAML's field names (x-kubernetes-preserve-unknown-fields) to the client's
+  // model names; a plain YAML parse would have the serializer drop them, and the server then
+  // prunes every free-form field.
+  const crd = loadYaml<V1CustomResourceDefinition>(
+    readFileSync(join(repoRoot, "crds", "diagnose.dev_diagnoses.yaml"), "utf8"),
+  );
+  await ext.createCustomResourceDefinition({ body: crd });
+  const custom = cp.kubeConfig.makeApiClient(CustomObjectsApi);
+  await waitFor("the Diagnosis CRD to be served", 30_000, async () => {
+    const c = await ext.readCustomResourceDefinition({ name: `${PLURAL}.${GROUP}` });
+    if (c.status?.conditions?.find((x) => x.type === "Established")?.status !== "True")
+      return false;
+    try {
+      await custom.listClusterCustomObject({ group: GROUP, version: "v1alpha1", plural: PLURAL });
+      return true;
+    } catch {
+      return false;
+    }
+  });
+  const core = cp.kubeConfig.makeApiClient(CoreV1Api);
+  await core.createNamespace({ body: { metadata: { name: OPERATOR_NAMESPACE } } });
+  await core.createNamespacedServiceAccount({
+    namespace: OPERATOR_NAMESPACE,
+    body: { metadata: { name: "diagnose-collector" }, automountServiceAccountToken: false },
+  });
+  return cp;
+}
+
+export interface OperatorUnderTest {
+  operator: RunningOperator;
+  logPath: string;
+  stop(): Promise<void>;
+}
+
+/** Runs the real operator runtime in this process with the reconcilers; extra flags as argv. */
+export async function startTestOperator(
+  cp: ControlPlane,
+  argv: string[],
+  overrides: SetupOverrides,
+): Promise<OperatorUnderTest> {
+  const parsed = parseOperatorConfig(
+    [`--namespace=${OPERATOR_NAMESPACE}`, "--metrics-port=0", "--leader-elect=false", ...argv],
+    {},
+    { hostname: "integration", pid: process.pid },
+  );
+  if (parsed.kind !== "config") throw new Error(`operator config: ${JSON.stringify(parsed)}`);
+  const dir = mkdtempSync(join(tmpdir(), "diagnose-operator-log-"));
+  const logPath = join(dir, "operator.log");
+  const logger = winston.createLogger({
+    level: "debug",
+    format: winston.format.json(),
+    transports: [new winston.transports.File({ filename: logPath })],
+  });
+  const operator = await startOperator({
+    config: parsed.config,
+    kubeConfig: cp.kubeConfig,
+    logger,
+    host: "127.0.0.1",
+    setupControllers: (deps) => setupControllersWith(deps, overrides),
+    onFatal: (reason) => logger.error("fatal", { reason }),
+  });
+  return {
+    operator,
+    logPath,
+    async stop() {
+      await operator.stop();
+      logger.close();
+      if (!process.env.KEEP_OPERATOR_LOG) rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
