@@ -45,7 +45,7 @@ class CuttableProxy {
   ) {}
 
   async start(): Promise<void> {
-    this.server = createServer((client) => {
+    const server = createServer((client) => {
       if (this.refusing) {
         client.destroy();
         return;
@@ -61,8 +61,9 @@ class CuttableProxy {
       }
       client.pipe(upstream).pipe(client);
     });
-    await new Promise<void>((resolve) => this.server?.listen(0, "127.0.0.1", resolve));
-    this.port = (this.server?.address() as { port: number }).port;
+    this.server = server;
+    await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+    this.port = (server.address() as { port: number }).port;
   }
 
   /** Cut every open connection and refuse new ones until resume(). */

@@ -157,10 +157,14 @@ export class LeaderElector {
     }
   }
 
-  /** One attempt, bounded by timeoutMs; false on any failure (logged at debug). */
+  /** One attempt, bounded by timeoutMs; false on any failure. */
   private async tryAcquireOrRenew(timeoutMs: number): Promise<boolean> {
     const attempt = this.attempt().catch((err: unknown) => {
-      this.opts.logger?.debug("leader election attempt failed", { error: String(err) });
+      // 409 is the expected outcome of losing a race; anything else is worth seeing.
+      const conflict = (err as { code?: unknown } | null)?.code === 409;
+      this.opts.logger?.[conflict ? "debug" : "warn"]("leader election attempt failed", {
+        error: String(err),
+      });
       return false;
     });
     const timeout = sleep(this.timers, Math.max(1, timeoutMs), this.abort.signal).then(() => false);

@@ -7,6 +7,25 @@ export function apiErrorCode(err: unknown): number | undefined {
   return typeof code === "number" ? code : undefined;
 }
 
+/**
+ * Lease times are MicroTime: the apiserver only parses RFC 3339 with exactly six fraction digits,
+ * and @kubernetes/client-node 2.0.1 serializes Date with three (400 BadRequest). Its serializer
+ * passes non-Date values through, so we hand it the string in the right shape.
+ */
+export function formatMicroTime(d: Date): string {
+  return d.toISOString().replace(/\.(\d{3})Z$/, ".$1000Z");
+}
+
+function toSpec(record: LeaderRecord): V1Lease["spec"] {
+  return {
+    holderIdentity: record.holderIdentity,
+    leaseDurationSeconds: record.leaseDurationSeconds,
+    acquireTime: formatMicroTime(record.acquireTime) as unknown as Date,
+    renewTime: formatMicroTime(record.renewTime) as unknown as Date,
+    leaseTransitions: record.leaseTransitions,
+  };
+}
+
 function toRecord(lease: V1Lease): VersionedRecord {
   const s = lease.spec ?? {};
   const epoch = new Date(0);
@@ -53,7 +72,7 @@ export class LeaseLock implements ResourceLock {
       apiVersion: "coordination.k8s.io/v1",
       kind: "Lease",
       metadata: { name: this.name, namespace: this.namespace },
-      spec: { ...record },
+      spec: toSpec(record),
     };
     return toRecord(await this.api.createNamespacedLease({ namespace: this.namespace, body }));
   }
@@ -64,7 +83,7 @@ export class LeaseLock implements ResourceLock {
       apiVersion: "coordination.k8s.io/v1",
       kind: "Lease",
       metadata: { name: this.name, namespace: this.namespace, resourceVersion: version },
-      spec: { ...record },
+      spec: toSpec(record),
     };
     return toRecord(
       await this.api.replaceNamespacedLease({ name: this.name, namespace: this.namespace, body }),
