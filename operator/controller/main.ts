@@ -6,30 +6,9 @@
 import { hostname } from "node:os";
 import { KubeConfig } from "@kubernetes/client-node";
 import { parseOperatorConfig } from "./config.js";
+import { setupControllers } from "./diagnosis/setup.js";
 import { createOperatorLogger } from "./logging.js";
-import type { SetupControllers } from "./runtime/contracts.js";
 import { startOperator } from "./runtime/operatorRuntime.js";
-
-// The reconcilers' factory lives in operator/controller/diagnosis/setup.ts (owned by the
-// reconciler side). It is imported by a computed specifier so this entry compiles and runs
-// (with no controllers) before that file exists. Once it exists this may become a static
-// `import { setupControllers } from "./diagnosis/setup.js"`.
-const SETUP_MODULE = "./diagnosis/setup.js";
-
-async function loadSetupControllers(): Promise<SetupControllers | undefined> {
-  try {
-    const mod = (await import(new URL(SETUP_MODULE, import.meta.url).href)) as {
-      setupControllers?: unknown;
-    };
-    if (typeof mod.setupControllers !== "function")
-      throw new Error(`${SETUP_MODULE} does not export setupControllers`);
-    return mod.setupControllers as SetupControllers;
-  } catch (err) {
-    const code = (err as { code?: string }).code;
-    if (code === "ERR_MODULE_NOT_FOUND" && String(err).includes("setup")) return undefined;
-    throw err;
-  }
-}
 
 const SHUTDOWN_DEADLINE_MS = 10_000;
 
@@ -61,9 +40,6 @@ async function main(): Promise<number> {
     return 1;
   }
 
-  const setup = await loadSetupControllers();
-  if (!setup) logger.warn(`${SETUP_MODULE} not found: running without controllers`);
-
   let exitCode = 0;
   let finished: () => void = () => {};
   const done = new Promise<void>((resolve) => {
@@ -73,7 +49,7 @@ async function main(): Promise<number> {
     config,
     kubeConfig,
     logger,
-    setupControllers: setup ?? (() => []),
+    setupControllers,
     onFatal: (reason) => {
       logger.error("exiting", { reason });
       exitCode = 1;
