@@ -10,12 +10,26 @@
 #   DIAGNOSE_CLUSTER_TIMEOUT  seconds to wait for /readyz (default 60)
 #   DIAGNOSE_TOOLS_DIR        see hack/lib/tools-env.sh
 #
+# --full: also a node (kube-scheduler, containerd, CNI, kubelet, the e2e images) from
+#   hack/e2e/node-up.sh: a real one-node cluster (needs root, build-tools.sh --full).
+#
 # Prints `export KUBECONFIG=<dir>/kubeconfig` on stdout; progress on stderr.
 # Stop with hack/cluster-down.sh (same DIAGNOSE_CLUSTER_DIR).
 set -euo pipefail
 
 # shellcheck source=lib/tools-env.sh
 source "$(dirname "${BASH_SOURCE[0]}")/lib/tools-env.sh"
+
+full=0
+for arg in "$@"; do
+  case "${arg}" in
+  --full) full=1 ;;
+  *)
+    echo "cluster-up: unknown argument: ${arg}" >&2
+    exit 2
+    ;;
+  esac
+done
 
 dir="${DIAGNOSE_CLUSTER_DIR:-/tmp/diagnose-cluster}"
 timeout="${DIAGNOSE_CLUSTER_TIMEOUT:-60}"
@@ -74,7 +88,8 @@ port_free() {
 free_port() {
   local p i
   for ((i = 0; i < 200; i++)); do
-    p=$((20000 + RANDOM % 40000))
+    # Below the ephemeral range (32768+) so an outgoing connection cannot hold it meanwhile.
+    p=$((20000 + RANDOM % 12000))
     if port_free "${p}"; then
       taken[${p}]=1
       echo "${p}"
@@ -130,6 +145,16 @@ ossl req -x509 -new -key "${pki}/front-proxy-ca.key" -sha256 -days 3650 -subj "/
   -out "${pki}/front-proxy-ca.crt"
 sign front-proxy-ca front-proxy-client "/CN=front-proxy-client" "${client_ext}"
 sign ca kube-controller-manager "/CN=system:kube-controller-manager" "${client_ext}"
+# --full: the apiserver's client cert for the kubelet (logs, exec), and reach nodes by IP.
+kubelet_flags=()
+if [[ "${full}" -eq 1 ]]; then
+  sign ca apiserver-kubelet-client "/O=system:masters/CN=kube-apiserver-kubelet-client" "${client_ext}"
+  kubelet_flags=(
+    --kubelet-client-certificate="${pki}/apiserver-kubelet-client.crt"
+    --kubelet-client-key="${pki}/apiserver-kubelet-client.key"
+    --kubelet-preferred-address-types=InternalIP
+  )
+fi
 # Service-account token signing key.
 ossl genpkey -algorithm RSA -pkeyopt rsa_keygen_bits:2048 -out "${pki}/sa.key"
 ossl pkey -in "${pki}/sa.key" -pubout -out "${pki}/sa.pub"
@@ -234,6 +259,7 @@ launch kube-apiserver "${bin}/kube-apiserver" \
   --authorization-mode=RBAC \
   --allow-privileged=true \
   --endpoint-reconciler-type=none \
+  "${kubelet_flags[@]}" \
   --profiling=false
 api_ready() {
   curl -sf --max-time 2 --cacert "${pki}/ca.crt" --cert "${pki}/admin.crt" --key "${pki}/admin.key" \
@@ -272,6 +298,11 @@ log "kube-controller-manager ready"
   echo "  \"logDir\": \"${dir}/logs\""
   echo "}"
 } >"${dir}/cluster.json"
+
+if [[ "${full}" -eq 1 ]]; then
+  images="$(bash "${DIAGNOSE_REPO_ROOT}/hack/e2e/build-images.sh")"
+  bash "${DIAGNOSE_REPO_ROOT}/hack/e2e/node-up.sh" "${dir}" "${images}"
+fi
 
 log "control plane up (${server}); stop with: DIAGNOSE_CLUSTER_DIR=${dir} bash hack/cluster-down.sh"
 echo "export KUBECONFIG=${dir}/kubeconfig"
