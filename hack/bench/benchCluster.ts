@@ -1,0 +1,139 @@
+/**
+ * The bench's cluster: the real local control plane (test/support/controlPlane.ts) with the
+ * Diagnosis CRD, the operator's namespace and collector ServiceAccount, fake Nodes, and pods
+ * created with bounded concurrency.
+ */
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
+import { parse } from "yaml";
+import { type ControlPlane, repoRoot, startControlPlane } from "../../test/support/controlPlane.js";
+import { BenchApi, BenchApiError } from "./benchApi.js";
+import { type BenchPodOwner, benchPod, fakeNode, podIp, runningPodStatus } from "./benchObjects.js";
+import { runBounded } from "./boundedPool.js";
+
+export const OPERATOR_NAMESPACE = "diagnose-system";
+export const DIAGNOSES = "/apis/diagnose.dev/v1alpha1";
+
+export interface BenchCluster {
+  cp: ControlPlane;
+  api: BenchApi;
+  stop(): Promise<void>;
+}
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+export async function startBenchCluster(): Promise<BenchCluster> {
+  const cp = await startControlPlane({ quiet: true, readyTimeoutSeconds: 120 });
+  let api: BenchApi | undefined;
+  try {
+    api = await BenchApi.create(cp.kubeConfig, 32);
+    const crd = parse(readFileSync(join(repoRoot, "crds", "diagnose.dev_diagnoses.yaml"), "utf8"));
+    await api.request("POST", "/apis/apiextensions.k8s.io/v1/customresourcedefinitions", crd);
+    const deadline = Date.now() + 60_000;
+    for (;;) {
+      try {
+        await api.request("GET", `${DIAGNOSES}/diagnoses`, undefined, { query: { limit: "1" } });
+        break;
+      } catch (err) {
+        if (Date.now() > deadline) throw new Error(`Diagnosis CRD not served: ${err}`);
+        await sleep(200);
+      }
+    }
+    await createNamespace(api, OPERATOR_NAMESPACE);
+    // The apiserver's ServiceAccount admission rejects pods (the collector Jobs') naming a missing one.
+    await api.request("POST", `/api/v1/namespaces/${OPERATOR_NAMESPACE}/serviceaccounts`, {
+      metadata: { name: "diagnose-collector" },
+      automountServiceAccountToken: false,
+    });
+  } catch (err) {
+    api?.close();
+    await cp.stop();
+    throw err;
+  }
+  const made = api;
+  return {
+    cp,
+    api: made,
+    async stop() {
+      made.close();
+      await cp.stop();
+    },
+  };
+}
+
+export async function createNamespace(api: BenchApi, name: string): Promise<void> {
+  await api.request("POST", "/api/v1/namespaces", { metadata: { name } });
+  // ServiceAccount admission rejects pods that name no account until kube-controller-manager
+  // has made the namespace's "default" one.
+  const deadline = Date.now() + 30_000;
+  for (;;) {
+    try {
+      await api.request("GET", `/api/v1/namespaces/${name}/serviceaccounts/default`);
+      return;
+    } catch (err) {
+      if (!(err instanceof BenchApiError && err.statusCode === 404) || Date.now() > deadline)
+        throw err;
+      await sleep(100);
+    }
+  }
+}
+
+export async function createNodes(api: BenchApi, names: readonly string[]): Promise<void> {
+  for (const n of names) await api.request("POST", "/api/v1/nodes", fakeNode(n));
+}
+
+export interface PodSpecRequest {
+  name: string;
+  node: string;
+  owner?: BenchPodOwner;
+}
+
+/**
+ * Creates each pod, then writes a running container's status as a kubelet would (a create
+ * ignores status): two requests per pod, `concurrency` in flight.
+ */
+export async function createPods(
+  api: BenchApi,
+  namespace: string,
+  pods: readonly PodSpecRequest[],
+  opts: { concurrency: number; firstIndex: number; onProgress?: (done: number) => void },
+): Promise<void> {
+  const startedAt = new Date(Date.now() - 3_600_000);
+  await runBounded(
+    pods,
+    opts.concurrency,
+    async (p, i) => {
+      const body = benchPod({
+        namespace,
+        name: p.name,
+        node: p.node,
+        ...(p.owner ? { owner: p.owner } : {}),
+      });
+      await api.request("POST", `/api/v1/namespaces/${namespace}/pods`, body);
+      await api.request(
+        "PATCH",
+        `/api/v1/namespaces/${namespace}/pods/${p.name}/status`,
+        { status: runningPodStatus(p.name, podIp(opts.firstIndex + i), startedAt) },
+        { contentType: "application/merge-patch+json" },
+      );
+    },
+    opts.onProgress,
+  );
+}
+
+/** Every Pod in the cluster, counted with paged lists of names only. */
+export async function countPods(api: BenchApi): Promise<number> {
+  let n = 0;
+  let cont = "";
+  do {
+    const page = await api.request<{ items: unknown[]; metadata?: { continue?: string } }>(
+      "GET",
+      "/api/v1/pods",
+      undefined,
+      { query: { limit: "5000", ...(cont ? { continue: cont } : {}) } },
+    );
+    n += page.items.length;
+    cont = page.metadata?.continue ?? "";
+  } while (cont);
+  return n;
+}

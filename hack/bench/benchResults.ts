@@ -1,0 +1,303 @@
+/**
+ * The results document `npm run bench --json` writes (the shape issue #9 asks for, plus context
+ * keys) and its rendering as plain-text tables. Pure: no I/O here.
+ */
+import type { BenchName } from "./benchArgs.js";
+
+export interface ReactionResult {
+  /** Bench pods present (what the row is about). */
+  pods: number;
+  /** Every Pod in the cluster at measurement time (bench pods + collector Job pods). */
+  podsInCluster: number;
+  events: number;
+  /** Pod status patch sent -> Diagnosis ADDED seen by a watch in the bench process. */
+  p50Ms: number | null;
+  p95Ms: number | null;
+  p99Ms: number | null;
+  /** Pod status patch sent -> the same update seen by a bare pod watch (no operator). */
+  floorP50Ms: number | null;
+  floorP95Ms: number | null;
+  floorP99Ms: number | null;
+  ratioP50: number | null;
+  ratioP99: number | null;
+  /** Pod status patch sent -> collector Job ADDED. */
+  jobP50Ms: number | null;
+  jobP95Ms: number | null;
+  jobP99Ms: number | null;
+  jobRatioP50: number | null;
+  /** Events whose Diagnosis / Job did not show up before the per-event deadline. */
+  missedDiagnoses: number;
+  missedJobs: number;
+}
+
+export interface MemoryResult {
+  pods: number;
+  podsInCluster: number;
+  /** VmRSS of the operator process after its caches synced. */
+  rssBytes: number;
+  /** V8 heap used, reported by the bench probe loaded into the operator process. */
+  heapUsedBytes: number | null;
+  /** (RSS at the largest size - RSS at the smallest) / pods added; on the largest row only. */
+  bytesPerPod: number | null;
+  heapBytesPerPod: number | null;
+}
+
+export interface BurstResult {
+  restarts: number;
+  workloads: number;
+  /** Sum over the workloads' Diagnoses of status.trigger.restartsObserved. */
+  accounted: number;
+  lost: number;
+  diagnoses: number;
+  jobs: number;
+  maxJobs: number;
+  maxJobsPerNode: number;
+  nodes: number;
+  /** HTTP requests the operator process sent to the apiserver from the first patch to the end. */
+  apiRequests: number | null;
+  apiRequestsBy: Record<string, number>;
+  /** Seconds the bench took to send every restart (the burst window). */
+  sendSeconds: number;
+  /** Seconds from the first restart sent until every restart was accounted for (or the deadline). */
+  seconds: number;
+  complete: boolean;
+}
+
+export interface CollectorResult {
+  check: string;
+  target: string;
+  runs: number;
+  /** Median wall time of the collector CLI process (node start-up included). */
+  wallMs: number | null;
+  /** The check's own duration as the collector's report states it (median). */
+  checkMs: number | null;
+  peakRssBytes: number | null;
+  baselineWallMs: number | null;
+  baselinePeakRssBytes: number | null;
+  /** wallMs / baselineWallMs. */
+  ratio: number | null;
+  sampleSeconds: number;
+  error?: string;
+}
+
+export interface FlamegraphResult {
+  samples: number;
+  /** parse + collapse + render (median). */
+  ms: number;
+  parseMs: number;
+  collapseMs: number;
+  renderMs: number;
+  stacks: number;
+  svgKiB: number;
+}
+
+export interface BenchResults {
+  meta: {
+    startedAt: string;
+    quick: boolean;
+    host: { cpus: number; kernel: string; node: string };
+    kubernetes?: string;
+    totalSeconds?: number;
+    notes: string[];
+  };
+  reaction?: ReactionResult[];
+  memory?: MemoryResult[];
+  burst?: BurstResult;
+  collector?: CollectorResult[];
+  flamegraph?: FlamegraphResult;
+  /** Benchmarks that failed, with the reason: the others still report. */
+  errors: Partial<Record<BenchName, string>>;
+}
+
+type Cell = string | number | null | undefined;
+
+/** Left-aligned text columns separated by two spaces; numbers right-aligned. */
+export function renderTable(
+  headers: readonly string[],
+  rows: readonly (readonly Cell[])[],
+): string {
+  const text = rows.map((r) => headers.map((_, i) => formatCell(r[i])));
+  const numeric = headers.map((_, i) =>
+    rows.every((r) => typeof r[i] === "number" || r[i] === null || r[i] === undefined),
+  );
+  const widths = headers.map((h, i) => Math.max(h.length, ...text.map((r) => r[i]!.length)));
+  const line = (cells: readonly string[]) =>
+    cells
+      .map((c, i) => (numeric[i] ? c.padStart(widths[i]!) : c.padEnd(widths[i]!)))
+      .join("  ")
+      .trimEnd();
+  return [line(headers), line(widths.map((w) => "-".repeat(w))), ...text.map(line)].join("\n");
+}
+
+function formatCell(c: Cell): string {
+  if (c === null || c === undefined) return "-";
+  if (typeof c === "number") return Number.isInteger(c) ? String(c) : c.toFixed(1);
+  return c;
+}
+
+export function mib(bytes: number | null): number | null {
+  return bytes === null ? null : Math.round((bytes / 1024 / 1024) * 10) / 10;
+}
+
+function ratioCell(r: number | null): string | null {
+  return r === null ? null : `${r.toFixed(2)}x`;
+}
+
+/** Every section that has results (or an error), in the order of the issue. */
+export function renderBenchResults(r: BenchResults): string {
+  const out: string[] = [];
+  const section = (title: string, name: BenchName, body: string | undefined) => {
+    const err = r.errors[name];
+    if (!body && !err) return;
+    out.push(`== ${title}`);
+    if (body) out.push(body);
+    if (err) out.push(`FAILED: ${err}`);
+    out.push("");
+  };
+  section(
+    "Reaction: pod status patch (exit 137 restart) -> Diagnosis / Job ADDED, vs a bare pod watch",
+    "reaction",
+    r.reaction?.length
+      ? `${renderTable(
+          [
+            "pods",
+            "events",
+            "diag p50",
+            "p95",
+            "p99",
+            "job p50",
+            "p95",
+            "p99",
+            "floor p50",
+            "p95",
+            "p99",
+            "diag/floor p50",
+            "job/floor p50",
+            "missed",
+          ],
+          r.reaction.map((x) => [
+            x.pods,
+            x.events,
+            x.p50Ms,
+            x.p95Ms,
+            x.p99Ms,
+            x.jobP50Ms,
+            x.jobP95Ms,
+            x.jobP99Ms,
+            x.floorP50Ms,
+            x.floorP95Ms,
+            x.floorP99Ms,
+            ratioCell(x.ratioP50),
+            ratioCell(x.jobRatioP50),
+            `${x.missedDiagnoses}/${x.missedJobs}`,
+          ]),
+        )}\n(ms; missed = diagnoses/jobs not seen within the per-event deadline)`
+      : undefined,
+  );
+  section(
+    "Memory: operator after its initial list",
+    "memory",
+    r.memory?.length
+      ? renderTable(
+          [
+            "pods",
+            "pods in cluster",
+            "RSS MiB",
+            "heap used MiB",
+            "RSS bytes/pod",
+            "heap bytes/pod",
+          ],
+          r.memory.map((m) => [
+            m.pods,
+            m.podsInCluster,
+            mib(m.rssBytes),
+            mib(m.heapUsedBytes),
+            m.bytesPerPod,
+            m.heapBytesPerPod,
+          ]),
+        )
+      : undefined,
+  );
+  const b = r.burst;
+  section(
+    "Burst: restarts across workloads (ReplicaSet-owned pods)",
+    "burst",
+    b
+      ? renderTable(
+          [
+            "restarts",
+            "workloads",
+            "sent in s",
+            "accounted",
+            "lost",
+            "diagnoses",
+            "jobs (caps)",
+            "API requests",
+            "seconds",
+          ],
+          [
+            [
+              b.restarts,
+              b.workloads,
+              b.sendSeconds,
+              b.accounted,
+              b.lost,
+              b.diagnoses,
+              `${b.jobs} (${b.maxJobsPerNode}/node x ${b.nodes} nodes, ${b.maxJobs} total)`,
+              b.apiRequests,
+              b.complete ? b.seconds : `>${b.seconds} (incomplete)`,
+            ],
+          ],
+        ) +
+          (Object.keys(b.apiRequestsBy).length
+            ? `\nAPI requests by verb and resource: ${Object.entries(b.apiRequestsBy)
+                .sort((x, y) => y[1] - x[1])
+                .map(([k, v]) => `${k} ${v}`)
+                .join(", ")}`
+            : "")
+      : undefined,
+  );
+  section(
+    "Collector checks vs the manual shell commands (baseline)",
+    "collector",
+    r.collector?.length
+      ? renderTable(
+          [
+            "check",
+            "target",
+            "wall ms",
+            "check ms",
+            "peak RSS MiB",
+            "baseline ms",
+            "baseline RSS MiB",
+            "ratio",
+          ],
+          r.collector.map((c) => [
+            c.check,
+            c.error ? `${c.target} (FAILED: ${c.error})` : c.target,
+            c.wallMs,
+            c.checkMs,
+            mib(c.peakRssBytes),
+            c.baselineWallMs,
+            mib(c.baselinePeakRssBytes),
+            ratioCell(c.ratio),
+          ]),
+        ) +
+          `\n(sampling window ${r.collector[0]!.sampleSeconds}s in both; wall = whole process incl. node start-up; ` +
+          "baseline peak RSS = the largest single command)"
+      : undefined,
+  );
+  const f = r.flamegraph;
+  section(
+    "Flame graph: perf script parse + collapse + SVG render",
+    "flamegraph",
+    f
+      ? renderTable(
+          ["samples", "total ms", "parse ms", "collapse ms", "render ms", "stacks", "SVG KiB"],
+          [[f.samples, f.ms, f.parseMs, f.collapseMs, f.renderMs, f.stacks, f.svgKiB]],
+        )
+      : undefined,
+  );
+  if (r.meta.notes.length) out.push(...r.meta.notes.map((n) => `note: ${n}`));
+  return `${out.join("\n").trimEnd()}\n`;
+}

@@ -1,0 +1,27 @@
+/** Runs `fn` over `items` with at most `concurrency` calls in flight; stops at the first error. */
+export async function runBounded<T>(
+  items: readonly T[],
+  concurrency: number,
+  fn: (item: T, index: number) => Promise<void>,
+  onProgress?: (done: number) => void,
+): Promise<void> {
+  if (concurrency < 1) throw new RangeError("concurrency must be at least 1");
+  let next = 0;
+  let done = 0;
+  let failed: unknown;
+  const worker = async (): Promise<void> => {
+    while (failed === undefined && next < items.length) {
+      const i = next++;
+      try {
+        await fn(items[i]!, i);
+      } catch (err) {
+        failed ??= err;
+        return;
+      }
+      done++;
+      onProgress?.(done);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(concurrency, items.length) }, worker));
+  if (failed !== undefined) throw failed;
+}

@@ -1,0 +1,69 @@
+/**
+ * When each benchmark event was sent and when its effects were seen, keyed by pod name: the
+ * watch callbacks stamp arrivals, the sender stamps the send. Pure bookkeeping.
+ */
+
+export type Stage = "floor" | "diagnosis" | "job";
+
+export interface EventTiming {
+  sentAt: number;
+  seen: Partial<Record<Stage, number>>;
+}
+
+/** `<pod>-oom-<window>` (the trigger's deterministic name) -> `<pod>`. */
+export function podOfTriggeredDiagnosis(name: string): string | undefined {
+  const m = /^(.*)-oom-\d+$/.exec(name);
+  return m?.[1];
+}
+
+export class EventTimes {
+  private readonly events = new Map<string, EventTiming>();
+  private waiters: Array<() => void> = [];
+
+  sent(pod: string, at: number): void {
+    this.events.set(pod, { sentAt: at, seen: {} });
+  }
+
+  /** Records the first sighting of `stage` for `pod`, if an event for it is pending. */
+  seen(pod: string, stage: Stage, at: number): void {
+    const e = this.events.get(pod);
+    if (!e || e.seen[stage] !== undefined) return;
+    e.seen[stage] = at;
+    const waiters = this.waiters;
+    this.waiters = [];
+    for (const w of waiters) w();
+  }
+
+  has(pod: string, stage: Stage): boolean {
+    return this.events.get(pod)?.seen[stage] !== undefined;
+  }
+
+  /** Resolves when every stage in `stages` was seen for `pod`, or false at the deadline. */
+  async waitFor(pod: string, stages: readonly Stage[], timeoutMs: number): Promise<boolean> {
+    const deadline = performance.now() + timeoutMs;
+    while (!stages.every((s) => this.has(pod, s))) {
+      const left = deadline - performance.now();
+      if (left <= 0) return false;
+      await new Promise<void>((resolve) => {
+        const timer = setTimeout(resolve, left);
+        this.waiters.push(() => {
+          clearTimeout(timer);
+          resolve();
+        });
+      });
+    }
+    return true;
+  }
+
+  /** Latencies (ms) of `stage` over the events that reached it; and how many did not. */
+  latencies(stage: Stage): { values: number[]; missed: number } {
+    const values: number[] = [];
+    let missed = 0;
+    for (const e of this.events.values()) {
+      const at = e.seen[stage];
+      if (at === undefined) missed++;
+      else values.push(at - e.sentAt);
+    }
+    return { values, missed };
+  }
+}

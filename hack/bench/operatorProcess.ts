@@ -1,0 +1,174 @@
+/**
+ * The operator as a real child process (`node --import tsx operator/controller/main.ts`), with
+ * the bench probe preloaded (request counts, heap), its JSON log to a file, and helpers to read
+ * its /readyz, /metrics and /proc/<pid>/status.
+ */
+import { type ChildProcess, spawn } from "node:child_process";
+import { createWriteStream } from "node:fs";
+import { readFile } from "node:fs/promises";
+import { createServer } from "node:net";
+import { fileURLToPath } from "node:url";
+
+const REPO = fileURLToPath(new URL("../../", import.meta.url));
+const PROBE = fileURLToPath(new URL("./operatorProbe.ts", import.meta.url));
+
+export interface ProbeSnapshot {
+  requests: number;
+  byRoute: Record<string, number>;
+  heapUsedBytes: number;
+  heapTotalBytes: number;
+  rssBytes: number;
+}
+
+export function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const srv = createServer();
+    srv.once("error", reject);
+    srv.listen(0, "127.0.0.1", () => {
+      const addr = srv.address();
+      const port = typeof addr === "object" && addr ? addr.port : 0;
+      srv.close(() => resolve(port));
+    });
+  });
+}
+
+/** VmRSS (or VmHWM) of a process from /proc/<pid>/status, in bytes. */
+export async function procStatusBytes(pid: number, field: "VmRSS" | "VmHWM"): Promise<number> {
+  const text = await readFile(`/proc/${pid}/status`, "utf8");
+  const m = new RegExp(`^${field}:\\s+(\\d+) kB`, "m").exec(text);
+  if (!m) throw new Error(`no ${field} in /proc/${pid}/status`);
+  return Number(m[1]) * 1024;
+}
+
+/** Value of one unlabelled (or first matching) sample in Prometheus text, if present. */
+export function metricValue(text: string, name: string, labels = ""): number | undefined {
+  for (const line of text.split("\n")) {
+    if (!line.startsWith(name)) continue;
+    const rest = line.slice(name.length);
+    if (!(rest.startsWith(" ") || rest.startsWith("{"))) continue;
+    if (labels && !rest.includes(labels)) continue;
+    const v = Number(rest.trim().split(/\s+/).at(-1));
+    if (Number.isFinite(v)) return v;
+  }
+  return undefined;
+}
+
+/** Operators still running: killed if the bench process exits without stopping them. */
+const live = new Set<ChildProcess>();
+process.on("exit", () => {
+  for (const c of live) c.kill("SIGKILL");
+});
+
+export class OperatorProcess {
+  private exited: Promise<number | null>;
+
+  private constructor(
+    readonly child: ChildProcess,
+    readonly metricsPort: number,
+    readonly probePort: number,
+    readonly logPath: string,
+  ) {
+    this.exited = new Promise((resolve) => {
+      if (child.exitCode !== null) resolve(child.exitCode);
+      else child.once("exit", (code) => resolve(code));
+    });
+  }
+
+  get pid(): number {
+    return this.child.pid!;
+  }
+
+  static async start(opts: {
+    kubeconfigPath: string;
+    namespace: string;
+    logPath: string;
+    args: string[];
+  }): Promise<OperatorProcess> {
+    const metricsPort = await freePort();
+    const probePort = await freePort();
+    const log = createWriteStream(opts.logPath, { flags: "a" });
+    const child = spawn(
+      process.execPath,
+      [
+        "--expose-gc",
+        "--import",
+        "tsx",
+        "--import",
+        PROBE,
+        "operator/controller/main.ts",
+        `--namespace=${opts.namespace}`,
+        `--metrics-port=${metricsPort}`,
+        "--leader-elect=true",
+        ...opts.args,
+      ],
+      {
+        cwd: REPO,
+        env: {
+          ...process.env,
+          KUBECONFIG: opts.kubeconfigPath,
+          BENCH_PROBE_PORT: String(probePort),
+          POD_NAME: `bench-operator-${process.pid}-${Date.now().toString(36)}`,
+        },
+        stdio: ["ignore", "pipe", "pipe"],
+      },
+    );
+    live.add(child);
+    child.once("exit", () => live.delete(child));
+    child.stdout!.pipe(log);
+    child.stderr!.pipe(log);
+    return new OperatorProcess(child, metricsPort, probePort, opts.logPath);
+  }
+
+  private async get(port: number, path: string): Promise<{ status: number; text: string }> {
+    const res = await fetch(`http://127.0.0.1:${port}${path}`, {
+      signal: AbortSignal.timeout(10_000),
+    });
+    return { status: res.status, text: await res.text() };
+  }
+
+  metrics(): Promise<string> {
+    return this.get(this.metricsPort, "/metrics").then((r) => r.text);
+  }
+
+  async probe(gc = false): Promise<ProbeSnapshot> {
+    const r = await this.get(this.probePort, gc ? "/?gc=1" : "/");
+    return JSON.parse(r.text) as ProbeSnapshot;
+  }
+
+  rssBytes(): Promise<number> {
+    return procStatusBytes(this.pid, "VmRSS");
+  }
+
+  /** Until /readyz answers 200 (caches synced) and this replica holds the Lease. */
+  async waitReadyAndLeader(timeoutMs: number): Promise<number> {
+    const started = performance.now();
+    const deadline = Date.now() + timeoutMs;
+    let last = "";
+    while (Date.now() < deadline) {
+      if (this.child.exitCode !== null)
+        throw new Error(`operator exited ${this.child.exitCode}; log: ${this.logPath}`);
+      try {
+        const ready = await this.get(this.metricsPort, "/readyz");
+        last = `readyz ${ready.status}: ${ready.text.trim().replaceAll("\n", "; ")}`;
+        if (ready.status === 200) {
+          const leader = metricValue(await this.metrics(), "diagnose_operator_leader");
+          if (leader === 1) return performance.now() - started;
+          last = `ready, not leader yet (diagnose_operator_leader ${leader})`;
+        }
+      } catch (err) {
+        last = String(err);
+      }
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    throw new Error(`operator not ready within ${timeoutMs} ms (${last}); log: ${this.logPath}`);
+  }
+
+  /** SIGTERM (graceful: releases the Lease), SIGKILL after the deadline. */
+  async stop(deadlineMs = 12_000): Promise<void> {
+    if (this.child.exitCode !== null || this.child.signalCode !== null) return;
+    this.child.kill("SIGTERM");
+    const timer = setTimeout(() => this.child.kill("SIGKILL"), deadlineMs);
+    await this.exited;
+    clearTimeout(timer);
+  }
+}
