@@ -9,6 +9,7 @@
  */
 import { subscribe } from "node:diagnostics_channel";
 import { createServer } from "node:http";
+import { routeOf } from "./requestRoute.js";
 
 interface ProbeSnapshot {
   requests: number;
@@ -21,20 +22,6 @@ interface ProbeSnapshot {
 
 const byRoute: Record<string, number> = {};
 let requests = 0;
-
-/** "PATCH pods/status", "GET diagnoses", "WATCH pods": verb + resource, names dropped. */
-export function routeOf(method: string, path: string): string {
-  const [p, q = ""] = path.split("?");
-  const parts = (p ?? "").split("/").filter(Boolean);
-  // /api/v1/... or /apis/<group>/<version>/...
-  let i = parts[0] === "api" ? 2 : parts[0] === "apis" ? 3 : 0;
-  if (i === 0) return `${method} ${p}`;
-  if (parts[i] === "namespaces" && parts.length > i + 2) i += 2;
-  const resource = parts[i] ?? "";
-  const sub = parts.length > i + 2 ? `/${parts[i + 2]}` : "";
-  const verb = method === "GET" && /(^|&)watch=(1|true)/.test(q) ? "WATCH" : method;
-  return `${verb} ${resource}${sub}`;
-}
 
 function count(method: string, path: string): void {
   requests++;

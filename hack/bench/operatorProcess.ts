@@ -8,6 +8,7 @@ import { createWriteStream } from "node:fs";
 import { readFile } from "node:fs/promises";
 import { createServer } from "node:net";
 import { fileURLToPath } from "node:url";
+import { metricValue } from "./prometheusText.js";
 
 const REPO = fileURLToPath(new URL("../../", import.meta.url));
 const PROBE = fileURLToPath(new URL("./operatorProbe.ts", import.meta.url));
@@ -38,19 +39,6 @@ export async function procStatusBytes(pid: number, field: "VmRSS" | "VmHWM"): Pr
   const m = new RegExp(`^${field}:\\s+(\\d+) kB`, "m").exec(text);
   if (!m) throw new Error(`no ${field} in /proc/${pid}/status`);
   return Number(m[1]) * 1024;
-}
-
-/** Value of one unlabelled (or first matching) sample in Prometheus text, if present. */
-export function metricValue(text: string, name: string, labels = ""): number | undefined {
-  for (const line of text.split("\n")) {
-    if (!line.startsWith(name)) continue;
-    const rest = line.slice(name.length);
-    if (!(rest.startsWith(" ") || rest.startsWith("{"))) continue;
-    if (labels && !rest.includes(labels)) continue;
-    const v = Number(rest.trim().split(/\s+/).at(-1));
-    if (Number.isFinite(v)) return v;
-  }
-  return undefined;
 }
 
 /** Operators still running: killed if the bench process exits without stopping them. */
