@@ -144,18 +144,29 @@ export function recordRestart(
     observedAt: observedAt.toISOString(),
   };
   if (r.reason) entry.reason = r.reason;
+  const own = target.pod === podName && (!target.container || target.container === r.container);
   if (trigger?.source !== "PodRestart") {
-    // Created by a run that stopped before writing the trigger: this restart becomes its trigger,
-    // and is listed too when it is another pod's than the one the Diagnosis targets.
-    const own = target.pod === podName && (!target.container || target.container === r.container);
-    return own ? triggerFor(workload, r) : { ...triggerFor(workload, r), restarts: [entry] };
+    // Created by a run that has not written the trigger yet (or stopped before it did). Another
+    // pod's restart is listed, leaving the trigger's own fields to the target pod's restart.
+    if (own) return triggerFor(workload, r);
+    return {
+      source: "PodRestart",
+      workload: workload.name.slice(0, 253),
+      restarts: [entry],
+      restartsObserved: r.delta,
+    };
   }
-  if (
-    target.pod === podName &&
-    (!target.container || target.container === r.container) &&
-    trigger.restartCount === r.restartCount
-  )
-    return undefined;
+  if (own && trigger.restartCount === undefined) {
+    const t: Trigger = {
+      ...trigger,
+      exitCode: r.exitCode,
+      restartCount: r.restartCount,
+      restartsObserved: (trigger.restartsObserved ?? 0) + r.delta,
+    };
+    if (r.reason) t.reason = r.reason;
+    return t;
+  }
+  if (own && trigger.restartCount === r.restartCount) return undefined;
   const list = trigger.restarts ?? [];
   if (
     list.some(

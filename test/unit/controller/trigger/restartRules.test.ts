@@ -177,6 +177,31 @@ describe("trigger rules", () => {
     );
   });
 
+  it("a sibling's restart recorded before the creator wrote the trigger loses neither", () => {
+    const r = {
+      container: "app",
+      exitCode: 137,
+      reason: "OOMKilled",
+      restartCount: 1,
+      delta: 1,
+      at: now,
+    };
+    const target = { pod: "web-1", container: "app" };
+    const w = { kind: "Deployment", name: "web" };
+    const sibling = recordRestart(undefined, target, "web-2", w, r, now)!;
+    expect(sibling.restartCount).to.equal(undefined);
+    expect(sibling.restarts?.map((x) => x.pod)).to.deep.equal(["web-2"]);
+    const both = recordRestart(sibling, target, "web-1", w, r, now)!;
+    expect(both).to.deep.include({
+      restartCount: 1,
+      exitCode: 137,
+      reason: "OOMKilled",
+      restartsObserved: 2,
+    });
+    expect(recordRestart(both, target, "web-1", w, r, now)).to.equal(undefined);
+    expect(recordRestart(both, target, "web-2", w, r, now)).to.equal(undefined);
+  });
+
   it("opt-out annotation and namespace selectors", () => {
     const p = pod(0);
     expect(optedOut(p)).to.equal(false);
