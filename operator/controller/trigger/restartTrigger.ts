@@ -110,16 +110,18 @@ export class RestartTrigger implements Reconciler {
     }
     if (oldObj.metadata?.uid !== obj.metadata?.uid) return [key];
     const old = statuses(oldObj) ?? [];
+    // A container without a status yet has not restarted: count 0.
+    const before = new Map(old.map((s) => [s.name, s.restartCount ?? 0]));
+    const moved = now.some((s) => (s.restartCount ?? 0) !== (before.get(s.name) ?? 0));
+    if (!moved) return [];
     // A pod not reconciled yet: remember the counts before this update as the baseline, so two
     // quick restarts coalesced by the queue still count as two (first sight alone would say 1).
-    // A container without a status yet has not restarted: its baseline is 0.
     if (!this.seen.has(key) && obj.metadata?.uid) {
       const counts: Record<string, number> = Object.fromEntries(now.map((s) => [s.name, 0]));
       for (const s of old) counts[s.name] = s.restartCount ?? 0;
       this.seen.set(key, { uid: obj.metadata.uid, counts });
     }
-    const before = new Map(old.map((s) => [s.name, s.restartCount ?? 0]));
-    return now.some((s) => (s.restartCount ?? 0) !== before.get(s.name)) ? [key] : [];
+    return [key];
   };
 
   async reconcile(key: ObjectKey): Promise<ReconcileResult | undefined> {
