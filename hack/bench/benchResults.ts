@@ -3,6 +3,7 @@
  * keys) and its rendering as plain-text tables. Pure: no I/O here.
  */
 import type { BenchName } from "./benchArgs.js";
+import { bytesPerObject } from "./stats.js";
 
 export interface ReactionResult {
   /** Bench pods present (what the row is about). */
@@ -35,9 +36,11 @@ export interface MemoryResult {
   podsInCluster: number;
   /** VmRSS of the operator process after its caches synced. */
   rssBytes: number;
-  /** V8 heap used, reported by the bench probe loaded into the operator process. */
+  /** V8 heap used after a forced GC, from the bench probe loaded into the operator process. */
   heapUsedBytes: number | null;
-  /** (RSS at the largest size - RSS at the smallest) / pods added; on the largest row only. */
+  /** V8 heap reserved (what the initial list grew it to; RSS keeps it). */
+  heapTotalBytes: number | null;
+  /** (RSS here - RSS on the previous row) / pods added in between (pods in the cluster). */
   bytesPerPod: number | null;
   heapBytesPerPod: number | null;
 }
@@ -82,6 +85,8 @@ export interface CollectorResult {
 
 export interface FlamegraphResult {
   samples: number;
+  /** Size of the perf script text parsed. */
+  perfScriptMiB: number;
   /** parse + collapse + render (median). */
   ms: number;
   parseMs: number;
@@ -107,6 +112,30 @@ export interface BenchResults {
   flamegraph?: FlamegraphResult;
   /** Benchmarks that failed, with the reason: the others still report. */
   errors: Partial<Record<BenchName, string>>;
+}
+
+/** Each row's growth per pod since the previous row (rows in ascending pod order). */
+export function withGrowthPerPod(rows: readonly MemoryResult[]): MemoryResult[] {
+  return rows.map((row, i) => {
+    const prev = rows[i - 1];
+    if (!prev) return { ...row, bytesPerPod: null, heapBytesPerPod: null };
+    const small = { objects: prev.podsInCluster };
+    const large = { objects: row.podsInCluster };
+    return {
+      ...row,
+      bytesPerPod: bytesPerObject(
+        { ...small, bytes: prev.rssBytes },
+        { ...large, bytes: row.rssBytes },
+      ),
+      heapBytesPerPod:
+        prev.heapUsedBytes === null || row.heapUsedBytes === null
+          ? null
+          : bytesPerObject(
+              { ...small, bytes: prev.heapUsedBytes },
+              { ...large, bytes: row.heapUsedBytes },
+            ),
+    };
+  });
 }
 
 type Cell = string | number | null | undefined;
@@ -198,12 +227,13 @@ export function renderBenchResults(r: BenchResults): string {
     "Memory: operator after its initial list",
     "memory",
     r.memory?.length
-      ? renderTable(
+      ? `${renderTable(
           [
             "pods",
             "pods in cluster",
             "RSS MiB",
             "heap used MiB",
+            "heap total MiB",
             "RSS bytes/pod",
             "heap bytes/pod",
           ],
@@ -212,10 +242,11 @@ export function renderBenchResults(r: BenchResults): string {
             m.podsInCluster,
             mib(m.rssBytes),
             mib(m.heapUsedBytes),
+            mib(m.heapTotalBytes),
             m.bytesPerPod,
             m.heapBytesPerPod,
           ]),
-        )
+        )}\n(bytes/pod: growth since the row above over the pods added; heap used after a forced GC)`
       : undefined,
   );
   const b = r.burst;
@@ -293,8 +324,28 @@ export function renderBenchResults(r: BenchResults): string {
     "flamegraph",
     f
       ? renderTable(
-          ["samples", "total ms", "parse ms", "collapse ms", "render ms", "stacks", "SVG KiB"],
-          [[f.samples, f.ms, f.parseMs, f.collapseMs, f.renderMs, f.stacks, f.svgKiB]],
+          [
+            "samples",
+            "perf script MiB",
+            "total ms",
+            "parse ms",
+            "collapse ms",
+            "render ms",
+            "stacks",
+            "SVG KiB",
+          ],
+          [
+            [
+              f.samples,
+              f.perfScriptMiB,
+              f.ms,
+              f.parseMs,
+              f.collapseMs,
+              f.renderMs,
+              f.stacks,
+              f.svgKiB,
+            ],
+          ],
         )
       : undefined,
   );

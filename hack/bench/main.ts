@@ -21,7 +21,7 @@ import {
   startBenchCluster,
 } from "./benchCluster.js";
 import type { BenchResults, BurstResult, MemoryResult, ReactionResult } from "./benchResults.js";
-import { renderBenchResults } from "./benchResults.js";
+import { renderBenchResults, withGrowthPerPod } from "./benchResults.js";
 import { runBurst } from "./burstBench.js";
 import { burstPods } from "./burstPlan.js";
 import { benchCollectorChecks } from "./collectorBench.js";
@@ -29,7 +29,7 @@ import { benchFlamegraph } from "./flamegraph.js";
 import { OperatorProcess } from "./operatorProcess.js";
 import { type Progress, progressLogger } from "./progress.js";
 import { runReactionEvents } from "./reactionBench.js";
-import { bytesPerObject, ratio } from "./stats.js";
+import { ratio } from "./stats.js";
 
 const PODS_NAMESPACE = "bench";
 const BURST_NAMESPACE = "bench-burst";
@@ -78,7 +78,7 @@ async function runKubeBenches(
 ): Promise<KubeBenchOutput> {
   const out: KubeBenchOutput = { reaction: [], memory: [] };
   const logDir = mkdtempSync(join(tmpdir(), "diagnose-bench-logs-"));
-  let keepLogs = false;
+  let keepLogs = process.env.BENCH_KEEP_LOGS === "1";
   say("cluster", "starting etcd + kube-apiserver + kube-controller-manager");
   const cluster = await startBenchCluster();
   let operator: OperatorProcess | undefined;
@@ -98,7 +98,11 @@ async function runKubeBenches(
       }
     }
 
-    const sizes = only.has("reaction") || only.has("memory") ? plan.podCounts : [];
+    // A round with no bench pods gives the operator's fixed cost (node, tsx, code, runtime).
+    const sizes = [
+      ...(only.has("memory") ? [0] : []),
+      ...(only.has("reaction") || only.has("memory") ? plan.podCounts : []),
+    ];
     let created = 0;
     let firstUnused = 0;
     for (const size of sizes) {
@@ -107,7 +111,11 @@ async function runKubeBenches(
         name: podName(created + k),
         node: REACTION_NODE,
       }));
-      say("pods", `creating ${pods.length} pods (32 in flight) to reach ${size}`);
+      // The previous round's operator would only slow the creation down.
+      await operator?.stop();
+      operator = undefined;
+      if (pods.length > 0)
+        say("pods", `creating ${pods.length} pods (32 in flight) to reach ${size}`);
       await createPods(api, PODS_NAMESPACE, pods, {
         concurrency: 32,
         firstIndex: created,
@@ -123,7 +131,6 @@ async function runKubeBenches(
       created = size;
       firstUnused = Math.max(firstUnused, roundFirst);
 
-      await operator?.stop();
       operator = await startOperator(cluster, logDir, `${size}`, UNCAPPED, say);
       // Let the first list's garbage go and the informers settle before sampling memory.
       await sleep(2000);
@@ -136,6 +143,7 @@ async function runKubeBenches(
           podsInCluster,
           rssBytes,
           heapUsedBytes: probe?.heapUsedBytes ?? null,
+          heapTotalBytes: probe?.heapTotalBytes ?? null,
           bytesPerPod: null,
           heapBytesPerPod: null,
         });
@@ -144,7 +152,7 @@ async function runKubeBenches(
           `${size} pods: RSS ${(rssBytes / 2 ** 20).toFixed(1)} MiB, heap ${probe ? (probe.heapUsedBytes / 2 ** 20).toFixed(1) : "?"} MiB`,
         );
       }
-      if (only.has("reaction")) {
+      if (only.has("reaction") && size > 0) {
         const names = Array.from({ length: plan.reactionEvents }, (_, k) =>
           podName(firstUnused + k),
         );
@@ -188,20 +196,7 @@ async function runKubeBenches(
           );
       }
     }
-    const mem = out.memory;
-    if (mem.length >= 2) {
-      const small = mem[0]!;
-      const large = mem.at(-1)!;
-      large.bytesPerPod = bytesPerObject(
-        { objects: small.podsInCluster, bytes: small.rssBytes },
-        { objects: large.podsInCluster, bytes: large.rssBytes },
-      );
-      if (small.heapUsedBytes !== null && large.heapUsedBytes !== null)
-        large.heapBytesPerPod = bytesPerObject(
-          { objects: small.podsInCluster, bytes: small.heapUsedBytes },
-          { objects: large.podsInCluster, bytes: large.heapUsedBytes },
-        );
-    }
+    out.memory = withGrowthPerPod(out.memory);
   } catch (err) {
     keepLogs = true;
     throw err;
@@ -341,6 +336,10 @@ async function main(): Promise<number> {
 
   if (only.has("reaction") || only.has("memory") || only.has("burst")) {
     results.meta.kubernetes = pinnedKubernetesVersion();
+    results.meta.notes.push(
+      "operator: `node --import tsx operator/controller/main.ts` (tsx's in-memory transpiler is in its RSS) plus the bench probe (hack/bench/operatorProbe.ts: request counts through diagnostics channels, heap after a forced GC)",
+      "API requests: every HTTP request the operator process sent to the apiserver during the burst (lease renewals and requeues included), counted in the process",
+    );
     try {
       const kube = await runKubeBenches(plan, only, say, results.errors, results.meta.notes);
       if (only.has("reaction")) results.reaction = kube.reaction;
@@ -375,6 +374,7 @@ async function main(): Promise<number> {
       const f = benchFlamegraph(plan.flamegraph);
       results.flamegraph = {
         samples: f.samples,
+        perfScriptMiB: f.perfScriptMiB,
         ms: f.totalMs,
         parseMs: f.parseMs,
         collapseMs: f.collapseMs,

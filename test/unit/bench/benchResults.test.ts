@@ -1,8 +1,10 @@
 import { expect } from "chai";
 import {
   type BenchResults,
+  type MemoryResult,
   renderBenchResults,
   renderTable,
+  withGrowthPerPod,
 } from "../../../hack/bench/benchResults.js";
 
 function sample(): BenchResults {
@@ -40,6 +42,7 @@ function sample(): BenchResults {
         podsInCluster: 1010,
         rssBytes: 104_857_600,
         heapUsedBytes: null,
+        heapTotalBytes: 62_914_560,
         bytesPerPod: null,
         heapBytesPerPod: null,
       },
@@ -76,6 +79,7 @@ function sample(): BenchResults {
     ],
     flamegraph: {
       samples: 100_000,
+      perfScriptMiB: 98.5,
       ms: 900,
       parseMs: 500,
       collapseMs: 300,
@@ -113,13 +117,13 @@ describe("bench results", () => {
       /1000\s+50\s+40\.2\s+60\s+75\.5\s+90\s+120\s+150\s+4\s+6\s+9\s+10\.05x\s+22\.50x\s+0\/1/,
     );
     expect(text).to.contain("== Memory");
-    expect(text).to.match(/1000\s+1010\s+100\s+-/);
+    expect(text).to.match(/1000\s+1010\s+100\s+-\s+60\s+-\s+-/);
     expect(text).to.match(
       /200\s+20\s+10\s+200\s+0\s+20\s+10 \(1\/node x 10 nodes, 10 total\)\s+917\s+10\.7/,
     );
     expect(text).to.contain("PUT diagnoses/status 400, GET diagnoses 380");
     expect(text).to.match(/memory\s+JVM\s+109\s+11\s+54\.4\s+19\s+3\.1\s+5\.74x/);
-    expect(text).to.match(/100000\s+900\s+500\s+300\s+100\s+15000\s+900/);
+    expect(text).to.match(/100000\s+98\.5\s+900\s+500\s+300\s+100\s+15000\s+900/);
     expect(text).to.contain("note: heap after a forced GC");
   });
 
@@ -162,5 +166,27 @@ describe("bench results", () => {
     for (const k of ["check", "wallMs", "peakRssBytes", "baselineWallMs"])
       expect(collector).to.have.property(k);
     for (const k of ["samples", "ms"]) expect(json.flamegraph).to.have.property(k);
+  });
+
+  it("spreads each row's memory growth over the pods added since the row above", () => {
+    const row = (podsInCluster: number, rss: number, heap: number | null): MemoryResult => ({
+      pods: podsInCluster,
+      podsInCluster,
+      rssBytes: rss,
+      heapUsedBytes: heap,
+      heapTotalBytes: null,
+      bytesPerPod: 123,
+      heapBytesPerPod: 456,
+    });
+    const rows = withGrowthPerPod([
+      row(10, 100_000_000, 40_000_000),
+      row(1010, 110_000_000, 45_000_000),
+      row(10_010, 200_000_000, null),
+    ]);
+    expect(rows.map((r) => [r.bytesPerPod, r.heapBytesPerPod])).to.deep.equal([
+      [null, null],
+      [10_000, 5000],
+      [10_000, null],
+    ]);
   });
 });
