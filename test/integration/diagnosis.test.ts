@@ -322,16 +322,14 @@ describe("Diagnosis reconciler (real kube-apiserver)", function () {
       ),
     ).to.equal(true);
 
-    const reasons = await waitFor("the Succeeded event", 10_000, async () => {
-      const r = await eventReasons("tomcat-oom");
-      return r.includes("Succeeded") ? r : undefined;
-    });
-    expect(reasons).to.include.members([
-      "PreliminaryFindings",
-      "JobCreated",
-      "Running",
-      "Succeeded",
-    ]);
+    // Events are sent off the reconcile path (best effort, like client-go's recorder): wait.
+    const wanted = ["PreliminaryFindings", "JobCreated", "Running", "Succeeded"];
+    let reasons: string[] = [];
+    await waitFor("the transition events", 10_000, async () => {
+      reasons = await eventReasons("tomcat-oom");
+      return wanted.every((r) => reasons.includes(r));
+    }).catch(() => undefined);
+    expect(reasons).to.include.members(wanted);
     expect(await jobsFor(d.metadata.uid!)).to.have.length(1);
   });
 
