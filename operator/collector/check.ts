@@ -35,8 +35,8 @@ export interface CheckContext {
  */
 export interface Check<T = unknown> {
   name: CheckName;
-  /** Whether it needs a target process (pod) or runs at node level. */
-  scope: "pod" | "node";
+  /** Needs a target process (pod), runs at node level (node), or either (any: node = host's view). */
+  scope: "pod" | "node" | "any";
   collect(ctx: CheckContext): Promise<T>;
   analyze(data: T, context: AnalysisContext): Finding[];
 }

@@ -1,4 +1,5 @@
 #!/usr/bin/env node
+import { writeFile } from "node:fs/promises";
 import { runFlamegraphCommand } from "../flamegraph/runFlamegraphCommand.js";
 import { CHECKS } from "./checks/registry.js";
 import { ChildProcessRunner } from "./commandRunner.js";
@@ -6,6 +7,7 @@ import { parseCollectorArgs, USAGE, UsageError } from "./parseCollectorArgs.js";
 import { renderReport } from "./renderReport.js";
 import { TargetNotFoundError } from "./resolveTarget.js";
 import { COLLECTOR_VERSION, implementedCheckNames, runCollector } from "./runCollector.js";
+import { encodeTerminationMessage } from "./terminationMessage.js";
 
 /** The diagnose-collector CLI. Report to stdout, progress and errors to stderr. */
 async function main(argv: string[]): Promise<number> {
@@ -39,16 +41,20 @@ async function main(argv: string[]): Promise<number> {
     });
     // The JSON report is the last line of stdout: the operator reads it from the pod log.
     process.stdout.write(args.json ? `${JSON.stringify(report)}\n` : renderReport(report));
+    // The fallback when the pod log is gone: the kubelet keeps this file's first 4 KiB.
+    if (args.terminationMessagePath)
+      await writeFile(args.terminationMessagePath, encodeTerminationMessage(report));
     return 0;
   } catch (e) {
-    if (e instanceof UsageError) {
-      process.stderr.write(`diagnose-collector: ${e.message}\n`);
-      return 2;
-    }
-    if (e instanceof TargetNotFoundError) {
-      process.stderr.write(`diagnose-collector: target not found: ${e.message}\n`);
-      return 3;
-    }
+    const fail = async (code: number, message: string): Promise<number> => {
+      process.stderr.write(`diagnose-collector: ${message}\n`);
+      // Plain text, so `kubectl describe` of the collector pod says why it failed.
+      if (args.terminationMessagePath)
+        await writeFile(args.terminationMessagePath, message.slice(0, 4000)).catch(() => {});
+      return code;
+    };
+    if (e instanceof UsageError) return fail(2, e.message);
+    if (e instanceof TargetNotFoundError) return fail(3, `target not found: ${e.message}`);
     throw e;
   }
 }

@@ -10,6 +10,8 @@ export interface CollectorArgs {
   procRoot: string;
   sysRoot: string;
   kmsgPath: string;
+  /** Where to write the compact findings for the kubelet's termination message (in a Job). */
+  terminationMessagePath?: string;
 }
 
 export type ParsedArgs =
@@ -30,7 +32,7 @@ Target (exactly one):
   --pid N                 any process of the target container
   --container-id ID       container id (64 or at least 12 hex digits; containerd://, cri-o://,
                           docker:// prefixes accepted), found through /proc/*/cgroup
-  --node                  node-level checks only, no target process
+  --node                  node-level checks (softirq, profile, the host's network), no target
 
 Options:
   --checks a,b,...        checks to run (default: every implemented default check for the target)
@@ -43,6 +45,9 @@ Options:
   --proc-root DIR         procfs root (default /proc)
   --sys-root DIR          sysfs root (default /sys)
   --kmsg PATH             kernel log device or a recorded log (default /dev/kmsg)
+  --termination-message-path PATH
+                          also write compact findings (gzip+base64, <= 4 KiB) there, for the
+                          container's termination message when the pod log is gone
   -h, --help              this text
   --version               the collector version
 
@@ -86,6 +91,7 @@ export function parseCollectorArgs(
   let procRoot = "/proc";
   let sysRoot = "/sys";
   let kmsgPath = "/dev/kmsg";
+  let terminationMessagePath: string | undefined;
 
   for (let i = 0; i < argv.length; i++) {
     const raw = argv[i]!;
@@ -148,6 +154,12 @@ export function parseCollectorArgs(
         profile.kernelThread = v;
         break;
       }
+      case "--termination-message-path": {
+        const v = value();
+        if (!v) throw new UsageError("--termination-message-path needs a path");
+        terminationMessagePath = v;
+        break;
+      }
       case "--proc-root":
       case "--sys-root":
       case "--kmsg": {
@@ -174,6 +186,7 @@ export function parseCollectorArgs(
         : { node: true as const };
   const args: CollectorArgs = { target, json, sampleSeconds, procRoot, sysRoot, kmsgPath };
   if (checks) args.checks = checks;
+  if (terminationMessagePath) args.terminationMessagePath = terminationMessagePath;
   args.profile = profile;
   return { kind: "run", args };
 }

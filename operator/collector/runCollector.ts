@@ -29,7 +29,7 @@ export function selectChecks(args: CollectorArgs, available: readonly Check[]): 
     }
     return chosen;
   }
-  return available.filter((c) => DEFAULT_CHECKS.includes(c.name) && (!node || c.scope === "node"));
+  return available.filter((c) => DEFAULT_CHECKS.includes(c.name) && (!node || c.scope !== "pod"));
 }
 
 function timeoutMsFor(args: CollectorArgs) {

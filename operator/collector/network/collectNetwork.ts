@@ -229,10 +229,13 @@ const MAX_PIDS_EXAMINED = 256;
 
 /** Which process' network namespace to enter (see chooseTargetNetns). */
 async function targetNetns(ctx: CheckContext): Promise<NetnsChoice> {
-  const pids = ctx.target.pids.slice(0, MAX_PIDS_EXAMINED);
-  if (pids.length === 0) throw new Error("network check needs a target process (--pid)");
   const link = (pid: number | "self") =>
     readlink(join(ctx.procRoot, String(pid), "ns", "net")).catch(() => undefined);
+  // A node target inspects the host's own namespace: pid 1's, seen through hostPID.
+  if (ctx.target.kind === "node")
+    return { pid: 1, netns: (await link(1)) ?? "unknown", candidates: [] };
+  const pids = ctx.target.pids.slice(0, MAX_PIDS_EXAMINED);
+  if (pids.length === 0) throw new Error("network check needs a target process (--pid)");
   const seen = await Promise.all(pids.map(async (pid) => ({ pid, netns: await link(pid) })));
   const known = seen.filter((p): p is { pid: number; netns: string } => p.netns !== undefined);
   const choice = chooseTargetNetns(known, await link("self"));

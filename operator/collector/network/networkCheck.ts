@@ -6,7 +6,7 @@ import type { NetworkData } from "./types.js";
 /** `network`: packet-loss causes inside the target's network namespace (scenario S2). */
 export const networkCheck: Check<NetworkData> = {
   name: "network",
-  scope: "pod",
+  scope: "any",
   collect: collectNetwork,
   analyze: (data) => analyzeNetwork(data),
 };

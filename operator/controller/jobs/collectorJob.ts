@@ -64,7 +64,8 @@ export function bareContainerId(containerID: string): string {
 export function collectorCommand(input: CollectorArgsInput): string[] {
   const argv = ["diagnose-collector"];
   if ("containerId" in input.target) argv.push("--container-id", input.target.containerId);
-  else argv.push("--node", input.target.node);
+  // The Job is pinned to the node, so the collector needs no name: it inspects the host it is on.
+  else argv.push("--node");
   argv.push("--checks", input.checks.join(","), "--json");
   argv.push("--termination-message-path", TERMINATION_MESSAGE_PATH);
   if (input.profile && input.checks.includes("profile")) {

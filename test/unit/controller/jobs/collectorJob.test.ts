@@ -1,4 +1,6 @@
 import { expect } from "chai";
+import { ALL_CHECKS } from "../../../../operator/api/v1alpha1/diagnosis.js";
+import { parseCollectorArgs } from "../../../../operator/collector/parseCollectorArgs.js";
 import {
   bareContainerId,
   baseJob,
@@ -74,7 +76,6 @@ describe("collector Job", () => {
     ).to.deep.equal([
       "diagnose-collector",
       "--node",
-      "worker-3",
       "--checks",
       "softirq,profile",
       "--json",
@@ -87,6 +88,24 @@ describe("collector Job", () => {
       "--profile-kernel-thread",
       "ksoftirqd",
     ]);
+  });
+
+  it("builds argv the collector's own parser accepts, for pod and node targets", () => {
+    const pod = collectorCommand({
+      target: { containerId: "0123456789abcdef0123" },
+      checks: ["memory", "jvm", "network"],
+    });
+    const node = collectorCommand({
+      target: { node: "worker-3" },
+      checks: ["softirq", "profile"],
+      profile: { durationSeconds: 30, frequency: 99, kernelThread: "ksoftirqd" },
+    });
+    for (const argv of [pod, node]) {
+      const parsed = parseCollectorArgs(argv.slice(1), ALL_CHECKS);
+      expect(parsed.kind, argv.join(" ")).to.equal("run");
+      if (parsed.kind === "run")
+        expect(parsed.args.terminationMessagePath).to.equal("/dev/termination-log");
+    }
   });
 
   it("builds exactly the expected Job spec", () => {
