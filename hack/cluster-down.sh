@@ -22,6 +22,11 @@ pid_alive() {
   [[ -n "${state}" && "${state}" != "Z" ]]
 }
 
+# The e2e node of `cluster-up.sh --full` first: its pods need the apiserver to go away cleanly.
+if [[ -f "${dir}/node/.diagnose-node" ]]; then
+  DIAGNOSE_NODE_KEEP_LOGS="${DIAGNOSE_CLUSTER_KEEP:-0}" bash "$(dirname "${BASH_SOURCE[0]}")/e2e/node-down.sh" "${dir}" || true
+fi
+
 # Stop in reverse start order; each runs in its own session, so signal the group.
 for name in kube-controller-manager kube-apiserver etcd; do
   f="${dir}/pids/${name}.pid"
