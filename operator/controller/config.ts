@@ -24,6 +24,8 @@ export interface OperatorConfig {
   collectorMemoryLimit: string;
   /** Empty = no priority class. */
   collectorPriorityClass: string;
+  /** Tolerations of collector pods; the default tolerates every taint. */
+  collectorTolerations: CollectorToleration[];
   /** 0 = pick a free port (tests). */
   metricsPort: number;
   /** Namespaces whose Pods are watched; empty = all. */
@@ -44,7 +46,16 @@ export interface OperatorConfig {
   logLevel: LogLevel;
 }
 
+export interface CollectorToleration {
+  key?: string;
+  operator?: "Exists" | "Equal";
+  value?: string;
+  effect?: "NoSchedule" | "PreferNoSchedule" | "NoExecute";
+  tolerationSeconds?: number;
+}
+
 type Kind =
+  | "tolerations"
   | "string"
   | "int"
   | "bool"
@@ -113,6 +124,14 @@ const OPTIONS: readonly OptionSpec[] = [
     kind: "string",
     default: "",
     help: "priorityClassName of the collector pods (empty: none)",
+  },
+  {
+    flag: "collector-tolerations",
+    env: "DIAGNOSE_COLLECTOR_TOLERATIONS",
+    key: "collectorTolerations",
+    kind: "tolerations",
+    default: '[{"operator":"Exists"}]',
+    help: "tolerations of the collector pods, as a JSON array (default: tolerate every taint)",
   },
   {
     flag: "metrics-port",
@@ -289,6 +308,39 @@ function splitSelector(selector: string): string[] {
   return terms;
 }
 
+const TOLERATION_KEYS = new Set(["key", "operator", "value", "effect", "tolerationSeconds"]);
+
+/** A JSON array of core/v1 Tolerations, checked field by field so a typo fails at start-up. */
+function parseTolerations(raw: string, where: string): { value: unknown } | { error: string } {
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(raw);
+  } catch {
+    return { error: `${where}: not JSON: ${raw}` };
+  }
+  if (!Array.isArray(parsed)) return { error: `${where}: must be a JSON array of tolerations` };
+  for (const [i, t] of parsed.entries()) {
+    if (typeof t !== "object" || t === null || Array.isArray(t))
+      return { error: `${where}: item ${i} is not an object` };
+    const unknown = Object.keys(t).filter((k) => !TOLERATION_KEYS.has(k));
+    if (unknown.length)
+      return { error: `${where}: item ${i} has unknown field(s) ${unknown.join(", ")}` };
+    const { operator, effect, tolerationSeconds } = t as Record<string, unknown>;
+    if (operator !== undefined && operator !== "Exists" && operator !== "Equal")
+      return { error: `${where}: item ${i}: operator must be Exists or Equal` };
+    if (
+      effect !== undefined &&
+      !["NoSchedule", "PreferNoSchedule", "NoExecute"].includes(String(effect))
+    )
+      return {
+        error: `${where}: item ${i}: effect must be NoSchedule, PreferNoSchedule or NoExecute`,
+      };
+    if (tolerationSeconds !== undefined && !Number.isInteger(tolerationSeconds))
+      return { error: `${where}: item ${i}: tolerationSeconds must be an integer` };
+  }
+  return { value: parsed };
+}
+
 function convert(
   o: OptionSpec,
   raw: string,
@@ -296,6 +348,8 @@ function convert(
 ): { value: unknown } | { error: string } {
   const where = `${source} (${o.kind === "bool" ? "true or false" : o.kind})`;
   switch (o.kind) {
+    case "tolerations":
+      return parseTolerations(raw, where);
     case "string":
       return { value: raw };
     case "int": {

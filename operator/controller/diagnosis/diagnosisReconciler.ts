@@ -15,7 +15,7 @@
  * - A Job that is gone before its result was read (TTL while the operator was down): Failed
  *   JobGone; never a second Job for the same Diagnosis.
  */
-import type { V1Job, V1Node, V1Pod } from "@kubernetes/client-node";
+import type { V1Job, V1Node, V1Pod, V1Toleration } from "@kubernetes/client-node";
 import type { Logger } from "winston";
 import { chooseContainer, parseQuantity, podSpecFindings } from "../../analysis/podSpecRules.js";
 import type {
@@ -80,6 +80,8 @@ export interface DiagnosisReconcilerOptions {
   collectorCpuLimit: string;
   collectorMemoryLimit: string;
   collectorPriorityClass: string;
+  /** Absent: tolerate every taint. */
+  collectorTolerations?: V1Toleration[];
   unscheduledGraceSeconds: number;
   /** Poll interval while queued for a collector slot or waiting for the target. */
   waitRequeueMs: number;
@@ -253,6 +255,9 @@ export class DiagnosisReconciler implements Reconciler {
       cpuLimit: this.deps.options.collectorCpuLimit,
       memoryLimit: this.deps.options.collectorMemoryLimit,
       priorityClass: this.deps.options.collectorPriorityClass,
+      ...(this.deps.options.collectorTolerations
+        ? { tolerations: this.deps.options.collectorTolerations }
+        : {}),
       activeDeadlineSeconds: d.spec.timeoutSeconds ?? DEFAULT_TIMEOUT_SECONDS,
     });
     let created: V1Job | "exists";

@@ -103,6 +103,7 @@ export function setupControllersWith(
       collectorCpuLimit: config.collectorCpuLimit,
       collectorMemoryLimit: config.collectorMemoryLimit,
       collectorPriorityClass: config.collectorPriorityClass,
+      collectorTolerations: config.collectorTolerations,
       ...DEFAULT_RECONCILER_TIMINGS,
       ...overrides.timings,
     },

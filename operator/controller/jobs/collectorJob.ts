@@ -4,7 +4,7 @@
  * path or a capability: the spec only picks checks, a container ID or node, and numbers.
  */
 import { createHash } from "node:crypto";
-import type { V1Container, V1Job, V1PodSpec } from "@kubernetes/client-node";
+import type { V1Container, V1Job, V1PodSpec, V1Toleration } from "@kubernetes/client-node";
 import type { CheckName } from "../../api/v1alpha1/diagnosis.js";
 
 export const COLLECTOR_CONTAINER = "collector";
@@ -89,6 +89,8 @@ export interface CollectorJobInput {
   memoryLimit: string;
   /** Empty: none. */
   priorityClass: string;
+  /** Absent: tolerate every taint. */
+  tolerations?: V1Toleration[];
   activeDeadlineSeconds: number;
 }
 
@@ -185,6 +187,16 @@ export const tolerateAllTaints: JobMutator = podSpec((spec) => {
   spec.tolerations = [{ operator: "Exists" }];
 });
 
+/** An administrator's narrower choice (chart value collector.tolerations) replaces the default. */
+export const withTolerations =
+  (tolerations: V1Toleration[] | undefined): JobMutator =>
+  (job) =>
+    tolerations
+      ? podSpec((spec) => {
+          spec.tolerations = structuredClone(tolerations);
+        })(job)
+      : job;
+
 /** The collector talks to no API server: it has no credentials to leak. */
 export const noApiCredentials: JobMutator = podSpec((spec) => {
   spec.automountServiceAccountToken = false;
@@ -263,6 +275,7 @@ export function buildCollectorJob(input: CollectorJobInput): V1Job {
     withKmsg,
     withHostSys,
     tolerateAllTaints,
+    withTolerations(input.tolerations),
     noApiCredentials,
     withResources(input.cpuLimit, input.memoryLimit),
     withPriorityClass(input.priorityClass),

@@ -9,13 +9,18 @@ import type { CollectorReport } from "../../collector/report.js";
 export interface EvidenceBounds {
   /** Serialized bytes of one check's data kept as-is. */
   perCheckBytes: number;
+  /** Larger allowances for checks whose data is the point (the profile's collapsed stacks). */
+  perCheckOverrides?: Partial<Record<CheckName, number>>;
   /** Serialized bytes of all check data together. */
   totalBytes: number;
 }
 
 export const DEFAULT_EVIDENCE_BOUNDS: EvidenceBounds = {
   perCheckBytes: 32 * 1024,
-  totalBytes: 128 * 1024,
+  // The collector caps its gzip+base64 stacks at 256 KiB; top frames and metadata ride along.
+  perCheckOverrides: { profile: 320 * 1024 },
+  // Well under etcd's 1.5 MiB object limit, with room for findings and conditions.
+  totalBytes: 512 * 1024,
 };
 
 export function boundReportEvidence(
@@ -39,7 +44,8 @@ export function boundReportEvidence(
       continue;
     }
     const bytes = Buffer.byteLength(JSON.stringify(result.data ?? null));
-    if (bytes <= bounds.perCheckBytes && bytes <= budget) {
+    const cap = bounds.perCheckOverrides?.[name] ?? bounds.perCheckBytes;
+    if (bytes <= cap && bytes <= budget) {
       budget -= bytes;
       checks[name] = { status: "ok", durationMs: result.durationMs, data: result.data };
     } else {

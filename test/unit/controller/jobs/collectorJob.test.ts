@@ -158,6 +158,16 @@ describe("collector Job", () => {
     });
   });
 
+  it("replaces the tolerate-everything default with configured tolerations", () => {
+    const t = [{ key: "dedicated", operator: "Equal", value: "db", effect: "NoSchedule" }];
+    expect(
+      buildCollectorJob({ ...input, tolerations: t }).spec!.template.spec!.tolerations,
+    ).to.deep.equal(t);
+    expect(buildCollectorJob(input).spec!.template.spec!.tolerations).to.deep.equal([
+      { operator: "Exists" },
+    ]);
+  });
+
   it("mutators do not modify their input", () => {
     const base = baseJob(input);
     const before = JSON.stringify(base);

@@ -27,6 +27,7 @@ describe("parseOperatorConfig", () => {
       collectorCpuLimit: "500m",
       collectorMemoryLimit: "256Mi",
       collectorPriorityClass: "",
+      collectorTolerations: [{ operator: "Exists" }],
       metricsPort: 8080,
       watchNamespaces: [],
       autoTrigger: true,
@@ -42,6 +43,18 @@ describe("parseOperatorConfig", () => {
       retryPeriodSeconds: 2,
       logLevel: "info",
     });
+  });
+
+  it("reads collector tolerations as a JSON array and rejects malformed ones clearly", () => {
+    const t = [{ key: "dedicated", operator: "Equal", value: "db", effect: "NoSchedule" }];
+    expect(
+      ok([], { DIAGNOSE_COLLECTOR_TOLERATIONS: JSON.stringify(t) }).collectorTolerations,
+    ).to.deep.equal(t);
+    expect(error([`--collector-tolerations={"operator":"Exists"}`])).to.match(/JSON array/);
+    expect(error(["--collector-tolerations", '[{"operater":"Exists"}]'])).to.match(
+      /unknown field\(s\) operater/,
+    );
+    expect(error(["--collector-tolerations", '[{"effect":"Never"}]'])).to.match(/effect must be/);
   });
 
   it("reads every option from its environment variable; flags win over env", () => {
