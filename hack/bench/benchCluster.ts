@@ -96,7 +96,12 @@ export async function createPods(
   api: BenchApi,
   namespace: string,
   pods: readonly PodSpecRequest[],
-  opts: { concurrency: number; firstIndex: number; onProgress?: (done: number) => void },
+  opts: {
+    concurrency: number;
+    firstIndex: number;
+    onProgress?: (done: number) => void;
+    signal?: AbortSignal;
+  },
 ): Promise<void> {
   const startedAt = new Date(Date.now() - 3_600_000);
   await runBounded(
@@ -118,6 +123,7 @@ export async function createPods(
       );
     },
     opts.onProgress,
+    opts.signal,
   );
 }
 

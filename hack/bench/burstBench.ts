@@ -36,22 +36,29 @@ export async function runBurst(opts: {
   /** Jobs the caps allow at once: the bench waits for that many (or the deadline). */
   expectedJobs: (diagnoses: number) => number;
   deadlineSeconds: number;
+  signal?: AbortSignal;
   onProgress: (line: string) => void;
 }): Promise<BurstRun> {
   const { api, namespace } = opts;
   const before = await opts.operator.probe().catch(() => undefined);
   const schedule = sendSchedule(opts.pods.length, opts.windowSeconds * 1000);
   const started = performance.now();
-  const sending = runBounded(opts.pods, 32, async (pod, i) => {
-    const wait = started + schedule[i]! - performance.now();
-    if (wait > 0) await sleep(wait);
-    await api.request(
-      "PATCH",
-      `/api/v1/namespaces/${namespace}/pods/${pod.name}/status`,
-      oomRestartStatusPatch(pod.name, 1, new Date()),
-      { contentType: "application/merge-patch+json" },
-    );
-  }).then(() => (performance.now() - started) / 1000);
+  const sending = runBounded(
+    opts.pods,
+    32,
+    async (pod, i) => {
+      const wait = started + schedule[i]! - performance.now();
+      if (wait > 0) await sleep(wait);
+      await api.request(
+        "PATCH",
+        `/api/v1/namespaces/${namespace}/pods/${pod.name}/status`,
+        oomRestartStatusPatch(pod.name, 1, new Date()),
+        { contentType: "application/merge-patch+json" },
+      );
+    },
+    undefined,
+    opts.signal,
+  ).then(() => (performance.now() - started) / 1000);
 
   const deadline = started + opts.deadlineSeconds * 1000;
   let accounted = 0;
@@ -66,6 +73,7 @@ export async function runBurst(opts: {
     () => {},
   );
   while (performance.now() < deadline) {
+    opts.signal?.throwIfAborted();
     const list = await api.request<DiagnosisList>(
       "GET",
       `${DIAGNOSES}/namespaces/${namespace}/diagnoses`,
@@ -97,7 +105,7 @@ export async function runBurst(opts: {
       { query: { labelSelector: `diagnose.dev/diagnosis-namespace=${namespace}` } },
     );
     jobs = list.items.length;
-    if (jobs >= want || performance.now() > deadline) break;
+    if (jobs >= want || performance.now() > deadline || opts.signal?.aborted) break;
     await sleep(200);
   }
   const after = await opts.operator.probe().catch(() => undefined);

@@ -118,6 +118,7 @@ export async function benchCollectorChecks(opts: {
   runs: number;
   sampleSeconds: number;
   checks?: readonly string[];
+  signal?: AbortSignal;
   onProgress: (line: string) => void;
 }): Promise<{ results: CollectorResult[]; notes: string[] }> {
   const checks = opts.checks ?? COLLECTOR_CHECKS;
@@ -133,6 +134,14 @@ export async function benchCollectorChecks(opts: {
   let pair: NetnsPair | undefined;
   let sleeper: ChildProcess | undefined;
   let classes: string | undefined;
+  const cleanUp = async (): Promise<void> => {
+    stopProcess(sleeper);
+    if (pair) await destroyNetnsPair(pair);
+    await cg?.destroy();
+    if (classes) rmSync(classes, { recursive: true, force: true });
+    rmSync(work, { recursive: true, force: true });
+  };
+  pendingCleanup = cleanUp;
   try {
     const collector = await bundleCollector(work);
     opts.onProgress("collector bundled; starting a JVM in a 256 MiB, 0.5 CPU cgroup");
@@ -181,6 +190,7 @@ export async function benchCollectorChecks(opts: {
       }),
     };
     for (const check of checks) {
+      opts.signal?.throwIfAborted();
       const make = targets[check];
       if (!make) {
         results.push(failed(check, "", opts, "unknown check"));
@@ -195,6 +205,7 @@ export async function benchCollectorChecks(opts: {
         let peak = 0;
         let basePeak = 0;
         for (let i = 0; i < opts.runs; i++) {
+          opts.signal?.throwIfAborted();
           const c = await timed(
             [
               process.execPath,
@@ -254,13 +265,17 @@ export async function benchCollectorChecks(opts: {
       }
     }
   } finally {
-    stopProcess(sleeper);
-    if (pair) await destroyNetnsPair(pair);
-    await cg?.destroy();
-    if (classes) rmSync(classes, { recursive: true, force: true });
-    rmSync(work, { recursive: true, force: true });
+    await cleanUp();
+    pendingCleanup = undefined;
   }
   return { results, notes };
+}
+
+/** What a running benchCollectorChecks has made; run by the bench's signal handler too. */
+let pendingCleanup: (() => Promise<void>) | undefined;
+
+export async function cleanUpCollectorTargets(): Promise<void> {
+  await pendingCleanup?.();
 }
 
 function failed(

@@ -19,6 +19,7 @@ export function podOfTriggeredDiagnosis(name: string): string | undefined {
 export class EventTimes {
   private readonly events = new Map<string, EventTiming>();
   private waiters: Array<() => void> = [];
+  private cancelled = false;
 
   sent(pod: string, at: number): void {
     this.events.set(pod, { sentAt: at, seen: {} });
@@ -29,6 +30,16 @@ export class EventTimes {
     const e = this.events.get(pod);
     if (!e || e.seen[stage] !== undefined) return;
     e.seen[stage] = at;
+    this.wake();
+  }
+
+  /** Every waitFor, now and later, returns false at once (the bench was interrupted). */
+  cancel(): void {
+    this.cancelled = true;
+    this.wake();
+  }
+
+  private wake(): void {
     const waiters = this.waiters;
     this.waiters = [];
     for (const w of waiters) w();
@@ -42,6 +53,7 @@ export class EventTimes {
   async waitFor(pod: string, stages: readonly Stage[], timeoutMs: number): Promise<boolean> {
     const deadline = performance.now() + timeoutMs;
     while (!stages.every((s) => this.has(pod, s))) {
+      if (this.cancelled) return false;
       const left = deadline - performance.now();
       if (left <= 0) return false;
       await new Promise<void>((resolve) => {

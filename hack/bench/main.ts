@@ -24,9 +24,9 @@ import type { BenchResults, BurstResult, MemoryResult, ReactionResult } from "./
 import { renderBenchResults, withGrowthPerPod } from "./benchResults.js";
 import { runBurst } from "./burstBench.js";
 import { burstPods } from "./burstPlan.js";
-import { benchCollectorChecks } from "./collectorBench.js";
+import { benchCollectorChecks, cleanUpCollectorTargets } from "./collectorBench.js";
 import { benchFlamegraph } from "./flamegraph.js";
-import { OperatorProcess } from "./operatorProcess.js";
+import { killOperators, OperatorProcess } from "./operatorProcess.js";
 import { type Progress, progressLogger } from "./progress.js";
 import { runReactionEvents } from "./reactionBench.js";
 import { ratio } from "./stats.js";
@@ -39,6 +39,10 @@ const UNCAPPED = ["--max-jobs=1000000", "--max-jobs-per-node=1000000"];
 const BURST_CAPS = { maxJobs: 10, maxJobsPerNode: 1 };
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/** Aborted by SIGINT/SIGTERM/SIGHUP: every stage stops at its next step and cleans up. */
+const interrupt = new AbortController();
+const signal = interrupt.signal;
 
 function podName(i: number): string {
   return `p-${String(i).padStart(5, "0")}`;
@@ -91,6 +95,7 @@ async function runKubeBenches(
     if (only.has("burst")) {
       try {
         out.burst = await burstStage(cluster, plan, logDir, say);
+        signal.throwIfAborted();
       } catch (err) {
         errors.burst = String((err as Error).message ?? err);
         keepLogs = true;
@@ -116,7 +121,9 @@ async function runKubeBenches(
       operator = undefined;
       if (pods.length > 0)
         say("pods", `creating ${pods.length} pods (32 in flight) to reach ${size}`);
+      signal.throwIfAborted();
       await createPods(api, PODS_NAMESPACE, pods, {
+        signal,
         concurrency: 32,
         firstIndex: created,
         onProgress: (n) => {
@@ -159,6 +166,7 @@ async function runKubeBenches(
         firstUnused += plan.reactionEvents;
         say("reaction", `${names.length} sequential OOM restarts at ${size} pods`);
         const run = await runReactionEvents({
+          signal,
           api,
           namespace: PODS_NAMESPACE,
           pods: names,
@@ -226,7 +234,7 @@ async function burstStage(
     "burst",
     `creating ${pods.length} ReplicaSet pods of ${workloads} Deployments on ${nodeCount} nodes`,
   );
-  await createPods(api, BURST_NAMESPACE, pods, { concurrency: 32, firstIndex: 60_000 });
+  await createPods(api, BURST_NAMESPACE, pods, { concurrency: 32, firstIndex: 60_000, signal });
   const podsInCluster = await countPods(api);
   const operator = await startOperator(
     cluster,
@@ -241,6 +249,7 @@ async function burstStage(
       `${restarts} OOM restarts across ${workloads} workloads within ${windowSeconds}s (${podsInCluster} pods in the cluster)`,
     );
     const run = await runBurst({
+      signal,
       api,
       operator,
       namespace: BURST_NAMESPACE,
@@ -353,10 +362,11 @@ async function main(): Promise<number> {
     }
   }
 
-  if (only.has("collector")) {
+  if (only.has("collector") && !signal.aborted) {
     say("collector", `each check ${plan.collectorRuns}x, sampling ${plan.sampleSeconds}s`);
     try {
       const c = await benchCollectorChecks({
+        signal,
         runs: plan.collectorRuns,
         sampleSeconds: plan.sampleSeconds,
         onProgress: (line) => say("collector", line),
@@ -368,7 +378,7 @@ async function main(): Promise<number> {
     }
   }
 
-  if (only.has("flamegraph")) {
+  if (only.has("flamegraph") && !signal.aborted) {
     say("flamegraph", `${plan.flamegraph.samples} samples, ${plan.flamegraph.runs} run(s)`);
     try {
       const f = benchFlamegraph(plan.flamegraph);
@@ -394,7 +404,26 @@ async function main(): Promise<number> {
     say("bench", `results written to ${options.jsonPath}`);
   }
   say("bench", `done in ${results.meta.totalSeconds}s`);
+  if (signal.aborted) return 130;
   return Object.keys(results.errors).length > 0 ? 1 : 0;
+}
+
+/**
+ * Ctrl-C or a kill: stop the operators now, abort the stages (each cleans up what it made on its
+ * way out: control plane, cgroups, namespaces), print what was measured. The control plane's own
+ * signal hook stops it at once and re-raises the signal, which lands here again and is ignored.
+ */
+for (const name of ["SIGINT", "SIGTERM", "SIGHUP"] as const) {
+  process.on(name, () => {
+    if (signal.aborted) return;
+    process.stderr.write(`bench: ${name}: stopping and cleaning up\n`);
+    interrupt.abort(new Error(`interrupted by ${name}`));
+    killOperators();
+    // If a stage hangs anyway, remove the collector targets and leave.
+    setTimeout(() => {
+      cleanUpCollectorTargets().finally(() => process.exit(130));
+    }, 60_000).unref();
+  });
 }
 
 main().then(

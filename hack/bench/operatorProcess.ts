@@ -43,9 +43,11 @@ export async function procStatusBytes(pid: number, field: "VmRSS" | "VmHWM"): Pr
 
 /** Operators still running: killed if the bench process exits without stopping them. */
 const live = new Set<ChildProcess>();
-process.on("exit", () => {
+
+export function killOperators(): void {
   for (const c of live) c.kill("SIGKILL");
-});
+}
+process.on("exit", killOperators);
 
 export class OperatorProcess {
   private exited: Promise<number | null>;

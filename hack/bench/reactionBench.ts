@@ -29,10 +29,12 @@ export async function runReactionEvents(opts: {
   /** Bare pods (no owner, restartCount 0) to restart, one event each. */
   pods: readonly string[];
   perEventTimeoutMs: number;
+  signal?: AbortSignal;
   onProgress: (done: number, last: { diagnosisMs?: number; jobMs?: number }) => void;
 }): Promise<ReactionRun> {
   const { api, namespace } = opts;
   const times = new EventTimes();
+  opts.signal?.addEventListener("abort", () => times.cancel(), { once: true });
   const watches: WatchHandle[] = [];
   let watchFailure: Error | undefined;
   const onEnd = (what: string) => (err?: Error) => {
@@ -84,6 +86,7 @@ export async function runReactionEvents(opts: {
 
     let done = 0;
     for (const pod of opts.pods) {
+      opts.signal?.throwIfAborted();
       if (watchFailure) throw watchFailure;
       const patch = oomRestartStatusPatch(pod, 1, new Date());
       const sentAt = performance.now();

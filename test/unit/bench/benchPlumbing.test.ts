@@ -72,6 +72,17 @@ describe("bench plumbing", () => {
     expect(await waiting).to.equal(true);
   });
 
+  it("stops waiting at once when cancelled", async () => {
+    const t = new EventTimes();
+    t.sent("a", 0);
+    const started = Date.now();
+    const waiting = t.waitFor("a", ["job"], 5000);
+    setTimeout(() => t.cancel(), 10);
+    expect(await waiting).to.equal(false);
+    expect(Date.now() - started).to.be.below(1000);
+    expect(await t.waitFor("a", ["job"], 5000)).to.equal(false);
+  });
+
   it("keeps at most `concurrency` calls in flight and stops at the first error", async () => {
     let inFlight = 0;
     let peak = 0;
