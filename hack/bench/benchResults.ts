@@ -59,6 +59,8 @@ export interface BurstResult {
   /** HTTP requests the operator process sent to the apiserver from the first patch to the end. */
   apiRequests: number | null;
   apiRequestsBy: Record<string, number>;
+  /** Operator reconciles during the burst and their mean duration (ms), per controller. */
+  reconciles: Record<string, { count: number; meanMs: number | null }>;
   /** Seconds the bench took to send every restart (the burst window). */
   sendSeconds: number;
   /** Seconds from the first restart sent until every restart was accounted for (or the deadline). */
@@ -284,6 +286,11 @@ export function renderBenchResults(r: BenchResults): string {
             ? `\nAPI requests by verb and resource: ${Object.entries(b.apiRequestsBy)
                 .sort((x, y) => y[1] - x[1])
                 .map(([k, v]) => `${k} ${v}`)
+                .join(", ")}`
+            : "") +
+          (Object.keys(b.reconciles).length
+            ? `\nReconciles: ${Object.entries(b.reconciles)
+                .map(([c, x]) => `${c} ${x.count} (mean ${x.meanMs ?? "-"} ms)`)
                 .join(", ")}`
             : "")
       : undefined,

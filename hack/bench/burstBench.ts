@@ -9,6 +9,7 @@ import { oomRestartStatusPatch } from "./benchObjects.js";
 import { runBounded } from "./boundedPool.js";
 import { accountedRestarts, type BurstPod, sendSchedule } from "./burstPlan.js";
 import type { OperatorProcess } from "./operatorProcess.js";
+import { reconcileStats } from "./prometheusText.js";
 
 export interface BurstRun {
   accounted: number;
@@ -19,6 +20,8 @@ export interface BurstRun {
   complete: boolean;
   apiRequests: number | null;
   apiRequestsBy: Record<string, number>;
+  /** Operator reconciles during the burst and their mean duration, per controller. */
+  reconciles: Record<string, { count: number; meanMs: number | null }>;
 }
 
 interface DiagnosisList {
@@ -41,6 +44,7 @@ export async function runBurst(opts: {
 }): Promise<BurstRun> {
   const { api, namespace } = opts;
   const before = await opts.operator.probe().catch(() => undefined);
+  const metricsBefore = await opts.operator.metrics().catch(() => "");
   const schedule = sendSchedule(opts.pods.length, opts.windowSeconds * 1000);
   const started = performance.now();
   const sending = runBounded(
@@ -109,6 +113,16 @@ export async function runBurst(opts: {
     await sleep(200);
   }
   const after = await opts.operator.probe().catch(() => undefined);
+  const metricsAfter = await opts.operator.metrics().catch(() => "");
+  const controllers = ["restart-trigger", "diagnosis"];
+  const r0 = reconcileStats(metricsBefore, controllers);
+  const r1 = reconcileStats(metricsAfter, controllers);
+  const reconciles: BurstRun["reconciles"] = {};
+  for (const c of controllers) {
+    const count = r1[c]!.count - r0[c]!.count;
+    const sum = (r1[c]!.meanMs ?? 0) * r1[c]!.count - (r0[c]!.meanMs ?? 0) * r0[c]!.count;
+    reconciles[c] = { count, meanMs: count > 0 ? Math.round((sum / count) * 10) / 10 : null };
+  }
   const apiRequestsBy: Record<string, number> = {};
   if (before && after)
     for (const [route, n] of Object.entries(after.byRoute)) {
@@ -124,5 +138,6 @@ export async function runBurst(opts: {
     complete: accountedAt !== undefined,
     apiRequests: before && after ? after.requests - before.requests : null,
     apiRequestsBy,
+    reconciles,
   };
 }

@@ -275,6 +275,7 @@ async function burstStage(
       nodes: nodeCount,
       apiRequests: run.apiRequests,
       apiRequestsBy: run.apiRequestsBy,
+      reconciles: run.reconciles,
       sendSeconds: run.sendSeconds,
       seconds: run.seconds,
       complete: run.complete,

@@ -2,7 +2,7 @@ import { expect } from "chai";
 import { runBounded } from "../../../hack/bench/boundedPool.js";
 import { parseGnuTimeMaxRss } from "../../../hack/bench/collectorBench.js";
 import { EventTimes, podOfTriggeredDiagnosis } from "../../../hack/bench/eventTimes.js";
-import { metricValue } from "../../../hack/bench/prometheusText.js";
+import { metricValue, reconcileStats } from "../../../hack/bench/prometheusText.js";
 import { routeOf } from "../../../hack/bench/requestRoute.js";
 
 describe("bench plumbing", () => {
@@ -34,6 +34,18 @@ describe("bench plumbing", () => {
     expect(metricValue(text, "diagnose_operator_leader")).to.equal(1);
     expect(metricValue(text, "diagnose_operator_informer_objects", 'informer="jobs"')).to.equal(10);
     expect(metricValue(text, "process_resident_memory_bytes")).to.equal(undefined);
+  });
+
+  it("averages reconcile durations per controller from the histogram", () => {
+    const text = [
+      'diagnose_operator_reconcile_duration_seconds_bucket{controller="diagnosis",le="0.1"} 3',
+      'diagnose_operator_reconcile_duration_seconds_sum{controller="diagnosis"} 0.5',
+      'diagnose_operator_reconcile_duration_seconds_count{controller="diagnosis"} 4',
+    ].join("\n");
+    expect(reconcileStats(text, ["diagnosis", "restart-trigger"])).to.deep.equal({
+      diagnosis: { count: 4, meanMs: 125 },
+      "restart-trigger": { count: 0, meanMs: null },
+    });
   });
 
   it("reads GNU time's %M (KiB) as bytes, ignoring a 'Command exited' line before it", () => {

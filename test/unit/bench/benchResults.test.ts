@@ -59,6 +59,7 @@ function sample(): BenchResults {
       nodes: 10,
       apiRequests: 917,
       apiRequestsBy: { "PUT diagnoses/status": 400, "GET diagnoses": 380 },
+      reconciles: { "restart-trigger": { count: 210, meanMs: 85.5 } },
       sendSeconds: 10,
       seconds: 10.7,
       complete: true,
@@ -122,6 +123,7 @@ describe("bench results", () => {
       /200\s+20\s+10\s+200\s+0\s+20\s+10 \(1\/node x 10 nodes, 10 total\)\s+917\s+10\.7/,
     );
     expect(text).to.contain("PUT diagnoses/status 400, GET diagnoses 380");
+    expect(text).to.contain("Reconciles: restart-trigger 210 (mean 85.5 ms)");
     expect(text).to.match(/memory\s+JVM\s+109\s+11\s+54\.4\s+19\s+3\.1\s+5\.74x/);
     expect(text).to.match(/100000\s+98\.5\s+900\s+500\s+300\s+100\s+15000\s+900/);
     expect(text).to.contain("note: heap after a forced GC");
