@@ -202,6 +202,12 @@ for h in /sys/fs/cgroup/*/; do
   fi
 done
 
+# Host paths the kubelet and containerd make whatever their root dirs (the device plugin
+# socket, the shims' socket dir...): note the ones that are new, so node-down removes only those.
+for p in /var/lib/kubelet /run/containerd /var/log/containers /var/lib/cni; do
+  [[ -e "${p}" ]] || echo "${p}" >>"${NODE_DIR}/created-host-paths"
+done
+
 # --- containerd --------------------------------------------------------------------------------
 cat >"${NODE_DIR}/containerd/config.toml" <<EOF
 version = 2

@@ -1,0 +1,146 @@
+/**
+ * A real one-node cluster on this machine for the e2e tests: `hack/cluster-up.sh --full`
+ * (etcd, kube-apiserver, kube-controller-manager, kube-scheduler, containerd, CNI, kubelet and
+ * the locally built images) in a fresh temp dir, torn down by `hack/cluster-down.sh`, which
+ * also runs hack/e2e/node-down.sh. Also torn down synchronously if the test process exits or
+ * is interrupted first.
+ */
+import { spawn, spawnSync } from "node:child_process";
+import { existsSync, mkdtempSync, rmSync } from "node:fs";
+import { join } from "node:path";
+import { KubeConfig } from "@kubernetes/client-node";
+import { repoRoot } from "../../support/controlPlane.js";
+
+/** The node name and pod network hack/e2e/lib/node-env.sh gives the node. */
+export const E2E_NODE_NAME = "diagnose-e2e";
+
+export interface E2eCluster {
+  dir: string;
+  kubeconfigPath: string;
+  kubeConfig: KubeConfig;
+  /** Folder of kubelet, kube-apiserver, helm... (hack/tools-path.sh). */
+  toolsBin: string;
+  /** Tears the whole cluster down; resolves with cluster-down's output. */
+  stop(): Promise<string>;
+}
+
+const clusterUp = join(repoRoot, "hack", "cluster-up.sh");
+const clusterDown = join(repoRoot, "hack", "cluster-down.sh");
+const running = new Set<string>();
+let hooksInstalled = false;
+
+function stopSync(dir: string): void {
+  running.delete(dir);
+  spawnSync("bash", [clusterDown], {
+    env: { ...process.env, DIAGNOSE_CLUSTER_DIR: dir },
+    stdio: "ignore",
+  });
+  rmSync(dir, { recursive: true, force: true });
+}
+
+function installExitHooks(): void {
+  if (hooksInstalled) return;
+  hooksInstalled = true;
+  process.on("exit", () => {
+    for (const dir of [...running]) stopSync(dir);
+  });
+  for (const signal of ["SIGINT", "SIGTERM", "SIGHUP"] as const) {
+    const handler = (): void => {
+      for (const dir of [...running]) stopSync(dir);
+      process.off(signal, handler);
+      process.kill(process.pid, signal);
+    };
+    process.on(signal, handler);
+  }
+}
+
+/** Why this machine cannot run the e2e cluster, or undefined when it can. */
+export function e2eUnavailableReason(toolsBin: string): string | undefined {
+  if (process.getuid?.() !== 0)
+    return "needs root (containerd, kubelet, cgroups, bridge, iptables)";
+  for (const b of ["kubelet", "kube-scheduler", "kube-apiserver", "etcd", "helm"]) {
+    if (!existsSync(join(toolsBin, b)))
+      return `${join(toolsBin, b)} is missing: run bash hack/build-tools.sh --full`;
+  }
+  for (const c of ["containerd", "runc", "ctr", "jq", "javac", "objcopy"]) {
+    if (spawnSync("sh", ["-c", 'command -v "$1"', "sh", c]).status !== 0)
+      return `${c} is not installed: apt-get install -y containerd runc containernetworking-plugins jq`;
+  }
+  if (!existsSync("/usr/lib/cni/bridge"))
+    return "CNI plugins missing: apt-get install -y containernetworking-plugins";
+  return undefined;
+}
+
+export function toolsBinDir(): string {
+  const r = spawnSync("bash", [join(repoRoot, "hack", "tools-path.sh")], { encoding: "utf8" });
+  if (r.status !== 0) throw new Error(`hack/tools-path.sh failed: ${r.stderr}`);
+  return r.stdout.trim();
+}
+
+/** Runs a command to completion with a deadline; rejects with its output tail on failure. */
+export function run(
+  command: string,
+  args: readonly string[],
+  opts: { env?: NodeJS.ProcessEnv; timeoutMs: number; echo?: boolean },
+): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(command, args, {
+      env: opts.env ?? process.env,
+      stdio: ["ignore", "pipe", "pipe"],
+      timeout: opts.timeoutMs,
+      killSignal: "SIGTERM",
+    });
+    let out = "";
+    const take = (chunk: Buffer): void => {
+      out += chunk.toString();
+      if (opts.echo) process.stderr.write(chunk);
+    };
+    child.stdout.on("data", take);
+    child.stderr.on("data", take);
+    child.on("error", reject);
+    child.on("close", (code, signal) => {
+      if (code === 0) resolve(out);
+      else {
+        const why = signal
+          ? `killed by ${signal} (deadline ${opts.timeoutMs} ms?)`
+          : `exit ${code}`;
+        reject(
+          new Error(
+            `${command} ${args.join(" ")}: ${why}\n${out.trimEnd().split("\n").slice(-40).join("\n")}`,
+          ),
+        );
+      }
+    });
+  });
+}
+
+export async function startE2eCluster(parentDir: string, timeoutMs: number): Promise<E2eCluster> {
+  const toolsBin = toolsBinDir();
+  const dir = mkdtempSync(join(parentDir, "diagnose-e2e-"));
+  installExitHooks();
+  running.add(dir);
+  const env = { ...process.env, DIAGNOSE_CLUSTER_DIR: dir };
+  try {
+    await run("bash", [clusterUp, "--full"], { env, timeoutMs, echo: true });
+  } catch (err) {
+    stopSync(dir);
+    throw err;
+  }
+  const kubeconfigPath = join(dir, "kubeconfig");
+  const kubeConfig = new KubeConfig();
+  kubeConfig.loadFromFile(kubeconfigPath);
+  let stopped: Promise<string> | undefined;
+  return {
+    dir,
+    kubeconfigPath,
+    kubeConfig,
+    toolsBin,
+    stop(): Promise<string> {
+      stopped ??= run("bash", [clusterDown], { env, timeoutMs: 120_000 }).finally(() => {
+        running.delete(dir);
+        rmSync(dir, { recursive: true, force: true });
+      });
+      return stopped;
+    },
+  };
+}
