@@ -24,10 +24,11 @@ log() { echo "build-images: [$((SECONDS - start))s] $*" >&2; }
 key() {
   local f
   for f in "$@"; do
+    # Contents and paths relative to each argument: the same tree elsewhere has the same key.
     if [[ -d "${f}" ]]; then
-      find "${f}" -type f -print0 | sort -z | xargs -0 sha256sum
+      (cd "${f}" && find . -type f -print0 | sort -z | xargs -0 sha256sum)
     elif [[ -f "${f}" ]]; then
-      sha256sum "${f}"
+      sha256sum <"${f}"
     else
       echo "${f}"
     fi
@@ -109,8 +110,8 @@ build_operator() {
   _rootfs_add_libs "${root}" "${root}/usr/local/bin/node"
   # The build stage of the Dockerfile: tsc to dist/, production dependencies only.
   mkdir -p "${app}"
-  cp "${repo}/package.json" "${repo}/package-lock.json" "${app}/"
-  (cd "${repo}" && npx tsc -p tsconfig.build.json --outDir "${app}/dist" --sourceMap false) >&2
+  cp "${src}/package.json" "${src}/package-lock.json" "${app}/"
+  (cd "${src}" && "${repo}/node_modules/.bin/tsc" -p tsconfig.build.json --outDir "${app}/dist" --sourceMap false) >&2
   (cd "${app}" && npm ci --omit=dev --ignore-scripts --prefer-offline --no-audit --no-fund --loglevel=error) >&2
   rm -f "${app}/package-lock.json"
   local bin
@@ -120,13 +121,25 @@ build_operator() {
   done
 }
 
+# The operator's sources: the working tree, or with DIAGNOSE_E2E_FROM_GIT_HEAD=1 the committed
+# tree (a shared working tree may hold someone's half-made edit).
+src="${repo}"
+if [[ "${DIAGNOSE_E2E_FROM_GIT_HEAD:-0}" == "1" ]]; then
+  src="$(mktemp -d "${out}/.src.XXXXXX")"
+  trap 'rm -rf "${src}"' EXIT
+  git -C "${repo}" archive HEAD operator package.json package-lock.json tsconfig.json tsconfig.build.json |
+    tar -x -C "${src}"
+  ln -s "${repo}/node_modules" "${src}/node_modules"
+  log "operator sources from git HEAD $(git -C "${repo}" rev-parse --short HEAD)"
+fi
+
 command -v go javac jq objcopy ldd >/dev/null || {
   echo "build-images: needs go, javac, jq, objcopy (binutils) and ldd" >&2
   exit 1
 }
 image pause "$(key "${here}/pause" "${here}/oci-image.sh")" build_pause
 image jvm "$(key "${jdk}/release" "${repo}/hack/scenarios/s1/Alloc.java" "${here}/lib/rootfs.sh" "${here}/oci-image.sh")" build_jvm
-image diagnose-operator "$(key "${repo}/operator" "${repo}/package-lock.json" "${repo}/tsconfig.json" \
-  "${repo}/tsconfig.build.json" "${here}/lib/rootfs.sh" "${here}/oci-image.sh" "$(node --version)")" build_operator
+image diagnose-operator "$(key "${src}/operator" "${src}/package-lock.json" "${src}/tsconfig.json" \
+  "${src}/tsconfig.build.json" "${here}/lib/rootfs.sh" "${here}/oci-image.sh" "$(node --version)")" build_operator
 log "done"
 echo "${out}"

@@ -170,9 +170,10 @@ rmdir /var/lib/cni/results /var/lib/cni 2>/dev/null
 # Host folders this node created (node-up noted them): only the kubelet's device-plugin socket
 # and empty folders go, in case something else started using them since.
 while read -r p; do
+  [[ -d "${p}" ]] || continue
   [[ "${p}" == /var/lib/kubelet ]] && rm -f /var/lib/kubelet/device-plugins/kubelet.sock
-  [[ -d "${p}" ]] && find "${p}" -depth -type d -empty -delete 2>/dev/null
-  [[ -e "${p}" ]] || log "removed ${p}"
+  find "${p}" -depth -type d -empty -delete 2>/dev/null
+  [[ -e "${p}" ]] && log "kept ${p}: not empty" || log "removed ${p}"
 done < <(cat "${NODE_DIR}/created-host-paths" 2>/dev/null)
 
 if [[ "${DIAGNOSE_NODE_KEEP_LOGS:-0}" == "1" ]]; then

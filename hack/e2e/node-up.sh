@@ -175,7 +175,6 @@ ip link add "${NODE_BRIDGE}" type bridge
 ip addr add "${NODE_GATEWAY}/24" dev "${NODE_BRIDGE}"
 ip link set "${NODE_BRIDGE}" up
 sysctl -qw "net.ipv4.conf.${NODE_BRIDGE}.route_localnet=1"
-sysctl -qw net.ipv4.ip_forward=1
 iptables -t nat -N "${NODE_NAT_CHAIN}"
 iptables -t nat -A "${NODE_NAT_CHAIN}" -d "${NODE_SERVICE_IP}/32" -p tcp --dport 443 \
   -j DNAT --to-destination "127.0.0.1:${api_port}"

@@ -28,6 +28,7 @@ import {
   E2E_NODE_NAME,
   type E2eCluster,
   e2eUnavailableReason,
+  leftoversOf,
   run,
   startE2eCluster,
   toolsBinDir,
@@ -119,6 +120,19 @@ describe("e2e: the seed incidents on a real one-node cluster", function () {
     );
   });
 
+  it("the node is real: its processes, bridge, cgroups and nat chain are on this host", () => {
+    // Also proves the teardown check in after() can see what it looks for.
+    const live = leftoversOf(cluster!.dir);
+    expect(live).to.include.members([
+      "interface dgn-e2e0",
+      "cgroup memory/diagnose-e2e",
+      "iptables nat chain DIAGNOSE-E2E",
+    ]);
+    expect(live.filter((l) => / \/\S+\/kubelet /.test(l))).to.have.length(1);
+    expect(live.filter((l) => l.startsWith("process ") && l.includes("containerd"))).to.not.be
+      .empty;
+  });
+
   after(async function () {
     this.timeout(180_000);
     if (cluster) {
@@ -128,6 +142,8 @@ describe("e2e: the seed incidents on a real one-node cluster", function () {
       process.stderr.write(out);
     }
     process.stderr.write(`\ne2e stage times:\n${clock.report()}\n`);
+    if (cluster)
+      expect(leftoversOf(cluster.dir), "left on this host after teardown").to.deep.equal([]);
   });
 
   afterEach(async function () {

@@ -6,7 +6,7 @@
  * is interrupted first.
  */
 import { spawn, spawnSync } from "node:child_process";
-import { existsSync, mkdtempSync, rmSync } from "node:fs";
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
 import { join } from "node:path";
 import { KubeConfig } from "@kubernetes/client-node";
 import { repoRoot } from "../../support/controlPlane.js";
@@ -143,4 +143,34 @@ export async function startE2eCluster(parentDir: string, timeoutMs: number): Pro
       return stopped;
     },
   };
+}
+
+/**
+ * What a torn-down cluster left on this host: processes, mounts, the bridge, the nat chain
+ * and the cgroups the node made (names from hack/e2e/lib/node-env.sh). Empty when clean.
+ */
+export function leftoversOf(dir: string): string[] {
+  const found: string[] = [];
+  for (const pid of readdirSync("/proc").filter((p) => /^\d+$/.test(p))) {
+    let cmdline = "";
+    try {
+      cmdline = readFileSync(`/proc/${pid}/cmdline`, "utf8").replaceAll("\0", " ");
+    } catch {
+      continue;
+    }
+    if (cmdline.includes(dir)) found.push(`process ${pid}: ${cmdline.slice(0, 120)}`);
+  }
+  for (const line of readFileSync("/proc/self/mountinfo", "utf8").split("\n")) {
+    const target = line.split(" ")[4];
+    if (target?.startsWith(dir)) found.push(`mount ${target}`);
+  }
+  if (existsSync("/sys/class/net/dgn-e2e0")) found.push("interface dgn-e2e0");
+  for (const h of readdirSync("/sys/fs/cgroup")) {
+    if (existsSync(join("/sys/fs/cgroup", h, "diagnose-e2e")))
+      found.push(`cgroup ${h}/diagnose-e2e`);
+  }
+  const nat = spawnSync("iptables", ["-t", "nat", "-S", "DIAGNOSE-E2E"], { encoding: "utf8" });
+  if (nat.status === 0) found.push("iptables nat chain DIAGNOSE-E2E");
+  if (existsSync(dir)) found.push(`state dir ${dir}`);
+  return found;
 }
