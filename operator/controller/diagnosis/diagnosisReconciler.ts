@@ -1,6 +1,7 @@
 /**
- * Diagnosis reconciler: level-triggered; each call re-reads the Diagnosis (cache), its target pod
- * and node (API), its collector Job (cache, API when the cache has not caught up) and moves the
+ * Diagnosis reconciler: level-triggered; each call re-reads the Diagnosis, its target pod and node,
+ * its collector Job (caches; the API only when a cache misses, which may mean it has not caught
+ * up, or the pod is in a namespace the Pod informer does not watch) and moves the
  * status one step: finalizer -> spec check -> target resolved + preliminary findings -> Job created
  * (or queued for a slot) -> collector result read -> Completed, or Failed with the reason.
  *
@@ -99,6 +100,10 @@ export interface DiagnosisReconcilerDeps {
   client: ClusterClient;
   diagnoses: ObjectCache<Diagnosis>;
   jobs: ObjectCache<V1Job>;
+  /** Trimmed pods (runtime/podTransform.ts keeps what target resolution reads). */
+  pods: ObjectCache<V1Pod>;
+  /** Node metadata: existence is all the reconciler asks. */
+  nodes: ObjectCache<V1Node>;
   slots: CollectorSlots;
   events: EventSink;
   clock: Clock;
@@ -302,24 +307,25 @@ export class DiagnosisReconciler implements Reconciler {
 
   private async resolveTarget(d: Diagnosis): Promise<Resolution> {
     const ns = d.metadata.namespace!;
-    if (d.spec.target.node) {
-      const node = await this.deps.client.getNode(d.spec.target.node);
-      if (!node)
+    const targetNode = d.spec.target.node;
+    if (targetNode) {
+      if (!(await this.nodeExists(targetNode)))
         return {
           kind: "fail",
           reason: "TargetNotFound",
-          message: `node ${d.spec.target.node} not found`,
+          message: `node ${targetNode} not found`,
         };
       return {
         kind: "ready",
-        nodeName: node.metadata!.name!,
-        target: { node: node.metadata!.name! },
-        collectorTarget: { node: node.metadata!.name! },
+        nodeName: targetNode,
+        target: { node: targetNode },
+        collectorTarget: { node: targetNode },
         preliminary: [],
       };
     }
     const podName = d.spec.target.pod!;
-    const pod = await this.deps.client.getPod(ns, podName);
+    const pod =
+      this.deps.pods.get(objectKey(ns, podName)) ?? (await this.deps.client.getPod(ns, podName));
     if (!pod)
       return { kind: "fail", reason: "TargetNotFound", message: `pod ${ns}/${podName} not found` };
     const container = chooseContainer(pod, d.spec.target.container);
@@ -336,8 +342,7 @@ export class DiagnosisReconciler implements Reconciler {
         message: `pod ${ns}/${podName} is not scheduled to a node yet`,
         giveUpReason: "PodNotScheduled",
       };
-    const node = await this.deps.client.getNode(nodeName);
-    if (!node)
+    if (!(await this.nodeExists(nodeName)))
       return {
         kind: "fail",
         reason: "NodeGone",
@@ -353,10 +358,19 @@ export class DiagnosisReconciler implements Reconciler {
     return {
       kind: "ready",
       nodeName,
-      target: resolvedTarget(pod, node, container.name, status.containerID, status.image),
+      target: resolvedTarget(pod, nodeName, container.name, status.containerID, status.image),
       collectorTarget: { containerId: bareContainerId(status.containerID) },
       preliminary: podSpecFindings(pod, container.name),
     };
+  }
+
+  /**
+   * From the Node cache; a miss (gone, or created after the cache last heard) is confirmed with
+   * the API before anything fails on it, so only the rare path pays a request.
+   */
+  private async nodeExists(name: string): Promise<boolean> {
+    if (this.deps.nodes.get(name)) return true;
+    return (await this.deps.client.getNode(name)) !== undefined;
   }
 
   // ---- while the Job runs -------------------------------------------------------------------
@@ -418,7 +432,7 @@ export class DiagnosisReconciler implements Reconciler {
       );
 
     const nodeName = job.spec?.template.spec?.nodeName;
-    if (nodeName && !(await this.deps.client.getNode(nodeName)))
+    if (nodeName && !(await this.nodeExists(nodeName)))
       return this.fail(
         d,
         jobName,
@@ -519,8 +533,13 @@ export class DiagnosisReconciler implements Reconciler {
 
   /**
    * The one status writer: applies condition changes through the conditions helper, derives the
-   * phase, writes only when something changed (merge patch guarded by resourceVersion: a stale
-   * cache read gets a 409 and a retry), then records an Event per transition.
+   * phase, writes only when something changed, then records an Event per transition.
+   *
+   * The merge patch stays guarded by resourceVersion although the trigger writes status.trigger
+   * too: this writer decides conditions from what it read, so it must not write from a stale
+   * view. The trigger's patch is unguarded (it owns status.trigger alone) and so never fails on
+   * ours; when it lands between our read and write, ours gets a ConflictError, which the runtime
+   * requeues quietly and the next reconcile decides again from the newer object.
    */
   private async write(
     d: Diagnosis,
@@ -563,7 +582,7 @@ export class DiagnosisReconciler implements Reconciler {
 
 function resolvedTarget(
   pod: V1Pod,
-  node: V1Node,
+  nodeName: string,
   container: string,
   containerID: string,
   image: string | undefined,
@@ -572,7 +591,7 @@ function resolvedTarget(
   const memory = parseQuantity(spec?.resources?.limits?.memory);
   const cpu = parseQuantity(spec?.resources?.limits?.cpu);
   const target: ResolvedTarget = {
-    node: node.metadata!.name!,
+    node: nodeName,
     podUID: pod.metadata!.uid!,
     container,
     containerID,

@@ -7,7 +7,7 @@ import type { V1Job } from "@kubernetes/client-node";
 import { analyzeReport } from "../../analysis/analyzeReport.js";
 import type { Diagnosis, Finding } from "../../api/v1alpha1/diagnosis.js";
 import { type CollectorReport, rankFindings } from "../../collector/report.js";
-import { findCondition, JOB_CREATED } from "../conditions.js";
+import { COMPLETED, FAILED, findCondition, isTrue, JOB_CREATED } from "../conditions.js";
 import {
   DIAGNOSIS_NAME_LABEL,
   DIAGNOSIS_NAMESPACE_LABEL,
@@ -65,6 +65,21 @@ function queuedDiagnoses(diagnoses: ObjectCache<Diagnosis>): ObjectKey[] {
     .map((d) => objectKey(d.metadata.namespace, d.metadata.name!));
 }
 
+/**
+ * The unfinished Diagnoses that run on (or target) node `name`: a Node added or deleted changes
+ * their fate (NodeGone), so they are reconciled at once rather than at their next poll.
+ */
+export function diagnosesOnNode(name: string, diagnoses: ObjectCache<Diagnosis>): ObjectKey[] {
+  return diagnoses
+    .list()
+    .filter((d) => {
+      const c = d.status?.conditions;
+      if (isTrue(c, COMPLETED) || isTrue(c, FAILED)) return false;
+      return d.status?.target?.node === name || d.spec.target.node === name;
+    })
+    .map((d) => objectKey(d.metadata.namespace, d.metadata.name!));
+}
+
 /** Knobs tests turn (shorter waits); production uses the defaults. */
 export interface SetupOverrides {
   timings?: Partial<typeof DEFAULT_RECONCILER_TIMINGS>;
@@ -91,6 +106,8 @@ export function setupControllersWith(
     client,
     diagnoses: caches.diagnoses,
     jobs: caches.jobs,
+    pods: caches.pods,
+    nodes: caches.nodes,
     slots,
     events,
     clock,
@@ -157,6 +174,12 @@ export function setupControllersWith(
             if (!old || jobFinished(job as V1Job)) keys.push(...queuedDiagnoses(caches.diagnoses));
             return keys;
           },
+        },
+        {
+          informer: "nodes",
+          // Adds and deletes only: the cache keeps node identity, so updates carry no news.
+          mapToKeys: (node, old) =>
+            old ? [] : diagnosesOnNode(node.metadata?.name ?? "", caches.diagnoses),
         },
       ],
     },

@@ -1,4 +1,4 @@
-import type { KubeConfig, V1Job, V1Pod } from "@kubernetes/client-node";
+import type { KubeConfig, V1Job, V1Node, V1Pod } from "@kubernetes/client-node";
 import type { Logger } from "winston";
 import type { Diagnosis } from "../../api/v1alpha1/diagnosis.js";
 import type { OperatorConfig } from "../config.js";
@@ -51,6 +51,17 @@ export class TerminalError extends Error {
   }
 }
 
+/**
+ * The object changed since the resourceVersion a write was based on (HTTP 409 on update/patch).
+ * Not a failure: the controller requeues quietly and the next reconcile reads the newer object.
+ */
+export class ConflictError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = "ConflictError";
+  }
+}
+
 /** Injected clock, so tests control time. */
 export interface Clock {
   now(): Date;
@@ -66,7 +77,7 @@ export const systemClock: Clock = { now: () => new Date() };
 // ---------------------------------------------------------------------------------------------
 
 /** The informers main.ts builds; their caches are shared by every controller. */
-export type InformerName = "diagnoses" | "pods" | "jobs";
+export type InformerName = "diagnoses" | "pods" | "jobs" | "nodes";
 
 /** Minimal object shape every informer delivers to mapToKeys. */
 export interface WatchedObject {
@@ -128,10 +139,17 @@ export interface MetricsRegistrar {
 }
 
 /** Read-only caches shared by the controllers; typed loosely on purpose (informer payloads). */
-export interface SharedCaches<TDiagnosis = unknown, TPod = unknown, TJob = unknown> {
+export interface SharedCaches<
+  TDiagnosis = unknown,
+  TPod = unknown,
+  TJob = unknown,
+  TNode = unknown,
+> {
   diagnoses: ObjectCache<TDiagnosis>;
   pods: ObjectCache<TPod>;
   jobs: ObjectCache<TJob>;
+  /** Node metadata only (name, uid): enough to tell that a node exists or vanished. */
+  nodes: ObjectCache<TNode>;
 }
 
 /**
@@ -139,13 +157,14 @@ export interface SharedCaches<TDiagnosis = unknown, TPod = unknown, TJob = unkno
  * Pods in the cache are trimmed by the Pod informer's transform (see runtime/podTransform.ts):
  * only metadata, spec.nodeName, spec.containers[name,image,resources.limits,env(name,value),args,
  * command] and status.phase/containerStatuses[name,containerID,restartCount,state/lastState.terminated,image].
+ * Nodes are trimmed to metadata.name/uid/resourceVersion/creation/deletionTimestamp.
  */
 export interface ControllerDeps {
   kubeConfig: KubeConfig;
   config: OperatorConfig;
   clock: Clock;
   logger: Logger;
-  caches: SharedCaches<Diagnosis, V1Pod, V1Job>;
+  caches: SharedCaches<Diagnosis, V1Pod, V1Job, V1Node>;
   metrics: MetricsRegistrar;
 }
 

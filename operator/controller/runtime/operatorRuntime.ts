@@ -2,7 +2,7 @@
  * Assembles the running operator: informers (every replica), the metrics/health server,
  * leader election, and the controllers (only while leading). main.ts is the thin shell around it.
  */
-import type { KubeConfig, V1Job, V1Pod } from "@kubernetes/client-node";
+import type { KubeConfig, V1Job, V1Node, V1Pod } from "@kubernetes/client-node";
 import type { Logger } from "winston";
 import type { Diagnosis } from "../../api/v1alpha1/diagnosis.js";
 import { GROUP, PLURAL, VERSION } from "../../api/v1alpha1/diagnosis.js";
@@ -17,7 +17,7 @@ import { KubeListWatch } from "./kubeListWatch.js";
 import { LeaderElector } from "./leaderElection.js";
 import { LeaseLock } from "./leaseLock.js";
 import { ControllerManager, type WatchSource } from "./manager.js";
-import { decodeJob, trimPod } from "./podTransform.js";
+import { decodeJob, trimNode, trimPod } from "./podTransform.js";
 import type { Timers } from "./timers.js";
 
 export const MANAGED_BY_LABEL = "app.kubernetes.io/managed-by=diagnose-operator";
@@ -124,10 +124,13 @@ export async function startOperator(opts: OperatorRuntimeOptions): Promise<Runni
       transform: decodeJob,
     },
   );
+  // Node existence from a cache, not a GET per reconcile; a Node delete wakes its Diagnoses.
+  const nodes = makeInformer<V1Node>("nodes", "nodes", "/api/v1/nodes", { transform: trimNode });
   const sources: Record<InformerName, RunnableSource> = {
     diagnoses: diagnoses as unknown as RunnableSource,
     pods: pods as unknown as RunnableSource,
     jobs: jobs as unknown as RunnableSource,
+    nodes: nodes as unknown as RunnableSource,
   };
 
   const registrations = opts.setupControllers({
@@ -135,7 +138,7 @@ export async function startOperator(opts: OperatorRuntimeOptions): Promise<Runni
     config,
     clock,
     logger,
-    caches: { diagnoses, pods, jobs },
+    caches: { diagnoses, pods, jobs, nodes },
     metrics: registry,
   });
   const manager = new ControllerManager({

@@ -8,6 +8,7 @@ import type {
   V1ContainerStatus,
   V1Job,
   V1JobCondition,
+  V1Node,
   V1ObjectMeta,
   V1Pod,
 } from "@kubernetes/client-node";
@@ -117,6 +118,25 @@ export function trimPod(raw: unknown): V1Pod {
       containerStatuses: arr(status.containerStatuses)?.map(trimContainerStatus),
     }),
   });
+}
+
+/**
+ * Nodes are watched only to know which exist (a vanished node fails its Diagnoses): metadata
+ * identity only, so big label/annotation sets and node status churn cost no memory.
+ */
+export function trimNode(raw: unknown): V1Node {
+  const m = trimMetadata(obj(raw)?.metadata);
+  return {
+    apiVersion: "v1",
+    kind: "Node",
+    metadata: defined({
+      name: m.name,
+      uid: m.uid,
+      resourceVersion: m.resourceVersion,
+      creationTimestamp: m.creationTimestamp,
+      deletionTimestamp: m.deletionTimestamp,
+    }),
+  };
 }
 
 /** Jobs are few (our own): keep them whole, decode timestamps only. */

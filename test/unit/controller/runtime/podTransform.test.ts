@@ -1,5 +1,9 @@
 import { expect } from "chai";
-import { decodeJob, trimPod } from "../../../../operator/controller/runtime/podTransform.js";
+import {
+  decodeJob,
+  trimNode,
+  trimPod,
+} from "../../../../operator/controller/runtime/podTransform.js";
 
 const rawPod = {
   apiVersion: "v1",
@@ -101,6 +105,35 @@ describe("trimPod", () => {
     const p = trimPod({ metadata: { name: "x", namespace: "y" } });
     expect(p.spec?.containers).to.deep.equal([]);
     expect(p.status?.containerStatuses).to.equal(undefined);
+  });
+});
+
+describe("trimNode", () => {
+  it("keeps only the node's identity", () => {
+    const node = trimNode({
+      apiVersion: "v1",
+      kind: "Node",
+      metadata: {
+        name: "node-a",
+        uid: "n-1",
+        resourceVersion: "7",
+        creationTimestamp: "2025-01-02T03:04:05Z",
+        labels: { "kubernetes.io/hostname": "node-a" },
+        annotations: { "node.alpha.kubernetes.io/ttl": "0" },
+      },
+      spec: { podCIDR: "10.0.0.0/24" },
+      status: { conditions: [{ type: "Ready", status: "True" }], images: [{ names: ["x"] }] },
+    });
+    expect(node).to.deep.equal({
+      apiVersion: "v1",
+      kind: "Node",
+      metadata: {
+        name: "node-a",
+        uid: "n-1",
+        resourceVersion: "7",
+        creationTimestamp: new Date("2025-01-02T03:04:05Z"),
+      },
+    });
   });
 });
 
