@@ -1,7 +1,7 @@
 /**
  * The API calls the Diagnosis reconciler and the trigger make, behind one small interface so the
- * reconcilers read as decisions, and the HTTP details (404 -> undefined, 409 -> "exists", patch
- * content types) live here.
+ * reconcilers read as decisions, and the HTTP details (404 -> undefined, 409 -> "exists" on
+ * create and ConflictError on a guarded write, patch content types) live here.
  */
 import {
   ApiException,
@@ -24,6 +24,7 @@ import {
   PLURAL,
   VERSION,
 } from "../../api/v1alpha1/diagnosis.js";
+import { ConflictError } from "../runtime/contracts.js";
 
 export interface ClusterClient {
   getPod(namespace: string, name: string): Promise<V1Pod | undefined>;
@@ -44,18 +45,18 @@ export interface ClusterClient {
   getDiagnosis(namespace: string, name: string): Promise<Diagnosis | undefined>;
   createDiagnosis(d: Diagnosis): Promise<Diagnosis | "exists">;
   /**
-   * JSON merge patch of the status subresource, guarded by resourceVersion (409 if the object
-   * changed since it was read). Lists in the patch replace the stored ones; null deletes a field.
+   * JSON merge patch of the status subresource. With a resourceVersion it is guarded: a
+   * ConflictError if the object changed since it was read. Without one it applies to whatever is
+   * stored (for a writer that owns the fields it sends). Lists in the patch replace the stored
+   * ones; null deletes a field.
    */
   patchDiagnosisStatus(
     namespace: string,
     name: string,
-    resourceVersion: string,
+    resourceVersion: string | undefined,
     status: Partial<Record<keyof DiagnosisStatus, unknown>>,
   ): Promise<Diagnosis>;
-  /** Replaces the status subresource (resourceVersion in `d` guards it). */
-  replaceDiagnosisStatus(d: Diagnosis): Promise<Diagnosis>;
-  /** Sets metadata.finalizers, guarded by resourceVersion. */
+  /** Sets metadata.finalizers, guarded by resourceVersion (ConflictError). */
   setDiagnosisFinalizers(
     namespace: string,
     name: string,
@@ -81,6 +82,16 @@ async function orUndefined<T>(p: Promise<T>): Promise<T | undefined> {
 }
 
 const mergePatch = setHeaderOptions("Content-Type", PatchStrategy.MergePatch);
+
+/** A guarded write's 409 as a ConflictError (the runtime requeues it quietly). */
+async function conflictAware<T>(what: string, p: Promise<T>): Promise<T> {
+  try {
+    return await p;
+  } catch (err) {
+    if (statusCode(err) === 409) throw new ConflictError(`${what}: the object has changed`);
+    throw err;
+  }
+}
 
 export class KubeClusterClient implements ClusterClient {
   private readonly core: CoreV1Api;
@@ -170,31 +181,23 @@ export class KubeClusterClient implements ClusterClient {
   async patchDiagnosisStatus(
     namespace: string,
     name: string,
-    resourceVersion: string,
+    resourceVersion: string | undefined,
     status: Partial<Record<keyof DiagnosisStatus, unknown>>,
   ): Promise<Diagnosis> {
-    return (await this.custom.patchNamespacedCustomObjectStatus(
-      {
-        group: GROUP,
-        version: VERSION,
-        namespace,
-        plural: PLURAL,
-        name,
-        body: { metadata: { resourceVersion }, status },
-      },
-      mergePatch,
+    return (await conflictAware(
+      `status of diagnosis ${namespace}/${name}`,
+      this.custom.patchNamespacedCustomObjectStatus(
+        {
+          group: GROUP,
+          version: VERSION,
+          namespace,
+          plural: PLURAL,
+          name,
+          body: resourceVersion ? { metadata: { resourceVersion }, status } : { status },
+        },
+        mergePatch,
+      ),
     )) as Diagnosis;
-  }
-
-  async replaceDiagnosisStatus(d: Diagnosis): Promise<Diagnosis> {
-    return (await this.custom.replaceNamespacedCustomObjectStatus({
-      group: GROUP,
-      version: VERSION,
-      namespace: d.metadata.namespace!,
-      plural: PLURAL,
-      name: d.metadata.name!,
-      body: d,
-    })) as Diagnosis;
   }
 
   async setDiagnosisFinalizers(
@@ -203,16 +206,19 @@ export class KubeClusterClient implements ClusterClient {
     resourceVersion: string,
     finalizers: string[],
   ): Promise<Diagnosis> {
-    return (await this.custom.patchNamespacedCustomObject(
-      {
-        group: GROUP,
-        version: VERSION,
-        namespace,
-        plural: PLURAL,
-        name,
-        body: { metadata: { resourceVersion, finalizers } },
-      },
-      mergePatch,
+    return (await conflictAware(
+      `finalizers of diagnosis ${namespace}/${name}`,
+      this.custom.patchNamespacedCustomObject(
+        {
+          group: GROUP,
+          version: VERSION,
+          namespace,
+          plural: PLURAL,
+          name,
+          body: { metadata: { resourceVersion, finalizers } },
+        },
+        mergePatch,
+      ),
     )) as Diagnosis;
   }
 

@@ -4,6 +4,7 @@ import type { Counter, Gauge, Histogram, MetricsRegistry } from "./registry.js";
 export interface OperatorMetrics {
   reconcileTotal: Counter;
   reconcileErrors: Counter;
+  reconcileConflicts: Counter;
   reconcileDuration: Histogram;
   queueDepth: Gauge;
   queueAdds: Counter;
@@ -24,12 +25,17 @@ export function createOperatorMetrics(registry: MetricsRegistry): OperatorMetric
   return {
     reconcileTotal: registry.counter(
       `${P}_reconcile_total`,
-      "Reconciles by controller and result (success, requeue, error, terminal).",
+      "Reconciles by controller and result (success, requeue, conflict, error, terminal).",
       ["controller", "result"],
     ),
     reconcileErrors: registry.counter(
       `${P}_reconcile_errors_total`,
       "Reconciles that threw, by controller.",
+      ["controller"],
+    ),
+    reconcileConflicts: registry.counter(
+      `${P}_reconcile_conflicts_total`,
+      "Reconciles whose write met a newer object (409) and were requeued, by controller.",
       ["controller"],
     ),
     reconcileDuration: registry.histogram(

@@ -1,11 +1,12 @@
 /**
  * A controller: N workers pull keys from a WorkQueue and call reconcile(key).
- * Thrown TerminalError -> forget (no retry); any other error -> per-key backoff retry;
+ * Thrown TerminalError -> forget (no retry); ConflictError -> a quiet retry (debug log, conflicts
+ * counter); any other error -> per-key backoff retry, logged as an error;
  * requeueAfterMs -> a delayed re-add that does not count as a failure.
  */
 import type { Logger } from "winston";
 import type { OperatorMetrics } from "../metrics/operatorMetrics.js";
-import { type ObjectKey, type Reconciler, TerminalError } from "./contracts.js";
+import { ConflictError, type ObjectKey, type Reconciler, TerminalError } from "./contracts.js";
 import type { RateLimiter } from "./rateLimiter.js";
 import { systemTimers, type Timers } from "./timers.js";
 import { WorkQueue } from "./workQueue.js";
@@ -96,6 +97,22 @@ export class Controller {
         result = "success";
       }
     } catch (err) {
+      if (err instanceof ConflictError) {
+        // Someone wrote the object after the cache copy this reconcile read: expected with two
+        // writers of disjoint status fields. The newer object's watch event requeues the key as
+        // well; the (5 ms based) backoff retry only covers a missed event, and a rate-limited
+        // add keeps a key whose cache lags from spinning.
+        metrics?.reconcileConflicts.inc({ controller });
+        this.queue.addRateLimited(key);
+        logger.debug("reconcile met a newer object, requeued", {
+          controller,
+          key,
+          error: err.message,
+        });
+        metrics?.reconcileTotal.inc({ controller, result: "conflict" });
+        metrics?.reconcileDuration.observe({ controller }, (this.timers.now() - started) / 1000);
+        return;
+      }
       metrics?.reconcileErrors.inc({ controller });
       if (err instanceof TerminalError) {
         this.queue.forget(key);

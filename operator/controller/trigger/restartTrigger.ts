@@ -6,13 +6,17 @@
  * Keys come from the Pod informer (the mapper below passes only pods whose restart counts moved).
  * Restart counts last seen live in memory, per pod; they are updated only after the Diagnosis
  * side succeeded, so an error retries the same restarts, and recording is idempotent (a restart
- * already listed is not listed twice).
+ * already listed is not listed twice). The writes to status.trigger go through
+ * TriggerStatusWriter (batched per Diagnosis, unguarded: see there why).
+ *
+ * Diagnoses are created with the reconciler's finalizer already on, which saves the reconciler
+ * its first write (a finalizer patch) before it can create the Job.
  */
 import type { V1Pod } from "@kubernetes/client-node";
 import type { Logger } from "winston";
 import { API_VERSION, type Diagnosis, KIND } from "../../api/v1alpha1/diagnosis.js";
-import { type ClusterClient, statusCode } from "../diagnosis/clusterClient.js";
-import { TRIGGER_LABEL } from "../diagnosis/diagnosisReconciler.js";
+import type { ClusterClient } from "../diagnosis/clusterClient.js";
+import { FINALIZER, TRIGGER_LABEL } from "../diagnosis/diagnosisReconciler.js";
 import { MANAGED_BY, MANAGED_BY_LABEL } from "../jobs/collectorJob.js";
 import {
   type Clock,
@@ -30,16 +34,15 @@ import {
   type OomRestart,
   optedOut,
   owningWorkload,
-  recordRestart,
   type SeenRestarts,
   triggeredDiagnosisName,
   type Workload,
 } from "./restartRules.js";
+import { TriggerStatusWriter } from "./triggerStatusWriter.js";
 
 export const WORKLOAD_ANNOTATION = "diagnose.dev/workload";
 /** Namespace labels change rarely; one GET per namespace per minute at most. */
 const NAMESPACE_LABELS_TTL_MS = 60_000;
-const MAX_CONFLICT_RETRIES = 10;
 
 export type TriggerOutcome =
   | "created"
@@ -87,9 +90,11 @@ export class RestartTrigger implements Reconciler {
     { labels: Record<string, string>; at: number }
   >();
   private readonly namespaceMatches: LabelMatcher;
+  private readonly writer: TriggerStatusWriter;
 
   constructor(private readonly deps: RestartTriggerDeps) {
     this.namespaceMatches = parseLabelSelector(deps.options.namespaceSelector);
+    this.writer = new TriggerStatusWriter({ client: deps.client, clock: deps.clock });
   }
 
   /**
@@ -175,7 +180,7 @@ export class RestartTrigger implements Reconciler {
     const namespace = pod.metadata!.namespace!;
     const recent = this.recentDiagnosis(namespace, workload, r.at);
     if (recent) {
-      await this.record(namespace, recent.metadata.name!, pod, workload, r);
+      await this.record(namespace, recent.metadata.name!, recent.metadata.uid, pod, workload, r);
       return;
     }
     const name = triggeredDiagnosisName(
@@ -190,10 +195,12 @@ export class RestartTrigger implements Reconciler {
         namespace,
         labels: { [MANAGED_BY_LABEL]: MANAGED_BY, [TRIGGER_LABEL]: "PodRestart" },
         annotations: { [WORKLOAD_ANNOTATION]: `${workload.kind}/${workload.name}` },
+        finalizers: [FINALIZER],
       },
       spec: { target: { pod: pod.metadata!.name!, container: r.container } },
     });
     if (created !== "exists") {
+      this.writer.remember(created);
       this.deps.logger.info("diagnosis created for OOM restart", {
         diagnosis: `${namespace}/${name}`,
         pod: pod.metadata!.name,
@@ -205,46 +212,34 @@ export class RestartTrigger implements Reconciler {
     }
     // Created now or by an earlier attempt in this window (409): either way the restart goes on
     // its status (as its trigger when the trigger is still empty).
-    await this.record(namespace, name, pod, workload, r, created !== "exists");
+    await this.record(
+      namespace,
+      name,
+      created === "exists" ? undefined : created.metadata.uid,
+      pod,
+      workload,
+      r,
+      created !== "exists",
+    );
   }
 
-  /** Read-modify-write of status.trigger, guarded by resourceVersion, retried on conflict. */
   private async record(
     namespace: string,
     name: string,
+    uid: string | undefined,
     pod: V1Pod,
     workload: Workload,
     r: OomRestart,
     justCreated = false,
-  ): Promise<TriggerOutcome> {
-    for (let attempt = 0; attempt < MAX_CONFLICT_RETRIES; attempt++) {
-      const d = await this.deps.client.getDiagnosis(namespace, name);
-      if (!d)
-        throw new Error(`diagnosis ${namespace}/${name} disappeared while recording a restart`);
-      const trigger = recordRestart(
-        d.status?.trigger,
-        d.spec.target,
-        pod.metadata!.name!,
-        workload,
-        r,
-        this.deps.clock.now(),
-      );
-      if (!trigger) {
-        this.deps.count?.("duplicate", r.delta);
-        return "duplicate";
-      }
-      try {
-        await this.deps.client.replaceDiagnosisStatus({ ...d, status: { ...d.status, trigger } });
-        const outcome: TriggerOutcome = justCreated ? "created" : "recorded";
-        this.deps.count?.(outcome, r.delta);
-        return outcome;
-      } catch (err) {
-        // Another writer (the Diagnosis reconciler, a restart of a sibling pod) got there first.
-        if (statusCode(err) !== 409) throw err;
-      }
-    }
-    throw new Error(
-      `diagnosis ${namespace}/${name}: status conflict ${MAX_CONFLICT_RETRIES} times in a row`,
+  ): Promise<void> {
+    const outcome = await this.writer.record(namespace, name, uid, {
+      pod: pod.metadata!.name!,
+      workload,
+      restart: r,
+    });
+    this.deps.count?.(
+      outcome === "duplicate" ? "duplicate" : justCreated ? "created" : "recorded",
+      r.delta,
     );
   }
 }

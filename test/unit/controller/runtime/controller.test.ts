@@ -3,6 +3,7 @@ import winston from "winston";
 import { createOperatorMetrics } from "../../../../operator/controller/metrics/operatorMetrics.js";
 import { MetricsRegistry } from "../../../../operator/controller/metrics/registry.js";
 import {
+  ConflictError,
   type ObjectKey,
   type ReconcileResult,
   TerminalError,
@@ -88,6 +89,21 @@ describe("Controller", () => {
     await new Promise((r) => setTimeout(r, 60));
     expect(h.calls).to.have.length(4);
     expect(h.controller.queue.numRequeues("ns/a"), "success forgets the backoff").to.equal(0);
+  });
+
+  it("retries a ConflictError quietly: counted as a conflict, not as an error", async () => {
+    const h = harness(async (_key, attempt) => {
+      if (attempt < 3) throw new ConflictError("the object has changed");
+      return undefined;
+    });
+    h.controller.start(() => ["ns/a"]);
+    stop = () => h.controller.stop();
+    await waitFor(() => h.calls.length === 3, "three attempts");
+    await new Promise((r) => setTimeout(r, 30));
+    expect(h.calls).to.have.length(3);
+    expect(h.metrics.reconcileConflicts.get({ controller: "test" })).to.equal(2);
+    expect(h.metrics.reconcileTotal.get({ controller: "test", result: "conflict" })).to.equal(2);
+    expect(h.metrics.reconcileErrors.get({ controller: "test" })).to.equal(0);
   });
 
   it("does not retry a TerminalError", async () => {
