@@ -12,7 +12,7 @@ set -euo pipefail
 
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 repo="$(cd "${here}/../.." && pwd)"
-# shellcheck source=lib/rootfs.sh
+# shellcheck source-path=SCRIPTDIR source=lib/rootfs.sh
 source "${here}/lib/rootfs.sh"
 
 out="${DIAGNOSE_TOOLS_DIR:-${HOME}/.cache/diagnose-operator}/e2e-images"

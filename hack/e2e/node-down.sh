@@ -14,7 +14,7 @@ if [[ $# -ne 1 ]]; then
   exit 2
 fi
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
-# shellcheck source=lib/node-env.sh
+# shellcheck source-path=SCRIPTDIR source=lib/node-env.sh
 source "${here}/lib/node-env.sh"
 dir="$(cd "$1" 2>/dev/null && pwd)" || {
   echo "node-down: $1 does not exist; nothing to do" >&2
@@ -158,7 +158,11 @@ for ((try = 0; try < 20; try++)); do
   ((left == 0)) && break
   sleep 0.5
 done
-((left == 0)) && log "removed cgroups /${NODE_CGROUP_ROOT}" || log "some cgroups under /${NODE_CGROUP_ROOT} remain"
+if ((left == 0)); then
+  log "removed cgroups /${NODE_CGROUP_ROOT}"
+else
+  log "some cgroups under /${NODE_CGROUP_ROOT} remain"
+fi
 
 # 7. Files outside the node dir: the kubelet's log links, libcni's result cache.
 for l in /var/log/containers/*.log; do
@@ -173,7 +177,7 @@ while read -r p; do
   [[ -d "${p}" ]] || continue
   [[ "${p}" == /var/lib/kubelet ]] && rm -f /var/lib/kubelet/device-plugins/kubelet.sock
   find "${p}" -depth -type d -empty -delete 2>/dev/null
-  [[ -e "${p}" ]] && log "kept ${p}: not empty" || log "removed ${p}"
+  if [[ -e "${p}" ]]; then log "kept ${p}: not empty"; else log "removed ${p}"; fi
 done < <(cat "${NODE_DIR}/created-host-paths" 2>/dev/null)
 
 if [[ "${DIAGNOSE_NODE_KEEP_LOGS:-0}" == "1" ]]; then

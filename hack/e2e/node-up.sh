@@ -26,9 +26,9 @@ if [[ $# -ne 2 ]]; then
   exit 2
 fi
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
-# shellcheck source=../lib/tools-env.sh
+# shellcheck source-path=SCRIPTDIR source=../lib/tools-env.sh
 source "${here}/../lib/tools-env.sh"
-# shellcheck source=lib/node-env.sh
+# shellcheck source-path=SCRIPTDIR source=lib/node-env.sh
 source "${here}/lib/node-env.sh"
 
 dir="$(cd "$1" && pwd)"

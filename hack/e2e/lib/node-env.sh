@@ -2,6 +2,7 @@
 # Names of everything the e2e node makes (sourced by node-up.sh and node-down.sh, not run).
 
 # node_env CLUSTER_DIR
+# shellcheck disable=SC2034 # used by the scripts that source this
 node_env() {
   NODE_DIR="$1/node"
   NODE_NAME="diagnose-e2e"
