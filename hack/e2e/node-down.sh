@@ -109,7 +109,7 @@ stop containerd
 for p in /proc/[0-9]*; do
   pid="${p#/proc/}"
   # Our shims carry our socket path in their arguments.
-  if tr '\0' ' ' <"${p}/cmdline" 2>/dev/null | grep -qF -- "${NODE_CONTAINERD_SOCK}"; then
+  if tr '\0' ' ' 2>/dev/null <"${p}/cmdline" | grep -qF -- "${NODE_CONTAINERD_SOCK}"; then
     kill -KILL "${pid}" 2>/dev/null && log "killed shim ${pid}"
   fi
 done
