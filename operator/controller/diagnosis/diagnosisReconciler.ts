@@ -71,6 +71,8 @@ import {
 import type { EventSink, EventType } from "./eventRecorder.js";
 
 export const FINALIZER = "diagnose.dev/cleanup-job";
+/** Set by the Job controller on the pods of a Job. */
+const JOB_UID_LABEL = "batch.kubernetes.io/controller-uid";
 /** Set by the trigger on Diagnoses it creates; without it a Diagnosis is Manual. */
 export const TRIGGER_LABEL = "diagnose.dev/trigger";
 
@@ -88,6 +90,12 @@ export interface DiagnosisReconcilerOptions {
   waitRequeueMs: number;
   /** Poll interval while the collector runs (node still there?); Job events wake it sooner. */
   runningRequeueMs: number;
+  /**
+   * The Pod cache holds the operator namespace (no --watch-namespaces, or it is listed): the
+   * collector pods are read from it, and their events wake the Diagnosis (see setup.ts).
+   * Otherwise they are listed from the API.
+   */
+  collectorPodsCached?: boolean;
 }
 
 export const DEFAULT_RECONCILER_TIMINGS = {
@@ -375,6 +383,27 @@ export class DiagnosisReconciler implements Reconciler {
 
   // ---- while the Job runs -------------------------------------------------------------------
 
+  /**
+   * The Job's pods, from the Pod cache when it holds the operator namespace. The Pod and Job
+   * watches are separate streams, so a finished Job may be seen before its pod's terminated
+   * state: then the API is asked, before "finished but no result" can fail the Diagnosis.
+   */
+  private async collectorPods(ns: string, job: V1Job): Promise<V1Pod[]> {
+    const uid = job.metadata!.uid!;
+    if (this.deps.options.collectorPodsCached) {
+      const cached = this.deps.pods
+        .list(ns)
+        .filter((p) => p.metadata?.labels?.[JOB_UID_LABEL] === uid);
+      const terminated = cached.some(
+        (p) =>
+          p.status?.containerStatuses?.find((s) => s.name === COLLECTOR_CONTAINER)?.state
+            ?.terminated,
+      );
+      if (terminated || !jobFinished(job)) return cached;
+    }
+    return this.deps.client.listPods(ns, `${JOB_UID_LABEL}=${uid}`);
+  }
+
   private async watchCollector(
     d: Diagnosis,
     jobName: string,
@@ -389,10 +418,7 @@ export class DiagnosisReconciler implements Reconciler {
         "JobGone",
         `collector Job ${ns}/${jobName} disappeared before its result was read`,
       );
-    const pods = await this.deps.client.listPods(
-      ns,
-      `batch.kubernetes.io/controller-uid=${job.metadata!.uid!}`,
-    );
+    const pods = await this.collectorPods(ns, job);
     for (const pod of pods) {
       const status = pod.status?.containerStatuses?.find((s) => s.name === COLLECTOR_CONTAINER);
       const terminated = status?.state?.terminated;

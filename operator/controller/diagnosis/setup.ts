@@ -97,6 +97,8 @@ export function setupControllersWith(
 ): ControllerRegistration[] {
   const { config, clock, logger, caches } = deps;
   const client = new KubeClusterClient(deps.kubeConfig);
+  const collectorPodsCached =
+    config.watchNamespaces.length === 0 || config.watchNamespaces.includes(config.namespace);
   const slots = new CollectorSlots(
     { maxJobsPerNode: config.maxJobsPerNode, maxJobs: config.maxJobs },
     clock,
@@ -123,6 +125,7 @@ export function setupControllersWith(
       collectorTolerations: config.collectorTolerations,
       ...DEFAULT_RECONCILER_TIMINGS,
       ...overrides.timings,
+      collectorPodsCached,
     },
   });
   const onReconcile = overrides.onDiagnosisReconcile;
@@ -175,6 +178,19 @@ export function setupControllersWith(
             return keys;
           },
         },
+        ...(collectorPodsCached
+          ? [
+              {
+                informer: "pods" as const,
+                // Collector pods carry their Job's labels: a pod change (running, terminated)
+                // wakes its Diagnosis, which reads the pod from the cache.
+                mapToKeys: (pod: WatchedObject) =>
+                  pod.metadata?.namespace === config.namespace
+                    ? diagnosisKeyOfJob(pod, caches.diagnoses)
+                    : [],
+              },
+            ]
+          : []),
         {
           informer: "nodes",
           // Adds and deletes only: the cache keeps node identity, so updates carry no news.
