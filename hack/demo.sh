@@ -1,8 +1,7 @@
 #!/usr/bin/env bash
-# Placeholder until the demo issue lands: the one-command demo will start the local control
-# plane, install the chart, reproduce scenario S1 and print the Diagnosis.
+# npm run demo: the operator end to end on this machine with real faults (see hack/demo/main.ts).
+# Runs as root; everything it makes is removed at the end and on Ctrl-C.
 set -euo pipefail
-echo "The demo is not built yet (see the packaging/demo issue)."
-echo "What works today: 'npm test' runs unit, scenario and integration suites;"
-echo "'npm run cluster:up' starts a real local control plane."
-exit 0
+cd "$(dirname "${BASH_SOURCE[0]}")/.."
+# exec: Ctrl-C and SIGTERM reach the demo itself, which cleans up before exiting.
+exec node --import tsx hack/demo/main.ts "$@"

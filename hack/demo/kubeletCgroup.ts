@@ -1,0 +1,157 @@
+/**
+ * A cgroup laid out the way a kubelet (cgroupfs driver, cgroup v1) lays out a container's:
+ * /kubepods[/burstable|/besteffort]/pod<uid>/<64-hex container id>, in the memory and cpu
+ * hierarchies. The collector Job's `--container-id` finds the container by that last segment in
+ * /proc/<pid>/cgroup, exactly as on a real node. Only the directories made here are removed.
+ */
+import { type ChildProcess, spawn } from "node:child_process";
+import { randomBytes } from "node:crypto";
+import { existsSync } from "node:fs";
+import { mkdir, readFile, rm, rmdir, writeFile } from "node:fs/promises";
+import { userInfo } from "node:os";
+import { setTimeout as sleep } from "node:timers/promises";
+
+const ROOT = "/sys/fs/cgroup";
+const CONTROLLERS = ["memory", "cpu"] as const;
+
+/** A container id as containerd makes them: 64 hex digits. */
+export function randomContainerId(): string {
+  return randomBytes(32).toString("hex");
+}
+
+/**
+ * The kubelet's cgroup for a container (cgroupfs driver): Guaranteed pods sit directly under
+ * kubepods, the other QoS classes under their own folder. The pod UID keeps its dashes.
+ */
+export function kubeletContainerCgroup(
+  qosClass: string | undefined,
+  podUid: string,
+  containerId: string,
+): string {
+  if (!/^[0-9a-f-]{36}$/.test(podUid)) throw new Error(`not a pod UID: "${podUid}"`);
+  if (!/^[0-9a-f]{64}$/.test(containerId)) throw new Error(`not a container id: "${containerId}"`);
+  const qos =
+    qosClass === "Guaranteed" ? "" : qosClass === "BestEffort" ? "besteffort/" : "burstable/";
+  return `/kubepods/${qos}pod${podUid}/${containerId}`;
+}
+
+/** Every ancestor of a cgroup path, outermost first, itself last: /a, /a/b, /a/b/c. */
+export function cgroupPathChain(path: string): string[] {
+  const parts = path.split("/").filter(Boolean);
+  return parts.map((_, i) => `/${parts.slice(0, i + 1).join("/")}`);
+}
+
+/** Whether this host has the writable cgroup v1 memory and cpu hierarchies the demo needs. */
+export function cgroupV1MemoryAvailable(): boolean {
+  return CONTROLLERS.every((c) => existsSync(`${ROOT}/${c}/cgroup.procs`));
+}
+
+export class KubeletCgroup {
+  /** Directories made here (per controller), outermost first: removed innermost first. */
+  private readonly made: string[] = [];
+  private readonly children = new Set<ChildProcess>();
+  private readonly startedPids = new Set<number>();
+
+  private constructor(readonly path: string) {}
+
+  static async create(
+    path: string,
+    opts: { memoryLimitBytes?: number } = {},
+  ): Promise<KubeletCgroup> {
+    const cg = new KubeletCgroup(path);
+    try {
+      for (const controller of CONTROLLERS) {
+        for (const p of cgroupPathChain(path)) {
+          const dir = `${ROOT}/${controller}${p}`;
+          if (existsSync(dir)) continue;
+          await mkdir(dir);
+          cg.made.push(dir);
+        }
+      }
+      if (opts.memoryLimitBytes !== undefined) {
+        const dir = cg.dir("memory");
+        await writeFile(`${dir}/memory.limit_in_bytes`, String(opts.memoryLimitBytes));
+        // With swap the limit could be met by swapping instead of the OOM kill the demo shows.
+        await writeFile(`${dir}/memory.swappiness`, "0").catch(() => undefined);
+      }
+    } catch (err) {
+      await cg.destroy();
+      throw err;
+    }
+    return cg;
+  }
+
+  dir(controller: (typeof CONTROLLERS)[number]): string {
+    return `${ROOT}/${controller}${this.path}`;
+  }
+
+  /**
+   * Starts a command inside the cgroup, as a container runtime would: a fixed sh script joins
+   * the cgroups and execs the command, whose argv is passed as arguments (no shell string).
+   */
+  spawn(
+    command: string,
+    args: readonly string[],
+    env: NodeJS.ProcessEnv = process.env,
+  ): ChildProcess {
+    const child = spawn(
+      "sh",
+      [
+        "-c",
+        'echo $$ > "$1" && echo $$ > "$2" && shift 2 && exec "$@"',
+        "sh",
+        `${this.dir("memory")}/cgroup.procs`,
+        `${this.dir("cpu")}/cgroup.procs`,
+        command,
+        ...args,
+      ],
+      { stdio: ["ignore", "pipe", "pipe"], env },
+    );
+    this.children.add(child);
+    if (child.pid !== undefined) this.startedPids.add(child.pid);
+    child.on("exit", () => this.children.delete(child));
+    return child;
+  }
+
+  async pids(): Promise<number[]> {
+    const text = await readFile(`${this.dir("memory")}/cgroup.procs`, "utf8").catch(() => "");
+    return text.split("\n").filter(Boolean).map(Number);
+  }
+
+  readMemoryFile(name: string): Promise<string> {
+    return readFile(`${this.dir("memory")}/${name}`, "utf8");
+  }
+
+  /** Kills every process in the cgroup and removes the directories made here; safe twice. */
+  async destroy(): Promise<void> {
+    for (const c of this.children) c.kill("SIGKILL");
+    for (const dir of [...this.made].reverse()) await removeCgroupDir(dir);
+    this.made.length = 0;
+    // A SIGKILLed JVM leaves its perf counters file behind.
+    for (const pid of this.startedPids)
+      await rm(`/tmp/hsperfdata_${userInfo().username}/${pid}`, { force: true });
+  }
+}
+
+async function removeCgroupDir(dir: string): Promise<void> {
+  for (let attempt = 0; attempt < 100; attempt++) {
+    const text = await readFile(`${dir}/cgroup.procs`, "utf8").catch(() => "");
+    for (const pid of text.split("\n").filter(Boolean).map(Number)) {
+      try {
+        process.kill(pid, "SIGKILL");
+      } catch {
+        // already gone
+      }
+    }
+    try {
+      await rmdir(dir);
+      return;
+    } catch (e) {
+      const code = (e as NodeJS.ErrnoException).code;
+      if (code === "ENOENT") return;
+      if (code !== "EBUSY") throw e;
+    }
+    await sleep(100);
+  }
+  throw new Error(`could not remove ${dir}: processes keep it busy`);
+}
