@@ -1,13 +1,15 @@
 #!/usr/bin/env bash
 # Installs the Debian packages the tests drive for real: kernel networking tools for the
 # packet-loss scenarios, perf for profiles, a JDK for the OOM scenarios, openssl for the
-# local control plane's certificates, GNU time for the benchmarks' peak RSS. Idempotent: only
+# local control plane's certificates, GNU time for the benchmarks' peak RSS, containerd, runc and
+# the CNI plugins for the single-node e2e cluster. Idempotent: only
 # missing packages are installed.
 set -euo pipefail
 
 packages=(
   iproute2 iptables nftables conntrack ethtool procps util-linux psmisc
   linux-perf hping3 openssl curl ca-certificates openjdk-17-jdk-headless
+  containerd runc containernetworking-plugins jq binutils
   libxml2-utils time
 )
 
