@@ -4,6 +4,8 @@
  * Precedence: flag > environment variable > default.
  */
 
+import { invalidSelectorTerm } from "./labelSelector.js";
+
 export type LogLevel = "error" | "warn" | "info" | "http" | "verbose" | "debug" | "silly";
 const LOG_LEVELS: readonly LogLevel[] = [
   "error",
@@ -283,30 +285,6 @@ const DNS_LABEL = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
 // Kubernetes resource quantity: number with optional decimal/binary suffix or exponent.
 const QUANTITY =
   /^[+]?([0-9]+(\.[0-9]*)?|\.[0-9]+)(m|k|M|G|T|P|E|Ki|Mi|Gi|Ti|Pi|Ei|[eE][+-]?[0-9]+)?$/;
-// One requirement of a label selector: key (=|==|!=) value, key in (a,b), key notin (a), key, !key.
-const SELECTOR_KEY = "([a-z0-9A-Z]([-a-z0-9A-Z_./]*[a-z0-9A-Z])?)";
-const SELECTOR_VALUE = "([a-z0-9A-Z]([-a-z0-9A-Z_.]*[a-z0-9A-Z])?)?";
-const SELECTOR_TERM = new RegExp(
-  `^(!?${SELECTOR_KEY}|${SELECTOR_KEY}\\s*(=|==|!=)\\s*${SELECTOR_VALUE}|${SELECTOR_KEY}\\s+(in|notin)\\s+\\(\\s*${SELECTOR_VALUE}(\\s*,\\s*${SELECTOR_VALUE})*\\s*\\))$`,
-);
-
-/** Split a label selector on top-level commas (commas inside `in (...)` belong to the term). */
-function splitSelector(selector: string): string[] {
-  const terms: string[] = [];
-  let depth = 0;
-  let start = 0;
-  for (let i = 0; i < selector.length; i++) {
-    const c = selector[i];
-    if (c === "(") depth++;
-    else if (c === ")") depth--;
-    else if (c === "," && depth === 0) {
-      terms.push(selector.slice(start, i).trim());
-      start = i + 1;
-    }
-  }
-  terms.push(selector.slice(start).trim());
-  return terms;
-}
 
 const TOLERATION_KEYS = new Set(["key", "operator", "value", "effect", "tolerationSeconds"]);
 
@@ -387,7 +365,7 @@ function convert(
     case "selector": {
       const s = raw.trim();
       if (s === "") return { value: "" };
-      const bad = splitSelector(s).find((t) => !SELECTOR_TERM.test(t));
+      const bad = invalidSelectorTerm(s);
       return bad === undefined
         ? { value: s }
         : { error: `${where}: "${bad}" is not a label selector requirement` };

@@ -18,6 +18,7 @@ import { API_VERSION, type Diagnosis, KIND } from "../../api/v1alpha1/diagnosis.
 import type { ClusterClient } from "../diagnosis/clusterClient.js";
 import { FINALIZER, TRIGGER_LABEL } from "../diagnosis/diagnosisReconciler.js";
 import { MANAGED_BY, MANAGED_BY_LABEL } from "../jobs/collectorJob.js";
+import { type LabelMatcher, parseLabelSelector } from "../labelSelector.js";
 import {
   type Clock,
   type ObjectCache,
@@ -27,7 +28,6 @@ import {
   type Reconciler,
   type WatchedObject,
 } from "../runtime/contracts.js";
-import { type LabelMatcher, parseLabelSelector } from "./labelSelector.js";
 import {
   cooldownWindow,
   detectOomRestarts,

@@ -1,6 +1,6 @@
 import type { V1Pod } from "@kubernetes/client-node";
 import { expect } from "chai";
-import { parseLabelSelector } from "../../../../operator/controller/trigger/labelSelector.js";
+import { parseLabelSelector } from "../../../../operator/controller/labelSelector.js";
 import {
   cooldownWindow,
   detectOomRestarts,

@@ -1,12 +1,14 @@
 /**
  * Kubernetes label selector (the string form: `a=b`, `a==b`, `a!=b`, `a in (x,y)`, `a notin (x)`,
  * `a`, `!a`, comma-joined) parsed once and matched against label maps. Pure. The operator's config
- * parser has already rejected malformed selectors; anything unparsable here matches nothing.
+ * parser rejects malformed selectors with invalidSelectorTerm; anything unparsable that still
+ * reaches parseLabelSelector matches nothing.
  */
 export type LabelMatcher = (labels: Readonly<Record<string, string>> | undefined) => boolean;
 
 type Requirement = (labels: Readonly<Record<string, string>>) => boolean;
 
+/** Split on top-level commas (commas inside `in (...)` belong to the term). */
 function splitTerms(selector: string): string[] {
   const terms: string[] = [];
   let depth = 0;
@@ -52,4 +54,17 @@ export function parseLabelSelector(selector: string): LabelMatcher {
   const reqs = terms.map(requirement);
   if (reqs.some((r) => r === undefined)) return () => false;
   return (labels) => reqs.every((r) => r!(labels ?? {}));
+}
+
+// Strict form of one requirement, as the apiserver validates it: key (=|==|!=) value,
+// key in (a,b), key notin (a), key, !key.
+const SELECTOR_KEY = "([a-z0-9A-Z]([-a-z0-9A-Z_./]*[a-z0-9A-Z])?)";
+const SELECTOR_VALUE = "([a-z0-9A-Z]([-a-z0-9A-Z_.]*[a-z0-9A-Z])?)?";
+const SELECTOR_TERM = new RegExp(
+  `^(!?${SELECTOR_KEY}|${SELECTOR_KEY}\\s*(=|==|!=)\\s*${SELECTOR_VALUE}|${SELECTOR_KEY}\\s+(in|notin)\\s+\\(\\s*${SELECTOR_VALUE}(\\s*,\\s*${SELECTOR_VALUE})*\\s*\\))$`,
+);
+
+/** The first malformed requirement of a selector, or undefined when it is valid. */
+export function invalidSelectorTerm(selector: string): string | undefined {
+  return splitTerms(selector).find((t) => !SELECTOR_TERM.test(t));
 }
