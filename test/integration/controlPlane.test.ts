@@ -5,23 +5,7 @@ import {
   pinnedKubernetesVersion,
   startControlPlane,
 } from "../support/controlPlane.js";
-
-const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
-
-async function waitFor<T>(
-  what: string,
-  timeoutMs: number,
-  probe: () => Promise<T | undefined>,
-): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await probe();
-    if (value !== undefined) return value;
-    if (Date.now() > deadline)
-      throw new Error(`timed out after ${timeoutMs}ms waiting for ${what}`);
-    await sleep(250);
-  }
-}
+import { waitFor } from "../support/waitFor.js";
 
 describe("local control plane (etcd + kube-apiserver + kube-controller-manager)", function () {
   this.timeout(120_000);

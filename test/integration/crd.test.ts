@@ -29,25 +29,9 @@ import {
   VERSION,
 } from "../../operator/api/v1alpha1/diagnosis.js";
 import { type ControlPlane, startControlPlane } from "../support/controlPlane.js";
+import { waitFor } from "../support/waitFor.js";
 
 const NAMESPACE = "crd-test";
-
-const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
-
-async function waitFor<T>(
-  what: string,
-  timeoutMs: number,
-  probe: () => Promise<T | undefined>,
-): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await probe();
-    if (value !== undefined) return value;
-    if (Date.now() > deadline)
-      throw new Error(`timed out after ${timeoutMs}ms waiting for ${what}`);
-    await sleep(200);
-  }
-}
 
 interface RawResponse {
   status: number;

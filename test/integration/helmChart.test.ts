@@ -20,6 +20,7 @@ import {
 import { expect } from "chai";
 import { parseAllDocuments } from "yaml";
 import { type ControlPlane, startControlPlane } from "../support/controlPlane.js";
+import { waitFor } from "../support/waitFor.js";
 import { CHART_DIR, helm, helmOk } from "../unit/chart/helmBinary.js";
 
 const RELEASE = "diagnose";
@@ -28,23 +29,6 @@ const COLLECTOR_NS = "diagnose-system";
 const OPERATOR_SA = `system:serviceaccount:${RELEASE_NS}:diagnose-diagnose-operator`;
 const COLLECTOR_SA = `system:serviceaccount:${COLLECTOR_NS}:diagnose-collector`;
 const APP_NS = "shop";
-
-const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
-
-async function waitFor<T>(
-  what: string,
-  timeoutMs: number,
-  probe: () => Promise<T | undefined>,
-): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await probe();
-    if (value !== undefined) return value;
-    if (Date.now() > deadline)
-      throw new Error(`timed out after ${timeoutMs}ms waiting for ${what}`);
-    await sleep(250);
-  }
-}
 
 const notFound = (e: unknown): boolean => (e as { code?: number }).code === 404;
 

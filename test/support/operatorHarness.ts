@@ -25,23 +25,10 @@ import {
 import { type ControlPlane, repoRoot, startControlPlane } from "./controlPlane.js";
 
 export const OPERATOR_NAMESPACE = "diagnose-system";
-export const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
-export async function waitFor<T>(
-  what: string,
-  timeoutMs: number,
-  probe: () => Promise<T | undefined | false>,
-  intervalMs = 100,
-): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const v = await probe();
-    if (v !== undefined && v !== false) return v;
-    if (Date.now() > deadline)
-      throw new Error(`timed out after ${timeoutMs}ms waiting for ${what}`);
-    await sleep(intervalMs);
-  }
-}
+import { waitFor } from "./waitFor.js";
+
+export { sleep, waitFor } from "./waitFor.js";
 
 export async function startClusterWithCrd(): Promise<ControlPlane> {
   const cp = await startControlPlane({ quiet: true });
