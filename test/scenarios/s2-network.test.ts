@@ -175,7 +175,7 @@ describe("S2 scenario: packet-loss causes in a real pod network namespace", func
     ).to.include("INPUT");
   });
 
-  it("finds a veth peer living in the host namespace through sysfs (MTU 9000 vs 1500)", async () => {
+  it("finds a veth peer living in the host namespace (MTU 9000 vs 1500), not a host device that reuses its ifindex", async () => {
     const made = await createPodWithHostVeth(undefined, 9000);
     let sleeper: ChildProcess | undefined;
     try {

@@ -200,12 +200,33 @@ class NetworkProbe {
         peer = findVethPeer(pod, links, { netns: name });
       }
       if (!peer) {
-        hostLinks ??= await readSysClassNet(join(this.ctx.sysRoot, "class", "net"));
+        hostLinks ??= await hostVethsFrom(this.ctx.runner, this.ctx.sysRoot);
         peer = findVethPeer(pod, hostLinks, "host");
       }
       if (peer) out.push(peer);
     }
     return out;
+  }
+}
+
+/**
+ * The host's veths whose peer sits in another namespace. Only those can be a pod's peer: ifindex
+ * numbers are per namespace, so an unrelated host device (ifb0, a bridge) can carry the very
+ * ifindex/iflink pair a pod interface points at.
+ */
+async function hostVethsFrom(
+  runner: CheckContext["runner"],
+  sysRoot: string,
+): Promise<CandidateLink[]> {
+  try {
+    const text = await hostOutput(runner, "ip", ["-j", "-d", "link", "show"]);
+    return parseIpLinkJson(text)
+      .filter((l) => l.kind === "veth" && l.linkNetnsId !== undefined)
+      .map((l) => ({ ifindex: l.ifindex, iflink: l.linkIndex, name: l.name, mtu: l.mtu }));
+  } catch {
+    // No ip on the host side: sysfs, minus devices that point at themselves (not one of a pair).
+    const links = await readSysClassNet(join(sysRoot, "class", "net"));
+    return links.filter((l) => l.iflink !== l.ifindex);
   }
 }
 
