@@ -7,14 +7,11 @@ import { join } from "node:path";
 import { AppsV1Api, CoreV1Api, CustomObjectsApi, type KubeConfig } from "@kubernetes/client-node";
 import type { ControlPlane } from "../../test/support/controlPlane.js";
 import { KubeletStandIn } from "../../test/support/kubeletStandIn.js";
-import {
-  OPERATOR_NAMESPACE,
-  startClusterWithCrd,
-  waitFor,
-} from "../../test/support/operatorHarness.js";
+import { OPERATOR_NAMESPACE, startClusterWithCrd } from "../../test/support/operatorHarness.js";
 import type { CleanupStack } from "./cleanupStack.js";
 import { OperatorChild } from "./operatorChild.js";
 import type { Progress } from "./progress.js";
+import { waitUntil } from "./waitUntil.js";
 
 export interface DemoCluster {
   cp: ControlPlane;
@@ -76,6 +73,9 @@ export async function startOperator(
     args,
   });
   cleanup.defer("operator", () => operator.stop(5_000));
+  // On Ctrl-C the control plane's own signal hook (test/support/controlPlane.ts) stops it
+  // synchronously; with the operator's watches still open the API server takes ~10 s to go.
+  cleanup.deferUrgent(() => operator.child.kill("SIGKILL"));
   const ms = await operator.waitReadyAndLeader(60_000);
   progress.info(
     `operator pid ${operator.pid}: caches synced, leader, in ${(ms / 1000).toFixed(1)}s (log ${logPath})`,
@@ -83,10 +83,14 @@ export async function startOperator(
   return operator;
 }
 
-export async function createDemoNamespace(core: CoreV1Api, namespace: string): Promise<void> {
+export async function createDemoNamespace(
+  core: CoreV1Api,
+  namespace: string,
+  signal: AbortSignal,
+): Promise<void> {
   await core.createNamespace({ body: { metadata: { name: namespace } } });
   // The ServiceAccount admission rejects pods until the controller-manager made "default".
-  await waitFor(`the default ServiceAccount in ${namespace}`, 30_000, () =>
+  await waitUntil(signal, `the default ServiceAccount in ${namespace}`, 30_000, () =>
     core.readNamespacedServiceAccount({ namespace, name: "default" }).then(
       () => true,
       () => false,

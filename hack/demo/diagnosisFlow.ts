@@ -8,12 +8,13 @@ import { type Diagnosis, GROUP, PLURAL, VERSION } from "../../operator/api/v1alp
 import { kubernetesDiagnosisClient } from "../../operator/cli/diagnosisClient.js";
 import { describeChanges, isFinished } from "../../operator/cli/progress.js";
 import { runCli } from "../../operator/cli/runCli.js";
-import { OPERATOR_NAMESPACE, waitFor } from "../../test/support/operatorHarness.js";
+import { OPERATOR_NAMESPACE } from "../../test/support/operatorHarness.js";
 import type { CleanupStack } from "./cleanupStack.js";
 import { playCollectorPod } from "./collectorPod.js";
 import type { DemoCluster } from "./demoCluster.js";
 import { fetchDiagnosisTable, renderMetaTable } from "./diagTable.js";
 import type { Progress } from "./progress.js";
+import { waitUntil } from "./waitUntil.js";
 
 export interface DemoContext extends DemoCluster {
   progress: Progress;
@@ -45,11 +46,11 @@ async function narrateUntil(
   done: (d: Diagnosis) => boolean,
   seen: { last: Diagnosis | undefined },
 ): Promise<Diagnosis> {
-  return waitFor(
+  return waitUntil(
+    ctx.signal,
     what,
     timeoutMs,
     async () => {
-      if (ctx.signal.aborted) throw new Error("aborted");
       const d = await getDiagnosis(ctx, name);
       if (!d) return undefined;
       for (const line of describeChanges(seen.last, d)) ctx.progress.info(`  ${name}: ${line}`);
@@ -73,7 +74,8 @@ export async function runDiagnosisToEnd(ctx: DemoContext, name: string): Promise
   );
   if (isFinished(withJob)) return withJob;
   const job = withJob.status!.jobName!;
-  const pod = await waitFor<V1Pod>(
+  const pod = await waitUntil<V1Pod>(
+    ctx.signal,
     `the Job controller to create the pod of Job ${job}`,
     60_000,
     async () => {

@@ -26,7 +26,7 @@ import {
 import { DEMO_NAMESPACE } from "./demoObjects.js";
 import type { DemoContext } from "./diagnosisFlow.js";
 import { inspectMachine, preflightProblems } from "./preflight.js";
-import { createProgress, formatStamp } from "./progress.js";
+import { createProgress, formatStamp, type Progress } from "./progress.js";
 import { diagnoseS1, makeS1Fault } from "./scenarioS1.js";
 import { diagnoseS2, makeS2Fault } from "./scenarioS2.js";
 
@@ -34,11 +34,83 @@ import { diagnoseS2, makeS2Fault } from "./scenarioS2.js";
 const DEMO_DEADLINE_MS = 10 * 60_000;
 /** A first build from source on a small machine takes a while; bounded all the same. */
 const BUILD_TIMEOUT_MS = 60 * 60_000;
+/** After Ctrl-C, how long a step in flight gets to notice before the exit. */
+const IN_FLIGHT_GRACE_MS = 15_000;
 const STEPS = 9;
 
 function nodeNameForThisMachine(): string {
   const h = hostname().toLowerCase();
   return /^[a-z0-9]([-a-z0-9.]{0,251}[a-z0-9])?$/.test(h) ? h : "demo-node";
+}
+
+interface DemoRun {
+  progress: Progress;
+  cleanup: CleanupStack;
+  signal: AbortSignal;
+  workDir: string;
+  color: boolean;
+  /** Starts the overall deadline (once the binaries exist). */
+  startDeadline(): void;
+}
+
+/** Steps 1-8; returns the scenario outcomes. Everything it makes is on `run.cleanup`. */
+async function runSteps(run: DemoRun): Promise<{ outcomes: ScenarioOutcome[]; buildMs: number }> {
+  const { progress, cleanup, signal } = run;
+  const step = (title: string): void => {
+    signal.throwIfAborted();
+    progress.step(title);
+  };
+  step(
+    "control-plane binaries (hack/build-tools.sh: built from source on the first run, cached after)",
+  );
+  const buildStart = performance.now();
+  const binDir = await buildTools((l) => progress.info(l), signal, BUILD_TIMEOUT_MS);
+  const buildMs = performance.now() - buildStart;
+  progress.info(`binaries in ${binDir} (${(buildMs / 1000).toFixed(1)}s)`);
+  run.startDeadline();
+  const swept = (await sweepStaleNamespaces()).filter((n) => n.startsWith("dgn-s2-dm"));
+  if (swept.length)
+    progress.info(`removed network namespaces left by an earlier demo: ${swept.join(", ")}`);
+
+  step("local control plane + the Diagnosis CRD");
+  const cp = await startControlPlaneWithCrd(progress, cleanup);
+
+  step("this machine as a Node, the operator, the demo namespace");
+  const nodeName = nodeNameForThisMachine();
+  const kubelet = await registerNode(cp, nodeName, progress, cleanup);
+  const operator = await startOperator(cp, run.workDir, progress, cleanup);
+  const clients = apiClients(cp.kubeConfig);
+  await createDemoNamespace(clients.core, DEMO_NAMESPACE, signal);
+  progress.info(`namespace ${DEMO_NAMESPACE} created`);
+  const ctx: DemoContext = {
+    cp,
+    kubeConfig: cp.kubeConfig,
+    ...clients,
+    kubelet,
+    operator,
+    nodeName,
+    namespace: DEMO_NAMESPACE,
+    workDir: run.workDir,
+    progress,
+    cleanup,
+    signal,
+    color: run.color,
+  };
+
+  const outcomes: ScenarioOutcome[] = [];
+  step("S1: a JVM with -Xmx1g under a 200Mi limit, OOM-killed by the kernel for real");
+  const fault = await makeS1Fault(ctx);
+  step("S1: the restart trigger creates a Diagnosis; its collector Job runs on the real fault");
+  outcomes.push(await diagnoseS1(ctx, fault));
+
+  step("S2: random iptables DROP + MTU 100 in a pod's network namespace, for real");
+  await makeS2Fault(ctx);
+  step("S2: a Diagnosis applied by hand; its collector Job runs on the real fault");
+  outcomes.push(await diagnoseS2(ctx));
+
+  step("what you just saw");
+  progress.block(`\n${closingNotes(outcomes, DEMO_NAMESPACE)}`);
+  return { outcomes, buildMs };
 }
 
 async function main(): Promise<number> {
@@ -51,6 +123,9 @@ async function main(): Promise<number> {
   }
   const color = process.stdout.isTTY === true && process.env.NO_COLOR === undefined;
   const progress = createProgress(process.stdout, STEPS, undefined, color ? COLOR.bold : undefined);
+  const say = (line: string): void => {
+    process.stdout.write(`${formatStamp(progress.elapsedMs())} ${line}\n`);
+  };
   const cleanup = new CleanupStack(30_000);
   const aborter = new AbortController();
   const workDir = mkdtempSync(join(tmpdir(), "diagnose-demo-"));
@@ -58,29 +133,38 @@ async function main(): Promise<number> {
   cleanup.defer(`work dir ${workDir}`, () =>
     keepWorkDir ? undefined : rm(workDir, { recursive: true, force: true }),
   );
-
+  const report = (o: { label: string; ok: boolean; ms: number; error?: string }): void =>
+    progress.info(
+      `  ${o.ok ? "removed" : "FAILED "} ${o.label} (${(o.ms / 1000).toFixed(1)}s)${o.error ? `: ${o.error}` : ""}`,
+    );
   const runCleanup = async (): Promise<boolean> => {
     progress.info(`cleaning up (${cleanup.size} things, newest first)`);
-    const outcomes = await cleanup.runAll((o) =>
-      progress.info(
-        `  ${o.ok ? "removed" : "FAILED "} ${o.label} (${(o.ms / 1000).toFixed(1)}s)${o.error ? `: ${o.error}` : ""}`,
-      ),
-    );
+    const outcomes = await cleanup.runAll(report);
     return outcomes.every((o) => o.ok);
   };
 
-  // Ctrl-C, SIGTERM, SIGHUP, or the deadline: stop what runs, undo everything, then exit.
+  let deadline: NodeJS.Timeout | undefined;
+  let flow: Promise<unknown> = Promise.resolve();
+  // Ctrl-C, SIGTERM, SIGHUP, or the deadline: stop making things, undo everything, exit.
+  // Registered before the control plane starts, so these handlers run before its own.
   let stopping = false;
   const stop = async (why: string, exitCode: number): Promise<void> => {
     if (stopping) return;
     stopping = true;
-    process.stdout.write(`\n${formatStamp(progress.elapsedMs())} ${why}: stopping\n`);
+    cleanup.runUrgent();
+    say(`${why}: stopping`);
     aborter.abort(new Error(why));
-    keepWorkDir = false;
-    const clean = await runCleanup();
-    process.stdout.write(
-      `${formatStamp(progress.elapsedMs())} ${clean ? "everything the demo made is gone" : "cleanup had failures (see above)"}\n`,
-    );
+    let clean = await runCleanup();
+    // A step in flight may still make something (deferred now, so undone at once): wait for it.
+    await Promise.race([
+      flow.catch(() => {}),
+      new Promise((r) => setTimeout(r, IN_FLIGHT_GRACE_MS)),
+    ]);
+    for (const o of await cleanup.settleLate()) {
+      report(o);
+      clean &&= o.ok;
+    }
+    say(clean ? "everything the demo made is gone" : "cleanup had failures (see above)");
     process.exit(exitCode);
   };
   for (const [signal, code] of [
@@ -92,89 +176,47 @@ async function main(): Promise<number> {
       void stop(`interrupted (${signal})`, code);
     });
 
-  const outcomes: ScenarioOutcome[] = [];
-  let buildMs = 0;
+  const running = runSteps({
+    progress,
+    cleanup,
+    signal: aborter.signal,
+    workDir,
+    color,
+    startDeadline() {
+      deadline = setTimeout(
+        () => void stop(`the demo took longer than ${DEMO_DEADLINE_MS / 60_000} minutes`, 1),
+        DEMO_DEADLINE_MS,
+      );
+    },
+  });
+  flow = running;
+  let result: Awaited<typeof running>;
   try {
-    progress.step(
-      "control-plane binaries (hack/build-tools.sh: built from source on the first run, cached after)",
-    );
-    const buildStart = performance.now();
-    const binDir = await buildTools((l) => progress.info(l), aborter.signal, BUILD_TIMEOUT_MS);
-    buildMs = performance.now() - buildStart;
-    progress.info(`binaries in ${binDir} (${(buildMs / 1000).toFixed(1)}s)`);
-
-    const deadline = setTimeout(
-      () => void stop(`the demo took longer than ${DEMO_DEADLINE_MS / 60_000} minutes`, 1),
-      DEMO_DEADLINE_MS,
-    );
-    deadline.unref();
-    const swept = await sweepStaleNamespaces().then((n) =>
-      n.filter((x) => x.startsWith("dgn-s2-dm")),
-    );
-    if (swept.length)
-      progress.info(`removed network namespaces left by an earlier demo: ${swept.join(", ")}`);
-
-    progress.step("local control plane + the Diagnosis CRD");
-    const cp = await startControlPlaneWithCrd(progress, cleanup);
-
-    progress.step("this machine as a Node, the operator, the demo namespace");
-    const nodeName = nodeNameForThisMachine();
-    const kubelet = await registerNode(cp, nodeName, progress, cleanup);
-    const operator = await startOperator(cp, workDir, progress, cleanup);
-    const clients = apiClients(cp.kubeConfig);
-    await createDemoNamespace(clients.core, DEMO_NAMESPACE);
-    progress.info(`namespace ${DEMO_NAMESPACE} created`);
-    const ctx: DemoContext = {
-      cp,
-      kubeConfig: cp.kubeConfig,
-      ...clients,
-      kubelet,
-      operator,
-      nodeName,
-      namespace: DEMO_NAMESPACE,
-      workDir,
-      progress,
-      cleanup,
-      signal: aborter.signal,
-      color,
-    };
-
-    progress.step("S1: a JVM with -Xmx1g under a 200Mi limit, OOM-killed by the kernel for real");
-    const fault = await makeS1Fault(ctx);
-    progress.step(
-      "S1: the restart trigger creates a Diagnosis; its collector Job runs on the real fault",
-    );
-    outcomes.push(await diagnoseS1(ctx, fault));
-
-    progress.step("S2: random iptables DROP + MTU 100 in a pod's network namespace, for real");
-    await makeS2Fault(ctx);
-    progress.step("S2: a Diagnosis applied by hand; its collector Job runs on the real fault");
-    outcomes.push(await diagnoseS2(ctx));
-
-    progress.step("what you just saw");
-    progress.block(`\n${closingNotes(outcomes, DEMO_NAMESPACE)}`);
+    result = await running;
   } catch (err) {
-    if (stopping) return await new Promise<number>(() => {});
+    // stop() owns the exit once it began.
+    if (stopping) return new Promise<number>(() => {});
+    clearTimeout(deadline);
     keepWorkDir = true;
-    process.stdout.write(
-      `\n${formatStamp(progress.elapsedMs())} DEMO FAILED: ${err instanceof Error ? err.message : String(err)}\n`,
-    );
-    process.stdout.write(`  logs kept in ${workDir} (operator.log)\n`);
+    say(`DEMO FAILED: ${err instanceof Error ? err.message : String(err)}`);
+    say(`logs kept in ${workDir} (operator.log)`);
     await runCleanup();
     return 1;
   }
-  if (stopping) return await new Promise<number>(() => {});
-  const missing = outcomes.filter((o) => o.missing.length > 0);
+  if (stopping) return new Promise<number>(() => {});
+  clearTimeout(deadline);
+  const missing = result.outcomes.filter((o) => o.missing.length > 0);
   keepWorkDir = missing.length > 0;
   progress.step("cleanup");
   const clean = await runCleanup();
   const total = (progress.elapsedMs() / 1000).toFixed(1);
-  process.stdout.write(
-    `\n${formatStamp(progress.elapsedMs())} demo finished in ${total}s (binaries: ${(buildMs / 1000).toFixed(1)}s)${clean ? "; everything it made is gone" : "; cleanup had failures (see above)"}\n`,
+  process.stdout.write("\n");
+  say(
+    `demo finished in ${total}s (binaries: ${(result.buildMs / 1000).toFixed(1)}s)${clean ? "; everything it made is gone" : "; cleanup had failures (see above)"}`,
   );
   if (missing.length > 0) {
-    process.stdout.write(
-      `DEMO FAILED: expected findings missing: ${missing.map((o) => `${o.scenario} ${o.missing.join(", ")}`).join("; ")} (logs in ${workDir})\n`,
+    say(
+      `DEMO FAILED: expected findings missing: ${missing.map((o) => `${o.scenario} ${o.missing.join(", ")}`).join("; ")} (logs in ${workDir})`,
     );
     return 1;
   }

@@ -8,7 +8,6 @@ import { rm } from "node:fs/promises";
 import type { V1Pod } from "@kubernetes/client-node";
 import { PatchStrategy, setHeaderOptions } from "@kubernetes/client-node";
 import { type Diagnosis, GROUP, PLURAL, VERSION } from "../../operator/api/v1alpha1/diagnosis.js";
-import { waitFor } from "../../test/support/operatorHarness.js";
 import {
   compileAlloc,
   hsperfdataPublished,
@@ -27,6 +26,7 @@ import {
 } from "./demoObjects.js";
 import { type DemoContext, runDiagnosisToEnd, showDiagnosis } from "./diagnosisFlow.js";
 import { KubeletCgroup, kubeletContainerCgroup, randomContainerId } from "./kubeletCgroup.js";
+import { waitUntil as poll } from "./waitUntil.js";
 
 const mergePatch = setHeaderOptions("Content-Type", PatchStrategy.MergePatch);
 
@@ -43,10 +43,12 @@ export async function makeS1Fault(ctx: DemoContext): Promise<S1Fault> {
   );
   const classes = await compileAlloc();
   cleanup.defer("compiled Alloc.class", () => rm(classes, { recursive: true, force: true }));
+  ctx.signal.throwIfAborted();
 
   const rs = s1ReplicaSet(namespace, ctx.nodeName);
   await ctx.apps.createNamespacedReplicaSet({ namespace, body: rs });
-  const pod = await waitFor<V1Pod>(
+  const pod = await poll<V1Pod>(
+    ctx.signal,
     "the ReplicaSet controller to create the pod",
     30_000,
     async () => {
@@ -84,6 +86,7 @@ export async function makeS1Fault(ctx: DemoContext): Promise<S1Fault> {
     throw new Error(
       `expected the kernel to OOM-kill java; it ended with ${exit.code ?? exit.signal}: ${exit.stderr.trim()}`,
     );
+  ctx.signal.throwIfAborted();
   const oomKilledAt = new Date();
   const oomKills = /^oom_kill (\d+)/m.exec(await cg.readMemoryFile("memory.oom_control"))?.[1];
   progress.info(
@@ -118,7 +121,8 @@ export async function makeS1Fault(ctx: DemoContext): Promise<S1Fault> {
 /** Waits for the operator's automatic Diagnosis, follows it to the end, prints it. */
 export async function diagnoseS1(ctx: DemoContext, fault: S1Fault): Promise<ScenarioOutcome> {
   const { progress, namespace } = ctx;
-  const auto = await waitFor<Diagnosis>(
+  const auto = await poll<Diagnosis>(
+    ctx.signal,
     "the restart trigger to create a Diagnosis",
     60_000,
     async () => {

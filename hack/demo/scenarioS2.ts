@@ -29,6 +29,7 @@ export async function makeS2Fault(ctx: DemoContext): Promise<void> {
   progress.info(
     `netns ${pair.pod} (eth0 ${pair.podIp}) <-veth-> netns ${pair.peer} (${pair.peerIf} ${pair.peerIp}, the node side)`,
   );
+  ctx.signal.throwIfAborted();
   await addRandomDropRules(pair, DROP_PROBABILITY);
   await setPodMtu(pair, POD_MTU);
   const rules = (await must("ip", ["netns", "exec", pair.pod, "iptables", "-S"]))
@@ -38,6 +39,7 @@ export async function makeS2Fault(ctx: DemoContext): Promise<void> {
   progress.info(`  ip link set dev eth0 mtu ${POD_MTU}   (peer: 1500)`);
 
   const body = s2Pod(namespace, ctx.nodeName);
+  ctx.signal.throwIfAborted();
   const pod = await ctx.core.createNamespacedPod({ namespace, body });
   const containerId = randomContainerId();
   const path = kubeletContainerCgroup(pod.status?.qosClass, pod.metadata!.uid!, containerId);

@@ -33,9 +33,30 @@ describe("demo cleanup stack", () => {
     expect(outcomes[0]?.error).to.match(/gave up after 50 ms/);
   });
 
-  it("refuses new actions once cleanup started (they would never run)", async () => {
+  it("runs an action deferred after cleanup started at once (a step in flight made it)", async () => {
+    const order: string[] = [];
     const stack = new CleanupStack(1_000);
-    void stack.runAll();
-    expect(() => stack.defer("late", () => {})).to.throw(/cleanup already started/);
+    stack.defer("early", () => order.push("early"));
+    const all = stack.runAll();
+    stack.defer("late", async () => {
+      order.push("late");
+    });
+    await all;
+    const late = await stack.settleLate();
+    expect(order).to.have.members(["early", "late"]);
+    expect(late.map((o) => [o.label, o.ok])).to.deep.equal([["late", true]]);
+  });
+
+  it("runs urgent actions synchronously, newest first, once, ignoring their errors", () => {
+    const order: string[] = [];
+    const stack = new CleanupStack(1_000);
+    stack.deferUrgent(() => order.push("a"));
+    stack.deferUrgent(() => {
+      throw new Error("boom");
+    });
+    stack.deferUrgent(() => order.push("c"));
+    stack.runUrgent();
+    stack.runUrgent();
+    expect(order).to.deep.equal(["c", "a"]);
   });
 });
