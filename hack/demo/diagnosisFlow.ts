@@ -103,6 +103,7 @@ export async function runDiagnosisToEnd(ctx: DemoContext, name: string): Promise
     signal: ctx.signal,
     onLine: (line) => ctx.progress.info(`  | ${line}`),
   });
+  ctx.signal.throwIfAborted();
   ctx.progress.info(
     `collector exited ${run.exitCode} after ${(run.wallMs / 1000).toFixed(1)}s; termination message ${run.terminationMessageBytes} bytes; pod status published, log served for pods/log`,
   );

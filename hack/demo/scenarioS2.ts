@@ -69,6 +69,7 @@ export async function makeS2Fault(ctx: DemoContext): Promise<void> {
     `pod ${namespace}/${body.metadata!.name} (QoS ${pod.status?.qosClass}): the container is sleep pid ${sleeper.pid} in that netns and in cgroup ${path}`,
   );
   const ping = await pingPod(pair, 40);
+  ctx.signal.throwIfAborted();
   const s = parseHpingSummary(`${ping.stdout}\n${ping.stderr}`);
   progress.info(
     s
