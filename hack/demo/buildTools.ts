@@ -31,10 +31,11 @@ export async function buildTools(
     for (let nl = pending.indexOf("\n"); nl >= 0; nl = pending.indexOf("\n")) {
       const line = pending.slice(0, nl).replace(/^build-tools: /, "");
       pending = pending.slice(nl + 1);
-      tail.push(line);
-      if (tail.length > 40) tail.shift();
-      // The failure log tail is printed below, once, if the build fails.
-      if (!line.startsWith(" ") && line.trim()) say(line);
+      // Indented lines are a failed build's log tail: kept for the error, not narrated.
+      if (line.startsWith(" ") || line.startsWith("\t")) {
+        tail.push(line);
+        if (tail.length > 40) tail.shift();
+      } else if (line.trim()) say(line);
     }
   });
   const code = await new Promise<number>((resolve, reject) => {
@@ -45,7 +46,7 @@ export async function buildTools(
   signal.removeEventListener("abort", kill);
   if (code !== 0)
     throw new Error(
-      `hack/build-tools.sh exited ${code} (Go and the Go module proxy are needed on the first run)\n${tail.join("\n")}`,
+      `hack/build-tools.sh exited ${code} (Go and the Go module proxy are needed on the first run)${tail.length ? `\n${tail.join("\n")}` : ""}`,
     );
   const dir = stdout.trim().split("\n").at(-1) ?? "";
   return dir;

@@ -51,6 +51,7 @@ async function narrateUntil(
     what,
     timeoutMs,
     async () => {
+      ctx.operator.assertRunning();
       const d = await getDiagnosis(ctx, name);
       if (!d) return undefined;
       for (const line of describeChanges(seen.last, d)) ctx.progress.info(`  ${name}: ${line}`);

@@ -7,7 +7,7 @@
  * part is played locally. Everything is removed at the end, on failure, on Ctrl-C/SIGTERM and at
  * the overall deadline.
  */
-import { mkdtempSync } from "node:fs";
+import { existsSync, mkdtempSync } from "node:fs";
 import { rm } from "node:fs/promises";
 import { hostname, tmpdir } from "node:os";
 import { join } from "node:path";
@@ -133,10 +133,12 @@ async function main(): Promise<number> {
   const cleanup = new CleanupStack(30_000);
   const aborter = new AbortController();
   const workDir = mkdtempSync(join(tmpdir(), "diagnose-demo-"));
-  let keepWorkDir = false;
-  cleanup.defer(`work dir ${workDir}`, () =>
-    keepWorkDir ? undefined : rm(workDir, { recursive: true, force: true }),
-  );
+  // The operator's log is kept when the demo fails by itself; removed otherwise.
+  const finishWorkDir = async (keep: boolean): Promise<void> => {
+    if (keep && existsSync(join(workDir, "operator.log")))
+      say(`operator log kept: ${join(workDir, "operator.log")}`);
+    else await rm(workDir, { recursive: true, force: true });
+  };
   const report = (o: { label: string; ok: boolean; ms: number; error?: string }): void =>
     progress.info(
       `  ${o.ok ? "removed" : "FAILED "} ${o.label} (${(o.ms / 1000).toFixed(1)}s)${o.error ? `: ${o.error}` : ""}`,
@@ -168,6 +170,7 @@ async function main(): Promise<number> {
       report(o);
       clean &&= o.ok;
     }
+    await finishWorkDir(false);
     say(clean ? "everything the demo made is gone" : "cleanup had failures (see above)");
     process.exit(exitCode);
   };
@@ -202,18 +205,17 @@ async function main(): Promise<number> {
     // stop() owns the exit once it began.
     if (stopping) return new Promise<number>(() => {});
     clearTimeout(deadline);
-    keepWorkDir = true;
     say(`DEMO FAILED: ${err instanceof Error ? err.message : String(err)}`);
-    say(`logs kept in ${workDir} (operator.log)`);
     await runCleanup();
+    await finishWorkDir(true);
     return 1;
   }
   if (stopping) return new Promise<number>(() => {});
   clearTimeout(deadline);
   const missing = result.outcomes.filter((o) => o.missing.length > 0);
-  keepWorkDir = missing.length > 0;
   progress.step("cleanup");
   const clean = await runCleanup();
+  await finishWorkDir(missing.length > 0);
   const total = (progress.elapsedMs() / 1000).toFixed(1);
   process.stdout.write("\n");
   say(
@@ -221,7 +223,7 @@ async function main(): Promise<number> {
   );
   if (missing.length > 0) {
     say(
-      `DEMO FAILED: expected findings missing: ${missing.map((o) => `${o.scenario} ${o.missing.join(", ")}`).join("; ")} (logs in ${workDir})`,
+      `DEMO FAILED: expected findings missing: ${missing.map((o) => `${o.scenario} ${o.missing.join(", ")}`).join("; ")}`,
     );
     return 1;
   }

@@ -23,6 +23,13 @@ export class OperatorChild {
     });
   }
 
+  /** Throws when the operator process is gone (the demo cannot go on without it). */
+  assertRunning(): void {
+    const { exitCode, signalCode } = this.child;
+    if (exitCode !== null || signalCode !== null)
+      throw new Error(`the operator exited (${exitCode ?? signalCode}); its log: ${this.logPath}`);
+  }
+
   get pid(): number {
     return this.child.pid ?? 0;
   }

@@ -126,6 +126,7 @@ export async function diagnoseS1(ctx: DemoContext, fault: S1Fault): Promise<Scen
     "the restart trigger to create a Diagnosis",
     60_000,
     async () => {
+      ctx.operator.assertRunning();
       const list = (await ctx.custom.listNamespacedCustomObject({
         group: GROUP,
         version: VERSION,
