@@ -138,7 +138,7 @@ export async function diagnoseS1(ctx: DemoContext, fault: S1Fault): Promise<Scen
   );
   const name = auto.metadata.name!;
   progress.info(
-    `the operator saw the restart and created Diagnosis ${namespace}/${name} by itself, ${Math.round(performance.now() - fault.restartRecordedAt)} ms after the status update`,
+    `the operator saw the restart and created Diagnosis ${namespace}/${name} by itself, ${Math.round(performance.now() - fault.restartRecordedAt)} ms after the status update (polled every 200 ms)`,
   );
   progress.info(
     `  target pod ${auto.spec.target.pod} container ${auto.spec.target.container ?? "-"}, checks ${auto.spec.checks?.join(",") ?? "(not set: the default set)"}`,
