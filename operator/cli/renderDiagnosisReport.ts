@@ -45,8 +45,12 @@ function describeTrigger(d: Diagnosis): string | undefined {
   if (tr.restartCount !== undefined) detail.push(`restart #${tr.restartCount}`);
   if (tr.workload) detail.push(`workload ${tr.workload}`);
   if (detail.length) bits.push(`(${detail.join(", ")})`);
-  const more = tr.restartsObserved ?? tr.restarts?.length;
-  if (more) bits.push(`+ ${more} later restart${more === 1 ? "" : "s"} recorded`);
+  // restartsObserved counts every restart, the Diagnosis' own (restartCount) included.
+  const more =
+    tr.restartsObserved !== undefined
+      ? tr.restartsObserved - (tr.restartCount !== undefined ? 1 : 0)
+      : (tr.restarts?.length ?? 0);
+  if (more > 0) bits.push(`+ ${more} later restart${more === 1 ? "" : "s"} recorded`);
   return bits.join(" ");
 }
 

@@ -32,6 +32,19 @@ describe("renderDiagnosisReport", () => {
     expect(text).to.not.match(ANSI);
   });
 
+  it("counts later restarts without the Diagnosis' own one", () => {
+    const d = s1Diagnosis();
+    const trigger = d.status!.trigger!;
+    const line = (t: typeof trigger) =>
+      renderDiagnosisReport({ ...d, status: { ...d.status, trigger: t } }, { width: 140 })
+        .split("\n")
+        .find((l) => l.startsWith("Trigger:"));
+    expect(line({ ...trigger, restartsObserved: 1 })).to.not.include("later");
+    expect(line({ ...trigger, restartsObserved: 3 })).to.include("+ 2 later restarts recorded");
+    const { restartCount: _own, ...listedOnly } = trigger;
+    expect(line({ ...listedOnly, restartsObserved: 1 })).to.include("+ 1 later restart recorded");
+  });
+
   it("keeps every line within the width and loses no word when wrapping", () => {
     const d = s1Diagnosis();
     const text = renderDiagnosisReport(d, { width: 80 });
