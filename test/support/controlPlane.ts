@@ -5,16 +5,22 @@
  * stopped by hack/cluster-down.sh. No scheduler or kubelet: Pods stay Pending.
  * Binaries come from `npm run tools:build`.
  */
-import { spawn, spawnSync } from "node:child_process";
+import { spawn } from "node:child_process";
 import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { dirname, join, resolve } from "node:path";
-import { fileURLToPath } from "node:url";
+import { join } from "node:path";
 import { KubeConfig } from "@kubernetes/client-node";
 
-export const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), "..", "..");
-const clusterUp = join(repoRoot, "hack", "cluster-up.sh");
-const clusterDown = join(repoRoot, "hack", "cluster-down.sh");
+import {
+  clusterDownScript as clusterDown,
+  clusterUpScript as clusterUp,
+  repoRoot,
+  stopClusterSync as stopSync,
+  trackCluster,
+  untrackCluster,
+} from "./clusterTeardown.js";
+
+export { repoRoot };
 
 export interface ControlPlaneOptions {
   /** Seconds to wait for each component (and the apiserver's /readyz). Default 60. */
@@ -49,34 +55,6 @@ export function pinnedKubernetesVersion(): string {
   return m[1];
 }
 
-const running = new Set<string>();
-let exitHooksInstalled = false;
-
-function stopSync(dir: string): void {
-  running.delete(dir);
-  spawnSync("bash", [clusterDown], {
-    env: { ...process.env, DIAGNOSE_CLUSTER_DIR: dir },
-    stdio: "ignore",
-  });
-  rmSync(dir, { recursive: true, force: true });
-}
-
-function installExitHooks(): void {
-  if (exitHooksInstalled) return;
-  exitHooksInstalled = true;
-  process.on("exit", () => {
-    for (const dir of [...running]) stopSync(dir);
-  });
-  for (const signal of ["SIGINT", "SIGTERM", "SIGHUP"] as const) {
-    const handler = (): void => {
-      for (const dir of [...running]) stopSync(dir);
-      process.off(signal, handler);
-      process.kill(process.pid, signal);
-    };
-    process.on(signal, handler);
-  }
-}
-
 function tail(text: string, lines: number): string {
   return text.trimEnd().split("\n").slice(-lines).join("\n");
 }
@@ -94,8 +72,7 @@ export async function startControlPlane(opts: ControlPlaneOptions = {}): Promise
   const dir = mkdtempSync(join(opts.parentDir ?? tmpdir(), "diagnose-cp-"));
   const logDir = join(dir, "logs");
   const apiserverLogPath = join(logDir, "kube-apiserver.log");
-  installExitHooks();
-  running.add(dir);
+  trackCluster(dir);
 
   const started = Date.now();
   const say = (msg: string): void => {
@@ -161,7 +138,7 @@ export async function startControlPlane(opts: ControlPlaneOptions = {}): Promise
     async stop(): Promise<void> {
       if (stopped) return;
       stopped = true;
-      running.delete(dir);
+      untrackCluster(dir);
       await new Promise<void>((resolvePromise) => {
         const child = spawn("bash", [clusterDown], {
           env: { ...process.env, DIAGNOSE_CLUSTER_DIR: dir },

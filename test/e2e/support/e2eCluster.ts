@@ -9,7 +9,14 @@ import { spawn, spawnSync } from "node:child_process";
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
 import { join } from "node:path";
 import { KubeConfig } from "@kubernetes/client-node";
-import { repoRoot } from "../../support/controlPlane.js";
+import {
+  clusterDownScript as clusterDown,
+  clusterUpScript as clusterUp,
+  repoRoot,
+  stopClusterSync as stopSync,
+  trackCluster,
+  untrackCluster,
+} from "../../support/clusterTeardown.js";
 
 /** The node name and pod network hack/e2e/lib/node-env.sh gives the node. */
 export const E2E_NODE_NAME = "diagnose-e2e";
@@ -22,36 +29,6 @@ export interface E2eCluster {
   toolsBin: string;
   /** Tears the whole cluster down; resolves with cluster-down's output. */
   stop(): Promise<string>;
-}
-
-const clusterUp = join(repoRoot, "hack", "cluster-up.sh");
-const clusterDown = join(repoRoot, "hack", "cluster-down.sh");
-const running = new Set<string>();
-let hooksInstalled = false;
-
-function stopSync(dir: string): void {
-  running.delete(dir);
-  spawnSync("bash", [clusterDown], {
-    env: { ...process.env, DIAGNOSE_CLUSTER_DIR: dir },
-    stdio: "ignore",
-  });
-  rmSync(dir, { recursive: true, force: true });
-}
-
-function installExitHooks(): void {
-  if (hooksInstalled) return;
-  hooksInstalled = true;
-  process.on("exit", () => {
-    for (const dir of [...running]) stopSync(dir);
-  });
-  for (const signal of ["SIGINT", "SIGTERM", "SIGHUP"] as const) {
-    const handler = (): void => {
-      for (const dir of [...running]) stopSync(dir);
-      process.off(signal, handler);
-      process.kill(process.pid, signal);
-    };
-    process.on(signal, handler);
-  }
 }
 
 /** Why this machine cannot run the e2e cluster, or undefined when it can. */
@@ -117,8 +94,7 @@ export function run(
 export async function startE2eCluster(parentDir: string, timeoutMs: number): Promise<E2eCluster> {
   const toolsBin = toolsBinDir();
   const dir = mkdtempSync(join(parentDir, "diagnose-e2e-"));
-  installExitHooks();
-  running.add(dir);
+  trackCluster(dir);
   const env = { ...process.env, DIAGNOSE_CLUSTER_DIR: dir };
   try {
     await run("bash", [clusterUp, "--full"], { env, timeoutMs, echo: true });
@@ -137,7 +113,7 @@ export async function startE2eCluster(parentDir: string, timeoutMs: number): Pro
     toolsBin,
     stop(): Promise<string> {
       stopped ??= run("bash", [clusterDown], { env, timeoutMs: 120_000 }).finally(() => {
-        running.delete(dir);
+        untrackCluster(dir);
         rmSync(dir, { recursive: true, force: true });
       });
       return stopped;
