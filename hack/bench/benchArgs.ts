@@ -8,6 +8,10 @@ export interface BenchOptions {
   /** Where to write the JSON results; undefined = don't. */
   jsonPath: string | undefined;
   only: ReadonlySet<BenchName>;
+  /** Run the operator through tsx from the TypeScript sources instead of compiled. */
+  operatorFromSource: boolean;
+  /** NODE_OPTIONS for the operator process (heap sizing experiments); undefined = inherited. */
+  operatorNodeOptions: string | undefined;
 }
 
 export type BenchArgsResult =
@@ -16,6 +20,7 @@ export type BenchArgsResult =
   | { kind: "error"; message: string };
 
 export const BENCH_USAGE = `Usage: npm run bench -- [--quick] [--json FILE] [--only a,b,...]
+                          [--operator-from-source] [--operator-node-options OPTS]
 
 Runs the benchmarks against a real local control plane (hack/build-tools.sh binaries) and this
 machine's kernel, prints a table and optionally writes the results as JSON.
@@ -24,6 +29,12 @@ machine's kernel, prints a table and optionally writes the results as JSON.
                    each collector check once: under 3 minutes
   --json FILE      write the results to FILE
   --only a,b,...   run only these: ${BENCH_NAMES.join(", ")}
+  --operator-from-source
+                   run the operator with tsx from operator/**/*.ts; by default it is compiled
+                   first (tsc -p tsconfig.build.json, as npm run build and the image do) and
+                   run as plain JS, which is what the memory figures are meant to show
+  --operator-node-options OPTS
+                   NODE_OPTIONS for the operator process (e.g. --max-semi-space-size=1)
   -h, --help       this text
 `;
 
@@ -31,6 +42,8 @@ export function parseBenchArgs(argv: readonly string[]): BenchArgsResult {
   let quick = false;
   let jsonPath: string | undefined;
   let only: Set<BenchName> = new Set(BENCH_NAMES);
+  let operatorFromSource = false;
+  let operatorNodeOptions: string | undefined;
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i]!;
     const eq = arg.indexOf("=");
@@ -44,6 +57,16 @@ export function parseBenchArgs(argv: readonly string[]): BenchArgsResult {
       case "--quick":
         quick = true;
         break;
+      case "--operator-from-source":
+        operatorFromSource = true;
+        break;
+      case "--operator-node-options": {
+        const v = value();
+        if (v === undefined)
+          return { kind: "error", message: "--operator-node-options needs a value" };
+        operatorNodeOptions = v;
+        break;
+      }
       case "--json": {
         const v = value();
         if (!v) return { kind: "error", message: "--json needs a file name" };
@@ -70,7 +93,10 @@ export function parseBenchArgs(argv: readonly string[]): BenchArgsResult {
         return { kind: "error", message: `unknown argument ${arg}` };
     }
   }
-  return { kind: "options", options: { quick, jsonPath, only } };
+  return {
+    kind: "options",
+    options: { quick, jsonPath, only, operatorFromSource, operatorNodeOptions },
+  };
 }
 
 /** How big each benchmark is; --quick shrinks everything to stay under 3 minutes. */

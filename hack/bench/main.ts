@@ -26,7 +26,8 @@ import { runBurst } from "./burstBench.js";
 import { burstPods } from "./burstPlan.js";
 import { benchCollectorChecks, cleanUpCollectorTargets } from "./collectorBench.js";
 import { benchFlamegraph } from "./flamegraph.js";
-import { killOperators, OperatorProcess } from "./operatorProcess.js";
+import { buildOperator, type OperatorBuild } from "./operatorBuild.js";
+import { killOperators, type OperatorCode, OperatorProcess } from "./operatorProcess.js";
 import { type Progress, progressLogger } from "./progress.js";
 import { runReactionEvents } from "./reactionBench.js";
 import { ratio } from "./stats.js";
@@ -48,6 +49,12 @@ function podName(i: number): string {
   return `p-${String(i).padStart(5, "0")}`;
 }
 
+/** How every operator of this run starts: compiled or from source, NODE_OPTIONS. */
+interface OperatorLaunch {
+  code: OperatorCode;
+  nodeOptions: string | undefined;
+}
+
 interface KubeBenchOutput {
   reaction: ReactionResult[];
   memory: MemoryResult[];
@@ -55,6 +62,7 @@ interface KubeBenchOutput {
 }
 
 async function startOperator(
+  launch: OperatorLaunch,
   cluster: BenchCluster,
   logDir: string,
   label: string,
@@ -67,6 +75,8 @@ async function startOperator(
     namespace: OPERATOR_NAMESPACE,
     logPath,
     args: ["--log-level=warn", ...args],
+    code: launch.code,
+    ...(launch.nodeOptions !== undefined ? { nodeOptions: launch.nodeOptions } : {}),
   });
   const ms = await op.waitReadyAndLeader(120_000);
   say("operator", `pid ${op.pid} ready and leader in ${(ms / 1000).toFixed(1)}s (log ${logPath})`);
@@ -74,6 +84,7 @@ async function startOperator(
 }
 
 async function runKubeBenches(
+  launch: OperatorLaunch,
   plan: BenchPlan,
   only: ReadonlySet<BenchName>,
   say: Progress,
@@ -94,7 +105,7 @@ async function runKubeBenches(
 
     if (only.has("burst")) {
       try {
-        out.burst = await burstStage(cluster, plan, logDir, say);
+        out.burst = await burstStage(launch, cluster, plan, logDir, say);
         signal.throwIfAborted();
       } catch (err) {
         errors.burst = String((err as Error).message ?? err);
@@ -103,7 +114,7 @@ async function runKubeBenches(
       }
     }
 
-    // A round with no bench pods gives the operator's fixed cost (node, tsx, code, runtime).
+    // A round with no bench pods gives the operator's fixed cost (node, code, runtime).
     const sizes = [
       ...(only.has("memory") ? [0] : []),
       ...(only.has("reaction") || only.has("memory") ? plan.podCounts : []),
@@ -138,7 +149,7 @@ async function runKubeBenches(
       created = size;
       firstUnused = Math.max(firstUnused, roundFirst);
 
-      operator = await startOperator(cluster, logDir, `${size}`, UNCAPPED, say);
+      operator = await startOperator(launch, cluster, logDir, `${size}`, UNCAPPED, say);
       // Let the first list's garbage go and the informers settle before sampling memory.
       await sleep(2000);
       const podsInCluster = await countPods(api);
@@ -219,6 +230,7 @@ async function runKubeBenches(
 }
 
 async function burstStage(
+  launch: OperatorLaunch,
   cluster: BenchCluster,
   plan: BenchPlan,
   logDir: string,
@@ -237,6 +249,7 @@ async function burstStage(
   await createPods(api, BURST_NAMESPACE, pods, { concurrency: 32, firstIndex: 60_000, signal });
   const podsInCluster = await countPods(api);
   const operator = await startOperator(
+    launch,
     cluster,
     logDir,
     "burst",
@@ -347,11 +360,31 @@ async function main(): Promise<number> {
   if (only.has("reaction") || only.has("memory") || only.has("burst")) {
     results.meta.kubernetes = pinnedKubernetesVersion();
     results.meta.notes.push(
-      "operator: `node --import tsx operator/controller/main.ts` (tsx's in-memory transpiler is in its RSS) plus the bench probe (hack/bench/operatorProbe.ts: request counts through diagnostics channels, heap after a forced GC)",
+      options.operatorFromSource
+        ? "operator: from source, `node --import tsx operator/controller/main.ts` (tsx's in-memory transpiler is in its RSS), plus the bench probe (hack/bench/operatorProbe.ts: request counts through diagnostics channels, heap after a forced GC)"
+        : "operator: compiled as in the image (tsc -p tsconfig.build.json; `node operator/controller/main.js`), plus the bench probe bundled to JS (hack/bench/operatorProbe.ts: request counts through diagnostics channels, heap after a forced GC)",
+      ...(options.operatorNodeOptions !== undefined
+        ? [`operator NODE_OPTIONS: ${options.operatorNodeOptions || "(empty)"}`]
+        : []),
       "API requests: every HTTP request the operator process sent to the apiserver during the burst (lease renewals and requeues included), counted in the process",
     );
+    let build: OperatorBuild | undefined;
     try {
-      const kube = await runKubeBenches(plan, only, say, results.errors, results.meta.notes);
+      let code: OperatorCode = { kind: "source" };
+      if (!options.operatorFromSource) {
+        say("operator", "compiling (tsc -p tsconfig.build.json) and bundling the probe");
+        build = await buildOperator();
+        code = { kind: "compiled", mainJs: build.mainJs, probeJs: build.probeJs };
+      }
+      const launch = { code, nodeOptions: options.operatorNodeOptions };
+      const kube = await runKubeBenches(
+        launch,
+        plan,
+        only,
+        say,
+        results.errors,
+        results.meta.notes,
+      );
       if (only.has("reaction")) results.reaction = kube.reaction;
       if (only.has("memory")) results.memory = kube.memory;
       if (kube.burst) results.burst = kube.burst;
@@ -360,6 +393,8 @@ async function main(): Promise<number> {
       say("kube", `FAILED: ${message}`);
       for (const n of ["reaction", "memory", "burst"] as const)
         if (only.has(n) && !results[n] && !results.errors[n]) results.errors[n] = message;
+    } finally {
+      build?.remove();
     }
   }
 

@@ -1,17 +1,30 @@
 /**
- * The operator as a real child process (`node --import tsx operator/controller/main.ts`), with
- * the bench probe preloaded (request counts, heap), its JSON log to a file, and helpers to read
- * its /readyz, /metrics and /proc/<pid>/status.
+ * The operator as a real child process, with the bench probe preloaded (request counts, heap),
+ * its JSON log to a file, and helpers to read its /readyz, /metrics and /proc/<pid>/status.
+ * It runs either compiled (`node <build>/operator/controller/main.js`, as in production; see
+ * operatorBuild.ts) or from source (`node --import tsx operator/controller/main.ts`, which adds
+ * tsx's in-memory transpiler to its RSS).
  */
 import { type ChildProcess, spawn } from "node:child_process";
 import { createWriteStream } from "node:fs";
 import { readFile } from "node:fs/promises";
 import { createServer } from "node:net";
-import { fileURLToPath } from "node:url";
+import { fileURLToPath, pathToFileURL } from "node:url";
 import { metricValue } from "./prometheusText.js";
 
 const REPO = fileURLToPath(new URL("../../", import.meta.url));
 const PROBE = fileURLToPath(new URL("./operatorProbe.ts", import.meta.url));
+
+/** What to run: a compiled build, or the TypeScript sources through tsx. */
+export type OperatorCode =
+  | { kind: "compiled"; mainJs: string; probeJs: string }
+  | { kind: "source" };
+
+export function operatorNodeArgs(code: OperatorCode): string[] {
+  return code.kind === "compiled"
+    ? ["--expose-gc", "--import", pathToFileURL(code.probeJs).href, code.mainJs]
+    : ["--expose-gc", "--import", "tsx", "--import", PROBE, "operator/controller/main.ts"];
+}
 
 export interface ProbeSnapshot {
   requests: number;
@@ -73,6 +86,9 @@ export class OperatorProcess {
     namespace: string;
     logPath: string;
     args: string[];
+    code: OperatorCode;
+    /** NODE_OPTIONS for the operator, as the chart's Deployment would set it. */
+    nodeOptions?: string;
   }): Promise<OperatorProcess> {
     const metricsPort = await freePort();
     const probePort = await freePort();
@@ -80,12 +96,7 @@ export class OperatorProcess {
     const child = spawn(
       process.execPath,
       [
-        "--expose-gc",
-        "--import",
-        "tsx",
-        "--import",
-        PROBE,
-        "operator/controller/main.ts",
+        ...operatorNodeArgs(opts.code),
         `--namespace=${opts.namespace}`,
         `--metrics-port=${metricsPort}`,
         "--leader-elect=true",
@@ -97,6 +108,7 @@ export class OperatorProcess {
           ...process.env,
           KUBECONFIG: opts.kubeconfigPath,
           BENCH_PROBE_PORT: String(probePort),
+          ...(opts.nodeOptions !== undefined ? { NODE_OPTIONS: opts.nodeOptions } : {}),
           POD_NAME: `bench-operator-${process.pid}-${Date.now().toString(36)}`,
         },
         stdio: ["ignore", "pipe", "pipe"],

@@ -9,6 +9,23 @@ describe("bench arguments", () => {
     expect(r.options.quick).to.equal(false);
     expect(r.options.jsonPath).to.equal(undefined);
     expect([...r.options.only]).to.deep.equal([...BENCH_NAMES]);
+    expect(r.options.operatorFromSource).to.equal(false);
+    expect(r.options.operatorNodeOptions).to.equal(undefined);
+  });
+
+  it("takes --operator-from-source and --operator-node-options (a value that starts with --)", () => {
+    const r = parseBenchArgs([
+      "--operator-from-source",
+      "--operator-node-options",
+      "--max-semi-space-size=1 --max-old-space-size=96",
+    ]);
+    expect(r.kind).to.equal("options");
+    if (r.kind !== "options") return;
+    expect(r.options.operatorFromSource).to.equal(true);
+    expect(r.options.operatorNodeOptions).to.equal(
+      "--max-semi-space-size=1 --max-old-space-size=96",
+    );
+    expect(parseBenchArgs(["--operator-node-options"]).kind).to.equal("error");
   });
 
   it("takes --quick, --json FILE and --only a,b (also --flag=value)", () => {
