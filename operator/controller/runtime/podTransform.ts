@@ -13,7 +13,12 @@ import type {
   V1Pod,
 } from "@kubernetes/client-node";
 
+import { StringPool } from "./stringPool.js";
+
 type Json = Record<string, unknown>;
+
+/** Shared by every Pod informer (one per watched namespace). */
+const pool = new StringPool();
 
 function obj(v: unknown): Json | undefined {
   return typeof v === "object" && v !== null && !Array.isArray(v) ? (v as Json) : undefined;
@@ -27,6 +32,21 @@ function str(v: unknown): string | undefined {
   return typeof v === "string" ? v : undefined;
 }
 
+/** str() for values many objects repeat: one shared copy. */
+function shared(v: unknown): string | undefined {
+  return typeof v === "string" ? pool.intern(v) : undefined;
+}
+
+/** A string map (labels, limits) with shared keys and values. */
+function sharedMap(v: unknown): Record<string, string> | undefined {
+  const m = obj(v);
+  if (!m) return undefined;
+  const out: Record<string, string> = {};
+  for (const [k, x] of Object.entries(m))
+    if (typeof x === "string") out[pool.intern(k)] = pool.intern(x);
+  return out;
+}
+
 /** API timestamps are RFC 3339 strings; Date when already decoded. */
 export function toDate(v: unknown): Date | undefined {
   if (v instanceof Date) return v;
@@ -36,21 +56,22 @@ export function toDate(v: unknown): Date | undefined {
 }
 
 function defined<T extends object>(o: T): T {
-  for (const k of Object.keys(o) as Array<keyof T>) if (o[k] === undefined) delete o[k];
-  return o;
+  const out = {} as T;
+  for (const k of Object.keys(o) as Array<keyof T>) if (o[k] !== undefined) out[k] = o[k];
+  return out;
 }
 
 export function trimMetadata(raw: unknown): V1ObjectMeta {
   const m = obj(raw) ?? {};
   return defined({
     name: str(m.name),
-    namespace: str(m.namespace),
+    namespace: shared(m.namespace),
     uid: str(m.uid),
     resourceVersion: str(m.resourceVersion),
     generation: typeof m.generation === "number" ? m.generation : undefined,
     creationTimestamp: toDate(m.creationTimestamp),
     deletionTimestamp: toDate(m.deletionTimestamp),
-    labels: obj(m.labels) as Record<string, string> | undefined,
+    labels: sharedMap(m.labels),
     annotations: obj(m.annotations) as Record<string, string> | undefined,
     ownerReferences: arr(m.ownerReferences) as V1ObjectMeta["ownerReferences"],
     finalizers: arr(m.finalizers) as string[] | undefined,
@@ -69,15 +90,15 @@ function trimTerminated(raw: unknown): V1ContainerStateTerminated | undefined {
 
 function trimContainer(raw: unknown): V1Container {
   const c = obj(raw) ?? {};
-  const limits = obj(obj(c.resources)?.limits) as Record<string, string> | undefined;
+  const limits = sharedMap(obj(c.resources)?.limits);
   const env = arr(c.env)?.map((e) => {
     const x = obj(e) ?? {};
     // valueFrom (secrets, field refs) is dropped on purpose: only literal values are analysed.
-    return defined({ name: str(x.name) ?? "", value: str(x.value) });
+    return defined({ name: shared(x.name) ?? "", value: shared(x.value) });
   });
   return defined({
-    name: str(c.name) ?? "",
-    image: str(c.image),
+    name: shared(c.name) ?? "",
+    image: shared(c.image),
     resources: limits ? { limits } : undefined,
     env,
     args: arr(c.args) as string[] | undefined,
@@ -90,9 +111,9 @@ function trimContainerStatus(raw: unknown): V1ContainerStatus {
   const lastTerminated = trimTerminated(obj(s.lastState)?.terminated);
   const terminated = trimTerminated(obj(s.state)?.terminated);
   return defined({
-    name: str(s.name) ?? "",
+    name: shared(s.name) ?? "",
     containerID: str(s.containerID),
-    image: str(s.image) ?? "",
+    image: shared(s.image) ?? "",
     imageID: "",
     ready: s.ready === true,
     restartCount: typeof s.restartCount === "number" ? s.restartCount : 0,
@@ -110,11 +131,11 @@ export function trimPod(raw: unknown): V1Pod {
     kind: "Pod",
     metadata: trimMetadata(p.metadata),
     spec: defined({
-      nodeName: str(spec.nodeName),
+      nodeName: shared(spec.nodeName),
       containers: (arr(spec.containers) ?? []).map(trimContainer),
     }),
     status: defined({
-      phase: str(status.phase),
+      phase: shared(status.phase),
       containerStatuses: arr(status.containerStatuses)?.map(trimContainerStatus),
     }),
   });
