@@ -100,8 +100,8 @@ function viaProxy(kc: KubeConfig, port: number): KubeConfig {
 class ExpiringListWatch implements ListWatch {
   armed = false;
   constructor(private readonly inner: ListWatch) {}
-  list(signal: AbortSignal) {
-    return this.inner.list(signal);
+  list<T>(signal: AbortSignal, decode: (raw: unknown) => T) {
+    return this.inner.list(signal, decode);
   }
   async watch(...[rv, onEvent, onDone]: Parameters<ListWatch["watch"]>) {
     if (!this.armed) return this.inner.watch(rv, onEvent, onDone);

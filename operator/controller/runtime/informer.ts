@@ -14,8 +14,8 @@ import { sleep, systemTimers, type Timers } from "./timers.js";
 
 export type WatchEventType = "ADDED" | "MODIFIED" | "DELETED" | "BOOKMARK" | "ERROR";
 
-export interface ListPage {
-  items: unknown[];
+export interface ListPage<T = unknown> {
+  items: T[];
   resourceVersion: string;
 }
 
@@ -26,7 +26,11 @@ export interface WatchStream {
 
 /** The API calls an informer makes; kubeListWatch.ts implements it over HTTP. */
 export interface ListWatch {
-  list(signal: AbortSignal): Promise<ListPage>;
+  /**
+   * The whole collection. Each item goes through decode as soon as its page arrives, so a big
+   * list never holds every full object at once (10,000 raw Pods are ~80 MB of heap).
+   */
+  list<T>(signal: AbortSignal, decode: (raw: unknown) => T): Promise<ListPage<T>>;
   watch(
     resourceVersion: string,
     onEvent: (type: WatchEventType, obj: unknown) => void,
@@ -189,10 +193,9 @@ export class Informer<T extends HasMetadata> implements ObjectCache<T> {
   }
 
   private async relist(): Promise<void> {
-    const page = await this.opts.listWatch.list(this.abort.signal);
+    const page = await this.opts.listWatch.list(this.abort.signal, (raw) => this.decode(raw));
     if (this.stopped) return;
-    const items = page.items.map((raw) => this.decode(raw));
-    const diff = diffRelist(this.store.view(), items);
+    const diff = diffRelist(this.store.view(), page.items);
     this.opts.stats?.onRelist?.();
     // Deletes first so a handler that lists the cache never sees a vanished object.
     for (const obj of diff.deleted) {

@@ -83,19 +83,22 @@ export async function getJson(
 export class KubeListWatch implements ListWatch {
   constructor(private readonly opts: KubeListWatchOptions) {}
 
-  async list(signal: AbortSignal): Promise<ListPage> {
+  async list<T>(signal: AbortSignal, decode: (raw: unknown) => T): Promise<ListPage<T>> {
     // An expired continue token (410) means the snapshot is gone: start the list over.
     for (let attempt = 0; ; attempt++) {
       try {
-        return await this.listAllPages(signal);
+        return await this.listAllPages(signal, decode);
       } catch (err) {
         if (!(err instanceof ApiStatusError && err.statusCode === 410) || attempt >= 2) throw err;
       }
     }
   }
 
-  private async listAllPages(signal: AbortSignal): Promise<ListPage> {
-    const items: unknown[] = [];
+  private async listAllPages<T>(
+    signal: AbortSignal,
+    decode: (raw: unknown) => T,
+  ): Promise<ListPage<T>> {
+    const items: T[] = [];
     let cont: string | undefined;
     let resourceVersion = "";
     do {
@@ -112,8 +115,11 @@ export class KubeListWatch implements ListWatch {
       )) as RawList;
       // List items carry no apiVersion/kind; watch events do. Make cached objects uniform.
       const kind = page.kind?.endsWith("List") ? page.kind.slice(0, -4) : undefined;
+      // Decoded page by page: only one page of full objects is ever alive.
       for (const item of page.items ?? []) {
-        items.push({ apiVersion: page.apiVersion, kind, ...item });
+        item.apiVersion ??= page.apiVersion;
+        item.kind ??= kind;
+        items.push(decode(item));
       }
       resourceVersion = page.metadata?.resourceVersion ?? resourceVersion;
       cont = page.metadata?.continue || undefined;

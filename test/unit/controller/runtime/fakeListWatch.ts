@@ -48,12 +48,12 @@ export class FakeListWatch implements ListWatch {
     return w;
   }
 
-  async list(): Promise<ListPage> {
+  async list<T>(_signal: AbortSignal, decode: (raw: unknown) => T): Promise<ListPage<T>> {
     this.lists++;
     const err = this.listErrors.shift();
     if (err) throw err;
     return {
-      items: [...this.world.values()].map((o) => structuredClone(o)),
+      items: [...this.world.values()].map((o) => decode(structuredClone(o))),
       resourceVersion: String(this.rv),
     };
   }
