@@ -51,6 +51,16 @@ function envOf(deployment: Obj): Record<string, string> {
 /** Env vars the chart sets that the operator does not read (none: every one must be read). */
 const AWAITING_OPERATOR_SUPPORT = new Set<string>();
 
+/** Env vars node itself reads, not the operator's config parser. */
+const READ_BY_NODE = new Set(["NODE_OPTIONS"]);
+
+/** A Kubernetes memory quantity in MiB (the binary suffixes the chart uses). */
+function mebibytes(q: string): number {
+  const m = /^(\d+)(Ki|Mi|Gi)$/.exec(q);
+  if (!m) throw new Error(`unexpected memory quantity ${q}`);
+  return Number(m[1]) * { Ki: 1 / 1024, Mi: 1, Gi: 1024 }[m[2] as "Ki" | "Mi" | "Gi"];
+}
+
 describe("helm chart: rendering", function () {
   this.timeout(60_000);
 
@@ -129,6 +139,17 @@ describe("helm chart: rendering", function () {
     expect(pod.automountServiceAccountToken).to.equal(undefined);
   });
 
+  it("caps the V8 old space well under the container memory limit, and drops NODE_OPTIONS when empty", () => {
+    const deployment = one(defaults.objects, "Deployment");
+    const nodeOptions = envOf(deployment).NODE_OPTIONS ?? "";
+    const oldSpace = /--max-old-space-size=(\d+)/.exec(nodeOptions);
+    expect(oldSpace, nodeOptions).to.not.equal(null);
+    const limitMi = mebibytes(deployment.spec.template.spec.containers[0].resources.limits.memory);
+    // Node's binary, loaded code, buffers and the young generation live outside the old space.
+    expect(Number(oldSpace![1])).to.be.at.most(limitMi * 0.7);
+    expect(envOf(one(custom.objects, "Deployment"))).to.not.have.property("NODE_OPTIONS");
+  });
+
   it("sets env vars the operator's own config parser accepts, matching the values", () => {
     const host = { hostname: "h", pid: 1 };
     const known = new Set(
@@ -138,7 +159,7 @@ describe("helm chart: rendering", function () {
     for (const { objects } of [defaults, custom]) {
       const env = envOf(one(objects, "Deployment"));
       const unknown = Object.keys(env).filter(
-        (k) => !known.has(k) && !AWAITING_OPERATOR_SUPPORT.has(k),
+        (k) => !known.has(k) && !AWAITING_OPERATOR_SUPPORT.has(k) && !READ_BY_NODE.has(k),
       );
       expect(unknown, "env vars the operator does not read").to.deep.equal([]);
       const parsed = parseOperatorConfig([], { ...env, POD_NAME: "pod-a" }, host);
