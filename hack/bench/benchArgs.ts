@@ -10,7 +10,7 @@ export interface BenchOptions {
   only: ReadonlySet<BenchName>;
   /** Run the operator through tsx from the TypeScript sources instead of compiled. */
   operatorFromSource: boolean;
-  /** NODE_OPTIONS for the operator process (heap sizing experiments); undefined = inherited. */
+  /** NODE_OPTIONS for the operator process; undefined = the chart's default. */
   operatorNodeOptions: string | undefined;
 }
 
@@ -34,7 +34,8 @@ machine's kernel, prints a table and optionally writes the results as JSON.
                    first (tsc -p tsconfig.build.json, as npm run build and the image do) and
                    run as plain JS, which is what the memory figures are meant to show
   --operator-node-options OPTS
-                   NODE_OPTIONS for the operator process (e.g. --max-semi-space-size=1)
+                   NODE_OPTIONS for the operator process; default: the chart's nodeOptions
+                   value (charts/diagnose-operator/values.yaml), "" for node's defaults
   -h, --help       this text
 `;
 

@@ -26,7 +26,7 @@ import { runBurst } from "./burstBench.js";
 import { burstPods } from "./burstPlan.js";
 import { benchCollectorChecks, cleanUpCollectorTargets } from "./collectorBench.js";
 import { benchFlamegraph } from "./flamegraph.js";
-import { buildOperator, type OperatorBuild } from "./operatorBuild.js";
+import { buildOperator, chartNodeOptions, type OperatorBuild } from "./operatorBuild.js";
 import { killOperators, type OperatorCode, OperatorProcess } from "./operatorProcess.js";
 import { type Progress, progressLogger } from "./progress.js";
 import { runReactionEvents } from "./reactionBench.js";
@@ -359,13 +359,13 @@ async function main(): Promise<number> {
 
   if (only.has("reaction") || only.has("memory") || only.has("burst")) {
     results.meta.kubernetes = pinnedKubernetesVersion();
+    // By default the operator runs with the V8 sizing the chart gives it.
+    const nodeOptions = options.operatorNodeOptions ?? chartNodeOptions();
     results.meta.notes.push(
       options.operatorFromSource
         ? "operator: from source, `node --import tsx operator/controller/main.ts` (tsx's in-memory transpiler is in its RSS), plus the bench probe (hack/bench/operatorProbe.ts: request counts through diagnostics channels, heap after a forced GC)"
         : "operator: compiled as in the image (tsc -p tsconfig.build.json; `node operator/controller/main.js`), plus the bench probe bundled to JS (hack/bench/operatorProbe.ts: request counts through diagnostics channels, heap after a forced GC)",
-      ...(options.operatorNodeOptions !== undefined
-        ? [`operator NODE_OPTIONS: ${options.operatorNodeOptions || "(empty)"}`]
-        : []),
+      `operator NODE_OPTIONS: ${nodeOptions || "(empty)"}${options.operatorNodeOptions === undefined ? " (the chart's default)" : ""}`,
       "API requests: every HTTP request the operator process sent to the apiserver during the burst (lease renewals and requeues included), counted in the process",
     );
     let build: OperatorBuild | undefined;
@@ -376,7 +376,7 @@ async function main(): Promise<number> {
         build = await buildOperator();
         code = { kind: "compiled", mainJs: build.mainJs, probeJs: build.probeJs };
       }
-      const launch = { code, nodeOptions: options.operatorNodeOptions };
+      const launch = { code, nodeOptions };
       const kube = await runKubeBenches(
         launch,
         plan,

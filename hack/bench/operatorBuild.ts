@@ -6,11 +6,12 @@
  * Node still resolves node_modules and package.json's "type": "module" by walking up.
  */
 import { execFile } from "node:child_process";
-import { mkdirSync, mkdtempSync, rmSync } from "node:fs";
+import { mkdirSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { promisify } from "node:util";
 import { build } from "esbuild";
+import { parse } from "yaml";
 
 const REPO = fileURLToPath(new URL("../../", import.meta.url));
 
@@ -61,4 +62,12 @@ export async function buildOperator(): Promise<OperatorBuild> {
     rmSync(dir, { recursive: true, force: true });
     throw err;
   }
+}
+
+/** The NODE_OPTIONS the chart's Deployment gives the operator by default (values.yaml). */
+export function chartNodeOptions(): string {
+  const values = parse(
+    readFileSync(join(REPO, "charts/diagnose-operator/values.yaml"), "utf8"),
+  ) as { nodeOptions?: unknown };
+  return typeof values.nodeOptions === "string" ? values.nodeOptions : "";
 }
