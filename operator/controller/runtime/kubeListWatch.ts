@@ -14,7 +14,11 @@ export interface KubeListWatchOptions {
   path: string;
   labelSelector?: string;
   fieldSelector?: string;
-  /** Items per list page (default 500). */
+  /**
+   * Items per list page (default 100). Each page's JSON text and parsed objects are garbage once
+   * decoded; 100 rather than 500 keeps that garbage young, so it dies in a scavenge instead of
+   * growing the old space (10,000 pods under the chart's NODE_OPTIONS: ~177 -> ~152 MiB RSS).
+   */
   pageSize?: number;
   /** Server-side watch timeout in seconds; default random in [300, 600) like client-go. */
   watchTimeoutSeconds?: () => number;
@@ -106,7 +110,7 @@ export class KubeListWatch implements ListWatch {
         this.opts.kubeConfig,
         this.opts.path,
         {
-          limit: String(this.opts.pageSize ?? 500),
+          limit: String(this.opts.pageSize ?? 100),
           continue: cont,
           labelSelector: this.opts.labelSelector,
           fieldSelector: this.opts.fieldSelector,
