@@ -8,7 +8,6 @@ import { spawn } from "node:child_process";
 import { readFile, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import {
-  CoreV1Api,
   type KubeConfig,
   PatchStrategy,
   setHeaderOptions,
@@ -18,7 +17,7 @@ import { repoRoot } from "../../test/support/controlPlane.js";
 import type { KubeletStandIn } from "../../test/support/kubeletStandIn.js";
 import { localCollectorArgv } from "./collectorArgv.js";
 
-const mergePatch = setHeaderOptions("Content-Type", PatchStrategy.MergePatch);
+const _mergePatch = setHeaderOptions("Content-Type", PatchStrategy.MergePatch);
 
 export interface CollectorPodRun {
   exitCode: number;
@@ -85,38 +84,12 @@ export async function playCollectorPod(opts: {
 
   const message = await readFile(messagePath, "utf8");
   opts.kubelet.setLog(namespace, name, container.name, combined);
-  await opts.kubeConfig.makeApiClient(CoreV1Api).patchNamespacedPodStatus(
-    {
-      namespace,
-      name,
-      body: {
-        status: {
-          phase: exitCode === 0 ? "Succeeded" : "Failed",
-          containerStatuses: [
-            {
-              name: container.name,
-              image: container.image,
-              imageID: "",
-              ready: false,
-              restartCount: 0,
-              started: false,
-              containerID: `containerd://${"cd".repeat(32)}`,
-              state: {
-                terminated: {
-                  exitCode,
-                  reason: exitCode === 0 ? "Completed" : "Error",
-                  message: message || undefined,
-                  startedAt,
-                  finishedAt,
-                },
-              },
-            },
-          ],
-        },
-      },
-    },
-    mergePatch,
-  );
+  await opts.kubelet.publishTerminated(pod, container, {
+    exitCode,
+    message,
+    startedAt,
+    finishedAt,
+  });
   return {
     exitCode,
     wallMs: finishedAt.getTime() - startedAt.getTime(),

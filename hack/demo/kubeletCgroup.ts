@@ -7,9 +7,9 @@
 import { type ChildProcess, spawn } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { existsSync } from "node:fs";
-import { mkdir, readFile, rm, rmdir, writeFile } from "node:fs/promises";
+import { mkdir, readFile, rm, writeFile } from "node:fs/promises";
 import { userInfo } from "node:os";
-import { setTimeout as sleep } from "node:timers/promises";
+import { removeCgroupDir } from "../scenarios/removeCgroupDir.js";
 
 const ROOT = "/sys/fs/cgroup";
 const CONTROLLERS = ["memory", "cpu"] as const;
@@ -131,27 +131,4 @@ export class KubeletCgroup {
     for (const pid of this.startedPids)
       await rm(`/tmp/hsperfdata_${userInfo().username}/${pid}`, { force: true });
   }
-}
-
-async function removeCgroupDir(dir: string): Promise<void> {
-  for (let attempt = 0; attempt < 100; attempt++) {
-    const text = await readFile(`${dir}/cgroup.procs`, "utf8").catch(() => "");
-    for (const pid of text.split("\n").filter(Boolean).map(Number)) {
-      try {
-        process.kill(pid, "SIGKILL");
-      } catch {
-        // already gone
-      }
-    }
-    try {
-      await rmdir(dir);
-      return;
-    } catch (e) {
-      const code = (e as NodeJS.ErrnoException).code;
-      if (code === "ENOENT") return;
-      if (code !== "EBUSY") throw e;
-    }
-    await sleep(100);
-  }
-  throw new Error(`could not remove ${dir}: processes keep it busy`);
 }

@@ -243,17 +243,32 @@ export class KubeletStandIn {
     if (opts.serveLog)
       this.setLog(pod.metadata!.namespace!, pod.metadata!.name!, container.name, combined);
     const finishedAt = new Date();
+    await this.publishTerminated(pod, container, {
+      exitCode,
+      message: opts.publishTerminationMessage ? terminationMessage : undefined,
+      startedAt,
+      finishedAt,
+    });
+    return { exitCode, stdout, stderr, terminationMessage, collectorWroteTerminationMessage };
+  }
+
+  /** Publishes a container's end as a kubelet would: its terminated state, through pods/status. */
+  async publishTerminated(
+    pod: V1Pod,
+    container: { name: string; image?: string },
+    end: { exitCode: number; message?: string; startedAt: Date; finishedAt: Date },
+  ): Promise<void> {
     await this.core.patchNamespacedPodStatus(
       {
         namespace: pod.metadata!.namespace!,
         name: pod.metadata!.name!,
         body: {
           status: {
-            phase: exitCode === 0 ? "Succeeded" : "Failed",
+            phase: end.exitCode === 0 ? "Succeeded" : "Failed",
             containerStatuses: [
               {
                 name: container.name,
-                image: container.image,
+                image: container.image ?? "",
                 imageID: "",
                 ready: false,
                 restartCount: 0,
@@ -261,11 +276,11 @@ export class KubeletStandIn {
                 containerID: `containerd://${"cd".repeat(32)}`,
                 state: {
                   terminated: {
-                    exitCode,
-                    reason: exitCode === 0 ? "Completed" : "Error",
-                    message: opts.publishTerminationMessage ? terminationMessage : undefined,
-                    startedAt,
-                    finishedAt,
+                    exitCode: end.exitCode,
+                    reason: end.exitCode === 0 ? "Completed" : "Error",
+                    message: end.message || undefined,
+                    startedAt: end.startedAt,
+                    finishedAt: end.finishedAt,
                   },
                 },
               },
@@ -275,7 +290,6 @@ export class KubeletStandIn {
       },
       mergePatch,
     );
-    return { exitCode, stdout, stderr, terminationMessage, collectorWroteTerminationMessage };
   }
 
   async stop(): Promise<void> {

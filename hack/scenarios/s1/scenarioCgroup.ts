@@ -1,8 +1,8 @@
 import { type ChildProcess, spawn } from "node:child_process";
 import { existsSync } from "node:fs";
-import { mkdir, readdir, readFile, rm, rmdir, writeFile } from "node:fs/promises";
+import { mkdir, readdir, readFile, rm, writeFile } from "node:fs/promises";
 import { userInfo } from "node:os";
-import { setTimeout as sleep } from "node:timers/promises";
+import { removeCgroupDir } from "../removeCgroupDir.js";
 
 /** Every cgroup these scenario makers create starts with this, so stale ones can be found. */
 export const S1_PREFIX = "diagnose-s1-";
@@ -107,31 +107,6 @@ export class ScenarioCgroup {
       await rm(`/tmp/hsperfdata_${userInfo().username}/${pid}`, { force: true });
     }
   }
-}
-
-async function removeCgroupDir(dir: string): Promise<void> {
-  if (!existsSync(dir)) return;
-  for (let attempt = 0; attempt < 50; attempt++) {
-    const text = await readFile(`${dir}/cgroup.procs`, "utf8").catch(() => "");
-    const pids = text.split("\n").filter(Boolean).map(Number);
-    for (const pid of pids) {
-      try {
-        process.kill(pid, "SIGKILL");
-      } catch {
-        // already gone
-      }
-    }
-    try {
-      await rmdir(dir);
-      return;
-    } catch (e) {
-      const code = (e as NodeJS.ErrnoException).code;
-      if (code === "ENOENT") return;
-      if (code !== "EBUSY") throw e;
-    }
-    await sleep(100);
-  }
-  throw new Error(`could not remove ${dir}: processes keep it busy`);
 }
 
 /** Removes cgroups left by earlier, interrupted scenario runs. */
