@@ -68,14 +68,22 @@ function boundEvidence(f: Finding): Finding {
  * Collector findings first; a pod-spec finding stays only when the collector did not report the
  * same code (it saw the same thing with better evidence). Ranked, capped, evidence bounded.
  */
+/** Pod-spec findings that a collector finding states again, measured on the node. */
+const SUPERSEDED_BY: Record<string, readonly string[]> = {
+  ContainerOOMKilled: ["OOMKilledByCgroup", "OOMKilledByNode"],
+  JvmIgnoresContainerLimit: ["JvmNotContainerAware"],
+};
+
 export function mergeFindings(
   collector: readonly Finding[],
   podSpec: readonly Finding[],
 ): Finding[] {
   const codes = new Set(collector.map((f) => f.code));
+  const superseded = (f: Finding) =>
+    codes.has(f.code) || (SUPERSEDED_BY[f.code] ?? []).some((c) => codes.has(c));
   const merged = [
     ...collector.map((f) => ({ ...f, source: "Collector" as const })),
-    ...podSpec.filter((f) => !codes.has(f.code)),
+    ...podSpec.filter((f) => !superseded(f)),
   ];
   return rankFindings(merged).slice(0, MAX_FINDINGS).map(boundEvidence);
 }

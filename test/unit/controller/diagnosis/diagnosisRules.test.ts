@@ -68,6 +68,14 @@ describe("diagnosis rules", () => {
     expect(big[0]!.evidence).to.deep.equal({ truncated: true, bytes: 5008 });
   });
 
+  it("drops a pod-spec finding the collector states again with its own code", () => {
+    const merged = mergeFindings(
+      [f("OOMKilledByCgroup", "Critical", undefined)],
+      [f("ContainerOOMKilled", "Critical", "PodSpec"), f("NoMemoryLimit", "Warning", "PodSpec")],
+    );
+    expect(merged.map((x) => x.code)).to.deep.equal(["OOMKilledByCgroup", "NoMemoryLimit"]);
+  });
+
   it("one-line verdict", () => {
     expect(verdictFor([f("A", "Critical", "Collector")], ["memory"])).to.equal("Critical: A");
     expect(verdictFor([], ["memory", "cpu"])).to.equal("No problems found (checks: memory, cpu)");
