@@ -10,6 +10,8 @@ export interface BenchOptions {
   only: ReadonlySet<BenchName>;
   /** Run the operator through tsx from the TypeScript sources instead of compiled. */
   operatorFromSource: boolean;
+  /** Run tsc's per-file output of the operator instead of the shipped esbuild bundle. */
+  operatorTsc: boolean;
   /** NODE_OPTIONS for the operator process; undefined = the chart's default. */
   operatorNodeOptions: string | undefined;
 }
@@ -20,7 +22,8 @@ export type BenchArgsResult =
   | { kind: "error"; message: string };
 
 export const BENCH_USAGE = `Usage: npm run bench -- [--quick] [--json FILE] [--only a,b,...]
-                          [--operator-from-source] [--operator-node-options OPTS]
+                          [--operator-from-source | --operator-tsc]
+                          [--operator-node-options OPTS]
 
 Runs the benchmarks against a real local control plane (hack/build-tools.sh binaries) and this
 machine's kernel, prints a table and optionally writes the results as JSON.
@@ -30,9 +33,11 @@ machine's kernel, prints a table and optionally writes the results as JSON.
   --json FILE      write the results to FILE
   --only a,b,...   run only these: ${BENCH_NAMES.join(", ")}
   --operator-from-source
-                   run the operator with tsx from operator/**/*.ts; by default it is compiled
-                   first (tsc -p tsconfig.build.json, as npm run build and the image do) and
-                   run as plain JS, which is what the memory figures are meant to show
+                   run the operator with tsx from operator/**/*.ts; by default it is built
+                   first as the minified esbuild bundle that npm run build and the image ship
+                   (hack/bundle-operator.ts) and run as plain JS, which is what the memory
+                   figures are meant to show
+  --operator-tsc   run tsc's per-file output (tsc -p tsconfig.build.json) instead of the bundle
   --operator-node-options OPTS
                    NODE_OPTIONS for the operator process; default: the chart's nodeOptions
                    value (charts/diagnose-operator/values.yaml), "" for node's defaults
@@ -44,6 +49,7 @@ export function parseBenchArgs(argv: readonly string[]): BenchArgsResult {
   let jsonPath: string | undefined;
   let only: Set<BenchName> = new Set(BENCH_NAMES);
   let operatorFromSource = false;
+  let operatorTsc = false;
   let operatorNodeOptions: string | undefined;
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i]!;
@@ -60,6 +66,9 @@ export function parseBenchArgs(argv: readonly string[]): BenchArgsResult {
         break;
       case "--operator-from-source":
         operatorFromSource = true;
+        break;
+      case "--operator-tsc":
+        operatorTsc = true;
         break;
       case "--operator-node-options": {
         const v = value();
@@ -94,9 +103,14 @@ export function parseBenchArgs(argv: readonly string[]): BenchArgsResult {
         return { kind: "error", message: `unknown argument ${arg}` };
     }
   }
+  if (operatorFromSource && operatorTsc)
+    return {
+      kind: "error",
+      message: "--operator-from-source and --operator-tsc exclude each other",
+    };
   return {
     kind: "options",
-    options: { quick, jsonPath, only, operatorFromSource, operatorNodeOptions },
+    options: { quick, jsonPath, only, operatorFromSource, operatorTsc, operatorNodeOptions },
   };
 }
 

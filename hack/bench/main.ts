@@ -364,7 +364,9 @@ async function main(): Promise<number> {
     results.meta.notes.push(
       options.operatorFromSource
         ? "operator: from source, `node --import tsx operator/controller/main.ts` (tsx's in-memory transpiler is in its RSS), plus the bench probe (hack/bench/operatorProbe.ts: request counts through diagnostics channels, heap after a forced GC)"
-        : "operator: compiled as in the image (tsc -p tsconfig.build.json; `node operator/controller/main.js`), plus the bench probe bundled to JS (hack/bench/operatorProbe.ts: request counts through diagnostics channels, heap after a forced GC)",
+        : options.operatorTsc
+          ? "operator: tsc's per-file output (tsc -p tsconfig.build.json; `node operator/controller/main.js`), not the shipped bundle, plus the bench probe bundled to JS (hack/bench/operatorProbe.ts: request counts through diagnostics channels, heap after a forced GC)"
+          : "operator: the minified esbuild bundle the image ships (hack/bundle-operator.ts; `node diagnose-operator.mjs`), plus the bench probe bundled to JS (hack/bench/operatorProbe.ts: request counts through diagnostics channels, heap after a forced GC)",
       `operator NODE_OPTIONS: ${nodeOptions || "(empty)"}${options.operatorNodeOptions === undefined ? " (the chart's default)" : ""}`,
       "API requests: every HTTP request the operator process sent to the apiserver during the burst (lease renewals and requeues included), counted in the process",
     );
@@ -372,8 +374,13 @@ async function main(): Promise<number> {
     try {
       let code: OperatorCode = { kind: "source" };
       if (!options.operatorFromSource) {
-        say("operator", "compiling (tsc -p tsconfig.build.json) and bundling the probe");
-        build = await buildOperator();
+        say(
+          "operator",
+          options.operatorTsc
+            ? "compiling (tsc -p tsconfig.build.json) and bundling the probe"
+            : "bundling the operator (hack/bundle-operator.ts) and the probe",
+        );
+        build = await buildOperator(options.operatorTsc ? "tsc" : "bundle");
         code = { kind: "compiled", mainJs: build.mainJs, probeJs: build.probeJs };
       }
       const launch = { code, nodeOptions };

@@ -1,7 +1,8 @@
 /**
- * The operator as production runs it: compiled by tsc with tsconfig.build.json (what `npm run
- * build` and the Dockerfile do), started as `node <out>/operator/controller/main.js`, and the
- * bench probe bundled to one plain JS file, so no TypeScript loader is in the measured process.
+ * The operator as production runs it, plus the bench probe bundled to one plain JS file, so no
+ * TypeScript loader is in the measured process. By default the operator is the esbuild bundle
+ * `npm run build` ships (hack/bundle-operator.ts; `node diagnose-operator.mjs`); with "tsc" it is
+ * the tsc output of tsconfig.build.json (`node <out>/operator/controller/main.js`), for comparison.
  * The output goes under the repo's .tmp/ (not dist/, which other work may be rebuilding), where
  * Node still resolves node_modules and package.json's "type": "module" by walking up.
  */
@@ -12,11 +13,15 @@ import { fileURLToPath } from "node:url";
 import { promisify } from "node:util";
 import { build } from "esbuild";
 import { parse } from "yaml";
+import { bundleOperator } from "../bundle-operator.js";
 
 const REPO = fileURLToPath(new URL("../../", import.meta.url));
 
+/** How the operator is built: the shipped esbuild bundle, or tsc's per-file output. */
+export type OperatorBuildKind = "bundle" | "tsc";
+
 export interface OperatorBuild {
-  /** The compiled operator entry point. */
+  /** The operator entry point. */
   mainJs: string;
   /** The bench probe as one ESM file, for `--import`. */
   probeJs: string;
@@ -24,25 +29,13 @@ export interface OperatorBuild {
   remove(): void;
 }
 
-export async function buildOperator(): Promise<OperatorBuild> {
+export async function buildOperator(kind: OperatorBuildKind = "bundle"): Promise<OperatorBuild> {
   const tmp = join(REPO, ".tmp");
   mkdirSync(tmp, { recursive: true });
   const dir = mkdtempSync(join(tmp, "bench-operator-"));
   try {
-    const outDir = join(dir, "dist");
-    await promisify(execFile)(
-      process.execPath,
-      [
-        join(REPO, "node_modules/typescript/bin/tsc"),
-        "-p",
-        "tsconfig.build.json",
-        "--outDir",
-        outDir,
-      ],
-      { cwd: REPO, maxBuffer: 16 * 2 ** 20 },
-    ).catch((err: { stdout?: string; message: string }) => {
-      throw new Error(`tsc -p tsconfig.build.json failed: ${err.stdout?.trim() || err.message}`);
-    });
+    const mainJs =
+      kind === "bundle" ? await bundleInto(dir) : await compileWithTsc(join(dir, "dist"));
     const probeJs = join(dir, "operatorProbe.mjs");
     await build({
       entryPoints: [join(REPO, "hack/bench/operatorProbe.ts")],
@@ -53,15 +46,34 @@ export async function buildOperator(): Promise<OperatorBuild> {
       outfile: probeJs,
       logLevel: "silent",
     });
-    return {
-      mainJs: join(outDir, "operator/controller/main.js"),
-      probeJs,
-      remove: () => rmSync(dir, { recursive: true, force: true }),
-    };
+    return { mainJs, probeJs, remove: () => rmSync(dir, { recursive: true, force: true }) };
   } catch (err) {
     rmSync(dir, { recursive: true, force: true });
     throw err;
   }
+}
+
+async function bundleInto(dir: string): Promise<string> {
+  const mainJs = join(dir, "diagnose-operator.mjs");
+  await bundleOperator(mainJs);
+  return mainJs;
+}
+
+async function compileWithTsc(outDir: string): Promise<string> {
+  await promisify(execFile)(
+    process.execPath,
+    [
+      join(REPO, "node_modules/typescript/bin/tsc"),
+      "-p",
+      "tsconfig.build.json",
+      "--outDir",
+      outDir,
+    ],
+    { cwd: REPO, maxBuffer: 16 * 2 ** 20 },
+  ).catch((err: { stdout?: string; message: string }) => {
+    throw new Error(`tsc -p tsconfig.build.json failed: ${err.stdout?.trim() || err.message}`);
+  });
+  return join(outDir, "operator/controller/main.js");
 }
 
 /** The NODE_OPTIONS the chart's Deployment gives the operator by default (values.yaml). */

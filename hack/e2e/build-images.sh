@@ -108,16 +108,19 @@ build_operator() {
   mkdir -p "${root}/usr/local/bin"
   objcopy --strip-debug "${repo}/node_modules/node/bin/node" "${root}/usr/local/bin/node"
   _rootfs_add_libs "${root}" "${root}/usr/local/bin/node"
-  # The build stage of the Dockerfile: tsc to dist/, production dependencies only.
+  # The build stage of the Dockerfile (npm run build): tsc to dist/ for the collector and the
+  # CLI, the operator as one esbuild bundle, production dependencies only.
   mkdir -p "${app}"
   cp "${src}/package.json" "${src}/package-lock.json" "${app}/"
   (cd "${src}" && "${repo}/node_modules/.bin/tsc" -p tsconfig.build.json --outDir "${app}/dist" --sourceMap false) >&2
+  (cd "${src}" && "${repo}/node_modules/.bin/tsx" hack/bundle-operator.ts --outfile "${app}/dist/operator-bundle/diagnose-operator.mjs") >&2
   (cd "${app}" && npm ci --omit=dev --ignore-scripts --prefer-offline --no-audit --no-fund --loglevel=error) >&2
   rm -f "${app}/package-lock.json"
   local bin
-  for bin in controller/main.js:diagnose-operator collector/main.js:diagnose-collector cli/main.js:kubectl-diagnose; do
-    chmod 0755 "${app}/dist/operator/${bin%%:*}"
-    ln -s "/opt/diagnose-operator/dist/operator/${bin%%:*}" "${root}/usr/local/bin/${bin##*:}"
+  for bin in operator-bundle/diagnose-operator.mjs:diagnose-operator operator/collector/main.js:diagnose-collector \
+    operator/cli/main.js:kubectl-diagnose; do
+    chmod 0755 "${app}/dist/${bin%%:*}"
+    ln -s "/opt/diagnose-operator/dist/${bin%%:*}" "${root}/usr/local/bin/${bin##*:}"
   done
 }
 
@@ -127,7 +130,8 @@ src="${repo}"
 if [[ "${DIAGNOSE_E2E_FROM_GIT_HEAD:-0}" == "1" ]]; then
   src="$(mktemp -d "${out}/.src.XXXXXX")"
   trap 'rm -rf "${src}"' EXIT
-  git -C "${repo}" archive HEAD operator package.json package-lock.json tsconfig.json tsconfig.build.json |
+  git -C "${repo}" archive HEAD operator hack/bundle-operator.ts package.json package-lock.json tsconfig.json \
+    tsconfig.build.json |
     tar -x -C "${src}"
   ln -s "${repo}/node_modules" "${src}/node_modules"
   log "operator sources from git HEAD $(git -C "${repo}" rev-parse --short HEAD)"
@@ -140,6 +144,6 @@ command -v go javac jq objcopy ldd >/dev/null || {
 image pause "$(key "${here}/pause" "${here}/oci-image.sh")" build_pause
 image jvm "$(key "${jdk}/release" "${repo}/hack/scenarios/s1/Alloc.java" "${here}/lib/rootfs.sh" "${here}/oci-image.sh")" build_jvm
 image diagnose-operator "$(key "${src}/operator" "${src}/package-lock.json" "${src}/tsconfig.json" \
-  "${src}/tsconfig.build.json" "${here}/lib/rootfs.sh" "${here}/oci-image.sh" "$(node --version)")" build_operator
+  "${src}/tsconfig.build.json" "${src}/hack/bundle-operator.ts" "${here}/lib/rootfs.sh" "${here}/oci-image.sh" "$(node --version)")" build_operator
 log "done"
 echo "${out}"

@@ -10,7 +10,17 @@ describe("bench arguments", () => {
     expect(r.options.jsonPath).to.equal(undefined);
     expect([...r.options.only]).to.deep.equal([...BENCH_NAMES]);
     expect(r.options.operatorFromSource).to.equal(false);
+    expect(r.options.operatorTsc).to.equal(false);
     expect(r.options.operatorNodeOptions).to.equal(undefined);
+  });
+
+  it("takes --operator-tsc, but not together with --operator-from-source", () => {
+    const r = parseBenchArgs(["--operator-tsc"]);
+    expect(r.kind).to.equal("options");
+    if (r.kind !== "options") return;
+    expect(r.options.operatorTsc).to.equal(true);
+    expect(r.options.operatorFromSource).to.equal(false);
+    expect(parseBenchArgs(["--operator-tsc", "--operator-from-source"]).kind).to.equal("error");
   });
 
   it("takes --operator-from-source and --operator-node-options (a value that starts with --)", () => {

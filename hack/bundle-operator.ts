@@ -1,0 +1,43 @@
+/**
+ * Bundles the operator (operator/controller/main.ts) and its dependencies into one minified ESM
+ * file, dist/operator-bundle/diagnose-operator.mjs, the package's `diagnose-operator` bin.
+ * Why a bundle: one module graph without the dependencies' unused code keeps the operator's heap
+ * and RSS lower than the tsc output plus node_modules (DESIGN.md's memory target at 10,000 pods).
+ *   tsx hack/bundle-operator.ts [--outfile <path>]
+ */
+import { chmodSync } from "node:fs";
+import { join, resolve } from "node:path";
+import { fileURLToPath } from "node:url";
+import { build } from "esbuild";
+
+const REPO = fileURLToPath(new URL("../", import.meta.url));
+
+export const OPERATOR_BUNDLE = join(REPO, "dist/operator-bundle/diagnose-operator.mjs");
+
+/** Writes the bundle (and its linked source map) to outfile. */
+export async function bundleOperator(outfile: string = OPERATOR_BUNDLE): Promise<void> {
+  await build({
+    entryPoints: [join(REPO, "operator/controller/main.ts")],
+    bundle: true,
+    platform: "node",
+    format: "esm",
+    target: "node24",
+    minify: true,
+    sourcemap: "linked",
+    outfile,
+    // esbuild keeps the entry's `#!/usr/bin/env node` above the banner. The CJS dependencies
+    // (winston, parts of @kubernetes/client-node) call require() for Node built-ins, which an
+    // ESM bundle has only through createRequire.
+    banner: {
+      js: 'import { createRequire as __createRequire } from "node:module"; const require = __createRequire(import.meta.url);',
+    },
+    logLevel: "warning",
+  });
+  chmodSync(outfile, 0o755);
+}
+
+if (process.argv[1] && resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
+  const i = process.argv.indexOf("--outfile");
+  const outfile = i > 0 ? process.argv[i + 1] : undefined;
+  await bundleOperator(outfile ? resolve(outfile) : OPERATOR_BUNDLE);
+}
