@@ -2,7 +2,7 @@ import { readdir, readFile, readlink } from "node:fs/promises";
 import { setTimeout as sleep } from "node:timers/promises";
 import { analyzeSoftirq } from "../../analysis/softirqRules.js";
 import type { Check, CheckContext } from "../check.js";
-import { parseNetstat } from "./parseNetstat.js";
+import { mergeCounterTables, parseProcNetCounters } from "../network/parseProcNetCounters.js";
 import { isKernelThread, type PidStat, parsePidStat } from "./parsePidStat.js";
 import { parseProcNetTcp, type TcpSocketEntry } from "./parseProcNetTcp.js";
 import { parseProcStatCpu } from "./parseProcStat.js";
@@ -108,7 +108,7 @@ async function readNetns(source: NetnsSource): Promise<NetnsSnapshot | undefined
   const sockets: TcpSocketEntry[] = [...parseProcNetTcp(tcp), ...parseProcNetTcp(tcp6)];
   const snapshot: NetnsSnapshot = {
     source: source.label,
-    counters: { ...parseNetstat(snmp), ...parseNetstat(netstat) },
+    counters: mergeCounterTables(parseProcNetCounters(snmp), parseProcNetCounters(netstat)),
     sockets,
   };
   if (source.inode) snapshot.netnsInode = source.inode;

@@ -1,3 +1,4 @@
+import type { CounterTable } from "../network/types.js";
 import type { PidStat } from "./parsePidStat.js";
 import { halfOpenByPort, type PortSynBacklog, type TcpSocketEntry } from "./parseProcNetTcp.js";
 import { type CpuTimes, type ProcStatCpu, totalTicks } from "./parseProcStat.js";
@@ -15,12 +16,12 @@ export interface SoftirqSnapshot {
 
 /** TCP counters and sockets of one network namespace. */
 export interface NetnsSnapshot {
-  /** "host", or "pid:<n>" when read through /proc/<n>/net. */
+  /** "node", or "pid:<n>" when read through /proc/<n>/net. */
   source: string;
   /** The namespace's inode (from the ns/net link), to tell namespaces apart. */
   netnsInode?: string;
-  /** /proc/net/netstat and /proc/net/snmp merged: TcpExt, Tcp, ... */
-  counters: Record<string, Record<string, number>>;
+  /** /proc/net/netstat and /proc/net/snmp merged (parseProcNetCounters): TcpExt, Tcp, ... */
+  counters: CounterTable;
   /** /proc/net/tcp and tcp6 entries. */
   sockets: TcpSocketEntry[];
 }
@@ -167,7 +168,7 @@ function shares(b: CpuTimes | undefined, a: CpuTimes | undefined) {
   };
 }
 
-function synCounters(c: Record<string, Record<string, number>>): SynCounters {
+function synCounters(c: CounterTable): SynCounters {
   const ext = c.TcpExt ?? {};
   return {
     syncookiesSent: ext.SyncookiesSent ?? 0,

@@ -1,7 +1,7 @@
 import { readFileSync } from "node:fs";
 import { expect } from "chai";
 import { analyzeSoftirq, SOFTIRQ_THRESHOLDS } from "../../../operator/analysis/softirqRules.js";
-import { parseNetstat } from "../../../operator/collector/softirq/parseNetstat.js";
+import { parseProcNetCounters } from "../../../operator/collector/network/parseProcNetCounters.js";
 import { isKernelThread, parsePidStat } from "../../../operator/collector/softirq/parsePidStat.js";
 import {
   halfOpenByPort,
@@ -31,7 +31,7 @@ function synfloodSnapshots(): [SoftirqSnapshot, SoftirqSnapshot] {
     netns: [
       {
         source: "pid:4242",
-        counters: parseNetstat(fixture(`netstat.synflood-${phase}.txt`)),
+        counters: parseProcNetCounters(fixture(`netstat.synflood-${phase}.txt`)),
         sockets,
       },
     ],
@@ -67,7 +67,7 @@ describe("softirq parsers", () => {
   });
 
   it("parses TcpExt counters", () => {
-    const n = parseNetstat(fixture("netstat.synflood-after.txt"));
+    const n = parseProcNetCounters(fixture("netstat.synflood-after.txt"));
     expect(n.TcpExt?.SyncookiesSent).to.equal(24888);
     expect(n.TcpExt?.ListenDrops).to.equal(0);
     expect(n.IpExt).to.be.an("object");
