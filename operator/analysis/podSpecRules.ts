@@ -8,6 +8,8 @@ import type { V1Container, V1ContainerStatus, V1Pod } from "@kubernetes/client-n
 import type { Finding } from "../api/v1alpha1/diagnosis.js";
 import { parseJvmFlags } from "../collector/jvm/parseJvmFlags.js";
 import { rankFindings } from "../collector/report.js";
+import { formatMemorySize } from "./formatMemorySize.js";
+import { JVM_ALLOWANCES } from "./jvmRules.js";
 
 const SUFFIX: Record<string, number> = {
   "": 1,
@@ -39,17 +41,6 @@ export function parseQuantity(text: string | undefined): number | undefined {
   return base * SUFFIX[m[3] ?? ""]!;
 }
 
-export function formatBytes(n: number): string {
-  const units = ["B", "KiB", "MiB", "GiB", "TiB"];
-  let v = n;
-  let i = 0;
-  while (v >= 1024 && i < units.length - 1) {
-    v /= 1024;
-    i++;
-  }
-  return `${Number.isInteger(v) ? v : v.toFixed(2).replace(/\.?0+$/, "")}${units[i]}`;
-}
-
 /** The container to diagnose: the one asked for, else the last one that terminated, else the first. */
 export function chooseContainer(pod: V1Pod, requested?: string): V1Container | undefined {
   const containers = pod.spec?.containers ?? [];
@@ -71,8 +62,8 @@ function literalEnv(container: V1Container): Record<string, string> {
   return env;
 }
 
-/** Heap, metaspace, threads and direct buffers all live inside the limit; keep a quarter free. */
-const HEAP_SHARE = 0.75;
+/** Heap, metaspace, threads and direct buffers all live inside the limit: the share jvmRules keeps. */
+const HEAP_SHARE = JVM_ALLOWANCES.maxHeapShare;
 
 function jvmFindings(container: V1Container, limitBytes: number | undefined): Finding[] {
   const cmdline = [...(container.command ?? []), ...(container.args ?? [])];
@@ -85,7 +76,7 @@ function jvmFindings(container: V1Container, limitBytes: number | undefined): Fi
   const out: Finding[] = [];
   const suggested = limitBytes ? Math.floor((limitBytes * HEAP_SHARE) / 2 ** 20) : undefined;
   const fix = suggested
-    ? `Set -Xmx${suggested}m (about 75% of the ${formatBytes(limitBytes!)} limit), or drop -Xmx and use -XX:MaxRAMPercentage=75 on a container-aware JVM (8u191+, 10+), or raise the memory limit.`
+    ? `Set -Xmx${suggested}m (about 75% of the ${formatMemorySize(limitBytes!)} limit), or drop -Xmx and use -XX:MaxRAMPercentage=75 on a container-aware JVM (8u191+, 10+), or raise the memory limit.`
     : undefined;
 
   for (const bad of flags.invalid) {
@@ -124,7 +115,7 @@ function jvmFindings(container: V1Container, limitBytes: number | undefined): Fi
         check: "jvm",
         severity: "Critical",
         code: "JvmHeapExceedsLimit",
-        summary: `JVM max heap ${formatBytes(heap)}${from} >= memory limit ${formatBytes(limitBytes)}: the cgroup OOM-kills the JVM before its heap is full`,
+        summary: `JVM max heap ${formatMemorySize(heap)}${from} >= memory limit ${formatMemorySize(limitBytes)}: the cgroup OOM-kills the JVM before its heap is full`,
         evidence,
         remediation: fix,
         source: "PodSpec",
@@ -134,7 +125,7 @@ function jvmFindings(container: V1Container, limitBytes: number | undefined): Fi
         check: "jvm",
         severity: "Warning",
         code: "JvmHeapNearLimit",
-        summary: `JVM max heap ${formatBytes(heap)}${from} leaves ${formatBytes(limitBytes - heap)} of the ${formatBytes(limitBytes)} limit for metaspace, threads, code cache and direct buffers`,
+        summary: `JVM max heap ${formatMemorySize(heap)}${from} leaves ${formatMemorySize(limitBytes - heap)} of the ${formatMemorySize(limitBytes)} limit for metaspace, threads, code cache and direct buffers`,
         evidence,
         remediation: fix,
         source: "PodSpec",
@@ -147,7 +138,7 @@ function jvmFindings(container: V1Container, limitBytes: number | undefined): Fi
       check: "jvm",
       severity: "Critical",
       code: "JvmIgnoresContainerLimit",
-      summary: `-XX:-UseContainerSupport without -Xmx: the JVM sizes its heap from the node's RAM, not the ${formatBytes(limitBytes)} limit`,
+      summary: `-XX:-UseContainerSupport without -Xmx: the JVM sizes its heap from the node's RAM, not the ${formatMemorySize(limitBytes)} limit`,
       evidence: { limitBytes, flag: flags.sources.useContainerSupport?.flag },
       remediation: fix,
       source: "PodSpec",
@@ -158,7 +149,7 @@ function jvmFindings(container: V1Container, limitBytes: number | undefined): Fi
       check: "jvm",
       severity: "Warning",
       code: "JvmHeapNearLimit",
-      summary: `-XX:MaxRAMPercentage=${flags.maxRamPercentage} gives a ${formatBytes(heapBytes)} heap in a ${formatBytes(limitBytes)} limit: little room for non-heap memory`,
+      summary: `-XX:MaxRAMPercentage=${flags.maxRamPercentage} gives a ${formatMemorySize(heapBytes)} heap in a ${formatMemorySize(limitBytes)} limit: little room for non-heap memory`,
       evidence: { maxRamPercentage: flags.maxRamPercentage, limitBytes, maxHeapBytes: heapBytes },
       remediation: "Use -XX:MaxRAMPercentage=75 or lower.",
       source: "PodSpec",
@@ -184,7 +175,7 @@ function terminationFindings(status: V1ContainerStatus, limitBytes: number | und
         check: "memory",
         severity: "Critical",
         code: "ContainerOOMKilled",
-        summary: `container ${status.name} was OOM-killed (exit ${t.exitCode}, OOMKilled)${at}${limitBytes ? ` with a ${formatBytes(limitBytes)} limit` : ""}; restarts: ${status.restartCount}`,
+        summary: `container ${status.name} was OOM-killed (exit ${t.exitCode}, OOMKilled)${at}${limitBytes ? ` with a ${formatMemorySize(limitBytes)} limit` : ""}; restarts: ${status.restartCount}`,
         evidence,
         source: "PodSpec",
       });

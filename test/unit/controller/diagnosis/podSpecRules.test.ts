@@ -1,8 +1,8 @@
 import type { V1Pod } from "@kubernetes/client-node";
 import { expect } from "chai";
+import { formatMemorySize } from "../../../../operator/analysis/formatMemorySize.js";
 import {
   chooseContainer,
-  formatBytes,
   parseQuantity,
   podSpecFindings,
 } from "../../../../operator/analysis/podSpecRules.js";
@@ -62,8 +62,8 @@ describe("podSpecRules", () => {
     expect(parseQuantity("500m")).to.equal(0.5);
     expect(parseQuantity("0.5Gi")).to.equal(2 ** 29);
     expect(parseQuantity("12 apples")).to.equal(undefined);
-    expect(formatBytes(2092957696)).to.equal("1.95GiB");
-    expect(formatBytes(536870912)).to.equal("512MiB");
+    expect(formatMemorySize(2092957696)).to.equal("1.95GiB");
+    expect(formatMemorySize(536870912)).to.equal("512MiB");
   });
 
   it("S1: OOMKilled with -Xmx above the limit -> ContainerOOMKilled and JvmHeapExceedsLimit, Critical first", () => {
