@@ -3,7 +3,6 @@
  * own namespace), else the compact findings from its termination message.
  */
 import type { V1ContainerStateTerminated } from "@kubernetes/client-node";
-import type { Finding } from "../../api/v1alpha1/diagnosis.js";
 import type { CollectorReport } from "../../collector/report.js";
 import {
   type CompactFindings,
@@ -78,13 +77,4 @@ export async function readCollectorResult(
       transient,
     };
   }
-}
-
-export function resultFindings(
-  result: CollectorResult,
-  analyze: (r: CollectorReport) => Finding[],
-): Finding[] {
-  if (result.source === "log") return analyze(result.report);
-  if (result.source === "terminationMessage") return result.compact.findings;
-  return [];
 }
