@@ -74,6 +74,16 @@ export function applySchemaTags(schema: JsonSchema, tags: DocTag[], where: strin
   }
 }
 
+/** Bound tags and what they bound: a number (on integer/number fields), a string's length, an array's size. */
+const BOUND_TAGS = {
+  minimum: "number",
+  maximum: "number",
+  minLength: "string",
+  maxLength: "string",
+  minItems: "array",
+  maxItems: "array",
+} as const;
+
 function applyTag(schema: JsonSchema, tag: DocTag, where: string): void {
   const fail = (problem: string): never => {
     throw new CrdGenerationError(where, `@${tag.name} ${problem}`);
@@ -95,23 +105,19 @@ function applyTag(schema: JsonSchema, tag: DocTag, where: string): void {
     }
     return value;
   };
+  if (Object.hasOwn(BOUND_TAGS, tag.name)) {
+    const bound = tag.name as keyof typeof BOUND_TAGS;
+    const type = BOUND_TAGS[bound];
+    if (type === "number") {
+      needType("integer", "number");
+      schema[bound] = numberArg();
+    } else {
+      needType(type);
+      schema[bound] = integerArg();
+    }
+    return;
+  }
   switch (tag.name) {
-    case "minimum":
-      needType("integer", "number");
-      schema.minimum = numberArg();
-      return;
-    case "maximum":
-      needType("integer", "number");
-      schema.maximum = numberArg();
-      return;
-    case "minLength":
-      needType("string");
-      schema.minLength = integerArg();
-      return;
-    case "maxLength":
-      needType("string");
-      schema.maxLength = integerArg();
-      return;
     case "pattern":
       needType("string");
       if (tag.text === "") fail("needs a regular expression");
@@ -126,14 +132,6 @@ function applyTag(schema: JsonSchema, tag: DocTag, where: string): void {
       needType("string", "integer", "number");
       if (!/^[a-z0-9-]+$/.test(tag.text)) fail(`needs a format name, got "${tag.text}"`);
       schema.format = tag.text;
-      return;
-    case "minItems":
-      needType("array");
-      schema.minItems = integerArg();
-      return;
-    case "maxItems":
-      needType("array");
-      schema.maxItems = integerArg();
       return;
     case "listType":
       needType("array");
