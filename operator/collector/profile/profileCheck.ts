@@ -1,10 +1,10 @@
-import { mkdtemp, readdir, readFile, rm } from "node:fs/promises";
+import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { analyzeProfile } from "../../analysis/profileRules.js";
 import type { Check, CheckContext } from "../check.js";
 import { ToolUnavailableError } from "../commandRunner.js";
-import { isKernelThread, parsePidStat } from "../softirq/parsePidStat.js";
+import { readKernelThreads } from "../softirq/readKernelThreads.js";
 import { type CollapsedBlob, encodeCollapsed } from "./collapsedBlob.js";
 import { collapseStacks } from "./collapseStacks.js";
 import { parsePerfScript } from "./parsePerfScript.js";
@@ -134,15 +134,9 @@ export async function findKernelThreads(
   procRoot: string,
   prefix: string,
 ): Promise<{ pid: number; comm: string }[]> {
-  const pids = (await readdir(procRoot)).filter((d) => /^\d+$/.test(d));
-  const found: { pid: number; comm: string }[] = [];
-  for (const pid of pids) {
-    const stat = await readFile(`${procRoot}/${pid}/stat`, "utf8")
-      .then(parsePidStat)
-      .catch(() => undefined);
-    if (stat && isKernelThread(stat) && stat.comm.startsWith(prefix))
-      found.push({ pid: stat.pid, comm: stat.comm });
-  }
+  const found = (await readKernelThreads(procRoot))
+    .filter((t) => t.comm.startsWith(prefix))
+    .map((t) => ({ pid: t.pid, comm: t.comm }));
   return found.sort((a, b) => a.pid - b.pid);
 }
 

@@ -1,12 +1,12 @@
-import { readdir, readFile, readlink } from "node:fs/promises";
+import { readFile, readlink } from "node:fs/promises";
 import { setTimeout as sleep } from "node:timers/promises";
 import { analyzeSoftirq } from "../../analysis/softirqRules.js";
 import type { Check, CheckContext } from "../check.js";
 import { mergeCounterTables, parseProcNetCounters } from "../network/parseProcNetCounters.js";
-import { isKernelThread, type PidStat, parsePidStat } from "./parsePidStat.js";
 import { parseProcNetTcp, type TcpSocketEntry } from "./parseProcNetTcp.js";
 import { parseProcStatCpu } from "./parseProcStat.js";
 import { parseSoftirqs } from "./parseSoftirqs.js";
+import { readKernelThreads } from "./readKernelThreads.js";
 import {
   type NetnsSnapshot,
   type SoftirqData,
@@ -80,19 +80,6 @@ async function readSnapshot(
     Promise.all(sources.map(readNetns)),
   ]);
   return { atMs, softirqs, stat, kernelThreads, netns: netns.flatMap((n) => (n ? [n] : [])) };
-}
-
-export async function readKernelThreads(procRoot: string): Promise<PidStat[]> {
-  const pids = (await readdir(procRoot)).filter((d) => /^\d+$/.test(d));
-  const stats = await Promise.all(
-    pids.map((pid) =>
-      readFile(`${procRoot}/${pid}/stat`, "utf8")
-        .then(parsePidStat)
-        // Processes exit while we scan.
-        .catch(() => undefined),
-    ),
-  );
-  return stats.filter((s): s is PidStat => s !== undefined && isKernelThread(s));
 }
 
 async function readNetns(source: NetnsSource): Promise<NetnsSnapshot | undefined> {

@@ -9,7 +9,7 @@ import {
 } from "../../../operator/collector/softirq/parseProcNetTcp.js";
 import { parseProcStatCpu } from "../../../operator/collector/softirq/parseProcStat.js";
 import { parseSoftirqs } from "../../../operator/collector/softirq/parseSoftirqs.js";
-import { readKernelThreads } from "../../../operator/collector/softirq/softirqCheck.js";
+import { readKernelThreads } from "../../../operator/collector/softirq/readKernelThreads.js";
 import {
   type SoftirqSnapshot,
   summarizeSoftirqInterval,
