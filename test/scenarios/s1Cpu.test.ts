@@ -1,7 +1,7 @@
 import { rm } from "node:fs/promises";
 import { expect } from "chai";
-import { compileAlloc, hsperfdataPublished, waitUntil } from "../../hack/scenarios/s1/processes.js";
-import { runCollectorCli } from "../../hack/scenarios/s1/runCollectorCli.js";
+import { compileAlloc, startAllocJvm } from "../../hack/scenarios/s1/processes.js";
+import { collectorJsonArgs, runCollectorCli } from "../../hack/scenarios/s1/runCollectorCli.js";
 import { cgroupV1Available, ScenarioCgroup } from "../../hack/scenarios/s1/scenarioCgroup.js";
 import type { CpuEvidence } from "../../operator/collector/cpu/cpuEvidence.js";
 
@@ -32,22 +32,16 @@ describe("S1 scenario: a 0.1 CPU quota during a JVM start (real kernel)", functi
       cpuQuotaUsec: 10_000,
       memoryLimitBytes: 512 * 1024 * 1024,
     });
-    const child = cg.spawn("java", ["-Xmx64m", "-cp", classes, "Alloc", "32", "60"]);
-    await waitUntil(
-      "the throttled JVM's hsperfdata",
-      () => hsperfdataPublished(child.pid!),
+    const child = await startAllocJvm(
+      cg,
+      classes,
+      { xmx: "64m", allocMiB: 32, holdSeconds: 60 },
       60_000,
     );
 
-    const run = await runCollectorCli([
-      "--pid",
-      String(child.pid),
-      "--json",
-      "--checks",
-      "cpu,jvm",
-      "--sample-seconds",
-      "1",
-    ]);
+    const run = await runCollectorCli(
+      collectorJsonArgs(child.pid!, { checks: "cpu,jvm", sampleSeconds: 1 }),
+    );
     expect(run.exitCode, run.stderr).to.equal(0);
     const f = run.report!.findings.find((x) => x.code === "CpuThrottled")!;
     expect(f, JSON.stringify(run.report!.findings)).to.exist;

@@ -2,12 +2,11 @@ import { rm } from "node:fs/promises";
 import { expect } from "chai";
 import {
   compileAlloc,
-  hsperfdataPublished,
   perlAllocatorArgs,
+  startAllocJvm,
   waitForExit,
-  waitUntil,
 } from "../../hack/scenarios/s1/processes.js";
-import { runCollectorCli } from "../../hack/scenarios/s1/runCollectorCli.js";
+import { collectorJsonArgs, runCollectorCli } from "../../hack/scenarios/s1/runCollectorCli.js";
 import { cgroupV1Available, ScenarioCgroup } from "../../hack/scenarios/s1/scenarioCgroup.js";
 import type { Finding } from "../../operator/api/v1alpha1/diagnosis.js";
 import type { JvmEvidence } from "../../operator/collector/jvm/jvmEvidence.js";
@@ -46,12 +45,7 @@ describe("S1 scenarios: OOM kills and JVM heap vs the cgroup limit (real kernel)
 
   /** Starts a JVM holding a little heap and waits until it has published its perf counters. */
   async function startJvm(cg: ScenarioCgroup, xmx: string, allocMiB: number): Promise<number> {
-    const child = cg.spawn("java", [`-Xmx${xmx}`, "-cp", classes, "Alloc", String(allocMiB), "90"]);
-    await waitUntil(
-      "the JVM's hsperfdata",
-      () => child.pid !== undefined && hsperfdataPublished(child.pid),
-      30_000,
-    );
+    const child = await startAllocJvm(cg, classes, { xmx, allocMiB, holdSeconds: 90 });
     return child.pid!;
   }
 
@@ -66,15 +60,7 @@ describe("S1 scenarios: OOM kills and JVM heap vs the cgroup limit (real kernel)
     expect(await cg.readMemoryFile("memory.oom_control")).to.match(/oom_kill [1-9]/);
 
     const pid = await startJvm(cg, "1g", 16);
-    const run = await runCollectorCli([
-      "--pid",
-      String(pid),
-      "--json",
-      "--checks",
-      "memory,jvm,cpu",
-      "--sample-seconds",
-      "0",
-    ]);
+    const run = await runCollectorCli(collectorJsonArgs(pid, { checks: "memory,jvm,cpu" }));
     expect(run.exitCode, run.stderr).to.equal(0);
     const report = run.report!;
     expect(report.target.pids).to.include(pid);
@@ -113,15 +99,7 @@ describe("S1 scenarios: OOM kills and JVM heap vs the cgroup limit (real kernel)
   it("a JVM sized well inside its limit gets no OOM and no heap finding", async () => {
     const cg = await cgroup("jvm-fits", 512 * MiB);
     const pid = await startJvm(cg, "128m", 16);
-    const run = await runCollectorCli([
-      "--pid",
-      String(pid),
-      "--json",
-      "--checks",
-      "memory,jvm",
-      "--sample-seconds",
-      "0",
-    ]);
+    const run = await runCollectorCli(collectorJsonArgs(pid, { checks: "memory,jvm" }));
     expect(run.exitCode, run.stderr).to.equal(0);
     const found = codes(run.report!.findings);
     expect(found).to.not.include("OOMKilledByCgroup");
@@ -135,20 +113,9 @@ describe("S1 scenarios: OOM kills and JVM heap vs the cgroup limit (real kernel)
     const victim = cg.spawn("perl", perlAllocatorArgs(256, 5));
     const exit = await waitForExit(victim, 30_000);
     expect(exit.signal).to.equal("SIGKILL");
-    const survivor = cg.spawn("sleep", ["60"]);
-    await waitUntil(
-      "the survivor in the cgroup",
-      async () => (await cg.pids()).includes(survivor.pid!),
-      5000,
-    );
+    const survivor = await cg.spawnJoined("sleep", ["60"]);
 
-    const run = await runCollectorCli([
-      "--pid",
-      String(survivor.pid),
-      "--json",
-      "--sample-seconds",
-      "0",
-    ]);
+    const run = await runCollectorCli(collectorJsonArgs(survivor.pid!));
     expect(run.exitCode, run.stderr).to.equal(0);
     const report = run.report!;
     const oom = report.findings.find((f) => f.code === "OOMKilledByCgroup")!;
@@ -161,31 +128,13 @@ describe("S1 scenarios: OOM kills and JVM heap vs the cgroup limit (real kernel)
 
   it("a process killed with SIGKILL but not by the OOM killer yields no OOM finding", async () => {
     const cg = await cgroup("sigkill", 200 * MiB);
-    const victim = cg.spawn("perl", perlAllocatorArgs(32, 60));
-    await waitUntil(
-      "the victim in the cgroup",
-      async () => (await cg.pids()).includes(victim.pid!),
-      5000,
-    );
+    const victim = await cg.spawnJoined("perl", perlAllocatorArgs(32, 60));
     victim.kill("SIGKILL");
     const exit = await waitForExit(victim, 10_000);
     expect(exit.signal).to.equal("SIGKILL");
-    const survivor = cg.spawn("sleep", ["60"]);
-    await waitUntil(
-      "the survivor in the cgroup",
-      async () => (await cg.pids()).includes(survivor.pid!),
-      5000,
-    );
+    const survivor = await cg.spawnJoined("sleep", ["60"]);
 
-    const run = await runCollectorCli([
-      "--pid",
-      String(survivor.pid),
-      "--json",
-      "--checks",
-      "memory",
-      "--sample-seconds",
-      "0",
-    ]);
+    const run = await runCollectorCli(collectorJsonArgs(survivor.pid!, { checks: "memory" }));
     expect(run.exitCode, run.stderr).to.equal(0);
     const found = codes(run.report!.findings);
     expect(found).to.not.include("OOMKilledByCgroup");

@@ -3,6 +3,7 @@ import { existsSync, mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { setTimeout as sleep } from "node:timers/promises";
 import { fileURLToPath } from "node:url";
+import type { ScenarioCgroup } from "./scenarioCgroup.js";
 
 export interface ExitResult {
   code: number | null;
@@ -46,6 +47,32 @@ export async function waitUntil(
 /** A running JVM has published its perf counters: what the jvm check reads. */
 export function hsperfdataPublished(pid: number, user = "root"): boolean {
   return existsSync(`/proc/${pid}/root/tmp/hsperfdata_${user}/${pid}`);
+}
+
+/**
+ * Starts Alloc (compiled by compileAlloc into `classes`) in the cgroup, holding `allocMiB` of heap
+ * for `holdSeconds`, and waits until the JVM has published its perf counters.
+ */
+export async function startAllocJvm(
+  cg: ScenarioCgroup,
+  classes: string,
+  opts: { xmx: string; allocMiB: number; holdSeconds: number },
+  timeoutMs = 30_000,
+): Promise<ChildProcess> {
+  const child = cg.spawn("java", [
+    `-Xmx${opts.xmx}`,
+    "-cp",
+    classes,
+    "Alloc",
+    String(opts.allocMiB),
+    String(opts.holdSeconds),
+  ]);
+  await waitUntil(
+    "the JVM's hsperfdata",
+    () => child.pid !== undefined && hsperfdataPublished(child.pid),
+    timeoutMs,
+  );
+  return child;
 }
 
 export const ALLOC_SOURCE = fileURLToPath(new URL("./Alloc.java", import.meta.url));

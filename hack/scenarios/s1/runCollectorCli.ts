@@ -13,6 +13,21 @@ export interface CliRun {
   wallMs: number;
 }
 
+/** The CLI arguments for a JSON report on one pid; all default checks unless `checks` names some. */
+export function collectorJsonArgs(
+  pid: number,
+  opts: { checks?: string; sampleSeconds?: number } = {},
+): string[] {
+  return [
+    "--pid",
+    String(pid),
+    "--json",
+    ...(opts.checks ? ["--checks", opts.checks] : []),
+    "--sample-seconds",
+    String(opts.sampleSeconds ?? 0),
+  ];
+}
+
 /** Runs the real diagnose-collector CLI (through tsx, as `npx tsx operator/collector/main.ts`). */
 export function runCollectorCli(args: readonly string[], timeoutMs = 60_000): Promise<CliRun> {
   const started = performance.now();

@@ -3,6 +3,7 @@ import { existsSync } from "node:fs";
 import { mkdir, readdir, readFile, rm, writeFile } from "node:fs/promises";
 import { userInfo } from "node:os";
 import { removeCgroupDir } from "../removeCgroupDir.js";
+import { waitUntil } from "./processes.js";
 
 /** Every cgroup these scenario makers create starts with this, so stale ones can be found. */
 export const S1_PREFIX = "diagnose-s1-";
@@ -86,6 +87,21 @@ export class ScenarioCgroup {
     this.children.add(child);
     if (child.pid !== undefined) this.startedPids.add(child.pid);
     child.on("exit", () => this.children.delete(child));
+    return child;
+  }
+
+  /** spawn(), then waits until the process is in the cgroup (its sh wrapper has moved it). */
+  async spawnJoined(
+    command: string,
+    args: readonly string[],
+    timeoutMs = 5000,
+  ): Promise<ChildProcess> {
+    const child = this.spawn(command, args);
+    await waitUntil(
+      `${command} in ${this.name}`,
+      async () => (await this.pids()).includes(child.pid!),
+      timeoutMs,
+    );
     return child;
   }
 
