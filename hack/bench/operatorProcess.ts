@@ -6,9 +6,11 @@
  * tsx's in-memory transpiler to its RSS).
  */
 import { type ChildProcess, spawn } from "node:child_process";
+import { once } from "node:events";
 import { createWriteStream } from "node:fs";
 import { readFile } from "node:fs/promises";
 import { createServer } from "node:net";
+import { setTimeout as sleep } from "node:timers/promises";
 import { fileURLToPath, pathToFileURL } from "node:url";
 import { metricValue } from "./prometheusText.js";
 
@@ -54,6 +56,57 @@ export async function procStatusBytes(pid: number, field: "VmRSS" | "VmHWM"): Pr
   return Number(m[1]) * 1024;
 }
 
+async function localGet(port: number, path: string): Promise<{ status: number; text: string }> {
+  const res = await fetch(`http://127.0.0.1:${port}${path}`, {
+    signal: AbortSignal.timeout(10_000),
+  });
+  return { status: res.status, text: await res.text() };
+}
+
+/**
+ * Until the operator child's /readyz answers 200 (caches synced) and diagnose_operator_leader is
+ * 1 on its /metrics; the milliseconds that took. Used by the bench and the demo.
+ */
+export async function waitReadyAndLeader(
+  child: ChildProcess,
+  metricsPort: number,
+  logPath: string,
+  timeoutMs: number,
+  intervalMs: number,
+): Promise<number> {
+  const started = performance.now();
+  const deadline = Date.now() + timeoutMs;
+  let last = "";
+  while (Date.now() < deadline) {
+    if (child.exitCode !== null)
+      throw new Error(`operator exited ${child.exitCode}; log: ${logPath}`);
+    try {
+      const ready = await localGet(metricsPort, "/readyz");
+      last = `readyz ${ready.status}: ${ready.text.trim().replaceAll("\n", "; ")}`;
+      if (ready.status === 200) {
+        const metrics = await localGet(metricsPort, "/metrics");
+        const leader = metricValue(metrics.text, "diagnose_operator_leader");
+        if (leader === 1) return performance.now() - started;
+        last = `ready, not leader yet (diagnose_operator_leader ${leader})`;
+      }
+    } catch (err) {
+      last = String(err);
+    }
+    await sleep(intervalMs);
+  }
+  throw new Error(`operator not ready within ${timeoutMs} ms (${last}); log: ${logPath}`);
+}
+
+/** SIGTERM (graceful: the operator releases its Lease), SIGKILL after the deadline. */
+export async function stopGracefully(child: ChildProcess, deadlineMs: number): Promise<void> {
+  if (child.exitCode !== null || child.signalCode !== null) return;
+  const exited = once(child, "exit");
+  child.kill("SIGTERM");
+  const timer = setTimeout(() => child.kill("SIGKILL"), deadlineMs);
+  await exited;
+  clearTimeout(timer);
+}
+
 /** Operators still running: killed if the bench process exits without stopping them. */
 const live = new Set<ChildProcess>();
 
@@ -63,19 +116,12 @@ export function killOperators(): void {
 process.on("exit", killOperators);
 
 export class OperatorProcess {
-  private exited: Promise<number | null>;
-
   private constructor(
     readonly child: ChildProcess,
     readonly metricsPort: number,
     readonly probePort: number,
     readonly logPath: string,
-  ) {
-    this.exited = new Promise((resolve) => {
-      if (child.exitCode !== null) resolve(child.exitCode);
-      else child.once("exit", (code) => resolve(code));
-    });
-  }
+  ) {}
 
   get pid(): number {
     return this.child.pid!;
@@ -121,19 +167,12 @@ export class OperatorProcess {
     return new OperatorProcess(child, metricsPort, probePort, opts.logPath);
   }
 
-  private async get(port: number, path: string): Promise<{ status: number; text: string }> {
-    const res = await fetch(`http://127.0.0.1:${port}${path}`, {
-      signal: AbortSignal.timeout(10_000),
-    });
-    return { status: res.status, text: await res.text() };
-  }
-
   metrics(): Promise<string> {
-    return this.get(this.metricsPort, "/metrics").then((r) => r.text);
+    return localGet(this.metricsPort, "/metrics").then((r) => r.text);
   }
 
   async probe(gc = false): Promise<ProbeSnapshot> {
-    const r = await this.get(this.probePort, gc ? "/?gc=1" : "/");
+    const r = await localGet(this.probePort, gc ? "/?gc=1" : "/");
     return JSON.parse(r.text) as ProbeSnapshot;
   }
 
@@ -142,35 +181,12 @@ export class OperatorProcess {
   }
 
   /** Until /readyz answers 200 (caches synced) and this replica holds the Lease. */
-  async waitReadyAndLeader(timeoutMs: number): Promise<number> {
-    const started = performance.now();
-    const deadline = Date.now() + timeoutMs;
-    let last = "";
-    while (Date.now() < deadline) {
-      if (this.child.exitCode !== null)
-        throw new Error(`operator exited ${this.child.exitCode}; log: ${this.logPath}`);
-      try {
-        const ready = await this.get(this.metricsPort, "/readyz");
-        last = `readyz ${ready.status}: ${ready.text.trim().replaceAll("\n", "; ")}`;
-        if (ready.status === 200) {
-          const leader = metricValue(await this.metrics(), "diagnose_operator_leader");
-          if (leader === 1) return performance.now() - started;
-          last = `ready, not leader yet (diagnose_operator_leader ${leader})`;
-        }
-      } catch (err) {
-        last = String(err);
-      }
-      await new Promise((r) => setTimeout(r, 100));
-    }
-    throw new Error(`operator not ready within ${timeoutMs} ms (${last}); log: ${this.logPath}`);
+  waitReadyAndLeader(timeoutMs: number): Promise<number> {
+    return waitReadyAndLeader(this.child, this.metricsPort, this.logPath, timeoutMs, 100);
   }
 
   /** SIGTERM (graceful: releases the Lease), SIGKILL after the deadline. */
-  async stop(deadlineMs = 12_000): Promise<void> {
-    if (this.child.exitCode !== null || this.child.signalCode !== null) return;
-    this.child.kill("SIGTERM");
-    const timer = setTimeout(() => this.child.kill("SIGKILL"), deadlineMs);
-    await this.exited;
-    clearTimeout(timer);
+  stop(deadlineMs = 12_000): Promise<void> {
+    return stopGracefully(this.child, deadlineMs);
   }
 }

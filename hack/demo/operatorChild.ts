@@ -6,22 +6,14 @@
 import { type ChildProcess, spawn } from "node:child_process";
 import { createWriteStream } from "node:fs";
 import { repoRoot } from "../../test/support/controlPlane.js";
-import { freePort } from "../bench/operatorProcess.js";
-import { metricValue } from "../bench/prometheusText.js";
+import { freePort, stopGracefully, waitReadyAndLeader } from "../bench/operatorProcess.js";
 
 export class OperatorChild {
-  private readonly exited: Promise<void>;
-
   private constructor(
     readonly child: ChildProcess,
     readonly metricsPort: number,
     readonly logPath: string,
-  ) {
-    this.exited = new Promise((resolve) => {
-      if (child.exitCode !== null || child.signalCode !== null) resolve();
-      else child.once("exit", () => resolve());
-    });
-  }
+  ) {}
 
   /** Throws when the operator process is gone (the demo cannot go on without it). */
   assertRunning(): void {
@@ -67,43 +59,13 @@ export class OperatorChild {
     return new OperatorChild(child, metricsPort, opts.logPath);
   }
 
-  private async get(path: string): Promise<{ status: number; text: string }> {
-    const res = await fetch(`http://127.0.0.1:${this.metricsPort}${path}`, {
-      signal: AbortSignal.timeout(5_000),
-    });
-    return { status: res.status, text: await res.text() };
-  }
-
   /** Until /readyz answers 200 (caches synced) and this replica holds the Lease. */
-  async waitReadyAndLeader(timeoutMs: number): Promise<number> {
-    const started = performance.now();
-    const deadline = Date.now() + timeoutMs;
-    let last = "";
-    while (Date.now() < deadline) {
-      if (this.child.exitCode !== null)
-        throw new Error(`operator exited ${this.child.exitCode}; log: ${this.logPath}`);
-      try {
-        const ready = await this.get("/readyz");
-        last = `readyz ${ready.status}: ${ready.text.trim().replaceAll("\n", "; ")}`;
-        if (ready.status === 200) {
-          const leader = metricValue((await this.get("/metrics")).text, "diagnose_operator_leader");
-          if (leader === 1) return performance.now() - started;
-          last = "ready, not leader yet";
-        }
-      } catch (err) {
-        last = String(err);
-      }
-      await new Promise((r) => setTimeout(r, 200));
-    }
-    throw new Error(`operator not ready within ${timeoutMs} ms (${last}); log: ${this.logPath}`);
+  waitReadyAndLeader(timeoutMs: number): Promise<number> {
+    return waitReadyAndLeader(this.child, this.metricsPort, this.logPath, timeoutMs, 200);
   }
 
   /** SIGTERM (graceful: releases the Lease), SIGKILL after the deadline. */
-  async stop(deadlineMs: number): Promise<void> {
-    if (this.child.exitCode !== null || this.child.signalCode !== null) return;
-    this.child.kill("SIGTERM");
-    const timer = setTimeout(() => this.child.kill("SIGKILL"), deadlineMs);
-    await this.exited;
-    clearTimeout(timer);
+  stop(deadlineMs: number): Promise<void> {
+    return stopGracefully(this.child, deadlineMs);
   }
 }
