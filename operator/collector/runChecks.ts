@@ -1,4 +1,4 @@
-import type { AnalysisContext, Check, CheckContext } from "./check.js";
+import type { Check, CheckContext } from "./check.js";
 import { ToolUnavailableError } from "./commandRunner.js";
 import type { CheckName, CheckResult } from "./report.js";
 
@@ -41,15 +41,4 @@ export async function runChecks(
     }),
   );
   return Object.fromEntries(entries);
-}
-
-/** The data of the checks that succeeded, for rules that cross-reference other checks. */
-export function analysisContextOf(
-  results: Partial<Record<CheckName, CheckResult>>,
-): AnalysisContext {
-  const out: AnalysisContext = { results: {} };
-  for (const [name, r] of Object.entries(results) as [CheckName, CheckResult][]) {
-    if (r.status === "ok") out.results[name] = r.data;
-  }
-  return out;
 }
