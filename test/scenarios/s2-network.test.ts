@@ -1,5 +1,6 @@
 import type { ChildProcess } from "node:child_process";
 import { expect } from "chai";
+import { s2CheckContext } from "../../hack/scenarios/s2/checkContext.js";
 import {
   addRandomDropRules,
   addSlowTbf,
@@ -23,26 +24,11 @@ import {
   synProbe,
   udpBurstFromPod,
 } from "../../hack/scenarios/s2/traffic.js";
-import type { CheckContext } from "../../operator/collector/check.js";
-import { ChildProcessRunner } from "../../operator/collector/commandRunner.js";
 import { networkCheck } from "../../operator/collector/network/networkCheck.js";
 import type { Finding } from "../../operator/collector/report.js";
 
-function context(pid: number, sampleSeconds: number): CheckContext {
-  return {
-    target: { kind: "pod", pids: [pid], cgroupPaths: {}, hostname: "test" },
-    procRoot: "/proc",
-    sysRoot: "/sys",
-    kmsgPath: "/dev/kmsg",
-    options: { sampleSeconds },
-    runner: new ChildProcessRunner(),
-    now: () => new Date(),
-    progress: () => {},
-  };
-}
-
 async function runCheck(pid: number, sampleSeconds = 1) {
-  const data = await networkCheck.collect(context(pid, sampleSeconds));
+  const data = await networkCheck.collect(s2CheckContext(pid, sampleSeconds));
   return { data, findings: networkCheck.analyze(data, { results: {} }) };
 }
 
@@ -199,7 +185,7 @@ describe("S2 scenario: packet-loss causes in a real pod network namespace", func
   });
 
   it("a target whose namespace cannot be read fails with a reason, not a crash", async () => {
-    const err = await networkCheck.collect(context(2 ** 22 + 7, 1)).then(
+    const err = await networkCheck.collect(s2CheckContext(2 ** 22 + 7, 1)).then(
       () => undefined,
       (e: Error) => e,
     );
