@@ -150,27 +150,26 @@ class NetworkProbe {
   }
 
   async conntrack(): Promise<ConntrackInfo> {
-    const sysctl = (name: string) =>
-      this.ns.output("cat", [`/proc/sys/net/netfilter/${name}`]).then(parseSingleInteger);
-    const [count, max, perCpu] = await Promise.all([
-      sysctl("nf_conntrack_count").catch(() => undefined),
-      sysctl("nf_conntrack_max").catch(() => undefined),
+    // No `cat` through nsenter: the per-netns stat file carries the entry count (it is what
+    // nf_conntrack_count shows), and nf_conntrack_max is one global value, the same from any netns.
+    const [stat, max, perCpu] = await Promise.all([
+      readFile(join(this.procNet, "stat", "nf_conntrack"), "utf8").then(
+        parseProcNetStatConntrack,
+        (e: unknown) => (e instanceof Error ? e : new Error(String(e))),
+      ),
+      readFile(join(this.ctx.procRoot, "sys", "net", "netfilter", "nf_conntrack_max"), "utf8")
+        .then(parseSingleInteger)
+        .catch(() => undefined),
       this.ns
         .output("conntrack", ["-S"])
         .then(parseConntrackStats)
         .catch(() => undefined),
     ]);
-    const info: ConntrackInfo = { perCpu: perCpu ?? [] };
-    if (count !== undefined) info.count = count;
+    if (stat instanceof Error && perCpu === undefined) throw stat;
+    const fromStat = stat instanceof Error ? undefined : stat;
+    const info: ConntrackInfo = { perCpu: perCpu ?? fromStat?.perCpu ?? [] };
+    if (fromStat?.count !== undefined) info.count = fromStat.count;
     if (max !== undefined) info.max = max;
-    if (perCpu === undefined || count === undefined) {
-      // No conntrack tool or no cat: the per-netns stat file has both, in hex.
-      const stat = parseProcNetStatConntrack(
-        await readFile(join(this.procNet, "stat", "nf_conntrack"), "utf8"),
-      );
-      if (perCpu === undefined) info.perCpu = stat.perCpu;
-      if (info.count === undefined && stat.count !== undefined) info.count = stat.count;
-    }
     return info;
   }
 
