@@ -5,7 +5,7 @@ import { readMemoryCgroup } from "../memory/memoryCheck.js";
 import { readTextIfExists } from "../readTextFile.js";
 import { containerSupport } from "./containerSupport.js";
 import { identifyJvm, type ProcessIdentity, splitNul } from "./findJvms.js";
-import { summarizeHsperfdata } from "./heapFromHsperfdata.js";
+import { type JvmPerfSummary, summarizeHsperfdata } from "./heapFromHsperfdata.js";
 import type { JvmEvidence, JvmProcessEvidence } from "./jvmEvidence.js";
 import { parseHsperfdata } from "./parseHsperfdata.js";
 import { javaVersionFromRelease, parseJavaVersion } from "./parseJavaRelease.js";
@@ -77,15 +77,6 @@ async function inspectJvm(ctx: CheckContext, id: ProcessIdentity): Promise<JvmPr
   const root = `${dir}/root`;
   const status = parseStatus((await readTextIfExists(`${dir}/status`)) ?? "");
   const env = envOf(await readTextIfExists(`${dir}/environ`));
-  const ev: JvmProcessEvidence = {
-    pid: id.pid,
-    cmdline: id.cmdline.slice(0, MAX_ARGS),
-    flags: parseJvmFlags(id.cmdline, env, { processCmdline: true }),
-    containerSupport: { reason: "not determined" },
-  };
-  if (id.exe) ev.exe = id.exe;
-  if (status.nsPid !== undefined) ev.nsPid = status.nsPid;
-  if (status.rssBytes !== undefined) ev.rssBytes = status.rssBytes;
 
   const nsPid = status.nsPid ?? id.pid;
   const hs = await findHsperfdata(
@@ -93,48 +84,53 @@ async function inspectJvm(ctx: CheckContext, id: ProcessIdentity): Promise<JvmPr
     status.uid === undefined ? undefined : await userName(root, status.uid),
     nsPid,
   );
+  let perf: JvmPerfSummary | undefined;
+  let perfUnavailable: string | undefined;
   if (hs) {
-    ev.hsperfdataPath = hs.path;
     try {
-      ev.perf = summarizeHsperfdata(parseHsperfdata(hs.bytes));
+      perf = summarizeHsperfdata(parseHsperfdata(hs.bytes));
     } catch (e) {
-      ev.perfUnavailable = `${hs.path}: ${(e as Error).message}`;
+      perfUnavailable = `${hs.path}: ${(e as Error).message}`;
     }
   } else {
-    ev.perfUnavailable = `no hsperfdata file for pid ${nsPid} under ${root}/tmp (-XX:-UsePerfData or -XX:+PerfDisableSharedMem?)`;
+    perfUnavailable = `no hsperfdata file for pid ${nsPid} under ${root}/tmp (-XX:-UsePerfData or -XX:+PerfDisableSharedMem?)`;
   }
 
   // java.home: from the JVM itself, else <exe>/../..; the release file is read inside the container.
   const javaHome =
-    ev.perf?.javaHome ??
+    perf?.javaHome ??
     (id.exe?.endsWith("/bin/java") ? id.exe.slice(0, -"/bin/java".length) : undefined);
-  if (javaHome) {
-    ev.javaHome = javaHome;
-    const release = await readTextIfExists(`${root}${javaHome}/release`);
-    const v = release ? javaVersionFromRelease(release) : undefined;
-    if (v) {
-      ev.version = v;
-      ev.versionSource = "release";
-    }
+  const release = javaHome ? await readTextIfExists(`${root}${javaHome}/release`) : undefined;
+  const fromRelease = release ? javaVersionFromRelease(release) : undefined;
+  const version =
+    fromRelease ?? (perf?.javaVersion ? parseJavaVersion(perf.javaVersion) : undefined);
+
+  // The version decides whether JDK_JAVA_OPTIONS applies, so the flags are read after it.
+  const flags = parseJvmFlags(id.cmdline, env, {
+    processCmdline: true,
+    javaMajorVersion: version?.major,
+  });
+  const ev: JvmProcessEvidence = {
+    pid: id.pid,
+    cmdline: id.cmdline.slice(0, MAX_ARGS),
+    flags,
+    containerSupport: containerSupport(
+      version,
+      flags.useContainerSupport,
+      ctx.target.cgroupVersion,
+    ),
+  };
+  if (id.exe) ev.exe = id.exe;
+  if (status.nsPid !== undefined) ev.nsPid = status.nsPid;
+  if (status.rssBytes !== undefined) ev.rssBytes = status.rssBytes;
+  if (hs) ev.hsperfdataPath = hs.path;
+  if (perf) ev.perf = perf;
+  if (perfUnavailable) ev.perfUnavailable = perfUnavailable;
+  if (javaHome) ev.javaHome = javaHome;
+  if (version) {
+    ev.version = version;
+    ev.versionSource = fromRelease ? "release" : "hsperfdata";
   }
-  if (!ev.version && ev.perf?.javaVersion) {
-    const v = parseJavaVersion(ev.perf.javaVersion);
-    if (v) {
-      ev.version = v;
-      ev.versionSource = "hsperfdata";
-    }
-  }
-  if (ev.version) {
-    ev.flags = parseJvmFlags(id.cmdline, env, {
-      processCmdline: true,
-      javaMajorVersion: ev.version.major,
-    });
-  }
-  ev.containerSupport = containerSupport(
-    ev.version,
-    ev.flags.useContainerSupport,
-    ctx.target.cgroupVersion,
-  );
   return ev;
 }
 
