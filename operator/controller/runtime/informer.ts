@@ -54,7 +54,10 @@ export interface InformerStats {
 export interface InformerOptions<T> {
   name: string;
   listWatch: ListWatch;
-  /** Trim or decode each object before it is cached (e.g. keep only the Pod fields we use). */
+  /**
+   * Trim or decode each object before it is cached (e.g. keep only the Pod fields we use).
+   * Must keep metadata name, namespace and resourceVersion: watch events are keyed raw.
+   */
   transform?: (raw: unknown) => T;
   logger?: Logger;
   timers?: Timers;
@@ -268,32 +271,35 @@ export class Informer<T extends HasMetadata> implements ObjectCache<T> {
       if (rv) this.lastResourceVersion = rv;
       return;
     }
-    let obj: T;
-    try {
-      obj = this.decode(raw);
-    } catch (err) {
-      this.opts.logger?.error("dropping undecodable watch event", {
-        informer: this.name,
-        error: String(err),
-      });
-      return;
-    }
-    const key = keyOf(obj);
+    // Key and resourceVersion come from the raw object (transforms keep them), so a delete or
+    // an event the cache already holds costs no decode.
+    const key = keyOf((raw ?? {}) as HasMetadata);
+    const old = this.store.get(key);
     if (type === "DELETED") {
-      const old = this.store.delete(key);
-      if (old) this.dispatch((h) => h.onDelete?.(old));
-    } else {
-      const old = this.store.get(key);
-      if (old && old.metadata?.resourceVersion === obj.metadata?.resourceVersion) {
-        if (rv) this.lastResourceVersion = rv;
+      if (old) {
+        this.store.delete(key);
+        this.dispatch((h) => h.onDelete?.(old));
+        this.opts.stats?.onSize?.(this.store.size());
+      }
+    } else if (!old || old.metadata?.resourceVersion !== rv) {
+      let obj: T;
+      try {
+        obj = this.decode(raw);
+      } catch (err) {
+        this.opts.logger?.error("dropping undecodable watch event", {
+          informer: this.name,
+          error: String(err),
+        });
         return;
       }
       this.store.set(obj);
       if (old) this.dispatch((h) => h.onUpdate?.(old, obj));
-      else this.dispatch((h) => h.onAdd?.(obj));
+      else {
+        this.dispatch((h) => h.onAdd?.(obj));
+        this.opts.stats?.onSize?.(this.store.size());
+      }
     }
     if (rv) this.lastResourceVersion = rv;
-    this.opts.stats?.onSize?.(this.store.size());
   }
 
   private dispatch(call: (h: InformerHandler<T>) => void): void {

@@ -163,6 +163,28 @@ describe("Informer", () => {
     expect(informer.get("ns/a")?.data).to.equal("trimmed");
   });
 
+  it("decodes only events it caches: a delete or a repeated event runs no transform", async () => {
+    const lw = new FakeListWatch();
+    let decoded = 0;
+    const informer = new Informer<FakeObj>({
+      name: "t",
+      listWatch: lw,
+      transform: (raw) => {
+        decoded++;
+        return raw as FakeObj;
+      },
+    });
+    informer.start();
+    stop = () => informer.stop();
+    await waitFor(() => lw.watches.length === 1, "watch");
+    const a = lw.put("a", "1");
+    lw.emit("ADDED", a);
+    lw.emit("MODIFIED", a);
+    lw.emit("DELETED", lw.remove("a"));
+    expect(decoded).to.equal(1);
+    expect(informer.get("ns/a")).to.equal(undefined);
+  });
+
   it("stop() ends the loop and closes the watch", async () => {
     const { lw, informer } = setup();
     informer.start();
