@@ -5,6 +5,7 @@
  */
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
+import { setTimeout as sleep } from "node:timers/promises";
 import { parse } from "yaml";
 import { type ControlPlane, repoRoot, startControlPlane } from "../../test/support/controlPlane.js";
 import { BenchApi, BenchApiError } from "./benchApi.js";
@@ -19,8 +20,6 @@ export interface BenchCluster {
   api: BenchApi;
   stop(): Promise<void>;
 }
-
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 export async function startBenchCluster(): Promise<BenchCluster> {
   const cp = await startControlPlane({ quiet: true, readyTimeoutSeconds: 120 });

@@ -3,6 +3,7 @@
  * bench polls the Diagnoses until their recorded restarts add up to the burst (or a deadline),
  * and counts Diagnoses, collector Jobs and the HTTP requests the operator sent meanwhile.
  */
+import { setTimeout as sleep } from "node:timers/promises";
 import type { BenchApi } from "./benchApi.js";
 import { DIAGNOSES, OPERATOR_NAMESPACE } from "./benchCluster.js";
 import { oomRestartStatusPatch } from "./benchObjects.js";
@@ -27,8 +28,6 @@ export interface BurstRun {
 interface DiagnosisList {
   items: { metadata: { name: string }; status?: { trigger?: { restartsObserved?: number } } }[];
 }
-
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 export async function runBurst(opts: {
   api: BenchApi;

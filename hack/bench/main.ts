@@ -8,6 +8,7 @@
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { cpus, release, tmpdir } from "node:os";
 import { join } from "node:path";
+import { setTimeout as sleep } from "node:timers/promises";
 import { pinnedKubernetesVersion } from "../../test/support/controlPlane.js";
 import { type BenchName, type BenchPlan, benchPlan, parseBenchArgs } from "./benchArgs.js";
 import {
@@ -38,8 +39,6 @@ const REACTION_NODE = "bench-node-0";
 /** Caps high enough that no reaction event's Job waits for a slot (no collector ever finishes). */
 const UNCAPPED = ["--max-jobs=1000000", "--max-jobs-per-node=1000000"];
 const BURST_CAPS = { maxJobs: 10, maxJobsPerNode: 1 };
-
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 /** Aborted by SIGINT/SIGTERM/SIGHUP: every stage stops at its next step and cleans up. */
 const interrupt = new AbortController();
