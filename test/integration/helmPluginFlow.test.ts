@@ -16,12 +16,12 @@ import {
 import { expect } from "chai";
 import type { Diagnosis } from "../../operator/api/v1alpha1/diagnosis.js";
 import { type ControlPlane, repoRoot, startControlPlane } from "../support/controlPlane.js";
+import { sleep, waitFor } from "../support/waitFor.js";
 import { CHART_DIR, helmOk } from "../unit/chart/helmBinary.js";
 import { s1Diagnosis } from "../unit/cli/sampleDiagnoses.js";
 
 const NS = "shop";
 const REF = { group: "diagnose.dev", version: "v1alpha1", namespace: NS, plural: "diagnoses" };
-const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
 interface CliRun {
   code: number;
@@ -30,7 +30,10 @@ interface CliRun {
 }
 
 /** Runs the plugin from source in a child process, as kubectl would run kubectl-diagnose. */
-function cli(args: string[], env: NodeJS.ProcessEnv = {}): { done: Promise<CliRun> } {
+function cli(
+  args: string[],
+  env: NodeJS.ProcessEnv = {},
+): { done: Promise<CliRun>; stderrSoFar: () => string } {
   const child = spawn(
     process.execPath,
     ["--import", "tsx", join(repoRoot, "operator/cli/main.ts"), ...args],
@@ -50,6 +53,7 @@ function cli(args: string[], env: NodeJS.ProcessEnv = {}): { done: Promise<CliRu
   });
   const timer = setTimeout(() => child.kill("SIGKILL"), 90_000);
   return {
+    stderrSoFar: () => stderr,
     done: new Promise((resolve) =>
       child.on("close", (code) => {
         clearTimeout(timer);
@@ -75,6 +79,21 @@ describe("kubectl-diagnose against the chart on a real kube-apiserver", function
       name,
       body: { ...current, status },
     });
+  };
+
+  /** The S1 sample's spec under `name`, without a status: what `kubectl diagnose pod` creates. */
+  const createSample = async (name: string) => {
+    const sample = s1Diagnosis();
+    await custom.createNamespacedCustomObject({
+      ...REF,
+      body: {
+        apiVersion: sample.apiVersion,
+        kind: sample.kind,
+        metadata: { name },
+        spec: sample.spec,
+      },
+    });
+    return sample;
   };
 
   before(async () => {
@@ -173,16 +192,7 @@ describe("kubectl-diagnose against the chart on a real kube-apiserver", function
   });
 
   it("`get` renders the status the operator writes, honouring KUBECONFIG; exit 1 once Failed", async () => {
-    const sample = s1Diagnosis();
-    await custom.createNamespacedCustomObject({
-      ...REF,
-      body: {
-        apiVersion: sample.apiVersion,
-        kind: sample.kind,
-        metadata: { name: "tomcat-oom" },
-        spec: sample.spec,
-      },
-    });
+    const sample = await createSample("tomcat-oom");
     await setStatus("tomcat-oom", sample.status);
     const ok = await cli(["get", "tomcat-oom", "--context", "dev-shop"], { KUBECONFIG: kubeconfig })
       .done;
@@ -230,16 +240,7 @@ describe("kubectl-diagnose against the chart on a real kube-apiserver", function
   });
 
   it("`--wait` follows Pending -> Running -> Succeeded written while it waits", async () => {
-    const sample = s1Diagnosis();
-    await custom.createNamespacedCustomObject({
-      ...REF,
-      body: {
-        apiVersion: sample.apiVersion,
-        kind: sample.kind,
-        metadata: { name: "waited" },
-        spec: sample.spec,
-      },
-    });
+    const sample = await createSample("waited");
     const run = cli([
       "get",
       "waited",
@@ -249,13 +250,17 @@ describe("kubectl-diagnose against the chart on a real kube-apiserver", function
       "--kubeconfig",
       kubeconfig,
     ]);
-    await sleep(2500);
+    // Each status is written once the CLI has shown the one before: a cold tsx start under load
+    // can take longer than any fixed sleep.
+    const shown = (line: string) =>
+      waitFor(line, 60_000, async () => run.stderrSoFar().includes(line));
+    await shown("phase Pending\n");
     await setStatus("waited", {
       phase: "Running",
       jobName: "diag-waited-1",
       conditions: [sample.status!.conditions![0]!],
     });
-    await sleep(2500);
+    await shown("phase Pending -> Running\n");
     await setStatus("waited", sample.status);
     const result = await run.done;
     expect(result.code, result.stderr).to.equal(0);
