@@ -1,13 +1,9 @@
 /** Where the profile's collapsed stacks sit in Diagnosis.status.report. Pure. */
 import type { Diagnosis } from "../api/v1alpha1/diagnosis.js";
+import type { CollapsedBlob } from "../collector/profile/collapsedBlob.js";
 
-export interface ProfileBlob {
-  encoding: "gzip+base64";
-  data: string;
-  samples?: number;
-  capped?: boolean;
-  note?: string;
-}
+/** The parts of the collector's CollapsedBlob the plugin reads. */
+export type ProfileBlob = Pick<CollapsedBlob, "encoding" | "data" | "note">;
 
 function asBlob(v: unknown): ProfileBlob | undefined {
   const o = v as Partial<ProfileBlob> | null | undefined;
@@ -17,15 +13,14 @@ function asBlob(v: unknown): ProfileBlob | undefined {
 }
 
 /**
- * The operator stores the collector's per-check data under report.checks.<check>.data; the
- * profile check's data holds `collapsed`. report.profile is accepted too (a flatter layout).
+ * The operator stores the collector's per-check data under report.checks.<check>.data
+ * (controller/report/boundEvidence.ts); the profile check's data holds `collapsed`.
  */
 export function findProfileBlob(d: Diagnosis): ProfileBlob | undefined {
-  const report = d.status?.report as Record<string, unknown> | undefined;
-  if (!report) return undefined;
-  const checks = report.checks as Record<string, { data?: { collapsed?: unknown } }> | undefined;
-  const profile = report.profile as { collapsed?: unknown } | undefined;
-  return asBlob(checks?.profile?.data?.collapsed) ?? asBlob(profile?.collapsed) ?? asBlob(profile);
+  const checks = d.status?.report?.checks as
+    | Record<string, { data?: { collapsed?: unknown } }>
+    | undefined;
+  return asBlob(checks?.profile?.data?.collapsed);
 }
 
 /** Why there is no flame graph, for a person. */
