@@ -202,40 +202,26 @@ export const noApiCredentials: JobMutator = podSpec((spec) => {
   spec.automountServiceAccountToken = false;
 });
 
+/** A read-only hostPath volume mounted into the collector container at the same path. */
+const withHostPath =
+  (name: string, path: string, type: string): JobMutator =>
+  (job) =>
+    podSpec((spec) => {
+      spec.volumes = [...(spec.volumes ?? []), { name, hostPath: { path, type } }];
+    })(
+      collectorContainer((c) => {
+        c.volumeMounts = [...(c.volumeMounts ?? []), { name, mountPath: path, readOnly: true }];
+      })(job),
+    );
+
 /** Kernel OOM-killer lines are read from the host's kernel log. */
-export const withKmsg: JobMutator = (job) =>
-  podSpec((spec) => {
-    spec.volumes = [
-      ...(spec.volumes ?? []),
-      { name: "kmsg", hostPath: { path: "/dev/kmsg", type: "CharDevice" } },
-    ];
-  })(
-    collectorContainer((c) => {
-      c.volumeMounts = [
-        ...(c.volumeMounts ?? []),
-        { name: "kmsg", mountPath: "/dev/kmsg", readOnly: true },
-      ];
-    })(job),
-  );
+export const withKmsg: JobMutator = withHostPath("kmsg", "/dev/kmsg", "CharDevice");
 
 /**
  * The host's /sys: a container's own /sys/fs/cgroup shows only its own cgroup, the collector needs
  * the target's. Read-only: the collector never writes to cgroups.
  */
-export const withHostSys: JobMutator = (job) =>
-  podSpec((spec) => {
-    spec.volumes = [
-      ...(spec.volumes ?? []),
-      { name: "host-sys", hostPath: { path: "/sys", type: "Directory" } },
-    ];
-  })(
-    collectorContainer((c) => {
-      c.volumeMounts = [
-        ...(c.volumeMounts ?? []),
-        { name: "host-sys", mountPath: "/sys", readOnly: true },
-      ];
-    })(job),
-  );
+export const withHostSys: JobMutator = withHostPath("host-sys", "/sys", "Directory");
 
 /**
  * Bounded: the collector runs on a node that may already be in trouble. Requests equal limits
