@@ -1,6 +1,10 @@
 import { readFileSync } from "node:fs";
+import { cp, mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { expect } from "chai";
 import { analyzeSoftirq, SOFTIRQ_THRESHOLDS } from "../../../operator/analysis/softirqRules.js";
+import type { CheckContext } from "../../../operator/collector/check.js";
 import { parseProcNetCounters } from "../../../operator/collector/network/parseProcNetCounters.js";
 import { isKernelThread, parsePidStat } from "../../../operator/collector/softirq/parsePidStat.js";
 import {
@@ -10,6 +14,7 @@ import {
 import { parseProcStatCpu } from "../../../operator/collector/softirq/parseProcStat.js";
 import { parseSoftirqs } from "../../../operator/collector/softirq/parseSoftirqs.js";
 import { readKernelThreads } from "../../../operator/collector/softirq/readKernelThreads.js";
+import { createSoftirqCheck } from "../../../operator/collector/softirq/softirqCheck.js";
 import {
   type SoftirqSnapshot,
   summarizeSoftirqInterval,
@@ -157,5 +162,62 @@ describe("analyzeSoftirq", () => {
     const low = { ...SOFTIRQ_THRESHOLDS, kernelThreadWarnPercent: 1 };
     const f = analyzeSoftirq(data, low).find((x) => x.code === "KernelThreadCpuHigh");
     expect(f?.summary).to.match(/ksoftirqd\/0 \(pid 14\)/);
+  });
+});
+
+describe("softirq check collect", () => {
+  let root: string | undefined;
+  afterEach(async () => {
+    if (root) await rm(root, { recursive: true, force: true });
+    root = undefined;
+  });
+
+  /** A proc tree of the recorded files; the listener (pid 4242) has its own /proc/<pid>/net. */
+  async function layProcTree(procRoot: string, phase: "before" | "after") {
+    await rm(procRoot, { recursive: true, force: true });
+    await cp(`${dir}proc-kthreads-${phase}`, procRoot, { recursive: true });
+    await writeFile(`${procRoot}/softirqs`, fixture(`softirqs.synflood-${phase}.txt`));
+    await writeFile(`${procRoot}/stat`, fixture(`stat.synflood-${phase}.txt`));
+    for (const net of [`${procRoot}/net`, `${procRoot}/4242/net`]) {
+      await mkdir(net, { recursive: true });
+      await writeFile(`${net}/netstat`, fixture(`netstat.synflood-${phase}.txt`));
+      await writeFile(`${net}/tcp`, fixture("net-tcp.synflood.txt"));
+      await writeFile(`${net}/tcp6`, fixture("net-tcp6.synflood.txt"));
+    }
+  }
+
+  it("reads the proc tree twice, sleeping sampleSeconds between, and summarizes both namespaces", async () => {
+    root = await mkdtemp(join(tmpdir(), "dgn-softirq-unit-"));
+    const procRoot = join(root, "proc");
+    await layProcTree(procRoot, "before");
+    const slept: number[] = [];
+    let nowMs = 0;
+    const check = createSoftirqCheck({
+      sleep: async (ms) => {
+        slept.push(ms);
+        nowMs = 3300;
+        await layProcTree(procRoot, "after");
+      },
+    });
+    const ctx: CheckContext = {
+      target: { kind: "pod", pids: [4242], cgroupPaths: {}, hostname: "test" },
+      procRoot,
+      sysRoot: "/sys",
+      kmsgPath: "/dev/kmsg",
+      options: { sampleSeconds: 3 },
+      runner: { run: async () => Promise.reject(new Error("the softirq check runs no command")) },
+      now: () => new Date(nowMs),
+      progress: () => {},
+    };
+    const data = await check.collect(ctx);
+    expect(slept).to.deep.equal([3000]);
+    expect(data.intervalSeconds).to.equal(3.3);
+    expect(data.total.softirqRates.NET_RX).to.be.closeTo((16962 + 7913) / 3.3, 0.02);
+    expect(data.synEvidence.map((e) => e.source)).to.deep.equal(["node", "pid:4242"]);
+    const pod = data.synEvidence[1];
+    expect(pod?.delta.syncookiesSent).to.equal(24888);
+    expect(pod?.halfOpen[0]).to.deep.include({ port: 8080, synRecv: 5 });
+    expect(data.kernelThreads.map((t) => t.comm)).to.include("ksoftirqd/1");
+    expect(check.analyze(data, { results: {} }).map((f) => f.code)).to.include("SynFlood");
   });
 });
