@@ -3,7 +3,8 @@ import { setTimeout as sleep } from "node:timers/promises";
 import { analyzeSoftirq } from "../../analysis/softirqRules.js";
 import type { Check, CheckContext } from "../check.js";
 import { mergeCounterTables, parseProcNetCounters } from "../network/parseProcNetCounters.js";
-import { parseProcNetTcp, type TcpSocketEntry } from "./parseProcNetTcp.js";
+import { readFilesIn } from "../readTextFile.js";
+import { parseProcNetTcp } from "./parseProcNetTcp.js";
 import { parseProcStatCpu } from "./parseProcStat.js";
 import { parseSoftirqs } from "./parseSoftirqs.js";
 import { readKernelThreads } from "./readKernelThreads.js";
@@ -83,20 +84,16 @@ async function readSnapshot(
 }
 
 async function readNetns(source: NetnsSource): Promise<NetnsSnapshot | undefined> {
-  const read = (name: string) => readFile(`${source.netDir}/${name}`, "utf8").catch(() => "");
-  const [netstat, snmp, tcp, tcp6] = await Promise.all([
-    read("netstat"),
-    read("snmp"),
-    read("tcp"),
-    read("tcp6"),
-  ]);
+  const files = await readFilesIn(source.netDir, ["netstat", "snmp", "tcp", "tcp6"]);
   // The process exited or /proc is not ours to read.
-  if (netstat === "" && snmp === "") return undefined;
-  const sockets: TcpSocketEntry[] = [...parseProcNetTcp(tcp), ...parseProcNetTcp(tcp6)];
+  if (files.netstat === undefined && files.snmp === undefined) return undefined;
   const snapshot: NetnsSnapshot = {
     source: source.label,
-    counters: mergeCounterTables(parseProcNetCounters(snmp), parseProcNetCounters(netstat)),
-    sockets,
+    counters: mergeCounterTables(
+      parseProcNetCounters(files.snmp ?? ""),
+      parseProcNetCounters(files.netstat ?? ""),
+    ),
+    sockets: [...parseProcNetTcp(files.tcp ?? ""), ...parseProcNetTcp(files.tcp6 ?? "")],
   };
   if (source.inode) snapshot.netnsInode = source.inode;
   return snapshot;
