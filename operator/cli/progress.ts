@@ -1,5 +1,5 @@
 /** What `--wait` shows while a Diagnosis runs: a live line, and a log line per change. Pure. */
-import type { Diagnosis } from "../api/v1alpha1/diagnosis.js";
+import type { Condition, Diagnosis } from "../api/v1alpha1/diagnosis.js";
 import { DEFAULT_CHECKS } from "../api/v1alpha1/diagnosis.js";
 import { formatElapsed } from "./parseDuration.js";
 
@@ -15,6 +15,11 @@ export function checksDone(d: Diagnosis): { done: number; total: number } {
   return { done: Math.min(done, total), total };
 }
 
+/** "JobCreated=True JobCreated: collector Job diag-... created" */
+function conditionLine(c: Condition): string {
+  return `${c.type}=${c.status} ${c.reason}${c.message ? `: ${c.message}` : ""}`;
+}
+
 /** "tomcat-oom  Running  12.3s  checks 0/5  JobCreated: collector Job diag-... created" */
 export function progressLine(d: Diagnosis, elapsedMs: number): string {
   const phase = d.status?.phase ?? "Pending";
@@ -24,10 +29,7 @@ export function progressLine(d: Diagnosis, elapsedMs: number): string {
   );
   const last = latest.at(-1);
   const parts = [d.metadata.name ?? "", phase, formatElapsed(elapsedMs), `checks ${done}/${total}`];
-  if (last)
-    parts.push(
-      `${last.type}=${last.status} ${last.reason}${last.message ? `: ${last.message}` : ""}`,
-    );
+  if (last) parts.push(conditionLine(last));
   return parts.join("  ");
 }
 
@@ -41,7 +43,7 @@ export function describeChanges(before: Diagnosis | undefined, after: Diagnosis)
   for (const c of after.status?.conditions ?? []) {
     const o = old.get(c.type);
     if (o && o.status === c.status && o.reason === c.reason && o.message === c.message) continue;
-    out.push(`${c.type}=${c.status} ${c.reason}${c.message ? `: ${c.message}` : ""}`);
+    out.push(conditionLine(c));
   }
   if (after.status?.verdict && after.status.verdict !== before?.status?.verdict)
     out.push(`verdict: ${after.status.verdict}`);
