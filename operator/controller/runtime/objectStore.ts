@@ -50,7 +50,9 @@ export class ObjectStore<T extends HasMetadata> implements ObjectCache<T> {
     const key = keyOf(obj);
     const old = this.items.get(key);
     this.items.set(key, obj);
-    const ns = splitObjectKey(key).namespace ?? "";
+    // An update keeps its key, so the namespace index already holds it.
+    if (old) return old;
+    const ns = obj.metadata?.namespace ?? "";
     let set = this.byNamespace.get(ns);
     if (!set) {
       set = new Set();
