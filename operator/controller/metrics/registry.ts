@@ -96,10 +96,10 @@ export class Gauge implements Metric {
 
   set(labels: Labels, value: number): void {
     checkLabels(this.name, this.labelNames, labels);
-    this.series.set(seriesKey(this.labelNames, labels), {
-      labels: ordered(this.labelNames, labels),
-      value,
-    });
+    const k = seriesKey(this.labelNames, labels);
+    const s = this.series.get(k);
+    if (s) s.value = value;
+    else this.series.set(k, { labels: ordered(this.labelNames, labels), value });
   }
 
   inc(labels: Labels = {}, by = 1): void {
