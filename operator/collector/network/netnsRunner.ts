@@ -7,6 +7,9 @@ import { ToolUnavailableError } from "../commandRunner.js";
  * libraries and /run/netns stay the collector's own.
  */
 export class NetnsRunner {
+  /** Tools found missing or not permitted: a probe asks again seconds later, so don't respawn. */
+  private readonly unavailable = new Map<string, ToolUnavailableError>();
+
   constructor(
     private readonly runner: CommandRunner,
     readonly netnsPath: string,
@@ -15,6 +18,17 @@ export class NetnsRunner {
 
   /** stdout of a successful run; ToolUnavailableError when the tool is missing; Error otherwise. */
   async output(tool: string, args: readonly string[]): Promise<string> {
+    const known = this.unavailable.get(tool);
+    if (known) throw known;
+    try {
+      return await this.run(tool, args);
+    } catch (e) {
+      if (e instanceof ToolUnavailableError) this.unavailable.set(tool, e);
+      throw e;
+    }
+  }
+
+  private async run(tool: string, args: readonly string[]): Promise<string> {
     const res = await this.runner.run("nsenter", [`--net=${this.netnsPath}`, "--", tool, ...args], {
       timeoutMs: this.timeoutMs,
     });

@@ -24,13 +24,13 @@ function procTree(): string {
   return root;
 }
 
-function ctx(procRoot: string, runner: CommandRunner): CheckContext {
+function ctx(procRoot: string, runner: CommandRunner, sampleSeconds = 0): CheckContext {
   return {
     target: { kind: "pod", pids: [PID], cgroupPaths: {}, hostname: "t" },
     procRoot,
     sysRoot: join(procRoot, "no-sys"),
     kmsgPath: "/dev/null",
-    options: { sampleSeconds: 0 },
+    options: { sampleSeconds },
     runner,
     now: () => new Date(0),
     progress: () => {},
@@ -71,6 +71,29 @@ describe("collectNetwork with missing tools", () => {
     // Nothing checked means nothing claimed clean.
     const codes = networkCheck.analyze(data, { results: {} }).map((f) => f.code);
     expect(codes).to.not.include.members(["FirewallClean", "QdiscsClean"]);
+  });
+
+  it("a tool missing in the first sample is not run again for the second", async () => {
+    const tools: string[] = [];
+    const runner: CommandRunner = {
+      async run(_command, args): Promise<CommandResult> {
+        tools.push(String(args[2]));
+        return {
+          stdout: "",
+          stderr: `nsenter: failed to execute ${args[2]}: No such file or directory`,
+          exitCode: 127,
+        };
+      },
+    };
+    const data = await collectNetwork(ctx(root, runner, 0.01));
+    const runs = (tool: string) => tools.filter((t) => t === tool).length;
+    expect(["ip", "tc", "iptables-save", "iptables-legacy-save", "nft"].map(runs)).to.deep.equal([
+      1, 1, 1, 1, 1,
+    ]);
+    expect(data.sources.nft?.reason).to.match(/nft: not installed/);
+    // The /proc fallbacks were read twice, so the TCP counters still have a sample.
+    expect(data.sampleSeconds).to.be.greaterThan(0);
+    expect(data.tcpDeltas).to.have.property("Tcp.RetransSegs", 0);
   });
 
   it("no nsenter at all and no readable netns: the check is unavailable, with the reasons", async () => {
