@@ -26,8 +26,25 @@ export interface OomRestart {
   at: Date;
 }
 
-function isOomKill(t: { exitCode: number; reason?: string }): boolean {
+export function isOomKill(t: { exitCode?: number; reason?: string }): boolean {
   return t.exitCode === 137 || t.reason === "OOMKilled";
+}
+
+/**
+ * Whether any container's restart count differs between two status lists (a container without
+ * a status yet has not restarted: count 0). On the Pod watch's hot path: no allocation, and the
+ * kubelet keeps the order, so the same index is tried before a search by name.
+ */
+export function restartCountsMoved(
+  before: readonly { name: string; restartCount?: number }[],
+  after: readonly { name: string; restartCount?: number }[],
+): boolean {
+  for (let i = 0; i < after.length; i++) {
+    const s = after[i]!;
+    const b = before[i]?.name === s.name ? before[i] : before.find((x) => x.name === s.name);
+    if ((s.restartCount ?? 0) !== (b?.restartCount ?? 0)) return true;
+  }
+  return false;
 }
 
 /**

@@ -31,9 +31,11 @@ import {
 import {
   cooldownWindow,
   detectOomRestarts,
+  isOomKill,
   type OomRestart,
   optedOut,
   owningWorkload,
+  restartCountsMoved,
   type SeenRestarts,
   triggeredDiagnosisName,
   type Workload,
@@ -78,6 +80,10 @@ interface WatchedStatus {
   };
 }
 
+function keyOf(obj: WatchedObject): ObjectKey {
+  return objectKey(obj.metadata?.namespace, obj.metadata?.name ?? "");
+}
+
 function statuses(obj: WatchedObject): NonNullable<WatchedStatus["status"]>["containerStatuses"] {
   return (obj as WatchedObject & WatchedStatus).status?.containerStatuses;
 }
@@ -102,25 +108,20 @@ export class RestartTrigger implements Reconciler {
    * restart counts did not move are dropped here, so 10,000 pods' status churn costs nothing.
    */
   mapToKeys = (obj: WatchedObject, oldObj?: WatchedObject): ObjectKey[] => {
-    const key = objectKey(obj.metadata?.namespace, obj.metadata?.name ?? "");
     const now = statuses(obj) ?? [];
     if (!oldObj) {
       // Add (first list, new pod) or delete: only pods with an OOM-looking last termination, or
       // pods we remember (to forget them).
-      const oom = now.some((s) => {
-        const t = s.lastState?.terminated;
-        return t !== undefined && (t.exitCode === 137 || t.reason === "OOMKilled");
-      });
+      const key = keyOf(obj);
+      const oom = now.some((s) => s.lastState?.terminated && isOomKill(s.lastState.terminated));
       return oom || this.seen.has(key) ? [key] : [];
     }
-    if (oldObj.metadata?.uid !== obj.metadata?.uid) return [key];
+    if (oldObj.metadata?.uid !== obj.metadata?.uid) return [keyOf(obj)];
     const old = statuses(oldObj) ?? [];
-    // A container without a status yet has not restarted: count 0.
-    const before = new Map(old.map((s) => [s.name, s.restartCount ?? 0]));
-    const moved = now.some((s) => (s.restartCount ?? 0) !== (before.get(s.name) ?? 0));
-    if (!moved) return [];
+    if (!restartCountsMoved(old, now)) return [];
     // A pod not reconciled yet: remember the counts before this update as the baseline, so two
     // quick restarts coalesced by the queue still count as two (first sight alone would say 1).
+    const key = keyOf(obj);
     if (!this.seen.has(key) && obj.metadata?.uid) {
       const counts: Record<string, number> = Object.fromEntries(now.map((s) => [s.name, 0]));
       for (const s of old) counts[s.name] = s.restartCount ?? 0;

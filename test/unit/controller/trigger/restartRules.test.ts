@@ -7,6 +7,7 @@ import {
   optedOut,
   owningWorkload,
   recordRestart,
+  restartCountsMoved,
   triggeredDiagnosisName,
 } from "../../../../operator/controller/trigger/restartRules.js";
 
@@ -214,5 +215,26 @@ describe("trigger rules", () => {
     expect(parseLabelSelector("")({})).to.equal(true);
     expect(parseLabelSelector("a!=b")({})).to.equal(true);
     expect(parseLabelSelector("a notin (b)")({ a: "b" })).to.equal(false);
+  });
+});
+
+describe("restartCountsMoved (the Pod watch's filter)", () => {
+  const a = (restartCount?: number) => ({ name: "a", restartCount });
+  const b = (restartCount: number) => ({ name: "b", restartCount });
+
+  it("same counts, in any order: not moved", () => {
+    expect(restartCountsMoved([a(1), b(2)], [a(1), b(2)])).to.equal(false);
+    expect(restartCountsMoved([b(2), a(1)], [a(1), b(2)])).to.equal(false);
+  });
+
+  it("a count that rose, also when the order differs: moved", () => {
+    expect(restartCountsMoved([a(1), b(2)], [a(1), b(3)])).to.equal(true);
+    expect(restartCountsMoved([b(2), a(1)], [a(2), b(2)])).to.equal(true);
+  });
+
+  it("a container without an earlier status counts from 0", () => {
+    expect(restartCountsMoved([a(0)], [a(0), b(0)])).to.equal(false);
+    expect(restartCountsMoved([a(0)], [a(0), b(1)])).to.equal(true);
+    expect(restartCountsMoved([], [a()])).to.equal(false);
   });
 });
