@@ -13,17 +13,18 @@ export async function cgroupDir(
 ): Promise<string | undefined> {
   const root = `${sysRoot}/fs/cgroup`;
   const suffix = path === "/" ? "" : path;
+  const combinedCpu = controller === "cpu" || controller === "cpuacct";
   const candidates =
-    version === 1
-      ? [
-          `${root}/${controller}${suffix}`,
-          `${root}/cpu,cpuacct${suffix}`,
-          `${root}/cpuacct,cpu${suffix}`,
-        ]
-      : [`${root}${suffix}`, `${root}/unified${suffix}`];
-  for (const dir of version === 1 && controller !== "cpu" && controller !== "cpuacct"
-    ? candidates.slice(0, 1)
-    : candidates) {
+    version === 2
+      ? [`${root}${suffix}`, `${root}/unified${suffix}`]
+      : combinedCpu
+        ? [
+            `${root}/${controller}${suffix}`,
+            `${root}/cpu,cpuacct${suffix}`,
+            `${root}/cpuacct,cpu${suffix}`,
+          ]
+        : [`${root}/${controller}${suffix}`];
+  for (const dir of candidates) {
     const probe = version === 1 ? `${dir}/cgroup.procs` : `${dir}/cgroup.controllers`;
     try {
       await access(probe);
