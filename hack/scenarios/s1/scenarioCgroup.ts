@@ -2,7 +2,7 @@ import { type ChildProcess, spawn } from "node:child_process";
 import { existsSync } from "node:fs";
 import { mkdir, readdir, readFile, rm, writeFile } from "node:fs/promises";
 import { userInfo } from "node:os";
-import { removeCgroupDir } from "../removeCgroupDir.js";
+import { cgroupPids, removeCgroupDir } from "../removeCgroupDir.js";
 import { waitUntil } from "./processes.js";
 
 /** Every cgroup these scenario makers create starts with this, so stale ones can be found. */
@@ -105,9 +105,8 @@ export class ScenarioCgroup {
     return child;
   }
 
-  async pids(): Promise<number[]> {
-    const text = await readFile(`${this.memoryDir}/cgroup.procs`, "utf8").catch(() => "");
-    return text.split("\n").filter(Boolean).map(Number);
+  pids(): Promise<number[]> {
+    return cgroupPids(this.memoryDir);
   }
 
   async readMemoryFile(name: string): Promise<string> {
