@@ -1,14 +1,12 @@
-import { type ChildProcess, execFile, spawn } from "node:child_process";
-import { randomBytes } from "node:crypto";
-import { promisify } from "node:util";
-
-const run = promisify(execFile);
+import { type ChildProcess, spawn } from "node:child_process";
+import { createNetnsPair, destroyNetnsPair } from "../s2/netnsPair.js";
+import { must } from "../s2/sh.js";
 
 /**
  * S3: a SYN flood between two network namespaces joined by a veth pair. The listener (a Node
  * TCP server with a small backlog, tcp_syncookies on) lives in `server`; hping3 floods it from
  * `client` with a spoofed on-link source that never answers, so half-open sockets stay.
- * Every name starts with "dgn-s3-"; traffic never leaves the two namespaces.
+ * The pair is S2's (createNetnsPair: names "dgn-s2-*"); traffic never leaves the two namespaces.
  */
 export interface SynFloodLab {
   clientNs: string;
@@ -25,45 +23,20 @@ export interface SynFloodLab {
 }
 
 export async function startSynFloodLab(port = 8080): Promise<SynFloodLab> {
-  const id = randomBytes(2).toString("hex");
-  const clientNs = `dgn-s3-${id}-c`;
-  const serverNs = `dgn-s3-${id}-s`;
-  const vethC = `dgn-s3-${id}c`;
-  const vethS = `dgn-s3-${id}s`;
-  const subnet = `10.203.${Number.parseInt(id.slice(0, 2), 16)}`;
-  const serverAddress = `${subnet}.2`;
+  // "pod" holds the listener, "peer" the flood's source.
+  const pair = await createNetnsPair();
+  const clientNs = pair.peer;
+  const serverNs = pair.pod;
+  const serverAddress = pair.podIp;
+  // On the pair's subnet but no host: SYN-ACKs to it are never answered.
+  const spoofedSource = serverAddress.replace(/\d+$/, "77");
   const children: ChildProcess[] = [];
   const cleanup = async () => {
     for (const c of children) if (c.exitCode === null && c.signalCode === null) c.kill("SIGKILL");
-    for (const ns of [clientNs, serverNs]) await run("ip", ["netns", "del", ns]).catch(() => {});
+    await destroyNetnsPair(pair);
   };
   try {
-    await run("ip", ["netns", "add", clientNs]);
-    await run("ip", ["netns", "add", serverNs]);
-    await run("ip", [
-      "link",
-      "add",
-      vethC,
-      "netns",
-      clientNs,
-      "type",
-      "veth",
-      "peer",
-      "name",
-      vethS,
-      "netns",
-      serverNs,
-    ]);
-    await run("ip", ["-n", clientNs, "addr", "add", `${subnet}.1/24`, "dev", vethC]);
-    await run("ip", ["-n", serverNs, "addr", "add", `${serverAddress}/24`, "dev", vethS]);
-    for (const [ns, dev] of [
-      [clientNs, vethC],
-      [serverNs, vethS],
-    ] as const) {
-      await run("ip", ["-n", ns, "link", "set", dev, "up"]);
-      await run("ip", ["-n", ns, "link", "set", "lo", "up"]);
-    }
-    await run("ip", ["netns", "exec", serverNs, "sysctl", "-qw", "net.ipv4.tcp_syncookies=1"]);
+    await must("ip", ["netns", "exec", serverNs, "sysctl", "-qw", "net.ipv4.tcp_syncookies=1"]);
     // Exits by itself after two minutes should cleanup never run.
     const listenerCode = `const s=require("net").createServer(c=>c.destroy());s.listen({host:"0.0.0.0",port:${port},backlog:4},()=>console.log("listening"));setTimeout(()=>process.exit(0),120000);`;
     const listener = spawn(
@@ -107,7 +80,7 @@ export async function startSynFloodLab(port = 8080): Promise<SynFloodLab> {
         // A spoofed neighbour that never answers: SYN-ACKs get no RST, so SYN_RECV sockets stay.
         args.push(
           "-a",
-          `${subnet}.77`,
+          spoofedSource,
           "-i",
           `u${intervalMicros}`,
           "-c",
