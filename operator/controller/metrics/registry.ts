@@ -57,21 +57,26 @@ interface Metric {
   render(): string[];
 }
 
-export class Counter implements Metric {
-  private readonly series = new Map<string, { labels: Labels; value: number }>();
+/** Counter and Gauge: one number per label set. */
+abstract class ValueMetric implements Metric {
+  protected readonly series = new Map<string, { labels: Labels; value: number }>();
+  protected abstract readonly type: "counter" | "gauge";
   constructor(
     readonly name: string,
     readonly help: string,
     readonly labelNames: readonly string[] = [],
   ) {}
 
-  inc(labels: Labels = {}, by = 1): void {
-    if (by < 0) throw new Error(`counter ${this.name}: negative increment ${by}`);
+  /** The series for labels, created at 0 on first use. */
+  protected seriesFor(labels: Labels): { labels: Labels; value: number } {
     checkLabels(this.name, this.labelNames, labels);
     const k = seriesKey(this.labelNames, labels);
-    const s = this.series.get(k);
-    if (s) s.value += by;
-    else this.series.set(k, { labels: ordered(this.labelNames, labels), value: by });
+    let s = this.series.get(k);
+    if (!s) {
+      s = { labels: ordered(this.labelNames, labels), value: 0 };
+      this.series.set(k, s);
+    }
+    return s;
   }
 
   get(labels: Labels = {}): number {
@@ -79,42 +84,34 @@ export class Counter implements Metric {
   }
 
   render(): string[] {
-    const lines = [`# HELP ${this.name} ${escapeHelp(this.help)}`, `# TYPE ${this.name} counter`];
+    const lines = [
+      `# HELP ${this.name} ${escapeHelp(this.help)}`,
+      `# TYPE ${this.name} ${this.type}`,
+    ];
     for (const s of this.series.values())
       lines.push(`${this.name}${formatLabels(s.labels)} ${formatValue(s.value)}`);
     return lines;
   }
 }
 
-export class Gauge implements Metric {
-  private readonly series = new Map<string, { labels: Labels; value: number }>();
-  constructor(
-    readonly name: string,
-    readonly help: string,
-    readonly labelNames: readonly string[] = [],
-  ) {}
+export class Counter extends ValueMetric {
+  protected readonly type = "counter";
+
+  inc(labels: Labels = {}, by = 1): void {
+    if (by < 0) throw new Error(`counter ${this.name}: negative increment ${by}`);
+    this.seriesFor(labels).value += by;
+  }
+}
+
+export class Gauge extends ValueMetric {
+  protected readonly type = "gauge";
 
   set(labels: Labels, value: number): void {
-    checkLabels(this.name, this.labelNames, labels);
-    const k = seriesKey(this.labelNames, labels);
-    const s = this.series.get(k);
-    if (s) s.value = value;
-    else this.series.set(k, { labels: ordered(this.labelNames, labels), value });
+    this.seriesFor(labels).value = value;
   }
 
   inc(labels: Labels = {}, by = 1): void {
-    this.set(labels, this.get(labels) + by);
-  }
-
-  get(labels: Labels = {}): number {
-    return this.series.get(seriesKey(this.labelNames, labels))?.value ?? 0;
-  }
-
-  render(): string[] {
-    const lines = [`# HELP ${this.name} ${escapeHelp(this.help)}`, `# TYPE ${this.name} gauge`];
-    for (const s of this.series.values())
-      lines.push(`${this.name}${formatLabels(s.labels)} ${formatValue(s.value)}`);
-    return lines;
+    this.seriesFor(labels).value += by;
   }
 }
 
