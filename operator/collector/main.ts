@@ -6,7 +6,7 @@ import { ChildProcessRunner } from "./commandRunner.js";
 import { parseCollectorArgs, USAGE, UsageError } from "./parseCollectorArgs.js";
 import { renderReport } from "./renderReport.js";
 import { TargetNotFoundError } from "./resolveTarget.js";
-import { COLLECTOR_VERSION, implementedCheckNames, runCollector } from "./runCollector.js";
+import { COLLECTOR_VERSION, runCollector } from "./runCollector.js";
 import { encodeTerminationMessage } from "./terminationMessage.js";
 
 /** The diagnose-collector CLI. Report to stdout, progress and errors to stderr. */
@@ -15,7 +15,10 @@ async function main(argv: string[]): Promise<number> {
     return runFlamegraphCommand(argv.slice(1), process.stdin, process.stdout);
   let parsed: ReturnType<typeof parseCollectorArgs>;
   try {
-    parsed = parseCollectorArgs(argv, implementedCheckNames(CHECKS));
+    parsed = parseCollectorArgs(
+      argv,
+      CHECKS.map((c) => c.name),
+    );
   } catch (e) {
     if (e instanceof UsageError) {
       process.stderr.write(`diagnose-collector: ${e.message}\n\n${USAGE}\n`);

@@ -3,7 +3,7 @@ import { DEFAULT_CHECKS } from "../api/v1alpha1/diagnosis.js";
 import type { Check, CheckContext } from "./check.js";
 import type { CommandRunner } from "./commandRunner.js";
 import { type CollectorArgs, UsageError } from "./parseCollectorArgs.js";
-import { type CheckName, type CollectorReport, REPORT_SCHEMA_VERSION } from "./report.js";
+import { type CollectorReport, REPORT_SCHEMA_VERSION } from "./report.js";
 import { resolveTarget } from "./resolveTarget.js";
 import { runChecks } from "./runChecks.js";
 
@@ -80,8 +80,4 @@ export async function runCollector(
     checks: results,
     findings,
   };
-}
-
-export function implementedCheckNames(checks: readonly Check[]): CheckName[] {
-  return checks.map((c) => c.name);
 }
