@@ -22,7 +22,12 @@ import {
   type RunningOperator,
   startOperator,
 } from "../../operator/controller/runtime/operatorRuntime.js";
-import { type ControlPlane, repoRoot, startControlPlane } from "./controlPlane.js";
+import {
+  type ControlPlane,
+  type ControlPlaneOptions,
+  repoRoot,
+  startControlPlane,
+} from "./controlPlane.js";
 
 export const OPERATOR_NAMESPACE = "diagnose-system";
 
@@ -30,8 +35,10 @@ import { waitFor } from "./waitFor.js";
 
 export { sleep, waitFor } from "./waitFor.js";
 
-export async function startClusterWithCrd(): Promise<ControlPlane> {
-  const cp = await startControlPlane({ quiet: true });
+export async function startClusterWithCrd(
+  options: ControlPlaneOptions = {},
+): Promise<ControlPlane> {
+  const cp = await startControlPlane({ quiet: true, ...options });
   const ext = cp.kubeConfig.makeApiClient(ApiextensionsV1Api);
   // loadYaml maps the YAML's field names (x-kubernetes-preserve-unknown-fields) to the client's
   // model names; a plain YAML parse would have the serializer drop them, and the server then
