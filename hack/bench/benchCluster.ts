@@ -3,16 +3,14 @@
  * Diagnosis CRD, the operator's namespace and collector ServiceAccount, fake Nodes, and pods
  * created with bounded concurrency.
  */
-import { readFileSync } from "node:fs";
-import { join } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
-import { parse } from "yaml";
-import { type ControlPlane, repoRoot, startControlPlane } from "../../test/support/controlPlane.js";
+import type { ControlPlane } from "../../test/support/controlPlane.js";
+import { startClusterWithCrd } from "../../test/support/operatorHarness.js";
 import { BenchApi, BenchApiError } from "./benchApi.js";
 import { type BenchPodOwner, benchPod, fakeNode, podIp, runningPodStatus } from "./benchObjects.js";
 import { runBounded } from "./boundedPool.js";
 
-export const OPERATOR_NAMESPACE = "diagnose-system";
+export { OPERATOR_NAMESPACE } from "../../test/support/operatorHarness.js";
 export const DIAGNOSES = "/apis/diagnose.dev/v1alpha1";
 
 export interface BenchCluster {
@@ -22,39 +20,19 @@ export interface BenchCluster {
 }
 
 export async function startBenchCluster(): Promise<BenchCluster> {
-  const cp = await startControlPlane({ quiet: true, readyTimeoutSeconds: 120 });
-  let api: BenchApi | undefined;
+  const cp = await startClusterWithCrd({ readyTimeoutSeconds: 120 });
+  let api: BenchApi;
   try {
     api = await BenchApi.create(cp.kubeConfig, 32);
-    const crd = parse(readFileSync(join(repoRoot, "crds", "diagnose.dev_diagnoses.yaml"), "utf8"));
-    await api.request("POST", "/apis/apiextensions.k8s.io/v1/customresourcedefinitions", crd);
-    const deadline = Date.now() + 60_000;
-    for (;;) {
-      try {
-        await api.request("GET", `${DIAGNOSES}/diagnoses`, undefined, { query: { limit: "1" } });
-        break;
-      } catch (err) {
-        if (Date.now() > deadline) throw new Error(`Diagnosis CRD not served: ${err}`);
-        await sleep(200);
-      }
-    }
-    await createNamespace(api, OPERATOR_NAMESPACE);
-    // The apiserver's ServiceAccount admission rejects pods (the collector Jobs') naming a missing one.
-    await api.request("POST", `/api/v1/namespaces/${OPERATOR_NAMESPACE}/serviceaccounts`, {
-      metadata: { name: "diagnose-collector" },
-      automountServiceAccountToken: false,
-    });
   } catch (err) {
-    api?.close();
     await cp.stop();
     throw err;
   }
-  const made = api;
   return {
     cp,
-    api: made,
+    api,
     async stop() {
-      made.close();
+      api.close();
       await cp.stop();
     },
   };
