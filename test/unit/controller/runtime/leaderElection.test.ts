@@ -61,14 +61,26 @@ describe("LeaderElector", () => {
     await Promise.all(electors.splice(0).map((e) => e.stop()));
   });
 
+  /** An elector contending for lock (stopped after the test). */
+  function contender(lock: ResourceLock, identity: string, log: string[]): LeaderElector {
+    const e = elector(lock, identity, log);
+    electors.push(e);
+    void e.start();
+    return e;
+  }
+
+  /** A contender that already leads. */
+  async function leader(lock: ResourceLock, identity: string, log: string[]) {
+    const e = contender(lock, identity, log);
+    await waitFor(() => e.isLeader(), `${identity} leads`);
+    return e;
+  }
+
   it("of two contenders exactly one leads, and keeps leading while it renews", async () => {
     const lock = new MemoryLock();
     const log: string[] = [];
-    const a = elector(lock, "a", log);
-    const b = elector(lock, "b", log);
-    electors.push(a, b);
-    void a.start();
-    void b.start();
+    const a = contender(lock, "a", log);
+    const b = contender(lock, "b", log);
     await waitFor(() => a.isLeader() || b.isLeader(), "a leader");
     await new Promise((r) => setTimeout(r, 1500));
     expect([a.isLeader(), b.isLeader()].filter(Boolean)).to.have.length(1);
@@ -79,13 +91,8 @@ describe("LeaderElector", () => {
   it("a released lease is taken over within a couple of retry periods", async () => {
     const lock = new MemoryLock();
     const log: string[] = [];
-    const a = elector(lock, "a", log);
-    electors.push(a);
-    void a.start();
-    await waitFor(() => a.isLeader(), "a leads");
-    const b = elector(lock, "b", log);
-    electors.push(b);
-    void b.start();
+    const a = await leader(lock, "a", log);
+    const b = contender(lock, "b", log);
     await new Promise((r) => setTimeout(r, 150));
     expect(b.isLeader()).to.equal(false);
     const t0 = Date.now();
@@ -108,9 +115,7 @@ describe("LeaderElector", () => {
       leaseTransitions: 0,
     });
     const t0 = Date.now();
-    const b = elector(lock, "b", log);
-    electors.push(b);
-    void b.start();
+    const b = contender(lock, "b", log);
     await waitFor(() => b.isLeader(), "b takes over", 3000);
     const waited = Date.now() - t0;
     expect(waited).to.be.at.least(1000);
@@ -121,10 +126,7 @@ describe("LeaderElector", () => {
   it("a leader that cannot renew within the renew deadline stops leading", async () => {
     const lock = new MemoryLock();
     const log: string[] = [];
-    const a = elector(lock, "a", log);
-    electors.push(a);
-    void a.start();
-    await waitFor(() => a.isLeader(), "a leads");
+    const a = await leader(lock, "a", log);
     lock.down = true;
     const t0 = Date.now();
     await waitFor(() => !a.isLeader(), "a gives up", 2000);
