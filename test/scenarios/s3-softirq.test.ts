@@ -1,30 +1,17 @@
 import { spawnSync } from "node:child_process";
 import { mkdirSync, writeFileSync } from "node:fs";
 import { expect } from "chai";
+import { s2CheckContext } from "../../hack/scenarios/s2/checkContext.js";
 import { type SynFloodLab, startSynFloodLab } from "../../hack/scenarios/s3/synFloodLab.js";
 import type { CheckContext, CollectorOptions } from "../../operator/collector/check.js";
-import { ChildProcessRunner } from "../../operator/collector/commandRunner.js";
 import { decodeCollapsed } from "../../operator/collector/profile/collapsedBlob.js";
-import { createProfileCheck } from "../../operator/collector/profile/profileCheck.js";
+import { profileCheck } from "../../operator/collector/profile/profileCheck.js";
 import { softirqCheck } from "../../operator/collector/softirq/softirqCheck.js";
 import { parseCollapsed } from "../../operator/flamegraph/collapsedText.js";
 import { renderFlameGraph } from "../../operator/flamegraph/renderFlameGraph.js";
 
 /** Where the rendered flame graph is kept for a person to look at. */
 const SVG_OUT = process.env.S3_FLAMEGRAPH_OUT ?? "/tmp/dgn-s3/flood-node.svg";
-
-function context(pids: number[], options: CollectorOptions): CheckContext {
-  return {
-    target: { kind: pids.length > 0 ? "pod" : "node", pids, cgroupPaths: {}, hostname: "s3" },
-    procRoot: "/proc",
-    sysRoot: "/sys",
-    kmsgPath: "/dev/kmsg",
-    options,
-    runner: new ChildProcessRunner(),
-    now: () => new Date(),
-    progress: () => {},
-  };
-}
 
 describe("S3: SYN flood between network namespaces (real)", function () {
   this.timeout(60_000);
@@ -41,14 +28,16 @@ describe("S3: SYN flood between network namespaces (real)", function () {
 
   it("shows NET_RX rising, SYN flood evidence, and network receive frames in a profile", async () => {
     lab = await startSynFloodLab();
-    const ctx = (opts: CollectorOptions) => context([lab?.listenerPid ?? 0], opts);
+    const ctx = (options: CollectorOptions): CheckContext => ({
+      ...s2CheckContext(lab?.listenerPid ?? 0, options.sampleSeconds, "s3"),
+      options,
+    });
 
     const baseline = await softirqCheck.collect(ctx({ sampleSeconds: 1 }));
     const baselineNetRx = baseline.total.softirqRates.NET_RX ?? 0;
 
     const flood = lab.flood(5);
     await new Promise((r) => setTimeout(r, 500));
-    const profileCheck = createProfileCheck();
     const [during, profile] = await Promise.all([
       softirqCheck.collect(ctx({ sampleSeconds: 2 })),
       profileCheck.collect(ctx({ sampleSeconds: 2, profile: { seconds: 2, frequency: 199 } })),
