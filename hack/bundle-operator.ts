@@ -16,14 +16,27 @@ export const OPERATOR_BUNDLE = join(REPO, "dist/operator-bundle/diagnose-operato
 
 /** Writes the bundle (and its linked source map) to outfile. */
 export async function bundleOperator(outfile: string = OPERATOR_BUNDLE): Promise<void> {
+  await bundleForNode(join(REPO, "operator/controller/main.ts"), outfile, {
+    minify: true,
+    sourcemap: true,
+  });
+  chmodSync(outfile, 0o755);
+}
+
+/** A TypeScript entry point and its dependencies as one ESM file for Node (the bench's collector too). */
+export async function bundleForNode(
+  entry: string,
+  outfile: string,
+  opts: { minify?: boolean; sourcemap?: boolean } = {},
+): Promise<void> {
   await build({
-    entryPoints: [join(REPO, "operator/controller/main.ts")],
+    entryPoints: [entry],
     bundle: true,
     platform: "node",
     format: "esm",
     target: "node24",
-    minify: true,
-    sourcemap: "linked",
+    minify: opts.minify ?? false,
+    sourcemap: opts.sourcemap ? "linked" : false,
     outfile,
     // esbuild keeps the entry's `#!/usr/bin/env node` above the banner. The CJS dependencies
     // (winston, parts of @kubernetes/client-node) call require() for Node built-ins, which an
@@ -33,7 +46,6 @@ export async function bundleOperator(outfile: string = OPERATOR_BUNDLE): Promise
     },
     logLevel: "warning",
   });
-  chmodSync(outfile, 0o755);
 }
 
 if (process.argv[1] && resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {

@@ -11,8 +11,8 @@ import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { build } from "esbuild";
 import type { CollectorReport } from "../../operator/collector/report.js";
+import { bundleForNode } from "../bundle-operator.js";
 import { compileAlloc, hsperfdataPublished, waitUntil } from "../scenarios/s1/processes.js";
 import { cgroupV1Available, ScenarioCgroup } from "../scenarios/s1/scenarioCgroup.js";
 import { addManyRules, addRandomDropRules } from "../scenarios/s2/faults.js";
@@ -84,19 +84,7 @@ function timed(argv: readonly string[], timeoutMs: number): Promise<TimedRun> {
 /** The collector CLI bundled into one ESM file (node builtins external), like a built image. */
 async function bundleCollector(dir: string): Promise<string> {
   const outfile = join(dir, "collector.mjs");
-  await build({
-    entryPoints: [join(REPO, "operator/collector/main.ts")],
-    bundle: true,
-    platform: "node",
-    format: "esm",
-    target: "node22",
-    outfile,
-    // Bundled CommonJS dependencies call require().
-    banner: {
-      js: "import { createRequire as __cr } from 'node:module'; const require = __cr(import.meta.url);",
-    },
-    logLevel: "error",
-  });
+  await bundleForNode(join(REPO, "operator/collector/main.ts"), outfile);
   return outfile;
 }
 
