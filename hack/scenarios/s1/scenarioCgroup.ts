@@ -25,42 +25,19 @@ export function cgroupV1Available(): boolean {
   );
 }
 
-/** A memory + cpu cgroup pair (v1) with one unique name, for one scenario. */
-export class ScenarioCgroup {
-  readonly name: string;
-  readonly memoryDir: string;
-  readonly cpuDir: string;
+/**
+ * Processes started inside a v1 memory + cpu cgroup pair, remembered for cleanup. Used by
+ * ScenarioCgroup and by the demo's kubelet-shaped cgroup (hack/demo/kubeletCgroup.ts).
+ */
+export class CgroupProcesses {
   private readonly children = new Set<ChildProcess>();
   /** Every pid started here: a SIGKILLed JVM leaves its /tmp/hsperfdata_<user>/<pid> behind. */
   private readonly startedPids = new Set<number>();
 
-  private constructor(name: string) {
-    this.name = name;
-    this.memoryDir = `${ROOT}/memory/${name}`;
-    this.cpuDir = `${ROOT}/cpu/${name}`;
-  }
-
-  /** The cgroup path as the kernel names it (/proc/<pid>/cgroup, oom_memcg=). */
-  get path(): string {
-    return `/${this.name}`;
-  }
-
-  static async create(label: string, opts: ScenarioCgroupOptions = {}): Promise<ScenarioCgroup> {
-    const unique = `${S1_PREFIX}${label}-${process.pid}-${Date.now().toString(36)}`;
-    const cg = new ScenarioCgroup(unique);
-    await mkdir(cg.memoryDir);
-    await mkdir(cg.cpuDir);
-    if (opts.memoryLimitBytes !== undefined) {
-      await writeFile(`${cg.memoryDir}/memory.limit_in_bytes`, String(opts.memoryLimitBytes));
-      // Without swap accounting a limit could be met by swapping instead of an OOM kill.
-      await writeFile(`${cg.memoryDir}/memory.swappiness`, "0").catch(() => undefined);
-    }
-    if (opts.cpuQuotaUsec !== undefined) {
-      await writeFile(`${cg.cpuDir}/cpu.cfs_period_us`, "100000");
-      await writeFile(`${cg.cpuDir}/cpu.cfs_quota_us`, String(opts.cpuQuotaUsec));
-    }
-    return cg;
-  }
+  constructor(
+    private readonly memoryDir: string,
+    private readonly cpuDir: string,
+  ) {}
 
   /**
    * Starts a command inside both cgroups: a fixed sh script moves itself in and then execs the
@@ -90,6 +67,63 @@ export class ScenarioCgroup {
     return child;
   }
 
+  /** SIGKILLs every process started here that is still running. */
+  killAll(): void {
+    for (const c of this.children) c.kill("SIGKILL");
+  }
+
+  /** Removes the perf counter files the JVMs started here left in /tmp. */
+  async removePerfCounterFiles(): Promise<void> {
+    for (const pid of this.startedPids)
+      await rm(`/tmp/hsperfdata_${userInfo().username}/${pid}`, { force: true });
+  }
+}
+
+/** A memory + cpu cgroup pair (v1) with one unique name, for one scenario. */
+export class ScenarioCgroup {
+  readonly name: string;
+  readonly memoryDir: string;
+  readonly cpuDir: string;
+  private readonly processes: CgroupProcesses;
+
+  private constructor(name: string) {
+    this.name = name;
+    this.memoryDir = `${ROOT}/memory/${name}`;
+    this.cpuDir = `${ROOT}/cpu/${name}`;
+    this.processes = new CgroupProcesses(this.memoryDir, this.cpuDir);
+  }
+
+  /** The cgroup path as the kernel names it (/proc/<pid>/cgroup, oom_memcg=). */
+  get path(): string {
+    return `/${this.name}`;
+  }
+
+  static async create(label: string, opts: ScenarioCgroupOptions = {}): Promise<ScenarioCgroup> {
+    const unique = `${S1_PREFIX}${label}-${process.pid}-${Date.now().toString(36)}`;
+    const cg = new ScenarioCgroup(unique);
+    await mkdir(cg.memoryDir);
+    await mkdir(cg.cpuDir);
+    if (opts.memoryLimitBytes !== undefined) {
+      await writeFile(`${cg.memoryDir}/memory.limit_in_bytes`, String(opts.memoryLimitBytes));
+      // Without swap accounting a limit could be met by swapping instead of an OOM kill.
+      await writeFile(`${cg.memoryDir}/memory.swappiness`, "0").catch(() => undefined);
+    }
+    if (opts.cpuQuotaUsec !== undefined) {
+      await writeFile(`${cg.cpuDir}/cpu.cfs_period_us`, "100000");
+      await writeFile(`${cg.cpuDir}/cpu.cfs_quota_us`, String(opts.cpuQuotaUsec));
+    }
+    return cg;
+  }
+
+  /** Starts a command inside both cgroups (see CgroupProcesses.spawn). */
+  spawn(
+    command: string,
+    args: readonly string[],
+    env: NodeJS.ProcessEnv = process.env,
+  ): ChildProcess {
+    return this.processes.spawn(command, args, env);
+  }
+
   /** spawn(), then waits until the process is in the cgroup (its sh wrapper has moved it). */
   async spawnJoined(
     command: string,
@@ -115,12 +149,10 @@ export class ScenarioCgroup {
 
   /** Kills every process in the cgroup and removes it; safe to call twice. */
   async destroy(): Promise<void> {
-    for (const c of this.children) c.kill("SIGKILL");
+    this.processes.killAll();
     await removeCgroupDir(this.memoryDir);
     await removeCgroupDir(this.cpuDir);
-    for (const pid of this.startedPids) {
-      await rm(`/tmp/hsperfdata_${userInfo().username}/${pid}`, { force: true });
-    }
+    await this.processes.removePerfCounterFiles();
   }
 }
 
