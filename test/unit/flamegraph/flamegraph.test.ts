@@ -1,5 +1,5 @@
 import { spawnSync } from "node:child_process";
-import { mkdtemp, readFile, writeFile } from "node:fs/promises";
+import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { PassThrough, Readable } from "node:stream";
@@ -147,6 +147,16 @@ function collect(): { stream: PassThrough; text: () => string } {
 }
 
 describe("runFlamegraphCommand", () => {
+  const tmps: string[] = [];
+  const makeTmp = async () => {
+    const d = await mkdtemp(join(tmpdir(), "dgn-s3-unit-"));
+    tmps.push(d);
+    return d;
+  };
+  after(async () => {
+    for (const d of tmps.splice(0)) await rm(d, { recursive: true, force: true });
+  });
+
   it("renders collapsed stacks from stdin", async () => {
     const out = collect();
     const code = await runFlamegraphCommand(
@@ -162,7 +172,7 @@ describe("runFlamegraphCommand", () => {
   });
 
   it("renders from a saved report and from two files as a diff", async () => {
-    const tmp = await mkdtemp(join(tmpdir(), "dgn-s3-unit-"));
+    const tmp = await makeTmp();
     const report = {
       checks: {
         profile: {
@@ -193,7 +203,7 @@ describe("runFlamegraphCommand", () => {
   });
 
   it("explains a report without a profile and bad arguments", async () => {
-    const tmp = await mkdtemp(join(tmpdir(), "dgn-s3-unit-"));
+    const tmp = await makeTmp();
     await writeFile(
       join(tmp, "r.json"),
       JSON.stringify({
