@@ -41,7 +41,7 @@ export function collapseStacks(
   return out;
 }
 
-export function frameName(frame: PerfFrame): string {
+function frameName(frame: PerfFrame): string {
   if (frame.symbol === UNKNOWN_FRAME) {
     if (frame.dso === UNKNOWN_FRAME) return UNKNOWN_FRAME;
     // Named after its mapping, as stackcollapse-perf does: "[libc.so.6]", "[perf-123.map]_[j]".

@@ -15,7 +15,7 @@ export interface CollapsedBlob {
 }
 
 /** 256 KiB of base64 keeps a status object well under etcd's 1.5 MiB limit. */
-export const DEFAULT_BLOB_CAP_BYTES = 256 * 1024;
+const DEFAULT_BLOB_CAP_BYTES = 256 * 1024;
 
 /** Encodes the stacks; over the cap, keeps the heaviest stacks that fit and says so. */
 export function encodeCollapsed(

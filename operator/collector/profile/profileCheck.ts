@@ -26,7 +26,7 @@ export interface ProfileData {
 }
 
 /** The CRD defaults (ProfileSpec). */
-export const PROFILE_DEFAULTS = { seconds: 30, frequency: 99 };
+const PROFILE_DEFAULTS = { seconds: 30, frequency: 99 };
 
 export interface ProfileCheckDeps {
   /** Where perf.data goes; removed afterwards. */

@@ -1,5 +1,5 @@
 /** TCP states as the kernel numbers them in /proc/net/tcp (include/net/tcp_states.h). */
-export const TCP_STATE = {
+const TCP_STATE = {
   ESTABLISHED: "01",
   SYN_SENT: "02",
   SYN_RECV: "03",

@@ -83,7 +83,7 @@ export interface SoftirqData {
 }
 
 /** USER_HZ: fixed at 100 on every Linux ABI the collector runs on. */
-export const USER_HZ = 100;
+const USER_HZ = 100;
 const TOP_THREADS = 15;
 const TOP_PORTS = 10;
 
