@@ -14,8 +14,8 @@ export interface DocComment {
 /** Tags that only document; accepted and ignored so a typo in a schema tag still fails. */
 const DOC_ONLY_TAGS = new Set(["see", "example", "remarks", "deprecated"]);
 
-/** Tags that only the root type may carry; read by crdFromTypes. */
-export const ROOT_TAGS = new Set(["kind", "printerColumn"]);
+/** Tags that only the root type may carry (crdFromTypes reads them there); refused elsewhere. */
+const ROOT_TAGS = new Set(["kind", "printerColumn"]);
 
 /** Reads a declaration's JSDoc: description paragraphs joined to single lines, tags in order. */
 export function readDocComment(node: JSDocableNode): DocComment {

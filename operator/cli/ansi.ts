@@ -23,7 +23,7 @@ export const COLOR: Palette = {
 };
 
 const same = (s: string): string => s;
-export const PLAIN: Palette = {
+const PLAIN: Palette = {
   red: same,
   yellow: same,
   green: same,

@@ -8,7 +8,7 @@ export function isFinished(d: Diagnosis): boolean {
 }
 
 /** Checks with a result in status.report, against those requested. */
-export function checksDone(d: Diagnosis): { done: number; total: number } {
+function checksDone(d: Diagnosis): { done: number; total: number } {
   const total = (d.spec?.checks ?? DEFAULT_CHECKS).length;
   const checks = d.status?.report?.checks;
   const done = checks && typeof checks === "object" ? Object.keys(checks).length : 0;

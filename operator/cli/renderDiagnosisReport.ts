@@ -10,13 +10,13 @@ export interface ReportOptions {
   width?: number;
 }
 
-export function severityStyle(p: Palette, severity: Severity | string): (s: string) => string {
+function severityStyle(p: Palette, severity: Severity | string): (s: string) => string {
   if (severity === "Critical") return (s) => p.bold(p.red(s));
   if (severity === "Warning") return p.yellow;
   return p.cyan;
 }
 
-export function phaseStyle(p: Palette, phase: Phase | string | undefined): (s: string) => string {
+function phaseStyle(p: Palette, phase: Phase | string | undefined): (s: string) => string {
   if (phase === "Succeeded") return p.green;
   if (phase === "Failed") return p.red;
   return p.yellow;
@@ -69,10 +69,7 @@ const FINDING_COLUMNS = [
   { header: "REMEDIATION", wrap: true },
 ];
 
-export function renderFindingsTable(
-  findings: readonly Finding[],
-  options: ReportOptions = {},
-): string {
+function renderFindingsTable(findings: readonly Finding[], options: ReportOptions = {}): string {
   const p = palette(options.color ?? false);
   const rows = findings.map((f) => [f.severity, f.check, f.code, f.summary, f.remediation ?? "-"]);
   return renderTable(FINDING_COLUMNS, rows, {
