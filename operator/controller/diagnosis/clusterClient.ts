@@ -81,6 +81,16 @@ async function orUndefined<T>(p: Promise<T>): Promise<T | undefined> {
   }
 }
 
+/** A create's 409 (a namesake is already there) as "exists". */
+async function orExists<T>(p: Promise<T>): Promise<T | "exists"> {
+  try {
+    return await p;
+  } catch (err) {
+    if (statusCode(err) === 409) return "exists";
+    throw err;
+  }
+}
+
 const mergePatch = setHeaderOptions("Content-Type", PatchStrategy.MergePatch);
 
 /** A guarded write's 409 as a ConflictError (the runtime requeues it quietly). */
@@ -120,16 +130,10 @@ export class KubeClusterClient implements ClusterClient {
     return orUndefined(this.batch.readNamespacedJob({ namespace, name }));
   }
 
-  async createJob(job: V1Job): Promise<V1Job | "exists"> {
-    try {
-      return await this.batch.createNamespacedJob({
-        namespace: job.metadata!.namespace!,
-        body: job,
-      });
-    } catch (err) {
-      if (statusCode(err) === 409) return "exists";
-      throw err;
-    }
+  createJob(job: V1Job): Promise<V1Job | "exists"> {
+    return orExists(
+      this.batch.createNamespacedJob({ namespace: job.metadata!.namespace!, body: job }),
+    );
   }
 
   async deleteJob(namespace: string, name: string): Promise<void> {
@@ -163,19 +167,16 @@ export class KubeClusterClient implements ClusterClient {
     );
   }
 
-  async createDiagnosis(d: Diagnosis): Promise<Diagnosis | "exists"> {
-    try {
-      return (await this.custom.createNamespacedCustomObject({
+  createDiagnosis(d: Diagnosis): Promise<Diagnosis | "exists"> {
+    return orExists(
+      this.custom.createNamespacedCustomObject({
         group: GROUP,
         version: VERSION,
         namespace: d.metadata.namespace!,
         plural: PLURAL,
         body: d,
-      })) as Diagnosis;
-    } catch (err) {
-      if (statusCode(err) === 409) return "exists";
-      throw err;
-    }
+      }) as Promise<Diagnosis>,
+    );
   }
 
   async patchDiagnosisStatus(
