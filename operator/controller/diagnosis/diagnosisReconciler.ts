@@ -225,8 +225,9 @@ export class DiagnosisReconciler implements Reconciler {
       preliminary.verdict = verdictFor(resolution.preliminary, checks);
     }
 
-    const key = objectKey(this.deps.options.operatorNamespace, jobName);
-    if (!this.deps.jobs.get(key) && d.status?.jobName !== jobName) {
+    // Already in the cache when our JobCreated write lost a conflict after the create.
+    const cachedJob = this.deps.jobs.get(objectKey(this.deps.options.operatorNamespace, jobName));
+    if (!cachedJob && d.status?.jobName !== jobName) {
       const cachedJobs = this.deps.jobs.list(this.deps.options.operatorNamespace);
       const slot = this.deps.slots.tryReserve(jobName, resolution.nodeName, cachedJobs);
       if (!slot.ok) {
@@ -275,7 +276,7 @@ export class DiagnosisReconciler implements Reconciler {
     });
     let created: V1Job | "exists";
     try {
-      created = await this.deps.client.createJob(job);
+      created = cachedJob ? "exists" : await this.deps.client.createJob(job);
     } catch (err) {
       this.deps.slots.release(jobName);
       throw err;
