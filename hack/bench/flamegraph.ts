@@ -5,6 +5,7 @@ import { encodeCollapsed } from "../../operator/collector/profile/collapsedBlob.
 import { collapseStacks } from "../../operator/collector/profile/collapseStacks.js";
 import { parsePerfScript } from "../../operator/collector/profile/parsePerfScript.js";
 import { renderFlameGraph } from "../../operator/flamegraph/renderFlameGraph.js";
+import { median, roundTo } from "./stats.js";
 
 export interface FlamegraphBench {
   samples: number;
@@ -76,11 +77,10 @@ export function benchFlamegraph(
     svgBytes = svg.length;
     blobBytes = blob.data.length;
   }
-  const median = (xs: number[]) =>
-    round([...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] ?? 0);
-  const parseMs = median(times.parse);
-  const collapseMs = median(times.collapse);
-  const renderMs = median(times.render);
+  const mid = (xs: number[]) => round(median(xs) ?? 0);
+  const parseMs = mid(times.parse);
+  const collapseMs = mid(times.collapse);
+  const renderMs = mid(times.render);
   return {
     samples,
     perfScriptMiB: round(text.length / 1024 / 1024),
@@ -88,7 +88,7 @@ export function benchFlamegraph(
     parseMs,
     collapseMs,
     renderMs,
-    encodeMs: median(times.encode),
+    encodeMs: mid(times.encode),
     totalMs: round(parseMs + collapseMs + renderMs),
     stacks,
     svgKiB: round(svgBytes / 1024),
@@ -97,7 +97,7 @@ export function benchFlamegraph(
 }
 
 function round(x: number): number {
-  return Math.round(x * 10) / 10;
+  return roundTo(x, 1) ?? 0;
 }
 
 if (import.meta.url === pathToFileURL(process.argv[1] ?? "").href) {
