@@ -4,12 +4,12 @@
  * hierarchies. The collector Job's `--container-id` finds the container by that last segment in
  * /proc/<pid>/cgroup, exactly as on a real node. Only the directories made here are removed.
  */
-import { type ChildProcess, spawn } from "node:child_process";
+import type { ChildProcess } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { existsSync } from "node:fs";
-import { mkdir, readFile, rm, writeFile } from "node:fs/promises";
-import { userInfo } from "node:os";
-import { removeCgroupDir } from "../scenarios/removeCgroupDir.js";
+import { mkdir, readFile, writeFile } from "node:fs/promises";
+import { cgroupPids, removeCgroupDir } from "../scenarios/removeCgroupDir.js";
+import { CgroupProcesses } from "../scenarios/s1/scenarioCgroup.js";
 
 const ROOT = "/sys/fs/cgroup";
 const CONTROLLERS = ["memory", "cpu"] as const;
@@ -49,10 +49,11 @@ export function cgroupV1MemoryAvailable(): boolean {
 export class KubeletCgroup {
   /** Directories made here (per controller), outermost first: removed innermost first. */
   private readonly made: string[] = [];
-  private readonly children = new Set<ChildProcess>();
-  private readonly startedPids = new Set<number>();
+  private readonly processes: CgroupProcesses;
 
-  private constructor(readonly path: string) {}
+  private constructor(readonly path: string) {
+    this.processes = new CgroupProcesses(this.dir("memory"), this.dir("cpu"));
+  }
 
   static async create(
     path: string,
@@ -85,37 +86,17 @@ export class KubeletCgroup {
     return `${ROOT}/${controller}${this.path}`;
   }
 
-  /**
-   * Starts a command inside the cgroup, as a container runtime would: a fixed sh script joins
-   * the cgroups and execs the command, whose argv is passed as arguments (no shell string).
-   */
+  /** Starts a command inside the cgroup, as a container runtime would (CgroupProcesses.spawn). */
   spawn(
     command: string,
     args: readonly string[],
     env: NodeJS.ProcessEnv = process.env,
   ): ChildProcess {
-    const child = spawn(
-      "sh",
-      [
-        "-c",
-        'echo $$ > "$1" && echo $$ > "$2" && shift 2 && exec "$@"',
-        "sh",
-        `${this.dir("memory")}/cgroup.procs`,
-        `${this.dir("cpu")}/cgroup.procs`,
-        command,
-        ...args,
-      ],
-      { stdio: ["ignore", "pipe", "pipe"], env },
-    );
-    this.children.add(child);
-    if (child.pid !== undefined) this.startedPids.add(child.pid);
-    child.on("exit", () => this.children.delete(child));
-    return child;
+    return this.processes.spawn(command, args, env);
   }
 
-  async pids(): Promise<number[]> {
-    const text = await readFile(`${this.dir("memory")}/cgroup.procs`, "utf8").catch(() => "");
-    return text.split("\n").filter(Boolean).map(Number);
+  pids(): Promise<number[]> {
+    return cgroupPids(this.dir("memory"));
   }
 
   readMemoryFile(name: string): Promise<string> {
@@ -124,11 +105,9 @@ export class KubeletCgroup {
 
   /** Kills every process in the cgroup and removes the directories made here; safe twice. */
   async destroy(): Promise<void> {
-    for (const c of this.children) c.kill("SIGKILL");
+    this.processes.killAll();
     for (const dir of [...this.made].reverse()) await removeCgroupDir(dir);
     this.made.length = 0;
-    // A SIGKILLed JVM leaves its perf counters file behind.
-    for (const pid of this.startedPids)
-      await rm(`/tmp/hsperfdata_${userInfo().username}/${pid}`, { force: true });
+    await this.processes.removePerfCounterFiles();
   }
 }
