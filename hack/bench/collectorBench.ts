@@ -13,7 +13,7 @@ import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import type { CollectorReport } from "../../operator/collector/report.js";
 import { bundleForNode } from "../bundle-operator.js";
-import { compileAlloc, hsperfdataPublished, waitUntil } from "../scenarios/s1/processes.js";
+import { compileAlloc, startAllocJvm } from "../scenarios/s1/processes.js";
 import { cgroupV1Available, ScenarioCgroup } from "../scenarios/s1/scenarioCgroup.js";
 import { addManyRules, addRandomDropRules } from "../scenarios/s2/faults.js";
 import {
@@ -139,8 +139,12 @@ export async function benchCollectorChecks(opts: {
       memoryLimitBytes: 256 * 1024 * 1024,
       cpuQuotaUsec: 50_000,
     });
-    const jvm = cg.spawn("java", ["-Xmx1g", "-cp", classes, "Alloc", "16", "300"]);
-    await waitUntil("the JVM's hsperfdata", () => hsperfdataPublished(jvm.pid!), 60_000);
+    const jvm = await startAllocJvm(
+      cg,
+      classes,
+      { xmx: "1g", allocMiB: 16, holdSeconds: 300 },
+      60_000,
+    );
     const jvmPid = jvm.pid!;
     const acct = `/sys/fs/cgroup/cpuacct${cgroupOf(jvmPid, "cpuacct") ?? "/"}`;
     const targets: Record<string, () => Promise<CheckTarget>> = {
