@@ -7,17 +7,10 @@
 import { spawn } from "node:child_process";
 import { readFile, writeFile } from "node:fs/promises";
 import { join } from "node:path";
-import {
-  type KubeConfig,
-  PatchStrategy,
-  setHeaderOptions,
-  type V1Pod,
-} from "@kubernetes/client-node";
+import type { V1Pod } from "@kubernetes/client-node";
 import { repoRoot } from "../../test/support/controlPlane.js";
 import type { KubeletStandIn } from "../../test/support/kubeletStandIn.js";
 import { localCollectorArgv } from "./collectorArgv.js";
-
-const _mergePatch = setHeaderOptions("Content-Type", PatchStrategy.MergePatch);
 
 export interface CollectorPodRun {
   exitCode: number;
@@ -28,7 +21,6 @@ export interface CollectorPodRun {
 }
 
 export async function playCollectorPod(opts: {
-  kubeConfig: KubeConfig;
   kubelet: KubeletStandIn;
   pod: V1Pod;
   workDir: string;

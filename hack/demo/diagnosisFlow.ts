@@ -96,7 +96,6 @@ export async function runDiagnosisToEnd(ctx: DemoContext, name: string): Promise
     "kubelet stand-in: running that command on this machine (collector progress below)",
   );
   const run = await playCollectorPod({
-    kubeConfig: ctx.kubeConfig,
     kubelet: ctx.kubelet,
     pod,
     workDir: ctx.workDir,
