@@ -1,8 +1,8 @@
 /**
  * Collector cost per check, next to the manual commands a person would type (baseline/<check>.sh):
- * the real collector CLI (bundled to one JS file, as a compiled image would run it) as a child
- * process per check, under GNU time for the peak RSS (wait4's ru_maxrss: the largest process of
- * the tree), and its wall time from spawn to exit. Targets: a JVM in a memory+cpu cgroup (memory,
+ * the real collector CLI (compiled JS bundled to one file; the image runs tsc's per-file output
+ * instead) as a child process per check, under GNU time for the peak RSS (wait4's ru_maxrss: the
+ * largest process of the tree), and its wall time from spawn to exit. Targets: a JVM in a memory+cpu cgroup (memory,
  * jvm, cpu), a sleep in a network namespace with 1,000 iptables rules (network), the node
  * (softirq). Both sides sample for the same window.
  */
@@ -81,7 +81,7 @@ function timed(argv: readonly string[], timeoutMs: number): Promise<TimedRun> {
   });
 }
 
-/** The collector CLI bundled into one ESM file (node builtins external), like a built image. */
+/** The collector CLI bundled into one ESM file (node builtins external): no TypeScript loader. */
 async function bundleCollector(dir: string): Promise<string> {
   const outfile = join(dir, "collector.mjs");
   await bundleForNode(join(REPO, "operator/collector/main.ts"), outfile);

@@ -1,7 +1,7 @@
 /**
- * The operator exactly as shipped (`diagnose-operator`, here `node --import tsx
- * operator/controller/main.ts`), a child process with its JSON log in a file: started with the
- * Helm chart's defaults (leader election on) and the demo's kubeconfig.
+ * The operator's entry point from source (`node --import tsx operator/controller/main.ts`; the
+ * image ships it bundled as `diagnose-operator`), a child process with its JSON log in a file:
+ * started with the Helm chart's defaults (leader election on) and the demo's kubeconfig.
  */
 import { type ChildProcess, spawn } from "node:child_process";
 import { createWriteStream } from "node:fs";
