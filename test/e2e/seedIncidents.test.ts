@@ -23,7 +23,7 @@ import {
 } from "@kubernetes/client-node";
 import { expect } from "chai";
 import type { Diagnosis, Finding } from "../../operator/api/v1alpha1/diagnosis.js";
-import { repoRoot } from "../support/controlPlane.js";
+import { repoRoot, toolsBinDir } from "../support/controlPlane.js";
 import {
   E2E_NODE_NAME,
   type E2eCluster,
@@ -31,7 +31,6 @@ import {
   leftoversOf,
   run,
   startE2eCluster,
-  toolsBinDir,
 } from "./support/e2eCluster.js";
 import { createStageClock } from "./support/stageClock.js";
 

@@ -5,7 +5,7 @@
  * stopped by hack/cluster-down.sh. No scheduler or kubelet: Pods stay Pending.
  * Binaries come from `npm run tools:build`.
  */
-import { spawn } from "node:child_process";
+import { spawn, spawnSync } from "node:child_process";
 import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -53,6 +53,13 @@ export function pinnedKubernetesVersion(): string {
   const m = /^K8S_VERSION="([^"]+)"/m.exec(env);
   if (!m?.[1]) throw new Error("K8S_VERSION not found in hack/lib/tools-env.sh");
   return m[1];
+}
+
+/** The folder of the binaries hack/build-tools.sh built (hack/tools-path.sh). */
+export function toolsBinDir(): string {
+  const r = spawnSync("bash", [join(repoRoot, "hack", "tools-path.sh")], { encoding: "utf8" });
+  if (r.status !== 0) throw new Error(`hack/tools-path.sh failed: ${r.stderr}`);
+  return r.stdout.trim();
 }
 
 function tail(text: string, lines: number): string {

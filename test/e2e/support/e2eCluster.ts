@@ -12,11 +12,11 @@ import { KubeConfig } from "@kubernetes/client-node";
 import {
   clusterDownScript as clusterDown,
   clusterUpScript as clusterUp,
-  repoRoot,
   stopClusterSync as stopSync,
   trackCluster,
   untrackCluster,
 } from "../../support/clusterTeardown.js";
+import { toolsBinDir } from "../../support/controlPlane.js";
 
 /** The node name and pod network hack/e2e/lib/node-env.sh gives the node. */
 export const E2E_NODE_NAME = "diagnose-e2e";
@@ -46,12 +46,6 @@ export function e2eUnavailableReason(toolsBin: string): string | undefined {
   if (!existsSync("/usr/lib/cni/bridge"))
     return "CNI plugins missing: apt-get install -y containernetworking-plugins";
   return undefined;
-}
-
-export function toolsBinDir(): string {
-  const r = spawnSync("bash", [join(repoRoot, "hack", "tools-path.sh")], { encoding: "utf8" });
-  if (r.status !== 0) throw new Error(`hack/tools-path.sh failed: ${r.stderr}`);
-  return r.stdout.trim();
 }
 
 /** Runs a command to completion with a deadline; rejects with its output tail on failure. */

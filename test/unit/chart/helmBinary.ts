@@ -2,7 +2,7 @@
 import { spawnSync } from "node:child_process";
 import { existsSync } from "node:fs";
 import { join } from "node:path";
-import { repoRoot } from "../../support/controlPlane.js";
+import { repoRoot, toolsBinDir } from "../../support/controlPlane.js";
 
 export const CHART_DIR = join(repoRoot, "charts", "diagnose-operator");
 
@@ -10,10 +10,7 @@ let cached: string | undefined;
 
 export function helmPath(): string {
   if (cached) return cached;
-  const dir = spawnSync("bash", [join(repoRoot, "hack", "tools-path.sh")], {
-    encoding: "utf8",
-  }).stdout.trim();
-  const path = join(dir, "helm");
+  const path = join(toolsBinDir(), "helm");
   if (!existsSync(path)) throw new Error(`helm not found at ${path}: run npm run tools:build`);
   cached = path;
   return path;
