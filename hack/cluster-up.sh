@@ -19,6 +19,9 @@ set -euo pipefail
 
 # shellcheck source=lib/tools-env.sh
 source "$(dirname "${BASH_SOURCE[0]}")/lib/tools-env.sh"
+# shellcheck source=lib/log.sh
+source "$(dirname "${BASH_SOURCE[0]}")/lib/log.sh"
+log_init cluster-up
 
 full=0
 for arg in "$@"; do
@@ -34,13 +37,6 @@ done
 dir="${DIAGNOSE_CLUSTER_DIR:-/tmp/diagnose-cluster}"
 timeout="${DIAGNOSE_CLUSTER_TIMEOUT:-60}"
 bin="${DIAGNOSE_TOOLS_BIN_DIR}"
-start=${SECONDS}
-
-log() { echo "cluster-up: [$((SECONDS - start))s] $*" >&2; }
-die() {
-  echo "cluster-up: ERROR: $*" >&2
-  exit 1
-}
 
 for b in etcd kube-apiserver kube-controller-manager; do
   [[ -x "${bin}/${b}" ]] || die "${bin}/${b} is missing: run npm run tools:build"

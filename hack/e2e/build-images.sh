@@ -17,8 +17,9 @@ source "${here}/lib/rootfs.sh"
 
 out="${DIAGNOSE_TOOLS_DIR:-${HOME}/.cache/diagnose-operator}/e2e-images"
 mkdir -p "${out}"
-start=${SECONDS}
-log() { echo "build-images: [$((SECONDS - start))s] $*" >&2; }
+# shellcheck source-path=SCRIPTDIR source=../lib/log.sh
+source "${here}/../lib/log.sh"
+log_init build-images
 
 # key WORDS...: a short hash of file contents and strings.
 key() {

@@ -28,6 +28,9 @@ fi
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 # shellcheck source-path=SCRIPTDIR source=../lib/tools-env.sh
 source "${here}/../lib/tools-env.sh"
+# shellcheck source-path=SCRIPTDIR source=../lib/log.sh
+source "${here}/../lib/log.sh"
+log_init node-up
 # shellcheck source-path=SCRIPTDIR source=lib/node-env.sh
 source "${here}/lib/node-env.sh"
 
@@ -36,12 +39,6 @@ images="$2"
 node_env "${dir}"
 bin="${DIAGNOSE_TOOLS_BIN_DIR}"
 timeout="${DIAGNOSE_NODE_TIMEOUT:-120}"
-start=${SECONDS}
-log() { echo "node-up: [$((SECONDS - start))s] $*" >&2; }
-die() {
-  echo "node-up: ERROR: $*" >&2
-  exit 1
-}
 
 for b in kubelet kube-scheduler; do
   [[ -x "${bin}/${b}" ]] || die "${bin}/${b} is missing: run bash hack/build-tools.sh --full"
