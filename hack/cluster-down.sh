@@ -4,6 +4,13 @@
 # DIAGNOSE_CLUSTER_KEEP=1 the dir (logs) is kept.
 set -euo pipefail
 
+here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
+# shellcheck source-path=SCRIPTDIR source=lib/log.sh
+source "${here}/lib/log.sh"
+# shellcheck source-path=SCRIPTDIR source=lib/pids.sh
+source "${here}/lib/pids.sh"
+log_init cluster-down
+
 dir="${DIAGNOSE_CLUSTER_DIR:-/tmp/diagnose-cluster}"
 
 if [[ ! -d "${dir}" ]]; then
@@ -15,45 +22,14 @@ if [[ ! -f "${dir}/.diagnose-cluster" ]]; then
   exit 1
 fi
 
-# pid_alive PID: running and not a zombie.
-pid_alive() {
-  local state
-  state="$(awk '{ print $3 }' "/proc/$1/stat" 2>/dev/null)" || return 1
-  [[ -n "${state}" && "${state}" != "Z" ]]
-}
-
 # The e2e node of `cluster-up.sh --full` first: its pods need the apiserver to go away cleanly.
 if [[ -f "${dir}/node/.diagnose-node" ]]; then
-  DIAGNOSE_NODE_KEEP_LOGS="${DIAGNOSE_CLUSTER_KEEP:-0}" bash "$(dirname "${BASH_SOURCE[0]}")/e2e/node-down.sh" "${dir}" || true
+  DIAGNOSE_NODE_KEEP_LOGS="${DIAGNOSE_CLUSTER_KEEP:-0}" bash "${here}/e2e/node-down.sh" "${dir}" || true
 fi
 
 # Stop in reverse start order; each runs in its own session, so signal the group.
 for name in kube-controller-manager kube-apiserver etcd; do
-  f="${dir}/pids/${name}.pid"
-  [[ -f "${f}" ]] || continue
-  pid="$(cat "${f}")"
-  [[ "${pid}" =~ ^[0-9]+$ ]] || continue
-  if ! pid_alive "${pid}"; then
-    rm -f "${f}"
-    continue
-  fi
-  # Only signal it if it is still the binary we started (pids get reused).
-  exe="$(readlink "/proc/${pid}/exe" 2>/dev/null || true)"
-  if [[ "${exe##*/}" != "${name}" ]]; then
-    echo "cluster-down: pid ${pid} is no longer ${name} (${exe}); skipping" >&2
-    rm -f "${f}"
-    continue
-  fi
-  kill -TERM -- "-${pid}" 2>/dev/null || kill -TERM "${pid}" 2>/dev/null || true
-  for ((i = 0; i < 100; i++)); do
-    pid_alive "${pid}" || break
-    sleep 0.1
-  done
-  if pid_alive "${pid}"; then
-    kill -KILL -- "-${pid}" 2>/dev/null || kill -KILL "${pid}" 2>/dev/null || true
-  fi
-  rm -f "${f}"
-  echo "cluster-down: stopped ${name} (pid ${pid})" >&2
+  stop_pidfile "${dir}/pids/${name}.pid" "${name}"
 done
 
 if [[ "${DIAGNOSE_CLUSTER_KEEP:-0}" == "1" ]]; then

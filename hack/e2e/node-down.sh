@@ -25,34 +25,14 @@ if [[ ! -f "${NODE_DIR}/.diagnose-node" ]]; then
   echo "node-down: ${NODE_DIR} is not an e2e node dir; nothing to do" >&2
   exit 0
 fi
-start=${SECONDS}
-log() { echo "node-down: [$((SECONDS - start))s] $*" >&2; }
+# shellcheck source-path=SCRIPTDIR source=../lib/log.sh
+source "${here}/../lib/log.sh"
+# shellcheck source-path=SCRIPTDIR source=../lib/pids.sh
+source "${here}/../lib/pids.sh"
+log_init node-down
 
-pid_alive() {
-  local state
-  state="$(awk '{ print $3 }' "/proc/$1/stat" 2>/dev/null)" || return 1
-  [[ -n "${state}" && "${state}" != "Z" ]]
-}
-# stop NAME: TERM the process group we started (if the pid is still that binary), then KILL.
-stop() {
-  local name="$1" f="${NODE_DIR}/pids/$1.pid" pid exe i
-  [[ -f "${f}" ]] || return 0
-  pid="$(cat "${f}")"
-  rm -f "${f}"
-  [[ "${pid}" =~ ^[0-9]+$ ]] && pid_alive "${pid}" || return 0
-  exe="$(readlink "/proc/${pid}/exe" 2>/dev/null || true)"
-  if [[ "${exe##*/}" != "${name}" ]]; then
-    log "pid ${pid} is no longer ${name} (${exe}); skipping"
-    return 0
-  fi
-  kill -TERM -- "-${pid}" 2>/dev/null || kill -TERM "${pid}" 2>/dev/null
-  for ((i = 0; i < 100; i++)); do
-    pid_alive "${pid}" || break
-    sleep 0.1
-  done
-  pid_alive "${pid}" && kill -KILL -- "-${pid}" 2>/dev/null
-  log "stopped ${name} (pid ${pid})"
-}
+# stop NAME: the node process NAME started by node-up (lib/pids.sh).
+stop() { stop_pidfile "${NODE_DIR}/pids/$1.pid" "$1"; }
 
 ctr_() { timeout 20 ctr --address "${NODE_CONTAINERD_SOCK}" --namespace k8s.io "$@"; }
 containerd_up() { [[ -S "${NODE_CONTAINERD_SOCK}" ]] && ctr_ version >/dev/null 2>&1; }
