@@ -64,16 +64,17 @@ function boundEvidence(f: Finding): Finding {
   return bytes <= MAX_EVIDENCE_BYTES ? f : { ...f, evidence: { truncated: true, bytes } };
 }
 
-/**
- * Collector findings first; a pod-spec finding stays only when the collector did not report the
- * same code (it saw the same thing with better evidence). Ranked, capped, evidence bounded.
- */
 /** Pod-spec findings that a collector finding states again, measured on the node. */
 const SUPERSEDED_BY: Record<string, readonly string[]> = {
   ContainerOOMKilled: ["OOMKilledByCgroup", "OOMKilledByNode"],
   JvmIgnoresContainerLimit: ["JvmNotContainerAware"],
 };
 
+/**
+ * Collector findings first; a pod-spec finding stays only when the collector did not report the
+ * same code or one that states it again (SUPERSEDED_BY; it saw the same thing with better
+ * evidence). Ranked, capped, evidence bounded.
+ */
 export function mergeFindings(
   collector: readonly Finding[],
   podSpec: readonly Finding[],
