@@ -4,7 +4,6 @@
  * create and ConflictError on a guarded write, patch content types) live here.
  */
 import {
-  ApiException,
   BatchV1Api,
   CoreV1Api,
   type CoreV1Event,
@@ -24,6 +23,7 @@ import {
   PLURAL,
   VERSION,
 } from "../../api/v1alpha1/diagnosis.js";
+import { apiStatusCode as statusCode } from "../apiStatusCode.js";
 import { ConflictError } from "../runtime/contracts.js";
 
 export interface ClusterClient {
@@ -64,12 +64,6 @@ export interface ClusterClient {
     finalizers: string[],
   ): Promise<Diagnosis>;
   createEvent(event: CoreV1Event): Promise<void>;
-}
-
-export function statusCode(err: unknown): number | undefined {
-  if (err instanceof ApiException) return err.code;
-  const code = (err as { code?: unknown } | undefined)?.code;
-  return typeof code === "number" ? code : undefined;
 }
 
 async function orUndefined<T>(p: Promise<T>): Promise<T | undefined> {

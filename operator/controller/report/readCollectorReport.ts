@@ -8,7 +8,8 @@ import {
   type CompactFindings,
   decodeTerminationMessage,
 } from "../../collector/terminationMessage.js";
-import { type ClusterClient, statusCode } from "../diagnosis/clusterClient.js";
+import { apiStatusCode as statusCode } from "../apiStatusCode.js";
+import type { ClusterClient } from "../diagnosis/clusterClient.js";
 import { lastReportLine, validateCollectorReport } from "./validateReport.js";
 
 /** The report line may carry profile stacks; anything beyond this is not a report we accept. */

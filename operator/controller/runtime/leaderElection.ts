@@ -10,6 +10,7 @@
  *   replica takes over on its next retry instead of waiting out the lease.
  */
 import type { Logger } from "winston";
+import { apiStatusCode } from "../apiStatusCode.js";
 import type { Clock } from "./contracts.js";
 import { sleep, systemTimers, type Timers } from "./timers.js";
 
@@ -161,7 +162,7 @@ export class LeaderElector {
   private async tryAcquireOrRenew(timeoutMs: number): Promise<boolean> {
     const attempt = this.attempt().catch((err: unknown) => {
       // 409 is the expected outcome of losing a race; anything else is worth seeing.
-      const conflict = (err as { code?: unknown } | null)?.code === 409;
+      const conflict = apiStatusCode(err) === 409;
       this.opts.logger?.[conflict ? "debug" : "warn"]("leader election attempt failed", {
         error: String(err),
       });

@@ -1,11 +1,7 @@
 /** ResourceLock over a coordination.k8s.io/v1 Lease. */
 import { CoordinationV1Api, type KubeConfig, type V1Lease } from "@kubernetes/client-node";
+import { apiStatusCode } from "../apiStatusCode.js";
 import type { LeaderRecord, ResourceLock, VersionedRecord } from "./leaderElection.js";
-
-export function apiErrorCode(err: unknown): number | undefined {
-  const code = (err as { code?: unknown } | null)?.code;
-  return typeof code === "number" ? code : undefined;
-}
 
 /**
  * Lease times are MicroTime: the apiserver only parses RFC 3339 with exactly six fraction digits,
@@ -62,7 +58,7 @@ export class LeaseLock implements ResourceLock {
         await this.api.readNamespacedLease({ name: this.name, namespace: this.namespace }),
       );
     } catch (err) {
-      if (apiErrorCode(err) === 404) return undefined;
+      if (apiStatusCode(err) === 404) return undefined;
       throw err;
     }
   }
