@@ -4,6 +4,7 @@
  * Precedence: flag > environment variable > default.
  */
 
+import { parseQuantity } from "../analysis/parseQuantity.js";
 import { invalidSelectorTerm } from "./labelSelector.js";
 
 export type LogLevel = "error" | "warn" | "info" | "http" | "verbose" | "debug" | "silly";
@@ -282,9 +283,6 @@ export function operatorHelpText(): string {
 }
 
 const DNS_LABEL = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
-// Kubernetes resource quantity: number with optional decimal/binary suffix or exponent.
-const QUANTITY =
-  /^[+]?([0-9]+(\.[0-9]*)?|\.[0-9]+)(m|k|M|G|T|P|E|Ki|Mi|Gi|Ti|Pi|Ei|[eE][+-]?[0-9]+)?$/;
 
 const TOLERATION_KEYS = new Set(["key", "operator", "value", "effect", "tolerationSeconds"]);
 
@@ -353,7 +351,8 @@ function convert(
       return { value: [...new Set(items)] };
     }
     case "quantity":
-      return QUANTITY.test(raw.trim())
+      // A resource limit: any Kubernetes quantity that is not negative.
+      return (parseQuantity(raw) ?? -1) >= 0
         ? { value: raw.trim() }
         : { error: `${where}: "${raw}" is not a resource quantity` };
     case "dns-label":

@@ -18,7 +18,8 @@
  */
 import type { V1Job, V1Node, V1Pod, V1Toleration } from "@kubernetes/client-node";
 import type { Logger } from "winston";
-import { chooseContainer, parseQuantity, podSpecFindings } from "../../analysis/podSpecRules.js";
+import { parseQuantity } from "../../analysis/parseQuantity.js";
+import { chooseContainer, podSpecFindings } from "../../analysis/podSpecRules.js";
 import type {
   Diagnosis,
   DiagnosisStatus,
