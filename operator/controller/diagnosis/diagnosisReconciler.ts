@@ -26,6 +26,11 @@ import type {
   Finding,
   ResolvedTarget,
 } from "../../api/v1alpha1/diagnosis.js";
+import {
+  CLEANUP_FINALIZER,
+  JOB_CONTROLLER_UID_LABEL,
+  TRIGGER_LABEL,
+} from "../../api/v1alpha1/wellKnown.js";
 import type { CollectorReport } from "../../collector/report.js";
 import {
   COMPLETED,
@@ -70,12 +75,6 @@ import {
   verdictFor,
 } from "./diagnosisRules.js";
 import type { EventSink, EventType } from "./eventRecorder.js";
-
-export const FINALIZER = "diagnose.dev/cleanup-job";
-/** Set by the Job controller on the pods of a Job. */
-const JOB_UID_LABEL = "batch.kubernetes.io/controller-uid";
-/** Set by the trigger on Diagnoses it creates; without it a Diagnosis is Manual. */
-export const TRIGGER_LABEL = "diagnose.dev/trigger";
 
 export interface DiagnosisReconcilerOptions {
   operatorNamespace: string;
@@ -161,13 +160,13 @@ export class DiagnosisReconciler implements Reconciler {
     }
     let d = cached;
     const finalizers = d.metadata.finalizers ?? [];
-    if (!finalizers.includes(FINALIZER)) {
+    if (!finalizers.includes(CLEANUP_FINALIZER)) {
       // First, so no Job can exist without a finalizer that will delete it.
       d = await this.deps.client.setDiagnosisFinalizers(
         d.metadata.namespace!,
         d.metadata.name!,
         d.metadata.resourceVersion!,
-        [...finalizers, FINALIZER],
+        [...finalizers, CLEANUP_FINALIZER],
       );
     }
     const jobName = collectorJobName(d.metadata.name!, d.metadata.uid!);
@@ -395,7 +394,7 @@ export class DiagnosisReconciler implements Reconciler {
     if (this.deps.options.collectorPodsCached) {
       const cached = this.deps.pods
         .list(ns)
-        .filter((p) => p.metadata?.labels?.[JOB_UID_LABEL] === uid);
+        .filter((p) => p.metadata?.labels?.[JOB_CONTROLLER_UID_LABEL] === uid);
       const terminated = cached.some(
         (p) =>
           p.status?.containerStatuses?.find((s) => s.name === COLLECTOR_CONTAINER)?.state
@@ -403,7 +402,7 @@ export class DiagnosisReconciler implements Reconciler {
       );
       if (terminated || !jobFinished(job)) return cached;
     }
-    return this.deps.client.listPods(ns, `${JOB_UID_LABEL}=${uid}`);
+    return this.deps.client.listPods(ns, `${JOB_CONTROLLER_UID_LABEL}=${uid}`);
   }
 
   private async watchCollector(
@@ -546,7 +545,7 @@ export class DiagnosisReconciler implements Reconciler {
 
   private async finalize(d: Diagnosis): Promise<void> {
     const finalizers = d.metadata.finalizers ?? [];
-    if (!finalizers.includes(FINALIZER)) return;
+    if (!finalizers.includes(CLEANUP_FINALIZER)) return;
     const jobName = d.status?.jobName ?? collectorJobName(d.metadata.name!, d.metadata.uid!);
     // An ownerReference cannot cross namespaces, so the Job goes here, pods with it (Background).
     await this.deps.client.deleteJob(this.deps.options.operatorNamespace, jobName);
@@ -555,7 +554,7 @@ export class DiagnosisReconciler implements Reconciler {
       d.metadata.namespace!,
       d.metadata.name!,
       d.metadata.resourceVersion!,
-      finalizers.filter((f) => f !== FINALIZER),
+      finalizers.filter((f) => f !== CLEANUP_FINALIZER),
     );
   }
 

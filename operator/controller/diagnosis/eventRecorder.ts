@@ -6,6 +6,7 @@
 import type { CoreV1Event } from "@kubernetes/client-node";
 import type { Logger } from "winston";
 import { API_VERSION, type Diagnosis, KIND } from "../../api/v1alpha1/diagnosis.js";
+import { REPORTING_COMPONENT } from "../../api/v1alpha1/wellKnown.js";
 import type { Clock } from "../runtime/contracts.js";
 import type { ClusterClient } from "./clusterClient.js";
 
@@ -14,8 +15,6 @@ export type EventType = "Normal" | "Warning";
 export interface EventSink {
   record(d: Diagnosis, type: EventType, reason: string, message: string): void;
 }
-
-export const REPORTING_COMPONENT = "diagnose-operator";
 
 export function buildEvent(
   d: Diagnosis,

@@ -6,15 +6,15 @@
 import type { V1Job } from "@kubernetes/client-node";
 import { analyzeReport } from "../../analysis/analyzeReport.js";
 import type { Diagnosis, Finding } from "../../api/v1alpha1/diagnosis.js";
-import { type CollectorReport, rankFindings } from "../../collector/report.js";
-import { COMPLETED, FAILED, findCondition, isTrue, JOB_CREATED } from "../conditions.js";
 import {
   DIAGNOSIS_NAME_LABEL,
   DIAGNOSIS_NAMESPACE_LABEL,
   DIAGNOSIS_UID_LABEL,
-  MANAGED_BY,
   MANAGED_BY_LABEL,
-} from "../jobs/collectorJob.js";
+  MANAGED_BY_VALUE,
+} from "../../api/v1alpha1/wellKnown.js";
+import { type CollectorReport, rankFindings } from "../../collector/report.js";
+import { COMPLETED, FAILED, findCondition, isTrue, JOB_CREATED } from "../conditions.js";
 import {
   type ControllerDeps,
   type ControllerRegistration,
@@ -46,7 +46,7 @@ export function diagnosisKeyOfJob(
   diagnoses: ObjectCache<Diagnosis>,
 ): ObjectKey[] {
   const labels = job.metadata?.labels ?? {};
-  if (labels[MANAGED_BY_LABEL] !== MANAGED_BY) return [];
+  if (labels[MANAGED_BY_LABEL] !== MANAGED_BY_VALUE) return [];
   const ns = labels[DIAGNOSIS_NAMESPACE_LABEL];
   const name = labels[DIAGNOSIS_NAME_LABEL];
   const uid = labels[DIAGNOSIS_UID_LABEL];

@@ -6,13 +6,15 @@
 import { createHash } from "node:crypto";
 import type { V1Container, V1Job, V1PodSpec, V1Toleration } from "@kubernetes/client-node";
 import type { CheckName } from "../../api/v1alpha1/diagnosis.js";
+import {
+  DIAGNOSIS_NAME_LABEL,
+  DIAGNOSIS_NAMESPACE_LABEL,
+  DIAGNOSIS_UID_LABEL,
+  MANAGED_BY_LABEL,
+  MANAGED_BY_VALUE,
+} from "../../api/v1alpha1/wellKnown.js";
 
 export const COLLECTOR_CONTAINER = "collector";
-export const MANAGED_BY_LABEL = "app.kubernetes.io/managed-by";
-export const MANAGED_BY = "diagnose-operator";
-export const DIAGNOSIS_NAMESPACE_LABEL = "diagnose.dev/diagnosis-namespace";
-export const DIAGNOSIS_NAME_LABEL = "diagnose.dev/diagnosis-name";
-export const DIAGNOSIS_UID_LABEL = "diagnose.dev/diagnosis-uid";
 export const TERMINATION_MESSAGE_PATH = "/dev/termination-log";
 /** Finished Jobs linger this long for `kubectl logs`, then the TTL controller removes them. */
 export const JOB_TTL_SECONDS = 600;
@@ -39,7 +41,7 @@ export function diagnosisLabels(d: {
   uid: string;
 }): Record<string, string> {
   return {
-    [MANAGED_BY_LABEL]: MANAGED_BY,
+    [MANAGED_BY_LABEL]: MANAGED_BY_VALUE,
     [DIAGNOSIS_NAMESPACE_LABEL]: d.namespace,
     [DIAGNOSIS_NAME_LABEL]: labelValue(d.name),
     [DIAGNOSIS_UID_LABEL]: d.uid,

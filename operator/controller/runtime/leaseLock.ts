@@ -44,6 +44,8 @@ export class LeaseLock implements ResourceLock {
     kubeConfig: KubeConfig,
     private readonly namespace: string,
     private readonly name: string,
+    /** metadata.managedFields manager of the Lease writes. */
+    private readonly fieldManager?: string,
   ) {
     this.api = kubeConfig.makeApiClient(CoordinationV1Api);
   }
@@ -70,7 +72,13 @@ export class LeaseLock implements ResourceLock {
       metadata: { name: this.name, namespace: this.namespace },
       spec: toSpec(record),
     };
-    return toRecord(await this.api.createNamespacedLease({ namespace: this.namespace, body }));
+    return toRecord(
+      await this.api.createNamespacedLease({
+        namespace: this.namespace,
+        body,
+        fieldManager: this.fieldManager,
+      }),
+    );
   }
 
   async update(record: LeaderRecord, version: string): Promise<VersionedRecord> {
@@ -82,7 +90,12 @@ export class LeaseLock implements ResourceLock {
       spec: toSpec(record),
     };
     return toRecord(
-      await this.api.replaceNamespacedLease({ name: this.name, namespace: this.namespace, body }),
+      await this.api.replaceNamespacedLease({
+        name: this.name,
+        namespace: this.namespace,
+        body,
+        fieldManager: this.fieldManager,
+      }),
     );
   }
 }

@@ -6,6 +6,7 @@ import type { KubeConfig, V1Job, V1Node, V1Pod } from "@kubernetes/client-node";
 import type { Logger } from "winston";
 import type { Diagnosis } from "../../api/v1alpha1/diagnosis.js";
 import { GROUP, PLURAL, VERSION } from "../../api/v1alpha1/diagnosis.js";
+import { FIELD_MANAGER, MANAGED_BY_SELECTOR } from "../../api/v1alpha1/wellKnown.js";
 import type { OperatorConfig } from "../config.js";
 import { createOperatorMetrics, type OperatorMetrics } from "../metrics/operatorMetrics.js";
 import { MetricsRegistry } from "../metrics/registry.js";
@@ -19,8 +20,6 @@ import { LeaseLock } from "./leaseLock.js";
 import { ControllerManager, type WatchSource } from "./manager.js";
 import { decodeJob, trimNode, trimPod } from "./podTransform.js";
 import type { Timers } from "./timers.js";
-
-export const MANAGED_BY_LABEL = "app.kubernetes.io/managed-by=diagnose-operator";
 
 export interface OperatorRuntimeOptions {
   config: OperatorConfig;
@@ -120,7 +119,7 @@ export async function startOperator(opts: OperatorRuntimeOptions): Promise<Runni
     "jobs",
     `/apis/batch/v1/namespaces/${config.namespace}/jobs`,
     {
-      labelSelector: MANAGED_BY_LABEL,
+      labelSelector: MANAGED_BY_SELECTOR,
       transform: decodeJob,
     },
   );
@@ -168,7 +167,7 @@ export async function startOperator(opts: OperatorRuntimeOptions): Promise<Runni
   let elector: LeaderElector | undefined;
   if (config.leaderElect) {
     elector = new LeaderElector({
-      lock: new LeaseLock(kubeConfig, config.namespace, config.leaseName),
+      lock: new LeaseLock(kubeConfig, config.namespace, config.leaseName, FIELD_MANAGER),
       identity: config.identity,
       leaseDurationMs: config.leaseDurationSeconds * 1000,
       renewDeadlineMs: config.renewDeadlineSeconds * 1000,

@@ -15,9 +15,14 @@
 import type { V1Pod } from "@kubernetes/client-node";
 import type { Logger } from "winston";
 import { API_VERSION, type Diagnosis, KIND } from "../../api/v1alpha1/diagnosis.js";
+import {
+  CLEANUP_FINALIZER,
+  MANAGED_BY_LABEL,
+  MANAGED_BY_VALUE,
+  TRIGGER_LABEL,
+  WORKLOAD_ANNOTATION,
+} from "../../api/v1alpha1/wellKnown.js";
 import type { ClusterClient } from "../diagnosis/clusterClient.js";
-import { FINALIZER, TRIGGER_LABEL } from "../diagnosis/diagnosisReconciler.js";
-import { MANAGED_BY, MANAGED_BY_LABEL } from "../jobs/collectorJob.js";
 import { type LabelMatcher, parseLabelSelector } from "../labelSelector.js";
 import {
   type Clock,
@@ -42,7 +47,6 @@ import {
 } from "./restartRules.js";
 import { TriggerStatusWriter } from "./triggerStatusWriter.js";
 
-export const WORKLOAD_ANNOTATION = "diagnose.dev/workload";
 /** Namespace labels change rarely; one GET per namespace per minute at most. */
 const NAMESPACE_LABELS_TTL_MS = 60_000;
 
@@ -194,9 +198,9 @@ export class RestartTrigger implements Reconciler {
       metadata: {
         name,
         namespace,
-        labels: { [MANAGED_BY_LABEL]: MANAGED_BY, [TRIGGER_LABEL]: "PodRestart" },
+        labels: { [MANAGED_BY_LABEL]: MANAGED_BY_VALUE, [TRIGGER_LABEL]: "PodRestart" },
         annotations: { [WORKLOAD_ANNOTATION]: `${workload.kind}/${workload.name}` },
-        finalizers: [FINALIZER],
+        finalizers: [CLEANUP_FINALIZER],
       },
       spec: { target: { pod: pod.metadata!.name!, container: r.container } },
     });
