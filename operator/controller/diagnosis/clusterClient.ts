@@ -24,7 +24,7 @@ import {
   VERSION,
 } from "../../api/v1alpha1/diagnosis.js";
 import { FIELD_MANAGER } from "../../api/v1alpha1/wellKnown.js";
-import { apiStatusCode as statusCode } from "../apiStatusCode.js";
+import { apiStatusCode } from "../runtime/apiStatusCode.js";
 import { ConflictError } from "../runtime/contracts.js";
 
 export interface ClusterClient {
@@ -71,7 +71,7 @@ async function orUndefined<T>(p: Promise<T>): Promise<T | undefined> {
   try {
     return await p;
   } catch (err) {
-    if (statusCode(err) === 404) return undefined;
+    if (apiStatusCode(err) === 404) return undefined;
     throw err;
   }
 }
@@ -81,7 +81,7 @@ async function orExists<T>(p: Promise<T>): Promise<T | "exists"> {
   try {
     return await p;
   } catch (err) {
-    if (statusCode(err) === 409) return "exists";
+    if (apiStatusCode(err) === 409) return "exists";
     throw err;
   }
 }
@@ -93,7 +93,7 @@ async function conflictAware<T>(what: string, p: Promise<T>): Promise<T> {
   try {
     return await p;
   } catch (err) {
-    if (statusCode(err) === 409) throw new ConflictError(`${what}: the object has changed`);
+    if (apiStatusCode(err) === 409) throw new ConflictError(`${what}: the object has changed`);
     throw err;
   }
 }

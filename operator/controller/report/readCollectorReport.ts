@@ -8,8 +8,8 @@ import {
   type CompactFindings,
   decodeTerminationMessage,
 } from "../../collector/terminationMessage.js";
-import { apiStatusCode as statusCode } from "../apiStatusCode.js";
 import type { ClusterClient } from "../diagnosis/clusterClient.js";
+import { apiStatusCode } from "../runtime/apiStatusCode.js";
 import { lastReportLine, validateCollectorReport } from "./validateReport.js";
 
 /** The report line may carry profile stacks; anything beyond this is not a report we accept. */
@@ -28,14 +28,14 @@ export interface CollectorPodRef {
 }
 
 function describe(err: unknown): string {
-  const code = statusCode(err);
+  const code = apiStatusCode(err);
   const message = err instanceof Error ? err.message : String(err);
   return code ? `HTTP ${code}: ${message.split("\n")[0]}` : message;
 }
 
 /** Throttling, server errors and dropped connections may pass; 4xx will not. */
 function isTransient(err: unknown): boolean {
-  const code = statusCode(err);
+  const code = apiStatusCode(err);
   return code === undefined || code === 429 || code >= 500;
 }
 

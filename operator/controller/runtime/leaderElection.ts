@@ -10,7 +10,7 @@
  *   replica takes over on its next retry instead of waiting out the lease.
  */
 import type { Logger } from "winston";
-import { apiStatusCode } from "../apiStatusCode.js";
+import { apiStatusCode } from "./apiStatusCode.js";
 import type { Clock } from "./contracts.js";
 import { sleep, systemTimers, type Timers } from "./timers.js";
 

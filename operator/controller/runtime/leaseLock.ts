@@ -1,6 +1,6 @@
 /** ResourceLock over a coordination.k8s.io/v1 Lease. */
 import { CoordinationV1Api, type KubeConfig, type V1Lease } from "@kubernetes/client-node";
-import { apiStatusCode } from "../apiStatusCode.js";
+import { apiStatusCode } from "./apiStatusCode.js";
 import type { LeaderRecord, ResourceLock, VersionedRecord } from "./leaderElection.js";
 
 /**
