@@ -51,8 +51,6 @@ export function buildEvent(
 }
 
 export class EventRecorder implements EventSink {
-  private readonly pending = new Set<Promise<void>>();
-
   constructor(
     private readonly client: ClusterClient,
     private readonly clock: Clock,
@@ -62,7 +60,7 @@ export class EventRecorder implements EventSink {
 
   record(d: Diagnosis, type: EventType, reason: string, message: string): void {
     const event = buildEvent(d, type, reason, message, this.clock.now(), this.reportingInstance);
-    const p = this.client.createEvent(event).then(
+    void this.client.createEvent(event).then(
       () => undefined,
       (err: unknown) => {
         this.logger.warn("event not recorded", {
@@ -72,12 +70,5 @@ export class EventRecorder implements EventSink {
         });
       },
     );
-    this.pending.add(p);
-    void p.finally(() => this.pending.delete(p));
-  }
-
-  /** Waits for Events in flight (shutdown, tests). */
-  async flush(): Promise<void> {
-    await Promise.all([...this.pending]);
   }
 }

@@ -7,7 +7,6 @@
 import type { Logger } from "winston";
 import type { OperatorMetrics } from "../metrics/operatorMetrics.js";
 import { ConflictError, type ObjectKey, type Reconciler, TerminalError } from "./contracts.js";
-import type { RateLimiter } from "./rateLimiter.js";
 import { systemTimers, type Timers } from "./timers.js";
 import { WorkQueue } from "./workQueue.js";
 
@@ -17,7 +16,6 @@ export interface ControllerOptions {
   logger: Logger;
   metrics?: OperatorMetrics;
   timers?: Timers;
-  rateLimiter?: RateLimiter;
 }
 
 export class Controller {
@@ -35,7 +33,6 @@ export class Controller {
     this.queue = new WorkQueue({
       name: this.name,
       timers: this.timers,
-      ...(opts.rateLimiter ? { rateLimiter: opts.rateLimiter } : {}),
       onDepth: (depth) => m?.queueDepth.set(labels, depth),
       onAdd: () => m?.queueAdds.inc(labels),
       onRetry: () => m?.queueRetries.inc(labels),
@@ -46,10 +43,6 @@ export class Controller {
   enqueue(keys: readonly ObjectKey[]): void {
     if (!this.running) return;
     for (const key of keys) this.queue.add(key);
-  }
-
-  isRunning(): boolean {
-    return this.running;
   }
 
   /** Start the workers, then enqueue every key the current caches map to (initial resync). */

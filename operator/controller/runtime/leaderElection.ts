@@ -84,11 +84,6 @@ export class LeaderElector {
     return this.leader;
   }
 
-  /** Identity of the holder we last observed ("" if none). */
-  observedLeader(): string {
-    return this.observed?.record.holderIdentity ?? "";
-  }
-
   /** Acquire, then renew until leadership is lost or stop() is called. */
   start(): Promise<void> {
     this.running ??= this.run();

@@ -15,7 +15,6 @@ import type {
 } from "./contracts.js";
 import { Controller } from "./controller.js";
 import type { InformerHandler } from "./informer.js";
-import type { RateLimiter } from "./rateLimiter.js";
 import type { Timers } from "./timers.js";
 
 /** What the manager needs from an informer (an Informer or an InformerGroup). */
@@ -29,7 +28,6 @@ export interface ControllerManagerOptions {
   logger: Logger;
   metrics?: OperatorMetrics;
   timers?: Timers;
-  rateLimiter?: () => RateLimiter;
 }
 
 export class ControllerManager {
@@ -47,7 +45,6 @@ export class ControllerManager {
         ...(reg.workers !== undefined ? { workers: reg.workers } : {}),
         ...(opts.metrics ? { metrics: opts.metrics } : {}),
         ...(opts.timers ? { timers: opts.timers } : {}),
-        ...(opts.rateLimiter ? { rateLimiter: opts.rateLimiter() } : {}),
       });
       this.controllers.push(controller);
       for (const watch of reg.watches) {

@@ -29,10 +29,6 @@ export class ObjectStore<T extends HasMetadata> implements ObjectCache<T> {
     return this.items;
   }
 
-  keys(): IterableIterator<ObjectKey> {
-    return this.items.keys();
-  }
-
   size(): number {
     return this.items.size;
   }

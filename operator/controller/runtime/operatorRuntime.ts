@@ -40,7 +40,6 @@ export interface RunningOperator {
   metricsPort: number;
   registry: MetricsRegistry;
   isLeader(): boolean;
-  controllersRunning(): boolean;
   /** Stop workers, release the lease, stop watches, close the server. */
   stop(): Promise<void>;
 }
@@ -155,13 +154,11 @@ export async function startOperator(opts: OperatorRuntimeOptions): Promise<Runni
   const synced = Promise.all(Object.values(sources).map((s) => s.waitForSync()));
 
   let stopping = false;
-  let controllersRunning = false;
   const startControllers = async (): Promise<void> => {
     // Controllers read caches; starting before the initial lists would act on a partial world.
     await synced;
     if (stopping || (elector && !elector.isLeader())) return;
     manager.startControllers();
-    controllersRunning = true;
   };
 
   let elector: LeaderElector | undefined;
@@ -182,7 +179,6 @@ export async function startOperator(opts: OperatorRuntimeOptions): Promise<Runni
         },
         onStoppedLeading: (reason) => {
           metrics.leader.set({}, 0);
-          controllersRunning = false;
           if (reason === "lost" && !stopping) {
             void manager.stopControllers().finally(() => opts.onFatal("leader election lost"));
           }
@@ -225,13 +221,11 @@ export async function startOperator(opts: OperatorRuntimeOptions): Promise<Runni
     metricsPort: server.port,
     registry,
     isLeader: () => (elector ? elector.isLeader() : true),
-    controllersRunning: () => controllersRunning,
     async stop() {
       if (stopping) return;
       stopping = true;
       logger.info("shutting down");
       await manager.stopControllers();
-      controllersRunning = false;
       await elector?.stop();
       await Promise.all(Object.values(sources).map((s) => s.stop()));
       await server.close();

@@ -1,10 +1,9 @@
 import type { ObjectKey } from "./contracts.js";
-import { ExponentialFailureRateLimiter, type RateLimiter } from "./rateLimiter.js";
+import { ExponentialFailureRateLimiter } from "./rateLimiter.js";
 import { systemTimers, type Timers } from "./timers.js";
 
 export interface WorkQueueOptions {
   name: string;
-  rateLimiter?: RateLimiter;
   timers?: Timers;
   /** Called whenever the number of queued (not in-flight, not delayed) keys changes. */
   onDepth?: (depth: number) => void;
@@ -27,12 +26,11 @@ export class WorkQueue {
   private readonly waiters: Array<(key: ObjectKey | undefined) => void> = [];
   private readonly drainWaiters: Array<() => void> = [];
   private shuttingDown = false;
-  private readonly rateLimiter: RateLimiter;
+  private readonly rateLimiter = new ExponentialFailureRateLimiter();
   private readonly timers: Timers;
 
   constructor(private readonly opts: WorkQueueOptions) {
     this.name = opts.name;
-    this.rateLimiter = opts.rateLimiter ?? new ExponentialFailureRateLimiter();
     this.timers = opts.timers ?? systemTimers;
   }
 

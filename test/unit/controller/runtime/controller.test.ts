@@ -9,7 +9,6 @@ import {
   TerminalError,
 } from "../../../../operator/controller/runtime/contracts.js";
 import { Controller } from "../../../../operator/controller/runtime/controller.js";
-import { ExponentialFailureRateLimiter } from "../../../../operator/controller/runtime/rateLimiter.js";
 import { waitFor } from "./fakeListWatch.js";
 
 const logger = winston.createLogger({ silent: true });
@@ -45,7 +44,6 @@ function harness(
     workers: 3,
     logger,
     metrics,
-    rateLimiter: new ExponentialFailureRateLimiter({ baseDelayMs: 5, maxDelayMs: 40 }),
   });
   return {
     controller,
