@@ -20,10 +20,18 @@ export function splitObjectKey(key: ObjectKey): { namespace?: string; name: stri
   return i < 0 ? { name: key } : { namespace: key.slice(0, i), name: key.slice(i + 1) };
 }
 
+/**
+ * The values an object is found under in a named index (controller-runtime's IndexField
+ * extractor): cheap and pure, it runs on every stored change of the object.
+ */
+export type IndexFunc<T> = (obj: T) => readonly string[];
+
 /** Read-only view of an informer's cache. */
 export interface ObjectCache<T> {
   get(key: ObjectKey): T | undefined;
   list(namespace?: string): T[];
+  /** Objects under `value` in the index `name` (registered before; an unknown name throws). */
+  byIndex(name: string, value: string): T[];
   /** True once the initial list has been loaded. */
   hasSynced(): boolean;
 }

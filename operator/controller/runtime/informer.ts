@@ -8,7 +8,7 @@
  */
 import type { Logger } from "winston";
 import { apiStatusCode } from "./apiStatusCode.js";
-import type { ObjectCache, ObjectKey } from "./contracts.js";
+import type { IndexFunc, ObjectCache, ObjectKey } from "./contracts.js";
 import { type HasMetadata, keyOf, ObjectStore } from "./objectStore.js";
 import { diffRelist } from "./relistDiff.js";
 import { sleep, systemTimers, type Timers } from "./timers.js";
@@ -104,6 +104,15 @@ export class Informer<T extends HasMetadata> implements ObjectCache<T> {
 
   list(namespace?: string): T[] {
     return this.store.list(namespace);
+  }
+
+  /** A named index over the cache (see ObjectStore.addIndex). */
+  addIndex(name: string, fn: IndexFunc<T>): void {
+    this.store.addIndex(name, fn);
+  }
+
+  byIndex(name: string, value: string): T[] {
+    return this.store.byIndex(name, value);
   }
 
   hasSynced(): boolean {

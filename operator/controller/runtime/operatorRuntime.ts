@@ -99,6 +99,7 @@ export async function startOperator(opts: OperatorRuntimeOptions): Promise<Runni
   const pods: RunnableSource & {
     list(namespace?: string): V1Pod[];
     get(key: string): V1Pod | undefined;
+    byIndex(name: string, value: string): V1Pod[];
   } =
     config.watchNamespaces.length === 0
       ? makeInformer<V1Pod>("pods", "pods", "/api/v1/pods", { transform: trimPod })
