@@ -33,17 +33,6 @@ import {
 } from "../../api/v1alpha1/wellKnown.js";
 import type { CollectorReport } from "../../collector/report.js";
 import {
-  COMPLETED,
-  type ConditionInput,
-  changedConditions,
-  derivePhase,
-  FAILED,
-  findCondition,
-  isTrue,
-  JOB_CREATED,
-  setCondition,
-} from "../conditions.js";
-import {
   bareContainerId,
   buildCollectorJob,
   COLLECTOR_CONTAINER,
@@ -66,6 +55,17 @@ import {
 import type { ClusterClient } from "./clusterClient.js";
 import { type CollectorSlots, jobFinished } from "./collectorSlots.js";
 import {
+  COMPLETED,
+  type ConditionInput,
+  changedConditions,
+  derivePhase,
+  FAILED,
+  findCondition,
+  isTrue,
+  JOB_CREATED,
+  setCondition,
+} from "./conditions.js";
+import {
   DEFAULT_TIMEOUT_SECONDS,
   effectiveChecks,
   mergeFindings,
@@ -74,6 +74,7 @@ import {
   stableStringify,
   verdictFor,
 } from "./diagnosisRules.js";
+import { JOB_UID_INDEX } from "./diagnosisWatches.js";
 import type { EventSink, EventType } from "./eventRecorder.js";
 
 export interface DiagnosisReconcilerOptions {
@@ -393,8 +394,8 @@ export class DiagnosisReconciler implements Reconciler {
     const uid = job.metadata!.uid!;
     if (this.deps.options.collectorPodsCached) {
       const cached = this.deps.pods
-        .list(ns)
-        .filter((p) => p.metadata?.labels?.[JOB_CONTROLLER_UID_LABEL] === uid);
+        .byIndex(JOB_UID_INDEX, uid)
+        .filter((p) => p.metadata?.namespace === ns);
       const terminated = cached.some(
         (p) =>
           p.status?.containerStatuses?.find((s) => s.name === COLLECTOR_CONTAINER)?.state

@@ -123,3 +123,42 @@ describe("WorkQueue", () => {
     expect(timers.pending()).to.equal(0);
   });
 });
+
+describe("WorkQueue metrics hooks", () => {
+  it("reports how long each key waited before a worker took it (client-go's queue duration)", async () => {
+    const timers = new FakeTimers();
+    const waited: number[] = [];
+    const queue = new WorkQueue({ name: "test", timers, onQueueDuration: (ms) => waited.push(ms) });
+    queue.add("ns/a");
+    timers.advance(40);
+    queue.add("ns/b");
+    timers.advance(10);
+    expect(await queue.get()).to.equal("ns/a");
+    expect(await queue.get()).to.equal("ns/b");
+    expect(waited).to.deep.equal([50, 10]);
+
+    // Re-added while in flight: waits from that add until done() hands it out again.
+    queue.add("ns/a");
+    timers.advance(5);
+    queue.done("ns/a");
+    expect(await queue.get()).to.equal("ns/a");
+    // Straight to a waiting worker: no wait at all.
+    const next = queue.get();
+    queue.add("ns/c");
+    expect(await next).to.equal("ns/c");
+    expect(waited).to.deep.equal([50, 10, 5, 0]);
+  });
+
+  it("counts an add only when the key was not queued already (client-go's adds)", async () => {
+    let adds = 0;
+    const queue = new WorkQueue({ name: "test", timers: new FakeTimers(), onAdd: () => adds++ });
+    queue.add("ns/a");
+    queue.add("ns/a");
+    queue.add("ns/b");
+    expect(adds).to.equal(2);
+    expect(await queue.get()).to.equal("ns/a");
+    queue.add("ns/a");
+    queue.add("ns/a");
+    expect(adds, "one more while in flight").to.equal(3);
+  });
+});
