@@ -17,8 +17,10 @@ import type {
 } from "../runtime/contracts.js";
 import type { ControllerSetup } from "../runtime/manager.js";
 import type { ClusterClient } from "./clusterClient.js";
+import { CollectorJobs } from "./collectorJobs.js";
 import { CollectorSlots, jobFinished } from "./collectorSlots.js";
 import { DEFAULT_RECONCILER_TIMINGS, DiagnosisReconciler } from "./diagnosisReconciler.js";
+import { DiagnosisStatusWriter } from "./diagnosisStatusWriter.js";
 import {
   diagnosesOnNode,
   diagnosisIndexes,
@@ -28,6 +30,8 @@ import {
   queuedDiagnoses,
 } from "./diagnosisWatches.js";
 import { EventRecorder } from "./eventRecorder.js";
+import { ReportReader } from "./reportReader.js";
+import { TargetResolver } from "./targetResolver.js";
 
 /**
  * Findings from the operator's own rules over the raw evidence (they may be newer than the
@@ -64,32 +68,45 @@ export function setupDiagnosisController(deps: DiagnosisControllerDeps): void {
   if (collectorPodsCached) manager.indexField(kinds.pods, JOB_UID_INDEX, podJobUid);
   const diagnoses = manager.cache(kinds.diagnoses);
 
+  const client = deps.client;
+  const timings = { ...DEFAULT_RECONCILER_TIMINGS, ...deps.timings };
   const reconciler = new DiagnosisReconciler({
-    client: deps.client,
+    client,
     diagnoses,
-    jobs: manager.cache(kinds.jobs),
-    pods: manager.cache(kinds.pods),
-    nodes: manager.cache(kinds.nodes),
-    slots: new CollectorSlots(
-      { maxJobsPerNode: config.maxJobsPerNode, maxJobs: config.maxJobs },
+    targets: new TargetResolver({
+      client,
+      pods: manager.cache(kinds.pods),
+      nodes: manager.cache(kinds.nodes),
       clock,
-    ),
-    events: new EventRecorder(deps.client, clock, logger, config.identity),
-    clock,
-    logger,
-    analyze: analyzeCollectorReport,
-    options: {
-      operatorNamespace: config.namespace,
-      collectorImage: config.collectorImage,
-      collectorServiceAccount: config.collectorServiceAccount,
-      collectorCpuLimit: config.collectorCpuLimit,
-      collectorMemoryLimit: config.collectorMemoryLimit,
-      collectorPriorityClass: config.collectorPriorityClass,
-      collectorTolerations: config.collectorTolerations,
-      ...DEFAULT_RECONCILER_TIMINGS,
-      ...deps.timings,
-      collectorPodsCached,
-    },
+      unscheduledGraceSeconds: timings.unscheduledGraceSeconds,
+    }),
+    jobs: new CollectorJobs({
+      client,
+      jobs: manager.cache(kinds.jobs),
+      pods: manager.cache(kinds.pods),
+      slots: new CollectorSlots(
+        { maxJobsPerNode: config.maxJobsPerNode, maxJobs: config.maxJobs },
+        clock,
+      ),
+      logger,
+      options: {
+        operatorNamespace: config.namespace,
+        collectorImage: config.collectorImage,
+        collectorServiceAccount: config.collectorServiceAccount,
+        collectorCpuLimit: config.collectorCpuLimit,
+        collectorMemoryLimit: config.collectorMemoryLimit,
+        collectorPriorityClass: config.collectorPriorityClass,
+        collectorTolerations: config.collectorTolerations,
+        collectorPodsCached,
+      },
+    }),
+    reports: new ReportReader({ client, analyze: analyzeCollectorReport }),
+    status: new DiagnosisStatusWriter({
+      client,
+      events: new EventRecorder(client, clock, logger, config.identity),
+      clock,
+    }),
+    timings,
   });
   const onReconcile = deps.onReconcile;
   const counted: Reconciler = onReconcile

@@ -2,7 +2,7 @@
  * A small Prometheus registry: counters, gauges, histograms with labels, and gauges computed at
  * scrape time. render() writes the text exposition format (version 0.0.4).
  */
-import type { GaugeSample, MetricsRegistrar } from "../runtime/contracts.js";
+import type { GaugeSample, MetricsRegistrar } from "./contracts.js";
 
 export type Labels = Record<string, string>;
 
