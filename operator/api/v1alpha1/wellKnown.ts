@@ -5,7 +5,7 @@
  */
 
 /** The operator's name where Kubernetes asks for one (managed-by value, field manager, Events). */
-export const OPERATOR_NAME = "diagnose-operator";
+const OPERATOR_NAME = "diagnose-operator";
 
 /** On every Diagnosis the reconciler handled: the collector Job is deleted before it goes. */
 export const CLEANUP_FINALIZER = "diagnose.dev/cleanup-job";

@@ -17,11 +17,11 @@ import { type ObjectCache, type ObjectKey, objectKey } from "../runtime/contract
 import { COMPLETED, FAILED, findCondition, isTrue, JOB_CREATED } from "./conditions.js";
 
 /** Diagnoses by metadata.uid. */
-export const DIAGNOSIS_UID_INDEX = "uid";
+const DIAGNOSIS_UID_INDEX = "uid";
 /** Unfinished Diagnoses by the node they target or their collector runs on. */
-export const DIAGNOSIS_NODE_INDEX = "node";
+const DIAGNOSIS_NODE_INDEX = "node";
 /** Diagnoses by the reason of their JobCreated condition (Queued: waiting for a slot). */
-export const JOB_CREATED_REASON_INDEX = "jobCreatedReason";
+const JOB_CREATED_REASON_INDEX = "jobCreatedReason";
 /** Pods by the UID of the Job that made them (the Job controller's label). */
 export const JOB_UID_INDEX = "jobUid";
 

@@ -16,7 +16,7 @@ export interface EventSink {
   record(d: Diagnosis, type: EventType, reason: string, message: string): void;
 }
 
-export function buildEvent(
+function buildEvent(
   d: Diagnosis,
   type: EventType,
   reason: string,

@@ -8,7 +8,7 @@ import type { LeaderRecord, ResourceLock, VersionedRecord } from "./leaderElecti
  * and @kubernetes/client-node 2.0.1 serializes Date with three (400 BadRequest). Its serializer
  * passes non-Date values through, so we hand it the string in the right shape.
  */
-export function formatMicroTime(d: Date): string {
+function formatMicroTime(d: Date): string {
   return d.toISOString().replace(/\.(\d{3})Z$/, ".$1000Z");
 }
 
