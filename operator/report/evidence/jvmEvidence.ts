@@ -1,3 +1,5 @@
+/** Raw evidence of the jvm check (the `checks.jvm.data` of a report) and the types it is made of. */
+
 /** A Java runtime's version, from its `release` file or a version string. */
 export interface JavaVersion {
   /** The version string as written, e.g. "17.0.15" or "1.8.0_372". */
