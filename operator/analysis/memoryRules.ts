@@ -1,6 +1,6 @@
 import type { Finding } from "../api/v1alpha1/diagnosis.js";
-import type { AnalysisContext } from "../collector/check.js";
-import type { MatchedOomKill, MemoryEvidence } from "../collector/memory/memoryEvidence.js";
+import type { MatchedOomKill, MemoryEvidence } from "../report/evidence/memoryEvidence.js";
+import type { AnalysisContext } from "./analysisContext.js";
 import { percent, formatMemorySize as size } from "./formatMemorySize.js";
 
 export const MEMORY_THRESHOLDS = {

@@ -1,6 +1,6 @@
 import { readFile } from "node:fs/promises";
-import { decodeCollapsed } from "../collector/profile/collapsedBlob.js";
-import { parseCollapsed } from "./collapsedText.js";
+import { decodeCollapsed } from "../report/collapsedBlob.js";
+import { parseCollapsed } from "../report/collapsedText.js";
 import { renderDiffFlameGraph, renderFlameGraph } from "./renderFlameGraph.js";
 
 const USAGE = `usage:

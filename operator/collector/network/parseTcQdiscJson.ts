@@ -1,4 +1,9 @@
-import type { NetemConfig, QdiscInfo, QdiscStats, TbfConfig } from "./types.js";
+import type {
+  NetemConfig,
+  QdiscInfo,
+  QdiscStats,
+  TbfConfig,
+} from "../../report/evidence/networkEvidence.js";
 
 type Json = Record<string, unknown>;
 

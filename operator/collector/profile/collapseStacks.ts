@@ -1,5 +1,5 @@
-import type { CollapsedStacks } from "../../flamegraph/collapsedText.js";
-import { JIT_SUFFIX, KERNEL_SUFFIX, UNKNOWN_FRAME } from "../../flamegraph/frameKind.js";
+import type { CollapsedStacks } from "../../report/collapsedText.js";
+import { JIT_SUFFIX, KERNEL_SUFFIX, UNKNOWN_FRAME } from "../../report/frameKind.js";
 import type { PerfFrame, PerfSample } from "./parsePerfScript.js";
 
 export interface CollapseOptions {

@@ -1,29 +1,14 @@
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { analyzeProfile } from "../../analysis/profileRules.js";
+import { encodeCollapsed } from "../../report/collapsedBlob.js";
+import type { ProfileEvidence } from "../../report/evidence/profileEvidence.js";
 import type { Check, CheckContext } from "../check.js";
 import { ToolUnavailableError } from "../commandRunner.js";
 import { readKernelThreads } from "../softirq/readKernelThreads.js";
-import { type CollapsedBlob, encodeCollapsed } from "./collapsedBlob.js";
 import { collapseStacks } from "./collapseStacks.js";
 import { parsePerfScript } from "./parsePerfScript.js";
-import { type TopFrames, topFrames } from "./topFrames.js";
-
-export interface ProfileData {
-  mode: "node" | "pid" | "kernelThread";
-  /** Profiled pids (empty for the whole node). */
-  pids: number[];
-  /** For mode kernelThread: the comm of each profiled thread. */
-  threads?: { pid: number; comm: string }[];
-  seconds: number;
-  frequency: number;
-  samples: number;
-  /** perf script lines the parser did not understand. */
-  unrecognizedLines: number;
-  collapsed: CollapsedBlob;
-  top: TopFrames;
-}
+import { topFrames } from "./topFrames.js";
 
 /** The CRD defaults (ProfileSpec). */
 const PROFILE_DEFAULTS = { seconds: 30, frequency: 99 };
@@ -35,7 +20,7 @@ export interface ProfileCheckDeps {
 }
 
 /** Opt-in: perf record -g on the node, a pid or named kernel threads; stacks collapsed by our code. */
-export function createProfileCheck(deps: ProfileCheckDeps = {}): Check<ProfileData> {
+export function createProfileCheck(deps: ProfileCheckDeps = {}): Check<ProfileEvidence> {
   const makeTempDir = deps.makeTempDir ?? (() => mkdtemp(join(tmpdir(), "diagnose-perf-")));
   return {
     name: "profile",
@@ -73,7 +58,7 @@ export function createProfileCheck(deps: ProfileCheckDeps = {}): Check<ProfileDa
         if (script.exitCode !== 0) throw perfFailure("perf script", script.stderr);
         const parsed = parsePerfScript(script.stdout);
         const stacks = collapseStacks(parsed.samples);
-        const data: ProfileData = {
+        const data: ProfileEvidence = {
           mode: target.mode,
           pids: target.pids,
           seconds: opts.seconds,
@@ -89,14 +74,13 @@ export function createProfileCheck(deps: ProfileCheckDeps = {}): Check<ProfileDa
         await rm(dir, { recursive: true, force: true });
       }
     },
-    analyze: (data) => analyzeProfile(data),
   };
 }
 
 export const profileCheck = createProfileCheck();
 
 interface ProfileTarget {
-  mode: ProfileData["mode"];
+  mode: ProfileEvidence["mode"];
   args: string[];
   pids: number[];
   threads?: { pid: number; comm: string }[];

@@ -1,24 +1,6 @@
-import type { CollapsedStacks } from "../../flamegraph/collapsedText.js";
-import { displayName, type FrameKind, frameKind } from "../../flamegraph/frameKind.js";
-
-export interface FrameStat {
-  frame: string;
-  kind: FrameKind;
-  samples: number;
-  percent: number;
-}
-
-export interface TopFrames {
-  totalSamples: number;
-  /** Samples where the frame is the leaf: where the CPU was. */
-  bySelf: FrameStat[];
-  /** Samples with the frame anywhere on the stack (counted once per sample, recursion included). */
-  byTotal: FrameStat[];
-  /** By root frame: the command (comm) that was on CPU. */
-  byProcess: FrameStat[];
-  /** Share of samples whose leaf is a kernel frame. */
-  kernelPercent: number;
-}
+import type { CollapsedStacks } from "../../report/collapsedText.js";
+import type { FrameStat, TopFrames } from "../../report/evidence/profileEvidence.js";
+import { displayName, type FrameKind, frameKind } from "../../report/frameKind.js";
 
 export function topFrames(stacks: CollapsedStacks, limit = 20): TopFrames {
   const self = new Map<string, number>();

@@ -5,13 +5,10 @@
  */
 import type { V1ContainerStateTerminated } from "@kubernetes/client-node";
 import type { Diagnosis, Finding } from "../../api/v1alpha1/diagnosis.js";
-import type { CollectorReport } from "../../collector/report.js";
-import {
-  type CompactFindings,
-  decodeTerminationMessage,
-} from "../../collector/terminationMessage.js";
-import { boundReportEvidence } from "../report/boundEvidence.js";
-import { lastReportLine, validateCollectorReport } from "../report/validateReport.js";
+import { boundReportEvidence } from "../../report/boundEvidence.js";
+import type { CollectorReport } from "../../report/collectorReport.js";
+import { type CompactFindings, decodeTerminationMessage } from "../../report/terminationMessage.js";
+import { lastReportLine, validateCollectorReport } from "../../report/validateReport.js";
 import { apiStatusCode } from "../runtime/apiStatusCode.js";
 import type { ClusterClient } from "./clusterClient.js";
 import { effectiveChecks, mergeFindings, verdictFor } from "./diagnosisRules.js";

@@ -3,9 +3,8 @@
  * the collector Jobs and their pods, by label; Nodes), and its reconciler's collaborators.
  */
 import type { Logger } from "winston";
-import { analyzeReport } from "../../analysis/analyzeReport.js";
-import type { Diagnosis, Finding } from "../../api/v1alpha1/diagnosis.js";
-import { type CollectorReport, rankFindings } from "../../collector/report.js";
+import { analyzeCollectorReport } from "../../analysis/analyzeReport.js";
+import type { Diagnosis } from "../../api/v1alpha1/diagnosis.js";
 import type { OperatorConfig } from "../config.js";
 import type { OperatorKinds } from "../kinds/kinds.js";
 import type {
@@ -32,16 +31,6 @@ import {
 import { EventRecorder } from "./eventRecorder.js";
 import { ReportReader } from "./reportReader.js";
 import { TargetResolver } from "./targetResolver.js";
-
-/**
- * Findings from the operator's own rules over the raw evidence (they may be newer than the
- * collector's), plus any the collector reported that the rules did not reproduce.
- */
-export function analyzeCollectorReport(report: CollectorReport): Finding[] {
-  const analyzed = analyzeReport(report.checks);
-  const codes = new Set(analyzed.map((f) => f.code));
-  return rankFindings([...analyzed, ...report.findings.filter((f) => !codes.has(f.code))]);
-}
 
 export interface DiagnosisControllerDeps {
   manager: ControllerSetup;

@@ -7,14 +7,14 @@ import {
   KIND,
 } from "../../../../operator/api/v1alpha1/diagnosis.js";
 import {
-  type CollectorReport,
-  REPORT_SCHEMA_VERSION,
-} from "../../../../operator/collector/report.js";
-import { encodeTerminationMessage } from "../../../../operator/collector/terminationMessage.js";
-import {
   type CollectorPodRef,
   ReportReader,
 } from "../../../../operator/controller/diagnosis/reportReader.js";
+import {
+  type CollectorReport,
+  REPORT_SCHEMA_VERSION,
+} from "../../../../operator/report/collectorReport.js";
+import { encodeTerminationMessage } from "../../../../operator/report/terminationMessage.js";
 
 const heap: Finding = {
   check: "jvm",

@@ -139,7 +139,7 @@ export interface SourceStatus {
   reason?: string;
 }
 
-export interface NetworkData {
+export interface NetworkEvidence {
   /** The process whose network namespace was inspected. */
   pid: number;
   /** Its `ns/net` link, e.g. "net:[4026532177]". */
@@ -164,4 +164,9 @@ export interface NetworkData {
   firewall: { rules: FirewallRule[]; policies: ChainPolicy[] };
   conntrack?: ConntrackInfo;
   sources: Record<string, SourceStatus>;
+}
+
+/** The key of a qdisc in NetworkEvidence.qdiscDeltas: `${dev} ${handle}`. */
+export function qdiscKey(q: Pick<QdiscInfo, "dev" | "handle">): string {
+  return `${q.dev} ${q.handle}`;
 }

@@ -1,0 +1,37 @@
+/** Raw evidence of the profile check (the `checks.profile.data` of a report). */
+import type { CollapsedBlob } from "../collapsedBlob.js";
+import type { FrameKind } from "../frameKind.js";
+
+export interface FrameStat {
+  frame: string;
+  kind: FrameKind;
+  samples: number;
+  percent: number;
+}
+
+export interface TopFrames {
+  totalSamples: number;
+  /** Samples where the frame is the leaf: where the CPU was. */
+  bySelf: FrameStat[];
+  /** Samples with the frame anywhere on the stack (counted once per sample, recursion included). */
+  byTotal: FrameStat[];
+  /** By root frame: the command (comm) that was on CPU. */
+  byProcess: FrameStat[];
+  /** Share of samples whose leaf is a kernel frame. */
+  kernelPercent: number;
+}
+
+export interface ProfileEvidence {
+  mode: "node" | "pid" | "kernelThread";
+  /** Profiled pids (empty for the whole node). */
+  pids: number[];
+  /** For mode kernelThread: the comm of each profiled thread. */
+  threads?: { pid: number; comm: string }[];
+  seconds: number;
+  frequency: number;
+  samples: number;
+  /** perf script lines the parser did not understand. */
+  unrecognizedLines: number;
+  collapsed: CollapsedBlob;
+  top: TopFrames;
+}
