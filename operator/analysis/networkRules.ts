@@ -1,6 +1,7 @@
 import type { Finding, Severity } from "../api/v1alpha1/diagnosis.js";
 import { qdiscKey } from "../collector/network/counterDeltas.js";
 import type { FirewallRule, InterfaceInfo, NetworkData } from "../collector/network/types.js";
+import { type FirewallOwner, firewallOwner } from "./firewallOwner.js";
 
 /** Thresholds; exported so tests and callers can see what "too much" means. */
 export const NETWORK_THRESHOLDS = {
@@ -50,17 +51,63 @@ const MAX_LISTED = 10;
 function describeRule(r: FirewallRule): string {
   const during =
     r.packetsDuringSample !== undefined ? `, ${r.packetsDuringSample} during the sample` : "";
-  return `${r.table}/${r.chain} ${r.target} "${r.matchText || "all"}" (${r.source}, ${r.packets} packets${during})`;
+  return `${r.table}/${r.chain} ${r.target} ${r.matchText || "all traffic"} (${r.source}, ${r.packets} packets${during})`;
+}
+
+const BUILTIN_LOCAL_CHAINS = new Set(["INPUT", "OUTPUT", "FORWARD"]);
+
+function isRandomDrop(r: FirewallRule): boolean {
+  return r.randomProbability !== undefined || /\bstatistic\b.*\bmode random\b/.test(r.matchText);
+}
+
+/** DROP/REJECT of all traffic in a built-in chain: every packet that gets there is lost. */
+function isUnconditionalDrop(r: FirewallRule): boolean {
+  return (
+    (r.table === "filter" || r.table === "") &&
+    BUILTIN_LOCAL_CHAINS.has(r.chain) &&
+    (r.ruleArgs ? r.ruleArgs.indexOf("-j") === 0 : r.matchText.trim() === "")
+  );
+}
+
+function ruleEvidence(r: FirewallRule, owner?: FirewallOwner) {
+  return {
+    source: r.source,
+    family: r.family,
+    table: r.table,
+    chain: r.chain,
+    target: r.target,
+    match: r.matchText,
+    probability: r.randomProbability,
+    packets: r.packets,
+    bytes: r.bytes,
+    packetsDuringSample: r.packetsDuringSample,
+    owner: owner?.id,
+  };
 }
 
 function firewallFindings(d: NetworkData): Finding[] {
-  const hit = d.firewall.rules.filter((r) => r.packets > 0);
   const out: Finding[] = [];
-  const random = hit.filter(
-    (r) => r.randomProbability !== undefined || /\bstatistic\b/.test(r.matchText),
-  );
-  const moving = hit.filter((r) => !random.includes(r) && (r.packetsDuringSample ?? 0) > 0);
-  const quiet = hit.filter((r) => !random.includes(r) && !moving.includes(r));
+  const owned = new Map<string, { owner: FirewallOwner; rules: FirewallRule[] }>();
+  const unowned: FirewallRule[] = [];
+  for (const r of d.firewall.rules) {
+    const owner = firewallOwner(r);
+    if (!owner) {
+      unowned.push(r);
+      continue;
+    }
+    if (r.packets === 0 && !isRandomDrop(r)) continue;
+    const key = `${owner.id}\0${owner.meaning}`;
+    const group = owned.get(key) ?? { owner, rules: [] };
+    group.rules.push(r);
+    owned.set(key, group);
+  }
+
+  // A rule that drops a share of all traffic, or all of it, is a fault whatever its counters say.
+  const random = unowned.filter(isRandomDrop);
+  const blocking = unowned.filter((r) => !random.includes(r) && isUnconditionalDrop(r));
+  const hit = unowned.filter((r) => r.packets > 0 && !random.includes(r) && !blocking.includes(r));
+  const moving = hit.filter((r) => (r.packetsDuringSample ?? 0) > 0);
+  const quiet = hit.filter((r) => !moving.includes(r));
   const group = (rules: FirewallRule[], severity: Severity, lead: string) => {
     if (rules.length === 0) return;
     const chains = [...new Set(rules.map((r) => r.chain))];
@@ -72,29 +119,33 @@ function firewallFindings(d: NetworkData): Finding[] {
         `${lead} in ${chains.join(" and ")}: ${listed.map(describeRule).join("; ")}${
           rules.length > MAX_LISTED ? `; and ${rules.length - MAX_LISTED} more` : ""
         }`,
-        {
-          chains,
-          rules: listed.map((r) => ({
-            source: r.source,
-            family: r.family,
-            table: r.table,
-            chain: r.chain,
-            target: r.target,
-            match: r.matchText,
-            probability: r.randomProbability,
-            packets: r.packets,
-            bytes: r.bytes,
-            packetsDuringSample: r.packetsDuringSample,
-          })),
-          ruleCount: rules.length,
-        },
-        `Remove the rule(s) inside the pod's network namespace: ${listed
+        { chains, rules: listed.map((r) => ruleEvidence(r)), ruleCount: rules.length },
+        `No controller owns ${rules.length > 1 ? "these rules" : "this rule"}: remove ${rules.length > 1 ? "them" : "it"} inside the pod's network namespace, and find who added ${rules.length > 1 ? "them" : "it"} (a chaos experiment, a debugging session, a startup script): ${listed
           .map((r) => inPodNetns(d.pid, r.deleteCommand))
           .join(" ; ")}`,
       ),
     );
   };
-  group(random, "Critical", `${random.length} firewall rule(s) drop packets at random`);
+  const notYet = random.filter((r) => r.packets === 0).length;
+  const shares = [...new Set(random.map((r) => r.randomProbability))]
+    .filter((p): p is number => p !== undefined)
+    .map((p) => `${Math.round(p * 1000) / 10}%`);
+  group(
+    random,
+    "Critical",
+    `${random.length} firewall rule(s) drop ${shares.length > 0 ? shares.join(" / ") : "a share"} of the packets at random${
+      notYet > 0
+        ? ` (${notYet === random.length ? "none has" : `${notYet} have not`} matched a packet yet: ${notYet === random.length ? "no traffic has reached them" : "they"} will drop as soon as traffic does)`
+        : ""
+    }`,
+  );
+  group(
+    blocking,
+    "Critical",
+    `${blocking.length} firewall rule(s) drop or reject all traffic${
+      blocking.every((r) => r.packets === 0) ? " (no packet has reached them yet)" : ""
+    }`,
+  );
   group(
     moving,
     "Warning",
@@ -105,6 +156,31 @@ function firewallFindings(d: NetworkData): Finding[] {
     "Info",
     `${quiet.length} DROP/REJECT rule(s) dropped packets earlier, none during the sample`,
   );
+
+  for (const { owner, rules } of owned.values()) {
+    const during = rules.reduce((a, r) => a + (r.packetsDuringSample ?? 0), 0);
+    const total = rules.reduce((a, r) => a + r.packets, 0);
+    const listed = rules.slice(0, MAX_LISTED);
+    out.push(
+      F(
+        rules.some(isRandomDrop) ? "Critical" : during > 0 ? "Warning" : "Info",
+        "IptablesDropRule",
+        `${owner.name} dropped ${total} packets${during > 0 ? ` (${during} during the sample)` : ", none during the sample"}: ${owner.meaning}. ${listed.map(describeRule).join("; ")}${
+          rules.length > MAX_LISTED ? `; and ${rules.length - MAX_LISTED} more` : ""
+        }`,
+        {
+          owner: owner.id,
+          ownerName: owner.name,
+          meaning: owner.meaning,
+          chains: [...new Set(rules.map((r) => r.chain))],
+          rules: listed.map((r) => ruleEvidence(r, owner)),
+          ruleCount: rules.length,
+        },
+        owner.advice,
+      ),
+    );
+  }
+
   const policies = d.firewall.policies.filter((p) => p.policy === "DROP" && p.packets > 0);
   if (policies.length > 0) {
     out.push(
@@ -116,12 +192,12 @@ function firewallFindings(d: NetworkData): Finding[] {
       ),
     );
   }
-  if (hit.length === 0 && policies.length === 0 && d.sources.iptables?.status === "ok") {
+  if (out.length === 0 && d.sources.iptables?.status === "ok") {
     out.push(
       F(
         "Info",
         "FirewallClean",
-        "No DROP/REJECT firewall rule in the pod's namespace has matched a packet",
+        "No DROP/REJECT firewall rule in the pod's namespace has matched a packet, and none drops traffic at random or unconditionally",
         {
           dropRejectRules: d.firewall.rules.length,
         },
