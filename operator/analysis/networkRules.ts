@@ -1,6 +1,11 @@
 import type { Finding, Severity } from "../api/v1alpha1/diagnosis.js";
 import { qdiscKey } from "../collector/network/counterDeltas.js";
-import type { FirewallRule, InterfaceInfo, NetworkData } from "../collector/network/types.js";
+import type {
+  FirewallRule,
+  InterfaceInfo,
+  NetemConfig,
+  NetworkData,
+} from "../collector/network/types.js";
 import { type FirewallOwner, firewallOwner } from "./firewallOwner.js";
 
 /** Thresholds; exported so tests and callers can see what "too much" means. */
@@ -213,27 +218,83 @@ function qdiscDelete(q: NetworkData["qdiscs"][number]): string[] {
     : ["tc", "qdisc", "del", "dev", q.dev, "parent", q.parent ?? "", "handle", q.handle];
 }
 
+/** "ms" with at most 3 decimals. */
+function msText(ms: number): string {
+  return ms >= 1 ? `${Math.round(ms * 1000) / 1000}ms` : `${Math.round(ms * 1000)}us`;
+}
+
+/** netem's settings as tc would print them, for a person: "delay 100ms 10ms, loss gemodel p 5% r 95% ...". */
+export function netemText(n: NetemConfig): string[] {
+  const parts: string[] = [];
+  if (n.delayMs)
+    parts.push(`delay ${msText(n.delayMs)}${n.jitterMs ? ` ± ${msText(n.jitterMs)}` : ""}`);
+  if (n.lossModel === "gemodel" && n.lossGemodel) {
+    const g = n.lossGemodel;
+    parts.push(
+      `loss gemodel p ${g.p}% r ${g.r}% 1-h ${g.oneMinusH}% 1-k ${g.oneMinusK}% (Gilbert-Elliott bursts)`,
+    );
+  } else if (n.lossModel === "state" && n.lossState) {
+    const t = n.lossState;
+    parts.push(
+      `loss state p13 ${t.p13}% p31 ${t.p31}% p32 ${t.p32}% p23 ${t.p23}% p14 ${t.p14}% (4-state Markov bursts)`,
+    );
+  } else if (n.lossPercent) parts.push(`loss ${n.lossPercent}%`);
+  if (n.corruptPercent) parts.push(`corrupt ${n.corruptPercent}%`);
+  if (n.duplicatePercent) parts.push(`duplicate ${n.duplicatePercent}%`);
+  if (n.reorderPercent) parts.push(`reorder ${n.reorderPercent}%`);
+  if (n.rateBytesPerSecond) parts.push(`rate ${Math.round((n.rateBytesPerSecond * 8) / 1000)}kbit`);
+  const s = n.slot;
+  if (s) {
+    const when =
+      s.distributionDelayMs !== undefined
+        ? `distribution ${msText(s.distributionDelayMs)}${s.distributionJitterMs ? ` ± ${msText(s.distributionJitterMs)}` : ""}`
+        : `${s.minDelayMs !== undefined ? msText(s.minDelayMs) : "?"}${s.maxDelayMs !== undefined ? `-${msText(s.maxDelayMs)}` : ""}`;
+    parts.push(
+      `slot ${when}${s.packets ? ` packets ${s.packets}` : ""}${s.bytes ? ` bytes ${s.bytes}` : ""} (packets held and sent in bursts)`,
+    );
+  }
+  return parts;
+}
+
+const MULTIQUEUE_ROOTS = new Set(["mq", "mqprio", "taprio", "multiq"]);
+
 function qdiscFindings(d: NetworkData): Finding[] {
   const out: Finding[] = [];
   for (const q of d.qdiscs) {
-    const where = `${q.kind} ${q.handle} on ${q.dev}`;
+    const where = `${q.kind} ${q.handle}${q.parent ? ` (parent ${q.parent})` : ""} on ${q.dev}`;
     const del = inPodNetns(d.pid, qdiscDelete(q));
     const n = q.netem;
+    const expectedLoss = n ? (n.expectedLossPercent ?? n.lossPercent ?? 0) : 0;
+    const hasLoss = !!n && (n.lossModel !== undefined || (n.lossPercent ?? 0) > 0);
     if (n) {
-      const lossy = (n.lossPercent ?? 0) + (n.corruptPercent ?? 0);
-      const impair = Object.entries(n)
-        .filter(([k, v]) => k !== "limit" && typeof v === "number" && v > 0)
-        .map(([k, v]) => `${k}=${v}`);
-      if (lossy > 0) {
+      const lossy = expectedLoss + (n.corruptPercent ?? 0);
+      const impair = netemText(n);
+      const evidence = {
+        dev: q.dev,
+        kind: q.kind,
+        handle: q.handle,
+        parent: q.parent,
+        netem: n,
+        stats: q.stats,
+      };
+      if (hasLoss || (n.corruptPercent ?? 0) > 0) {
+        const lossText =
+          n.lossModel === "gemodel" || n.lossModel === "state"
+            ? `to lose packets in bursts (${n.lossModel === "gemodel" ? "Gilbert-Elliott" : "4-state"} model${
+                n.expectedLossPercent !== undefined
+                  ? `, about ${Math.round(n.expectedLossPercent * 100) / 100}% of packets in the long run`
+                  : ""
+              })`
+            : `to lose ${n.lossPercent ?? 0}% of packets`;
         out.push(
           F(
-            lossy >= 1 ? "Critical" : "Warning",
+            lossy >= 1 || (hasLoss && n.expectedLossPercent === undefined) ? "Critical" : "Warning",
             "QdiscLoss",
-            `qdisc ${where} is configured to lose ${n.lossPercent ?? 0}% of packets${
-              n.corruptPercent ? ` and corrupt ${n.corruptPercent}%` : ""
+            `qdisc ${where} is configured ${lossText}${
+              n.corruptPercent ? ` and to corrupt ${n.corruptPercent}%` : ""
             } (${impair.join(", ")}); it dropped ${q.stats.drops} of ${q.stats.packets + q.stats.drops} packets`,
-            { dev: q.dev, kind: q.kind, handle: q.handle, netem: n, stats: q.stats },
-            `Remove the fault-injection qdisc: ${del}`,
+            evidence,
+            `Remove the fault-injection qdisc (a chaos experiment or a test left it): ${del}`,
           ),
         );
       } else if (impair.length > 0) {
@@ -242,12 +303,18 @@ function qdiscFindings(d: NetworkData): Finding[] {
             "Warning",
             "QdiscImpairment",
             `qdisc ${where} emulates a bad network (${impair.join(", ")})`,
-            { dev: q.dev, kind: q.kind, handle: q.handle, netem: n, stats: q.stats },
-            `Remove the fault-injection qdisc: ${del}`,
+            evidence,
+            `Remove the fault-injection qdisc (a chaos experiment or a test left it): ${del}`,
           ),
         );
       }
     }
+    // An mq root's counters are the sum of its per-queue children: count the drops once.
+    if (
+      MULTIQUEUE_ROOTS.has(q.kind) &&
+      d.qdiscs.some((c) => c !== q && c.dev === q.dev && c.parent !== undefined && !c.root)
+    )
+      continue;
     const delta = d.qdiscDeltas[qdiscKey(q)];
     const offered = q.stats.packets + q.stats.drops;
     const ratio = offered > 0 ? q.stats.drops / offered : 0;
@@ -256,7 +323,7 @@ function qdiscFindings(d: NetworkData): Finding[] {
       q.stats.drops >= NETWORK_THRESHOLDS.qdiscMinDrops &&
       ratio >= NETWORK_THRESHOLDS.qdiscDropRatioWarning;
     // netem's own configured loss is already QdiscLoss; its drops are the symptom.
-    if (q.stats.drops > 0 && !(n && (n.lossPercent ?? 0) > 0)) {
+    if (q.stats.drops > 0 && !hasLoss) {
       const rate = q.tbf
         ? ` (tbf rate ${Math.round((q.tbf.rateBytesPerSecond * 8) / 1000)} kbit/s)`
         : "";

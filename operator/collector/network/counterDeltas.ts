@@ -69,8 +69,9 @@ export function interfaceDeltas(
   return out;
 }
 
-export function qdiscKey(q: Pick<QdiscInfo, "dev" | "handle">): string {
-  return `${q.dev} ${q.handle}`;
+/** Per-queue children of an mq root all have handle "0:": the parent tells them apart. */
+export function qdiscKey(q: Pick<QdiscInfo, "dev" | "handle" | "parent">): string {
+  return q.parent === undefined ? `${q.dev} ${q.handle}` : `${q.dev} ${q.handle} ${q.parent}`;
 }
 
 export function qdiscDeltas(

@@ -166,7 +166,7 @@ describe("analyzeNetwork", () => {
     const fs = analyzeNetwork(d);
     expect(one(fs, "QdiscLoss").summary).to.include("corrupt 0.1%");
     const impair = one(fs, "QdiscImpairment");
-    expect(impair.summary).to.include("delayMs=50");
+    expect(impair.summary).to.include("delay 50ms");
     expect(impair.remediation).to.include("tc qdisc del dev eth1 parent 1:2 handle 20:");
   });
 

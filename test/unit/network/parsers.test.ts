@@ -93,7 +93,12 @@ describe("network parsers", () => {
     it("parses the S2 netem text: loss 30%, 8 packets sent, 4 dropped", () => {
       const [q] = parseTcQdiscText(fixture("tc-qdisc-netem-s2.txt"), "eth0");
       expect(q).to.include({ kind: "netem", handle: "800d:", dev: "eth0", root: true });
-      expect(q!.netem).to.deep.equal({ limit: 1000, lossPercent: 30 });
+      expect(q!.netem).to.deep.equal({
+        limit: 1000,
+        lossModel: "random",
+        lossPercent: 30,
+        expectedLossPercent: 30,
+      });
       expect(q!.stats).to.include({ bytes: 432, packets: 8, drops: 4, overlimits: 0 });
     });
 
@@ -108,7 +113,9 @@ describe("network parsers", () => {
         limit: 1000,
         delayMs: 100,
         jitterMs: 10,
+        lossModel: "random",
         lossPercent: 1,
+        expectedLossPercent: 1,
         duplicatePercent: 1,
         reorderPercent: 25,
         corruptPercent: 0.1,
