@@ -3,8 +3,10 @@
  * by operator/flamegraph. That renderer is loaded at run time so a build without it still has a
  * working plugin whose flamegraph command says it is not available.
  */
+
 import { gunzipSync } from "node:zlib";
 import type { Diagnosis } from "../api/v1alpha1/diagnosis.js";
+import { weightingSubtitle } from "../collector/profile/stackWeighting.js";
 import { CliError } from "./diagnosisClient.js";
 import { findProfileBlob, missingProfileReason } from "./profileBlob.js";
 
@@ -56,7 +58,11 @@ export function flameGraphSvg(d: Diagnosis, renderer: FlameGraphRenderer | undef
   if (stacks.size === 0)
     throw new CliError(`the profile of ${d.metadata.name} recorded no samples`);
   const target = d.spec.target.pod ?? d.spec.target.node ?? "";
-  const subtitle = [d.status?.target?.node ? `node ${d.status.target.node}` : "", blob.note ?? ""]
+  const subtitle = [
+    d.status?.target?.node ? `node ${d.status.target.node}` : "",
+    weightingSubtitle(blob.weighting, blob.event),
+    blob.note ?? "",
+  ]
     .filter(Boolean)
     .join(" · ");
   return renderer.renderFlameGraph(stacks, {

@@ -6,8 +6,8 @@ import type { Check, CheckContext } from "../check.js";
 import { ToolUnavailableError } from "../commandRunner.js";
 import { readKernelThreads } from "../softirq/readKernelThreads.js";
 import { type CollapsedBlob, encodeCollapsed } from "./collapsedBlob.js";
-import { collapseStacks } from "./collapseStacks.js";
-import { parsePerfScript } from "./parsePerfScript.js";
+import { collapseSamples } from "./collapseStacks.js";
+import { type ParsedPerfScript, parsePerfScript } from "./parsePerfScript.js";
 import { type TopFrames, topFrames } from "./topFrames.js";
 
 export interface ProfileData {
@@ -21,6 +21,11 @@ export interface ProfileData {
   samples: number;
   /** perf script lines the parser did not understand. */
   unrecognizedLines: number;
+  /** The first of them (cut), to say what was not understood. */
+  firstUnrecognizedLine?: string;
+  /** The perf event profiled; samples of other events are left out (counted here). */
+  event?: string;
+  otherEventSamples?: number;
   collapsed: CollapsedBlob;
   top: TopFrames;
 }
@@ -71,18 +76,13 @@ export function createProfileCheck(deps: ProfileCheckDeps = {}): Check<ProfileDa
           maxOutputBytes: 400 * 1024 * 1024,
         });
         if (script.exitCode !== 0) throw perfFailure("perf script", script.stderr);
-        const parsed = parsePerfScript(script.stdout);
-        const stacks = collapseStacks(parsed.samples);
-        const data: ProfileData = {
+        const data = profileDataFrom(parsePerfScript(script.stdout), {
           mode: target.mode,
           pids: target.pids,
           seconds: opts.seconds,
           frequency: opts.frequency,
-          samples: parsed.samples.length,
-          unrecognizedLines: parsed.unrecognizedLines,
-          collapsed: encodeCollapsed(stacks, deps.blobCapBytes),
-          top: topFrames(stacks),
-        };
+          ...(deps.blobCapBytes !== undefined ? { blobCapBytes: deps.blobCapBytes } : {}),
+        });
         if (target.threads) data.threads = target.threads;
         return data;
       } finally {
@@ -94,6 +94,32 @@ export function createProfileCheck(deps: ProfileCheckDeps = {}): Check<ProfileDa
 }
 
 export const profileCheck = createProfileCheck();
+
+/** The profile evidence from parsed `perf script` output: one count per sample, like the peers. */
+export function profileDataFrom(
+  parsed: ParsedPerfScript,
+  run: Pick<ProfileData, "mode" | "pids" | "seconds" | "frequency"> & { blobCapBytes?: number },
+): ProfileData {
+  const collapsed = collapseSamples(parsed.samples);
+  const data: ProfileData = {
+    mode: run.mode,
+    pids: run.pids,
+    seconds: run.seconds,
+    frequency: run.frequency,
+    samples: collapsed.samples,
+    unrecognizedLines: parsed.unrecognizedLines,
+    collapsed: encodeCollapsed(collapsed.stacks, run.blobCapBytes, {
+      weighting: collapsed.weighting,
+      ...(collapsed.event !== undefined ? { event: collapsed.event } : {}),
+    }),
+    top: topFrames(collapsed.stacks),
+  };
+  if (parsed.firstUnrecognizedLine !== undefined)
+    data.firstUnrecognizedLine = parsed.firstUnrecognizedLine;
+  if (collapsed.event !== undefined) data.event = collapsed.event;
+  if (collapsed.otherEventSamples > 0) data.otherEventSamples = collapsed.otherEventSamples;
+  return data;
+}
 
 interface ProfileTarget {
   mode: ProfileData["mode"];
