@@ -1,4 +1,4 @@
-import type { FirewallRule } from "../collector/network/types.js";
+import type { FirewallRule } from "../report/evidence/networkEvidence.js";
 
 /** Who wrote a firewall rule, when a controller did: it re-creates what is deleted. */
 export interface FirewallOwner {

@@ -1,10 +1,10 @@
 import type { Finding } from "../api/v1alpha1/diagnosis.js";
-import type { AnalysisContext } from "../collector/check.js";
 import type {
   MatchedOomKill,
   MemoryEvidence,
   OomKillEvent,
-} from "../collector/memory/memoryEvidence.js";
+} from "../report/evidence/memoryEvidence.js";
+import type { AnalysisContext } from "./analysisContext.js";
 import { percent, formatMemorySize as size } from "./formatMemorySize.js";
 
 export const MEMORY_THRESHOLDS = {

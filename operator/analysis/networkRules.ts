@@ -1,11 +1,11 @@
 import type { Finding, Severity } from "../api/v1alpha1/diagnosis.js";
-import { qdiscKey } from "../collector/network/counterDeltas.js";
-import type {
-  FirewallRule,
-  InterfaceInfo,
-  NetemConfig,
-  NetworkData,
-} from "../collector/network/types.js";
+import {
+  type FirewallRule,
+  type InterfaceInfo,
+  type NetemConfig,
+  type NetworkEvidence,
+  qdiscKey,
+} from "../report/evidence/networkEvidence.js";
 import { type FirewallOwner, firewallOwner } from "./firewallOwner.js";
 
 /** Thresholds; exported so tests and callers can see what "too much" means. */
@@ -90,7 +90,7 @@ function ruleEvidence(r: FirewallRule, owner?: FirewallOwner) {
   };
 }
 
-function firewallFindings(d: NetworkData): Finding[] {
+function firewallFindings(d: NetworkEvidence): Finding[] {
   const out: Finding[] = [];
   const owned = new Map<string, { owner: FirewallOwner; rules: FirewallRule[] }>();
   const unowned: FirewallRule[] = [];
@@ -212,7 +212,7 @@ function firewallFindings(d: NetworkData): Finding[] {
   return out;
 }
 
-function qdiscDelete(q: NetworkData["qdiscs"][number]): string[] {
+function qdiscDelete(q: NetworkEvidence["qdiscs"][number]): string[] {
   return q.root
     ? ["tc", "qdisc", "del", "dev", q.dev, "root"]
     : ["tc", "qdisc", "del", "dev", q.dev, "parent", q.parent ?? "", "handle", q.handle];
@@ -258,7 +258,7 @@ export function netemText(n: NetemConfig): string[] {
 
 const MULTIQUEUE_ROOTS = new Set(["mq", "mqprio", "taprio", "multiq"]);
 
-function qdiscFindings(d: NetworkData): Finding[] {
+function qdiscFindings(d: NetworkEvidence): Finding[] {
   const out: Finding[] = [];
   for (const q of d.qdiscs) {
     const where = `${q.kind} ${q.handle}${q.parent ? ` (parent ${q.parent})` : ""} on ${q.dev}`;
@@ -381,7 +381,7 @@ function isPhysicalish(i: InterfaceInfo): boolean {
   return !i.flags.includes("LOOPBACK") && i.name !== "lo";
 }
 
-function interfaceFindings(d: NetworkData): Finding[] {
+function interfaceFindings(d: NetworkEvidence): Finding[] {
   const out: Finding[] = [];
   for (const i of d.interfaces.filter(isPhysicalish)) {
     const bad = i.rx.dropped + i.rx.errors + i.rx.overruns + i.tx.dropped + i.tx.errors;
@@ -410,7 +410,7 @@ function interfaceFindings(d: NetworkData): Finding[] {
   return out;
 }
 
-function mtuFindings(d: NetworkData): Finding[] {
+function mtuFindings(d: NetworkEvidence): Finding[] {
   const out: Finding[] = [];
   const fix = (dev: string, mtu: number) =>
     inPodNetns(d.pid, ["ip", "link", "set", "dev", dev, "mtu", String(mtu)]);
@@ -469,7 +469,7 @@ function mtuFindings(d: NetworkData): Finding[] {
   return out;
 }
 
-function tcpFindings(d: NetworkData): Finding[] {
+function tcpFindings(d: NetworkEvidence): Finding[] {
   const out: Finding[] = [];
   const abs = (s: string, n: string) => d.snmp[s]?.[n] ?? 0;
   const delta = (k: string) => d.tcpDeltas[k] ?? 0;
@@ -549,7 +549,7 @@ function tcpFindings(d: NetworkData): Finding[] {
   return out;
 }
 
-function conntrackFindings(d: NetworkData): Finding[] {
+function conntrackFindings(d: NetworkEvidence): Finding[] {
   const c = d.conntrack;
   if (!c) return [];
   const out: Finding[] = [];
@@ -598,7 +598,7 @@ function conntrackFindings(d: NetworkData): Finding[] {
 }
 
 /** Pure rules: network evidence -> findings. A healthy namespace yields only Info findings. */
-export function analyzeNetwork(d: NetworkData): Finding[] {
+export function analyzeNetwork(d: NetworkEvidence): Finding[] {
   return [
     ...firewallFindings(d),
     ...qdiscFindings(d),

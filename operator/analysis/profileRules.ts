@@ -1,5 +1,5 @@
 import type { Finding } from "../api/v1alpha1/diagnosis.js";
-import type { ProfileData } from "../collector/profile/profileCheck.js";
+import type { ProfileEvidence } from "../report/evidence/profileEvidence.js";
 
 /** Frames that mean the CPU is receiving network traffic (softirq NET_RX path). */
 const NETWORK_RECEIVE_FRAMES = [
@@ -19,7 +19,7 @@ export const PROFILE_THRESHOLDS = {
 };
 
 /** Findings from a profile: where the time goes. Pure. */
-export function analyzeProfile(data: ProfileData, t = PROFILE_THRESHOLDS): Finding[] {
+export function analyzeProfile(data: ProfileEvidence, t = PROFILE_THRESHOLDS): Finding[] {
   if (data.samples === 0 && data.unrecognizedLines > 0) {
     return [
       {
@@ -118,7 +118,7 @@ export function analyzeProfile(data: ProfileData, t = PROFILE_THRESHOLDS): Findi
   return findings;
 }
 
-function describe(d: ProfileData): string {
+function describe(d: ProfileEvidence): string {
   if (d.mode === "node") return "whole node";
   if (d.mode === "kernelThread")
     return `kernel threads ${(d.threads ?? []).map((t) => t.comm).join(", ")}`;

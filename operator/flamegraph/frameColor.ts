@@ -1,4 +1,4 @@
-import { displayName, type FrameKind } from "./frameKind.js";
+import { displayName, type FrameKind } from "../report/frameKind.js";
 
 /** Ranges per kind: [r, g, b] base and span. The name's hash picks a point, so colours are stable. */
 const PALETTE: Record<

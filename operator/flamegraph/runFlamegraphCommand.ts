@@ -1,7 +1,7 @@
 import { readFile } from "node:fs/promises";
-import { decodeCollapsed } from "../collector/profile/collapsedBlob.js";
-import { weightingSubtitle } from "../collector/profile/stackWeighting.js";
-import { parseCollapsed } from "./collapsedText.js";
+import { decodeCollapsed } from "../report/collapsedBlob.js";
+import { parseCollapsed } from "../report/collapsedText.js";
+import { weightingSubtitle } from "../report/stackWeighting.js";
 import { renderDiffFlameGraph, renderFlameGraph } from "./renderFlameGraph.js";
 
 const USAGE = `usage:

@@ -24,8 +24,9 @@ import {
   synProbe,
   udpBurstFromPod,
 } from "../../hack/scenarios/s2/traffic.js";
+import { analyzeReport } from "../../operator/analysis/analyzeReport.js";
+import type { Finding } from "../../operator/api/v1alpha1/diagnosis.js";
 import { networkCheck } from "../../operator/collector/network/networkCheck.js";
-import type { Finding } from "../../operator/collector/report.js";
 
 /** Loads iptables-restore text into the pod's namespace without flushing what is there. */
 function restoreInPod(pair: NetnsPair, rules: string): Promise<void> {
@@ -83,7 +84,7 @@ function controllerRules(pair: NetnsPair): string {
 
 async function runCheck(pid: number, sampleSeconds = 1) {
   const data = await networkCheck.collect(s2CheckContext(pid, sampleSeconds));
-  return { data, findings: networkCheck.analyze(data, { results: {} }) };
+  return { data, findings: analyzeReport({ network: { status: "ok", durationMs: 0, data } }) };
 }
 
 const serious = (fs: Finding[]) => fs.filter((f) => f.severity !== "Info");

@@ -1,4 +1,4 @@
-import type { OomKillEvent, OomTaskRow, OomVictim } from "./memoryEvidence.js";
+import type { OomKillEvent, OomTaskRow, OomVictim } from "../../report/evidence/memoryEvidence.js";
 import type { KernelLogLine } from "./parseKernelLog.js";
 
 const MAX_LINES_KEPT = 80;

@@ -1,4 +1,4 @@
-import type { NetemConfig } from "./types.js";
+import type { NetemConfig } from "../../report/evidence/networkEvidence.js";
 
 /**
  * Long-run loss of netem's Markov loss models, in percent (netem's own definitions,

@@ -1,5 +1,10 @@
+import type {
+  NetemConfig,
+  QdiscInfo,
+  QdiscStats,
+  TbfConfig,
+} from "../../report/evidence/networkEvidence.js";
 import { expectedLossPercent } from "./netemLossModel.js";
-import type { NetemConfig, QdiscInfo, QdiscStats, TbfConfig } from "./types.js";
 
 type Json = Record<string, unknown>;
 

@@ -1,5 +1,10 @@
+import type {
+  NetemConfig,
+  QdiscInfo,
+  QdiscStats,
+  TbfConfig,
+} from "../../report/evidence/networkEvidence.js";
 import { expectedLossPercent } from "./netemLossModel.js";
-import type { NetemConfig, QdiscInfo, QdiscStats, TbfConfig } from "./types.js";
 
 const RATE_UNITS: Record<string, number> = { bit: 1, kbit: 1e3, mbit: 1e6, gbit: 1e9, tbit: 1e12 };
 const SIZE_UNITS: Record<string, number> = { b: 1, kb: 1024, mb: 1024 ** 2, gb: 1024 ** 3 };

@@ -1,10 +1,5 @@
-import type { CollapsedStacks } from "../../flamegraph/collapsedText.js";
-import {
-  INLINE_SUFFIX,
-  JIT_SUFFIX,
-  KERNEL_SUFFIX,
-  UNKNOWN_FRAME,
-} from "../../flamegraph/frameKind.js";
+import type { CollapsedStacks } from "../../report/collapsedText.js";
+import { INLINE_SUFFIX, JIT_SUFFIX, KERNEL_SUFFIX, UNKNOWN_FRAME } from "../../report/frameKind.js";
 import type { PerfFrame, PerfSample } from "./parsePerfScript.js";
 
 /** What a count in the collapsed stacks is. */

@@ -1,34 +1,14 @@
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { analyzeProfile } from "../../analysis/profileRules.js";
+import { encodeCollapsed } from "../../report/collapsedBlob.js";
+import type { ProfileEvidence } from "../../report/evidence/profileEvidence.js";
 import type { Check, CheckContext } from "../check.js";
 import { ToolUnavailableError } from "../commandRunner.js";
 import { readKernelThreads } from "../softirq/readKernelThreads.js";
-import { type CollapsedBlob, encodeCollapsed } from "./collapsedBlob.js";
 import { collapseSamples } from "./collapseStacks.js";
 import { type ParsedPerfScript, parsePerfScript } from "./parsePerfScript.js";
-import { type TopFrames, topFrames } from "./topFrames.js";
-
-export interface ProfileData {
-  mode: "node" | "pid" | "kernelThread";
-  /** Profiled pids (empty for the whole node). */
-  pids: number[];
-  /** For mode kernelThread: the comm of each profiled thread. */
-  threads?: { pid: number; comm: string }[];
-  seconds: number;
-  frequency: number;
-  samples: number;
-  /** perf script lines the parser did not understand. */
-  unrecognizedLines: number;
-  /** The first of them (cut), to say what was not understood. */
-  firstUnrecognizedLine?: string;
-  /** The perf event profiled; samples of other events are left out (counted here). */
-  event?: string;
-  otherEventSamples?: number;
-  collapsed: CollapsedBlob;
-  top: TopFrames;
-}
+import { topFrames } from "./topFrames.js";
 
 /** The CRD defaults (ProfileSpec). */
 const PROFILE_DEFAULTS = { seconds: 30, frequency: 99 };
@@ -40,7 +20,7 @@ export interface ProfileCheckDeps {
 }
 
 /** Opt-in: perf record -g on the node, a pid or named kernel threads; stacks collapsed by our code. */
-export function createProfileCheck(deps: ProfileCheckDeps = {}): Check<ProfileData> {
+export function createProfileCheck(deps: ProfileCheckDeps = {}): Check<ProfileEvidence> {
   const makeTempDir = deps.makeTempDir ?? (() => mkdtemp(join(tmpdir(), "diagnose-perf-")));
   return {
     name: "profile",
@@ -89,7 +69,6 @@ export function createProfileCheck(deps: ProfileCheckDeps = {}): Check<ProfileDa
         await rm(dir, { recursive: true, force: true });
       }
     },
-    analyze: (data) => analyzeProfile(data),
   };
 }
 
@@ -98,10 +77,10 @@ export const profileCheck = createProfileCheck();
 /** The profile evidence from parsed `perf script` output: one count per sample, like the peers. */
 export function profileDataFrom(
   parsed: ParsedPerfScript,
-  run: Pick<ProfileData, "mode" | "pids" | "seconds" | "frequency"> & { blobCapBytes?: number },
-): ProfileData {
+  run: Pick<ProfileEvidence, "mode" | "pids" | "seconds" | "frequency"> & { blobCapBytes?: number },
+): ProfileEvidence {
   const collapsed = collapseSamples(parsed.samples);
-  const data: ProfileData = {
+  const data: ProfileEvidence = {
     mode: run.mode,
     pids: run.pids,
     seconds: run.seconds,
@@ -122,7 +101,7 @@ export function profileDataFrom(
 }
 
 interface ProfileTarget {
-  mode: ProfileData["mode"];
+  mode: ProfileEvidence["mode"];
   args: string[];
   pids: number[];
   threads?: { pid: number; comm: string }[];

@@ -1,26 +1,6 @@
-import type { CollapsedStacks } from "../../flamegraph/collapsedText.js";
-import { displayName, type FrameKind, frameKind } from "../../flamegraph/frameKind.js";
-
-export interface FrameStat {
-  frame: string;
-  kind: FrameKind;
-  samples: number;
-  percent: number;
-}
-
-export interface TopFrames {
-  totalSamples: number;
-  /** Samples where the frame is the leaf: where the CPU was. */
-  bySelf: FrameStat[];
-  /** Samples with the frame anywhere on the stack (counted once per sample, recursion included). */
-  byTotal: FrameStat[];
-  /** By root frame: the command (comm) that was on CPU. */
-  byProcess: FrameStat[];
-  /** Share of samples whose leaf is a kernel frame, idle excluded. */
-  kernelPercent: number;
-  /** Share of samples where the CPU was idle (the idle task halted in cpuidle/*_safe_halt). */
-  idlePercent: number;
-}
+import type { CollapsedStacks } from "../../report/collapsedText.js";
+import type { FrameStat, TopFrames } from "../../report/evidence/profileEvidence.js";
+import { displayName, type FrameKind, frameKind } from "../../report/frameKind.js";
 
 /** Leaf functions of the idle loop: a CPU sampled here was doing nothing. */
 const IDLE_LEAF =

@@ -2,12 +2,12 @@ import { readFileSync } from "node:fs";
 import { expect } from "chai";
 import { analyzeMemory, oomLimitOf } from "../../../../operator/analysis/memoryRules.js";
 import { matchOomKills } from "../../../../operator/collector/memory/matchOomKills.js";
+import { parseKernelLog } from "../../../../operator/collector/memory/parseKernelLog.js";
+import { parseOomKills } from "../../../../operator/collector/memory/parseOomKills.js";
 import type {
   MemoryEvidence,
   OomKillEvent,
-} from "../../../../operator/collector/memory/memoryEvidence.js";
-import { parseKernelLog } from "../../../../operator/collector/memory/parseKernelLog.js";
-import { parseOomKills } from "../../../../operator/collector/memory/parseOomKills.js";
+} from "../../../../operator/report/evidence/memoryEvidence.js";
 
 // Kernel OOM reports that other people captured on their nodes: see test/fixtures/memory/README.md.
 const read = (name: string) => readFileSync(`test/fixtures/memory/kmsg/${name}`, "utf8");

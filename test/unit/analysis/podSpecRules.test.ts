@@ -1,8 +1,8 @@
 import type { V1Pod } from "@kubernetes/client-node";
 import { expect } from "chai";
-import { formatMemorySize } from "../../../../operator/analysis/formatMemorySize.js";
-import { parseQuantity } from "../../../../operator/analysis/parseQuantity.js";
-import { chooseContainer, podSpecFindings } from "../../../../operator/analysis/podSpecRules.js";
+import { formatMemorySize } from "../../../operator/analysis/formatMemorySize.js";
+import { parseQuantity } from "../../../operator/analysis/parseQuantity.js";
+import { chooseContainer, podSpecFindings } from "../../../operator/analysis/podSpecRules.js";
 
 function pod(over: {
   command?: string[];

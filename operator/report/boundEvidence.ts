@@ -3,8 +3,8 @@
  * metadata, target, and per check its outcome and raw data, each check's data capped, the whole
  * capped, so a chatty collector cannot push the Diagnosis towards etcd's object size limit. Pure.
  */
-import type { CheckName } from "../../api/v1alpha1/diagnosis.js";
-import type { CollectorReport } from "../../collector/report.js";
+import type { CheckName } from "../api/v1alpha1/diagnosis.js";
+import type { CollectorReport } from "./collectorReport.js";
 
 export interface EvidenceBounds {
   /** Serialized bytes of one check's data kept as-is. */

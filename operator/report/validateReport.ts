@@ -1,6 +1,6 @@
 /**
- * Validates a collector report against the versioned schema in operator/collector/report.ts before
- * the operator trusts a byte of it. Pure. Over-long strings in findings are cut to the CRD bounds
+ * Validates a collector report against the versioned schema in collectorReport.ts before the
+ * operator trusts a byte of it. Pure. Over-long strings in findings are cut to the CRD bounds
  * rather than rejected; anything structurally wrong is rejected with the path that is wrong.
  */
 import {
@@ -8,13 +8,13 @@ import {
   type CheckName,
   type Finding,
   type Severity,
-} from "../../api/v1alpha1/diagnosis.js";
+} from "../api/v1alpha1/diagnosis.js";
 import {
   type CheckResult,
   type CollectorReport,
   REPORT_SCHEMA_VERSION,
   type TargetInfo,
-} from "../../collector/report.js";
+} from "./collectorReport.js";
 
 export class ReportValidationError extends Error {
   constructor(message: string) {

@@ -1,48 +1,25 @@
-import { readFileSync } from "node:fs";
 import { cp, mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { expect } from "chai";
-import { analyzeSoftirq, SOFTIRQ_THRESHOLDS } from "../../../operator/analysis/softirqRules.js";
-import type { CheckContext } from "../../../operator/collector/check.js";
-import { parseProcNetCounters } from "../../../operator/collector/network/parseProcNetCounters.js";
-import { isKernelThread, parsePidStat } from "../../../operator/collector/softirq/parsePidStat.js";
+import { analyzeReport } from "../../../../operator/analysis/analyzeReport.js";
+import type { CheckContext } from "../../../../operator/collector/check.js";
+import { parseProcNetCounters } from "../../../../operator/collector/network/parseProcNetCounters.js";
+import {
+  isKernelThread,
+  parsePidStat,
+} from "../../../../operator/collector/softirq/parsePidStat.js";
 import {
   halfOpenByPort,
   parseProcNetTcp,
-} from "../../../operator/collector/softirq/parseProcNetTcp.js";
-import { parseProcStatCpu } from "../../../operator/collector/softirq/parseProcStat.js";
-import { parseSoftirqs } from "../../../operator/collector/softirq/parseSoftirqs.js";
-import { readKernelThreads } from "../../../operator/collector/softirq/readKernelThreads.js";
-import { createSoftirqCheck } from "../../../operator/collector/softirq/softirqCheck.js";
-import {
-  type SoftirqSnapshot,
-  summarizeSoftirqInterval,
-} from "../../../operator/collector/softirq/summarizeSoftirqInterval.js";
+} from "../../../../operator/collector/softirq/parseProcNetTcp.js";
+import { parseProcStatCpu } from "../../../../operator/collector/softirq/parseProcStat.js";
+import { parseSoftirqs } from "../../../../operator/collector/softirq/parseSoftirqs.js";
+import { readKernelThreads } from "../../../../operator/collector/softirq/readKernelThreads.js";
+import { createSoftirqCheck } from "../../../../operator/collector/softirq/softirqCheck.js";
+import { summarizeSoftirqInterval } from "../../../../operator/collector/softirq/summarizeSoftirqInterval.js";
 
-const dir = new URL("../../fixtures/softirq/", import.meta.url).pathname;
-const fixture = (name: string) => readFileSync(`${dir}${name}`, "utf8");
-
-function synfloodSnapshots(): [SoftirqSnapshot, SoftirqSnapshot] {
-  const sockets = [
-    ...parseProcNetTcp(fixture("net-tcp.synflood.txt")),
-    ...parseProcNetTcp(fixture("net-tcp6.synflood.txt")),
-  ];
-  const snap = (phase: string, atMs: number): SoftirqSnapshot => ({
-    atMs,
-    softirqs: parseSoftirqs(fixture(`softirqs.synflood-${phase}.txt`)),
-    stat: parseProcStatCpu(fixture(`stat.synflood-${phase}.txt`)),
-    kernelThreads: [],
-    netns: [
-      {
-        source: "pid:4242",
-        counters: parseProcNetCounters(fixture(`netstat.synflood-${phase}.txt`)),
-        sockets,
-      },
-    ],
-  });
-  return [snap("before", 0), snap("after", 3300)];
-}
+import { dir, fixture, synfloodSnapshots } from "./synfloodSnapshots.js";
 
 describe("softirq parsers", () => {
   it("parses /proc/softirqs per type and CPU", () => {
@@ -131,40 +108,6 @@ describe("summarizeSoftirqInterval", () => {
   });
 });
 
-describe("analyzeSoftirq", () => {
-  it("reports a SYN flood naming the port, and no softirq finding at 2% si", () => {
-    const [b, a] = synfloodSnapshots();
-    const findings = analyzeSoftirq(summarizeSoftirqInterval(b, a));
-    expect(findings.map((f) => f.code)).to.deep.equal(["SynFlood"]);
-    expect(findings[0]?.severity).to.equal("Critical");
-    expect(findings[0]?.summary)
-      .to.match(/port 8080/)
-      .and.match(/pid 4242/);
-  });
-
-  it("names the dominant softirq when si is high", () => {
-    const [b, a] = synfloodSnapshots();
-    const data = summarizeSoftirqInterval(b, a);
-    for (const c of data.cpus) c.siPercent = 33;
-    const f = analyzeSoftirq(data).find((x) => x.code === "SoftirqHigh");
-    expect(f?.severity).to.equal("Warning");
-    expect(f?.summary).to.match(/dominant softirq NET_RX/);
-    expect(f?.evidence?.dominantSoftirq).to.equal("NET_RX");
-  });
-
-  it("flags busy kernel threads above the threshold only", async () => {
-    const [b, a] = synfloodSnapshots();
-    b.kernelThreads = await readKernelThreads(`${dir}proc-kthreads-before`);
-    a.kernelThreads = await readKernelThreads(`${dir}proc-kthreads-after`);
-    a.atMs = 1000;
-    const data = summarizeSoftirqInterval(b, a);
-    expect(analyzeSoftirq(data).some((f) => f.code === "KernelThreadCpuHigh")).to.equal(false);
-    const low = { ...SOFTIRQ_THRESHOLDS, kernelThreadWarnPercent: 1 };
-    const f = analyzeSoftirq(data, low).find((x) => x.code === "KernelThreadCpuHigh");
-    expect(f?.summary).to.match(/ksoftirqd\/0 \(pid 14\)/);
-  });
-});
-
 describe("softirq check collect", () => {
   let root: string | undefined;
   afterEach(async () => {
@@ -218,6 +161,7 @@ describe("softirq check collect", () => {
     expect(pod?.delta.syncookiesSent).to.equal(24888);
     expect(pod?.halfOpen[0]).to.deep.include({ port: 8080, synRecv: 5 });
     expect(data.kernelThreads.map((t) => t.comm)).to.include("ksoftirqd/1");
-    expect(check.analyze(data, { results: {} }).map((f) => f.code)).to.include("SynFlood");
+    const findings = analyzeReport({ softirq: { status: "ok", durationMs: 0, data } });
+    expect(findings.map((f) => f.code)).to.include("SynFlood");
   });
 });

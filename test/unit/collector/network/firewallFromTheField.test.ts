@@ -1,8 +1,11 @@
 import { expect } from "chai";
-import { firewallOwner } from "../../../operator/analysis/firewallOwner.js";
-import { analyzeNetwork } from "../../../operator/analysis/networkRules.js";
-import { parseIptablesSave } from "../../../operator/collector/network/parseIptablesSave.js";
-import type { FirewallRule, NetworkData } from "../../../operator/collector/network/types.js";
+import { firewallOwner } from "../../../../operator/analysis/firewallOwner.js";
+import { analyzeNetwork } from "../../../../operator/analysis/networkRules.js";
+import { parseIptablesSave } from "../../../../operator/collector/network/parseIptablesSave.js";
+import type {
+  FirewallRule,
+  NetworkEvidence,
+} from "../../../../operator/report/evidence/networkEvidence.js";
 import { fixture } from "./fixtures.js";
 
 // Rule sets that kube-proxy, Calico and Docker wrote on real nodes: test/fixtures/network/README.md.
@@ -10,8 +13,8 @@ const PID = 4242;
 const rulesOf = (name: string) => parseIptablesSave(fixture(`firewall/${name}`));
 
 /** Only the firewall part of a namespace's evidence. */
-function withRules(rules: FirewallRule[], policies: NetworkData["firewall"]["policies"] = []) {
-  const d: NetworkData = {
+function withRules(rules: FirewallRule[], policies: NetworkEvidence["firewall"]["policies"] = []) {
+  const d: NetworkEvidence = {
     pid: PID,
     netns: "net:[1]",
     netnsCandidates: [],

@@ -1,5 +1,6 @@
 import { expect } from "chai";
 import { analyzeNetwork } from "../../../operator/analysis/networkRules.js";
+import type { Finding } from "../../../operator/api/v1alpha1/diagnosis.js";
 import {
   dedupeFirewallRules,
   withRuleDeltas,
@@ -15,14 +16,13 @@ import {
 } from "../../../operator/collector/network/parseProcNetCounters.js";
 import { parseTcQdiscJson } from "../../../operator/collector/network/parseTcQdiscJson.js";
 import { parseTcQdiscText } from "../../../operator/collector/network/parseTcQdiscText.js";
-import type { NetworkData } from "../../../operator/collector/network/types.js";
-import type { Finding } from "../../../operator/collector/report.js";
-import { fixture } from "./fixtures.js";
+import type { NetworkEvidence } from "../../../operator/report/evidence/networkEvidence.js";
+import { fixture } from "../collector/network/fixtures.js";
 
 const PID = 4242;
 
 /** A healthy namespace built from real captures: noqueue qdiscs, no drops, MTUs agree. */
-function healthy(): NetworkData {
+function healthy(): NetworkEvidence {
   const interfaces = parseIpLinkJson(fixture("ip-link-pod.json"));
   const peerLinks = parseIpLinkJson(fixture("ip-link-peer.json")).map((l) => ({
     ifindex: l.ifindex,

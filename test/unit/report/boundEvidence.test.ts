@@ -1,7 +1,7 @@
 import { expect } from "chai";
-import type { CollectorReport } from "../../../../operator/collector/report.js";
-import { REPORT_SCHEMA_VERSION } from "../../../../operator/collector/report.js";
-import { boundReportEvidence } from "../../../../operator/controller/report/boundEvidence.js";
+import { boundReportEvidence } from "../../../operator/report/boundEvidence.js";
+import type { CollectorReport } from "../../../operator/report/collectorReport.js";
+import { REPORT_SCHEMA_VERSION } from "../../../operator/report/collectorReport.js";
 
 function reportWith(checks: CollectorReport["checks"]): CollectorReport {
   return {

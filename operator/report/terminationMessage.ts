@@ -15,7 +15,7 @@ import {
   type Finding,
   type Severity,
 } from "../api/v1alpha1/diagnosis.js";
-import { type CollectorReport, rankFindings } from "./report.js";
+import { type CollectorReport, rankFindings } from "./collectorReport.js";
 
 export const COMPACT_FINDINGS_SCHEMA_VERSION = "diagnose.dev/findings/v1";
 /** The kubelet's cap on one container's termination message. */

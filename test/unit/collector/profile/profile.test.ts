@@ -2,26 +2,23 @@ import { mkdtemp, readFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { expect } from "chai";
-import { analyzeProfile } from "../../../operator/analysis/profileRules.js";
-import type { CheckContext } from "../../../operator/collector/check.js";
+import { analyzeReport } from "../../../../operator/analysis/analyzeReport.js";
+import type { CheckContext } from "../../../../operator/collector/check.js";
 import {
   type CommandRunner,
   ToolUnavailableError,
-} from "../../../operator/collector/commandRunner.js";
-import {
-  decodeCollapsed,
-  encodeCollapsed,
-} from "../../../operator/collector/profile/collapsedBlob.js";
-import { collapseStacks } from "../../../operator/collector/profile/collapseStacks.js";
-import { parsePerfScript } from "../../../operator/collector/profile/parsePerfScript.js";
+} from "../../../../operator/collector/commandRunner.js";
+import { collapseStacks } from "../../../../operator/collector/profile/collapseStacks.js";
+import { parsePerfScript } from "../../../../operator/collector/profile/parsePerfScript.js";
 import {
   createProfileCheck,
   findKernelThreads,
-} from "../../../operator/collector/profile/profileCheck.js";
-import { topFrames } from "../../../operator/collector/profile/topFrames.js";
-import { parseCollapsed } from "../../../operator/flamegraph/collapsedText.js";
+} from "../../../../operator/collector/profile/profileCheck.js";
+import { topFrames } from "../../../../operator/collector/profile/topFrames.js";
+import { decodeCollapsed } from "../../../../operator/report/collapsedBlob.js";
+import { parseCollapsed } from "../../../../operator/report/collapsedText.js";
 
-const dir = new URL("../../fixtures/profile/", import.meta.url).pathname;
+const dir = new URL("../../../fixtures/profile/", import.meta.url).pathname;
 const fixture = (name: string) => readFile(`${dir}${name}`, "utf8");
 
 // Hand-written from perf-script-excerpt.txt: frames reversed, offsets dropped, kernel frames "_[k]".
@@ -144,28 +141,6 @@ describe("topFrames", () => {
   });
 });
 
-describe("collapsed blob", () => {
-  it("round-trips through gzip+base64", () => {
-    const stacks = parseCollapsed("a;b 3\na;c 1\n");
-    const blob = encodeCollapsed(stacks);
-    expect(blob).to.include({ capped: false, stacks: 2, samples: 4, keptSamples: 4 });
-    expect(decodeCollapsed(blob)).to.equal("a;b 3\na;c 1\n");
-  });
-
-  it("keeps the heaviest stacks under the cap and says so", () => {
-    const stacks = new Map<string, number>();
-    for (let i = 0; i < 2000; i++)
-      stacks.set(`proc;frame_${i.toString(36)}_${(i * 7919).toString(16)};leaf${i}`, i + 1);
-    const blob = encodeCollapsed(stacks, 4096);
-    expect(blob.capped).to.equal(true);
-    expect(blob.data.length).to.be.at.most(4096);
-    expect(blob.note).to.match(/kept the \d+ heaviest of 2000 stacks/);
-    const kept = parseCollapsed(decodeCollapsed(blob));
-    expect(kept.size).to.equal(blob.keptStacks);
-    expect(Math.min(...kept.values())).to.be.greaterThan(2000 - blob.keptStacks);
-  });
-});
-
 function fakeContext(runner: CommandRunner, procRoot: string, profile = {}): CheckContext {
   return {
     target: { kind: "node", pids: [], cgroupPaths: {}, hostname: "test" },
@@ -180,7 +155,8 @@ function fakeContext(runner: CommandRunner, procRoot: string, profile = {}): Che
 }
 
 describe("profile check", () => {
-  const kthreads = new URL("../../fixtures/softirq/proc-kthreads-after", import.meta.url).pathname;
+  const kthreads = new URL("../../../fixtures/softirq/proc-kthreads-after", import.meta.url)
+    .pathname;
   const tmp = () => mkdtemp(join(tmpdir(), "dgn-s3-unit-"));
 
   it("runs perf record and perf script with argument arrays and collapses the output", async () => {
@@ -201,7 +177,8 @@ describe("profile check", () => {
     expect(data).to.include({ mode: "kernelThread", samples: 14 });
     expect(data.threads?.map((t) => t.comm)).to.deep.equal(["ksoftirqd/0", "ksoftirqd/1"]);
     expect(decodeCollapsed(data.collapsed)).to.include(`${HPING_RX} 1\n`);
-    expect(analyzeProfile(data).map((f) => f.code)).to.include("ProfileHotFrames");
+    const findings = analyzeReport({ profile: { status: "ok", durationMs: 0, data } });
+    expect(findings.map((f) => f.code)).to.include("ProfileHotFrames");
   });
 
   it("reports perf missing or not permitted as unavailable", async () => {

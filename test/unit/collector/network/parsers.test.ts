@@ -3,27 +3,27 @@ import {
   parseConntrackStats,
   parseProcNetStatConntrack,
   parseSingleInteger,
-} from "../../../operator/collector/network/parseConntrackStats.js";
-import { parseIpLinkJson } from "../../../operator/collector/network/parseIpLinkJson.js";
+} from "../../../../operator/collector/network/parseConntrackStats.js";
+import { parseIpLinkJson } from "../../../../operator/collector/network/parseIpLinkJson.js";
 import {
   iptablesMatchText,
   parseIptablesSave,
-} from "../../../operator/collector/network/parseIptablesSave.js";
-import { parseNftRulesetJson } from "../../../operator/collector/network/parseNftRulesetJson.js";
+} from "../../../../operator/collector/network/parseIptablesSave.js";
+import { parseNftRulesetJson } from "../../../../operator/collector/network/parseNftRulesetJson.js";
 import {
   mergeCounterTables,
   parseProcNetNetstat,
   parseProcNetSnmp,
-} from "../../../operator/collector/network/parseProcNetCounters.js";
-import { parseProcNetDev } from "../../../operator/collector/network/parseProcNetDev.js";
-import { parseTcQdiscJson } from "../../../operator/collector/network/parseTcQdiscJson.js";
+} from "../../../../operator/collector/network/parseProcNetCounters.js";
+import { parseProcNetDev } from "../../../../operator/collector/network/parseProcNetDev.js";
+import { parseTcQdiscJson } from "../../../../operator/collector/network/parseTcQdiscJson.js";
 import {
   parseTcQdiscText,
   parseTcRate,
   parseTcSize,
   parseTcTime,
-} from "../../../operator/collector/network/parseTcQdiscText.js";
-import { splitShellWords } from "../../../operator/collector/network/splitShellWords.js";
+} from "../../../../operator/collector/network/parseTcQdiscText.js";
+import { splitShellWords } from "../../../../operator/collector/network/splitShellWords.js";
 import { fixture } from "./fixtures.js";
 
 describe("network parsers", () => {

@@ -1,15 +1,18 @@
 import { expect } from "chai";
-import { analyzeNetwork } from "../../../operator/analysis/networkRules.js";
-import { qdiscDeltas } from "../../../operator/collector/network/counterDeltas.js";
-import { parseTcQdiscJson } from "../../../operator/collector/network/parseTcQdiscJson.js";
-import { parseTcQdiscText } from "../../../operator/collector/network/parseTcQdiscText.js";
-import type { NetworkData, QdiscInfo } from "../../../operator/collector/network/types.js";
+import { analyzeNetwork } from "../../../../operator/analysis/networkRules.js";
+import { qdiscDeltas } from "../../../../operator/collector/network/counterDeltas.js";
+import { parseTcQdiscJson } from "../../../../operator/collector/network/parseTcQdiscJson.js";
+import { parseTcQdiscText } from "../../../../operator/collector/network/parseTcQdiscText.js";
+import type {
+  NetworkEvidence,
+  QdiscInfo,
+} from "../../../../operator/report/evidence/networkEvidence.js";
 import { fixture } from "./fixtures.js";
 
 const netem = (name: string) => fixture(`netem/${name}`);
 
 function qdiscFindings(qdiscs: QdiscInfo[], before: QdiscInfo[] = qdiscs) {
-  const d: NetworkData = {
+  const d: NetworkEvidence = {
     pid: 4242,
     netns: "net:[1]",
     netnsCandidates: [],

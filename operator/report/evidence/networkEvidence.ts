@@ -156,7 +156,7 @@ export interface SourceStatus {
   reason?: string;
 }
 
-export interface NetworkData {
+export interface NetworkEvidence {
   /** The process whose network namespace was inspected. */
   pid: number;
   /** Its `ns/net` link, e.g. "net:[4026532177]". */
@@ -181,4 +181,10 @@ export interface NetworkData {
   firewall: { rules: FirewallRule[]; policies: ChainPolicy[] };
   conntrack?: ConntrackInfo;
   sources: Record<string, SourceStatus>;
+}
+
+/** The key of a qdisc in NetworkEvidence.qdiscDeltas: `${dev} ${handle}`, plus the parent for non-root qdiscs. */
+export function qdiscKey(q: Pick<QdiscInfo, "dev" | "handle" | "parent">): string {
+  // Per-queue children of an mq root all have handle "0:": the parent tells them apart.
+  return q.parent === undefined ? `${q.dev} ${q.handle}` : `${q.dev} ${q.handle} ${q.parent}`;
 }

@@ -1,16 +1,16 @@
 import { readFileSync } from "node:fs";
 import { expect } from "chai";
-import { analyzeProfile } from "../../../operator/analysis/profileRules.js";
-import { collapseSamples } from "../../../operator/collector/profile/collapseStacks.js";
+import { analyzeProfile } from "../../../../operator/analysis/profileRules.js";
+import { collapseSamples } from "../../../../operator/collector/profile/collapseStacks.js";
 import {
   parsePerfScript,
   parseSampleHeader,
-} from "../../../operator/collector/profile/parsePerfScript.js";
-import { profileDataFrom } from "../../../operator/collector/profile/profileCheck.js";
-import { weightingSubtitle } from "../../../operator/collector/profile/stackWeighting.js";
-import { topFrames } from "../../../operator/collector/profile/topFrames.js";
-import { displayName, frameKind } from "../../../operator/flamegraph/frameKind.js";
-import { renderFlameGraph } from "../../../operator/flamegraph/renderFlameGraph.js";
+} from "../../../../operator/collector/profile/parsePerfScript.js";
+import { profileDataFrom } from "../../../../operator/collector/profile/profileCheck.js";
+import { topFrames } from "../../../../operator/collector/profile/topFrames.js";
+import { renderFlameGraph } from "../../../../operator/flamegraph/renderFlameGraph.js";
+import { displayName, frameKind } from "../../../../operator/report/frameKind.js";
+import { weightingSubtitle } from "../../../../operator/report/stackWeighting.js";
 
 // perf script outputs from this machine and from inferno / FlameGraph's test data:
 // test/fixtures/profile/README.md.

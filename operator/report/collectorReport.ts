@@ -1,7 +1,5 @@
 import type { CheckName, Finding, Severity } from "../api/v1alpha1/diagnosis.js";
 
-export type { CheckName, Finding, Severity };
-
 /** Bump on any incompatible change to CollectorReport; the operator validates it. */
 export const REPORT_SCHEMA_VERSION = "diagnose.dev/report/v1";
 

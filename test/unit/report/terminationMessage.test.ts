@@ -1,17 +1,17 @@
 import { randomBytes } from "node:crypto";
 import { gzipSync } from "node:zlib";
 import { expect } from "chai";
-import type { Finding } from "../../../../operator/api/v1alpha1/diagnosis.js";
+import type { Finding } from "../../../operator/api/v1alpha1/diagnosis.js";
 import {
   type CollectorReport,
   REPORT_SCHEMA_VERSION,
-} from "../../../../operator/collector/report.js";
+} from "../../../operator/report/collectorReport.js";
 import {
   decodeTerminationMessage,
   encodeTerminationMessage,
   TERMINATION_MESSAGE_MAX_BYTES,
   TerminationMessageError,
-} from "../../../../operator/collector/terminationMessage.js";
+} from "../../../operator/report/terminationMessage.js";
 
 function report(findings: Finding[]): CollectorReport {
   return {

@@ -3,13 +3,20 @@ import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { expect } from "chai";
-import type { CheckContext } from "../../../operator/collector/check.js";
-import type { CommandResult, CommandRunner } from "../../../operator/collector/commandRunner.js";
-import { ToolUnavailableError } from "../../../operator/collector/commandRunner.js";
-import { collectNetwork } from "../../../operator/collector/network/collectNetwork.js";
-import { networkCheck } from "../../../operator/collector/network/networkCheck.js";
+import { analyzeReport } from "../../../../operator/analysis/analyzeReport.js";
+import type { CheckContext } from "../../../../operator/collector/check.js";
+import type { CommandResult, CommandRunner } from "../../../../operator/collector/commandRunner.js";
+import { ToolUnavailableError } from "../../../../operator/collector/commandRunner.js";
+import { collectNetwork } from "../../../../operator/collector/network/collectNetwork.js";
 
-const FIXTURES = join(dirname(fileURLToPath(import.meta.url)), "..", "..", "fixtures", "network");
+const FIXTURES = join(
+  dirname(fileURLToPath(import.meta.url)),
+  "..",
+  "..",
+  "..",
+  "fixtures",
+  "network",
+);
 const PID = 4242;
 
 /** A recorded /proc/<pid>/net tree from the real captures. */
@@ -69,7 +76,9 @@ describe("collectNetwork with missing tools", () => {
     expect(data.sources.nft?.reason).to.match(/nft: not installed/);
     expect(data.sources.qdiscs?.status).to.equal("unavailable");
     // Nothing checked means nothing claimed clean.
-    const codes = networkCheck.analyze(data, { results: {} }).map((f) => f.code);
+    const codes = analyzeReport({ network: { status: "ok", durationMs: 0, data } }).map(
+      (f) => f.code,
+    );
     expect(codes).to.not.include.members(["FirewallClean", "QdiscsClean"]);
   });
 

@@ -1,5 +1,5 @@
 import { gunzipSync, gzipSync } from "node:zlib";
-import { type CollapsedStacks, formatCollapsed } from "../../flamegraph/collapsedText.js";
+import { type CollapsedStacks, formatCollapsed } from "./collapsedText.js";
 
 /** Collapsed stacks as kept in the report: gzip + base64 of the folded text. */
 export interface CollapsedBlob {

@@ -21,50 +21,12 @@
  *     JAVA_OPTS then CATALINA_OPTS, between JDK_JAVA_OPTIONS and _JAVA_OPTIONS.
  * A `sh -c "java ..."` command line is looked into: the java invocation inside the string is used.
  */
-
-export type JvmFlagOrigin =
-  | "JAVA_TOOL_OPTIONS"
-  | "JDK_JAVA_OPTIONS"
-  | "cmdline"
-  | "JAVA_OPTS"
-  | "CATALINA_OPTS"
-  | "_JAVA_OPTIONS";
-
-export interface JvmFlagSource {
-  origin: JvmFlagOrigin;
-  /** The flag as written, e.g. "-Xmx1g". */
-  flag: string;
-}
-
-export interface JvmFlagSettings {
-  maxHeapBytes?: number;
-  initialHeapBytes?: number;
-  maxRamPercentage?: number;
-  initialRamPercentage?: number;
-  minRamPercentage?: number;
-  /** -XX:MaxRAM: the RAM size the JVM assumes when sizing its heap. */
-  maxRamBytes?: number;
-  useContainerSupport?: boolean;
-  /** JDK 8u131-8u181 experimental cgroup support (-XX:+UseCGroupMemoryLimitForHeap). */
-  useCGroupMemoryLimitForHeap?: boolean;
-  maxMetaspaceBytes?: number;
-  maxDirectMemoryBytes?: number;
-  threadStackBytes?: number;
-  reservedCodeCacheBytes?: number;
-}
-
-export type JvmFlagKey = keyof JvmFlagSettings;
-
-export interface ParsedJvmFlags extends JvmFlagSettings {
-  /** Which flag, from where, set each value (the last one that won). */
-  sources: Partial<Record<JvmFlagKey, JvmFlagSource>>;
-  /** Whether the command line is a `java` launcher invocation. */
-  javaLauncher: boolean;
-  /** Option variables present in the environment, whether or not they were applied. */
-  declared: Partial<Record<JvmFlagOrigin, string>>;
-  /** Heap-related flags whose value could not be parsed (the JVM would refuse to start). */
-  invalid: JvmFlagSource[];
-}
+import type {
+  JvmFlagKey,
+  JvmFlagOrigin,
+  JvmFlagSettings,
+  ParsedJvmFlags,
+} from "../report/evidence/jvmEvidence.js";
 
 export interface ParseJvmFlagsOptions {
   /** Feature version of the runtime (8, 11, 17...), when known: JDK_JAVA_OPTIONS needs 9+. */

@@ -3,7 +3,7 @@ import {
   parseJavaSize,
   parseJvmFlags,
   splitJavaOptions,
-} from "../../../../operator/collector/jvm/parseJvmFlags.js";
+} from "../../../operator/analysis/parseJvmFlags.js";
 
 const GiB = 1024 ** 3;
 const MiB = 1024 ** 2;

@@ -1,5 +1,5 @@
 import { expect } from "chai";
-import { chooseTargetNetns } from "../../../operator/collector/network/chooseTargetNetns.js";
+import { chooseTargetNetns } from "../../../../operator/collector/network/chooseTargetNetns.js";
 
 const HOST = "net:[4026531840]";
 const POD = "net:[4026532177]";
