@@ -139,9 +139,11 @@ function firewallFindings(d: NetworkEvidence): Finding[] {
     random,
     "Critical",
     `${random.length} firewall rule(s) drop ${shares.length > 0 ? shares.join(" / ") : "a share"} of the packets at random${
-      notYet > 0
-        ? ` (${notYet === random.length ? "none has" : `${notYet} have not`} matched a packet yet: ${notYet === random.length ? "no traffic has reached them" : "they"} will drop as soon as traffic does)`
-        : ""
+      notYet === 0
+        ? ""
+        : notYet === random.length
+          ? " (none has matched a packet yet: no traffic has reached them; they drop their share as soon as it does)"
+          : ` (${notYet} have not matched a packet yet; they drop their share as soon as traffic reaches them)`
     }`,
   );
   group(
