@@ -267,19 +267,28 @@ export function analyzeMemory(
     const otherKind = [...kills].reverse().find((k) => k.kind !== latest.kind);
     if (otherKind) findings.push(oomFinding(otherKind, kills, data, context));
   } else if ((cg?.events.oomKill ?? 0) > 0) {
+    // cgroup v2 counts "oom" only when this cgroup's own limit was hit, "oom_kill" for any kill
+    // of its tasks: kills without an own OOM came from a limit above (pod, node allocatable, node).
+    const above = cg!.cgroupVersion === 2 && cg!.events.oom === 0;
+    const log = `the kernel log no longer holds the record${data.kernelLog.unavailable ? ` (${data.kernelLog.unavailable})` : ""}`;
     findings.push({
       check: "memory",
       severity: "Critical",
       code: "OOMKilledByCgroup",
-      summary: `OOM-killed by its cgroup: the cgroup counts ${cg!.events.oomKill} OOM kill(s) (limit ${cg!.limitBytes === undefined ? "none" : size(cg!.limitBytes)}); the kernel log no longer holds the record${data.kernelLog.unavailable ? ` (${data.kernelLog.unavailable})` : ""}`,
+      summary: above
+        ? `OOM-killed by a limit above this container: memory.events counts ${cg!.events.oomKill} oom_kill and no oom of its own (limit ${cg!.limitBytes === undefined ? "none" : size(cg!.limitBytes)} not reached); ${log}`
+        : `OOM-killed by its cgroup: the cgroup counts ${cg!.events.oomKill} OOM kill(s) (limit ${cg!.limitBytes === undefined ? "none" : size(cg!.limitBytes)}); ${log}`,
       evidence: {
         oomKillCounter: cg!.events.oomKill,
+        oomCounter: cg!.events.oom,
+        limitLevel: above ? "aboveContainer" : "container",
         limitBytes: cg!.limitBytes,
         maxUsageBytes: cg!.maxUsageBytes,
         failcnt: cg!.failcnt,
       },
-      remediation:
-        "Raise the container's memory limit above its peak, or make the process use less.",
+      remediation: above
+        ? "The pod's limit, node allocatable (all pods together) or the whole node ran out, not this container's limit: compare the pod's and kubepods' memory.events, set requests and limits on the node's pods, and let the kubelet evict before the kernel kills (eviction thresholds, kube-reserved); raising this container's limit does not help."
+        : "Raise the container's memory limit above its peak, or make the process use less.",
     });
   }
 

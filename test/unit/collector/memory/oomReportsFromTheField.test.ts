@@ -108,6 +108,25 @@ describe("OOM reports captured in the field", () => {
     });
   });
 
+  it("with the log gone, cgroup v2 memory.events oom_kill 1 and oom 0 means a limit above the container (written from the cgroup v2 format)", () => {
+    const data: MemoryEvidence = {
+      cgroup: {
+        cgroupVersion: 2,
+        path: AKS_515_CONTAINER,
+        usageBytes: 7_000_000_000,
+        events: { oom: 0, oomKill: 1, oomGroupKill: 1, max: 0, high: 0 },
+        stat: {},
+      },
+      kernelLog: { source: "dmesg", oomKills: [], otherOomKills: 0 },
+      processes: [],
+    };
+    const [f] = analyzeMemory(data);
+    expect(f!.summary).to.match(
+      /^OOM-killed by a limit above this container: memory.events counts 1 oom_kill and no oom of its own/,
+    );
+    expect(f!.remediation).to.include("raising this container's limit does not help");
+  });
+
   describe("class 2: cgroup v2 statistics in every framing, reported as the largest consumers", () => {
     it("5.x /dev/kmsg: the memory.stat block is one record with \\x0a newlines; sock 86% is reported, not 'anon 13%' (written from the documented format)", () => {
       const [ev] = events("written-5.10-kmsg-x0a-sock-heavy.kmsg");
