@@ -34,7 +34,8 @@ export function setupControllersWith(
   manager.cache(kinds.pods);
   manager.cache(kinds.jobs);
   manager.cache(kinds.nodes);
-  const common = { ...deps, kinds, client: new KubeClusterClient(deps.kubeConfig) };
+  const client = new KubeClusterClient(deps.kubeConfig, config.requestTimeoutSeconds * 1000);
+  const common = { ...deps, kinds, client };
   setupDiagnosisController({
     ...common,
     timings: overrides.timings,

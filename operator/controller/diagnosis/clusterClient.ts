@@ -26,6 +26,7 @@ import {
 import { FIELD_MANAGER } from "../../api/v1alpha1/wellKnown.js";
 import { apiStatusCode } from "../runtime/apiStatusCode.js";
 import { ConflictError } from "../runtime/contracts.js";
+import { apiClient } from "../runtime/requestDeadline.js";
 
 export interface ClusterClient {
   getPod(namespace: string, name: string): Promise<V1Pod | undefined>;
@@ -103,10 +104,11 @@ export class KubeClusterClient implements ClusterClient {
   private readonly batch: BatchV1Api;
   private readonly custom: CustomObjectsApi;
 
-  constructor(kubeConfig: KubeConfig) {
-    this.core = kubeConfig.makeApiClient(CoreV1Api);
-    this.batch = kubeConfig.makeApiClient(BatchV1Api);
-    this.custom = kubeConfig.makeApiClient(CustomObjectsApi);
+  /** Every request fails after `requestTimeoutMs` (see requestDeadline.ts). */
+  constructor(kubeConfig: KubeConfig, requestTimeoutMs: number) {
+    this.core = apiClient(kubeConfig, CoreV1Api, requestTimeoutMs, FIELD_MANAGER);
+    this.batch = apiClient(kubeConfig, BatchV1Api, requestTimeoutMs, FIELD_MANAGER);
+    this.custom = apiClient(kubeConfig, CustomObjectsApi, requestTimeoutMs, FIELD_MANAGER);
   }
 
   getPod(namespace: string, name: string): Promise<V1Pod | undefined> {

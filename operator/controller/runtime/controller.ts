@@ -42,6 +42,11 @@ export class Controller {
     });
   }
 
+  /** Between start() and stop(): only then are informer events mapped to keys. */
+  isRunning(): boolean {
+    return this.running;
+  }
+
   /** Keys from informer events; ignored until start() (start replays the caches instead). */
   enqueue(keys: readonly ObjectKey[]): void {
     if (!this.running) return;

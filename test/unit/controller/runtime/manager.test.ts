@@ -128,7 +128,9 @@ describe("Manager and controller builder", () => {
     manager.startCaches();
     stop = () => manager.stopCaches();
     await manager.waitForCacheSync();
-    expect(manager.cacheSyncState()).to.deep.equal([{ name: "scoped", synced: true }]);
+    expect(manager.cacheSyncState().map(({ name, synced }) => ({ name, synced }))).to.deep.equal([
+      { name: "scoped", synced: true },
+    ]);
     // FakeListWatch puts every object in namespace "ns": both informers hold one object each.
     expect(
       cache
