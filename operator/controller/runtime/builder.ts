@@ -10,6 +10,7 @@
  */
 import type { Logger } from "winston";
 import type { ObjectKey, Reconciler } from "./contracts.js";
+import type { KeyChannel } from "./keyChannel.js";
 import type { Kind } from "./kind.js";
 import { type HasMetadata, keyOf } from "./objectStore.js";
 import type { SharedInformers } from "./sharedInformers.js";
@@ -92,6 +93,19 @@ export class ControllerBuilder {
       *cachedKeys() {
         for (const obj of informer.list()) yield* keysOf(obj);
       },
+    });
+    return this;
+  }
+
+  /** Keys sent on `channel` (see KeyChannel), enqueued as they are. */
+  watchesChannel(channel: KeyChannel): this {
+    this.bound.push({
+      kind: "channel",
+      subscribe: (enqueue, active) =>
+        channel.subscribe((keys) => {
+          if (active()) enqueue(keys);
+        }),
+      cachedKeys: () => [],
     });
     return this;
   }

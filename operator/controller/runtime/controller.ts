@@ -65,10 +65,12 @@ export class Controller {
 
   /** Stop handing out keys and wait for in-flight reconciles to finish. */
   async stop(): Promise<void> {
+    const wasRunning = this.running;
     this.running = false;
     await this.queue.shutDown();
     await Promise.all(this.workers);
     this.workers = [];
+    if (wasRunning) await this.opts.reconciler.stopped?.();
   }
 
   private async work(): Promise<void> {
