@@ -7,6 +7,7 @@ import type { OperatorConfig } from "./config.js";
 import { KubeClusterClient } from "./diagnosis/clusterClient.js";
 import type { DEFAULT_RECONCILER_TIMINGS } from "./diagnosis/diagnosisReconciler.js";
 import { setupDiagnosisController } from "./diagnosis/setup.js";
+import { setupDiagnosisExpiry } from "./expiry/setup.js";
 import { operatorKinds } from "./kinds/kinds.js";
 import type { ObjectKey } from "./runtime/contracts.js";
 import type { SetupDeps } from "./runtime/startRuntime.js";
@@ -41,5 +42,6 @@ export function setupControllersWith(
     timings: overrides.timings,
     onReconcile: overrides.onDiagnosisReconcile,
   });
+  setupDiagnosisExpiry(common);
   if (config.autoTrigger) setupRestartTrigger(common);
 }

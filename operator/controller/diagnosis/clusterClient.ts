@@ -46,6 +46,8 @@ export interface ClusterClient {
   ): Promise<string>;
   getDiagnosis(namespace: string, name: string): Promise<Diagnosis | undefined>;
   createDiagnosis(d: Diagnosis): Promise<Diagnosis | "exists">;
+  /** Deletes the Diagnosis if it is still the one of `uid`; gone already is fine. */
+  deleteDiagnosis(namespace: string, name: string, uid: string): Promise<void>;
   /**
    * JSON merge patch of the status subresource. With a resourceVersion it is guarded: a
    * ConflictError if the object changed since it was read. Without one it applies to whatever is
@@ -179,6 +181,23 @@ export class KubeClusterClient implements ClusterClient {
         fieldManager: FIELD_MANAGER,
       }) as Promise<Diagnosis>,
     );
+  }
+
+  async deleteDiagnosis(namespace: string, name: string, uid: string): Promise<void> {
+    try {
+      await this.custom.deleteNamespacedCustomObject({
+        group: GROUP,
+        version: VERSION,
+        namespace,
+        plural: PLURAL,
+        name,
+        body: { preconditions: { uid } },
+      });
+    } catch (err) {
+      // 404: gone already; 409: a namesake with another UID, not ours to delete.
+      const code = apiStatusCode(err);
+      if (code !== 404 && code !== 409) throw err;
+    }
   }
 
   async patchDiagnosisStatus(
