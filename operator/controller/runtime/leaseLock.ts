@@ -1,7 +1,7 @@
 /**
- * ResourceLock over a coordination.k8s.io/v1 Lease. Each request has a deadline (the renew
- * deadline at most, as client-go bounds each acquire/renew attempt), so an attempt on a dead
- * connection fails in time instead of hanging on past the election's own timeout.
+ * ResourceLock over a coordination.k8s.io/v1 Lease. Each request has a deadline (the runtime
+ * gives half the renew deadline), so an attempt on a dead connection fails in time for another
+ * one, on a new connection, before the leader must give up.
  */
 import { CoordinationV1Api, type KubeConfig, type V1Lease } from "@kubernetes/client-node";
 import { apiStatusCode } from "./apiStatusCode.js";

@@ -162,7 +162,9 @@ export async function startRuntime<C extends RuntimeConfig>(
         config.namespace,
         config.leaseName,
         opts.fieldManager,
-        Math.min(requestTimeoutMs, config.renewDeadlineSeconds * 1000),
+        // Half the renew deadline: an attempt stuck on a dead connection leaves time for
+        // another on a new one before the leader has to give up.
+        Math.min(requestTimeoutMs, (config.renewDeadlineSeconds * 1000) / 2),
       ),
       identity: config.identity,
       leaseDurationMs: config.leaseDurationSeconds * 1000,
