@@ -1,12 +1,13 @@
 import type { ChildProcess } from "node:child_process";
 import { expect } from "chai";
-import { s2CheckContext } from "../../hack/scenarios/s2/checkContext.js";
+import { networkCheck } from "../../operator/collector/network/networkCheck.js";
+import type { Finding } from "../../operator/collector/report.js";
 import {
   addRandomDropRules,
   addSlowTbf,
   dropHandshakeAcksTo,
   setPodMtu,
-} from "../../hack/scenarios/s2/faults.js";
+} from "../support/faults/netFaults.js";
 import {
   createNetnsPair,
   createPodWithHostVeth,
@@ -16,19 +17,18 @@ import {
   startPodProcess,
   stopProcess,
   sweepStaleNamespaces,
-} from "../../hack/scenarios/s2/netnsPair.js";
+} from "../support/faults/netnsPair.js";
 import {
   pingPod,
   requestFromPeer,
   startEchoServer,
   synProbe,
   udpBurstFromPod,
-} from "../../hack/scenarios/s2/traffic.js";
-import { networkCheck } from "../../operator/collector/network/networkCheck.js";
-import type { Finding } from "../../operator/collector/report.js";
+} from "../support/faults/traffic.js";
+import { hostCheckContext } from "../support/hostCheckContext.js";
 
 async function runCheck(pid: number, sampleSeconds = 1) {
-  const data = await networkCheck.collect(s2CheckContext(pid, sampleSeconds));
+  const data = await networkCheck.collect(hostCheckContext(pid, sampleSeconds));
   return { data, findings: networkCheck.analyze(data, { results: {} }) };
 }
 
@@ -185,7 +185,7 @@ describe("S2 scenario: packet-loss causes in a real pod network namespace", func
   });
 
   it("a target whose namespace cannot be read fails with a reason, not a crash", async () => {
-    const err = await networkCheck.collect(s2CheckContext(2 ** 22 + 7, 1)).then(
+    const err = await networkCheck.collect(hostCheckContext(2 ** 22 + 7, 1)).then(
       () => undefined,
       (e: Error) => e,
     );

@@ -9,7 +9,7 @@ import { expect } from "chai";
 import { parseAllDocuments } from "yaml";
 import { operatorHelpText, parseOperatorConfig } from "../../../operator/controller/config.js";
 import { repoRoot } from "../../support/controlPlane.js";
-import { CHART_DIR, helm, helmOk } from "./helmBinary.js";
+import { CHART_DIR, helm, helmOk } from "../../support/helm.js";
 
 const FIXTURES = join(repoRoot, "test", "fixtures", "chart");
 

@@ -1,5 +1,5 @@
 import { expect } from "chai";
-import { formatAge, type MetaTable, renderMetaTable } from "../../../hack/demo/diagTable.js";
+import { formatAge, type MetaTable, renderMetaTable } from "../../demo/diagTable.js";
 
 // Captured from kube-apiserver v1.34.4 (GET .../diagnoses with Accept as=Table) right after a
 // Diagnosis was created, trimmed to the fields kubectl prints; `kubectl get diag` printed the
