@@ -1,7 +1,8 @@
 /**
  * A Diagnosis from creation to findings, narrated: the operator's collector Job, its pod played
- * by the kubelet stand-in against the real fault, the status the operator writes back; then what
- * `kubectl get diag` and `kubectl diagnose get` print (the latter is the plugin itself, in-process).
+ * by the kubelet stand-in against the real fault, the status the operator writes back; then the
+ * API server's table for `kubectl get diag` (diagTable.ts) and what `kubectl diagnose get` prints
+ * (the plugin itself, in-process).
  */
 import type { V1Pod } from "@kubernetes/client-node";
 import { type Diagnosis, GROUP, PLURAL, VERSION } from "../../operator/api/v1alpha1/diagnosis.js";
@@ -111,9 +112,9 @@ export async function runDiagnosisToEnd(ctx: DemoContext, name: string): Promise
 
 /** What `kubectl get diag -n <ns>` and `kubectl diagnose get <name> -n <ns>` print now. */
 export async function showDiagnosis(ctx: DemoContext, name: string): Promise<void> {
-  const table = await fetchDiagnosisTable(ctx.kubeConfig, ctx.namespace);
+  const table = await fetchDiagnosisTable(ctx.custom, ctx.namespace);
   ctx.progress.block(
-    `\n$ kubectl get diag -n ${ctx.namespace}\n${renderMetaTable(table, new Date(), ctx.namespace)}`,
+    `\n$ kubectl get diag -n ${ctx.namespace}   # no kubectl here: the API server's Table for it (Accept: as=Table), printed plainly\n${renderMetaTable(table, ctx.namespace)}`,
   );
   let out = "";
   let err = "";
