@@ -21,7 +21,7 @@ export type BenchArgsResult =
   | { kind: "help"; text: string }
   | { kind: "error"; message: string };
 
-export const BENCH_USAGE = `Usage: npm run bench -- [--quick] [--json FILE] [--only a,b,...]
+const BENCH_USAGE = `Usage: npm run bench -- [--quick] [--json FILE] [--only a,b,...]
                           [--operator-from-source | --operator-tsc]
                           [--operator-node-options OPTS]
 

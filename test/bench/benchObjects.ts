@@ -6,7 +6,7 @@
 import { createHash } from "node:crypto";
 import type { V1ContainerStatus, V1Node, V1Pod } from "@kubernetes/client-node";
 
-export const BENCH_LABEL = "diagnose.dev/bench";
+const BENCH_LABEL = "diagnose.dev/bench";
 
 export function fakeNode(name: string): V1Node {
   return {

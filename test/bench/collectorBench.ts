@@ -33,7 +33,7 @@ const BASELINE = fileURLToPath(new URL("./baseline/", import.meta.url));
 
 const JVM_TARGET = "JVM in a 256 MiB, 0.5 CPU cgroup";
 
-export const COLLECTOR_CHECKS = ["memory", "jvm", "cpu", "network", "softirq"] as const;
+const COLLECTOR_CHECKS = ["memory", "jvm", "cpu", "network", "softirq"] as const;
 
 interface TimedRun {
   wallMs: number;

@@ -14,10 +14,10 @@ export const S1_HEAP = "1g";
 export const S1_CONTAINER = "checkout";
 export const S1_IMAGE = "eclipse-temurin:17-jre";
 
-export const S2_POD = "web";
+const S2_POD = "web";
 export const S2_CONTAINER = "web";
 export const S2_IMAGE = "nginx:1.27";
-export const S2_DIAGNOSIS = "web-network";
+const S2_DIAGNOSIS = "web-network";
 
 /** A ReplicaSet named as a Deployment's (`<deployment>-<pod-template-hash>`), one pod pinned to `node`. */
 export function s1ReplicaSet(namespace: string, node: string): V1ReplicaSet {

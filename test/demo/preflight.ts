@@ -3,7 +3,7 @@ import { spawnSync } from "node:child_process";
 import { cgroupV1Hierarchies } from "../support/faults/cgroupV1.js";
 
 /** Commands the demo runs itself or through the collector's checks it shows. */
-export const REQUIRED_COMMANDS = ["java", "javac", "ip", "iptables", "hping3", "openssl"] as const;
+const REQUIRED_COMMANDS = ["java", "javac", "ip", "iptables", "hping3", "openssl"] as const;
 
 export interface Machine {
   uid: number | undefined;

@@ -3,7 +3,7 @@ import type { CollectorReport } from "../../operator/collector/report.js";
 import { repoRoot } from "./repoRoot.js";
 import { type CommandResult, runCommand } from "./runCommand.js";
 
-export const COLLECTOR_ENTRY = "operator/collector/main.ts";
+const COLLECTOR_ENTRY = "operator/collector/main.ts";
 
 export interface CliRun extends CommandResult {
   /** The JSON report: the last line of stdout, when --json was given and it ran. */

@@ -9,7 +9,7 @@ export const CHART_DIR = join(repoRoot, "charts", "diagnose-operator");
 
 let cached: string | undefined;
 
-export function helmPath(): string {
+function helmPath(): string {
   if (cached) return cached;
   const path = join(toolsBinDir(), "helm");
   if (!existsSync(path)) throw new Error(`helm not found at ${path}: run npm run tools:build`);

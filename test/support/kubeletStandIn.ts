@@ -122,7 +122,7 @@ export class KubeletStandIn {
     await this.registerNode();
   }
 
-  async registerNode(): Promise<void> {
+  private async registerNode(): Promise<void> {
     await this.core.createNode({
       body: {
         metadata: { name: this.nodeName, labels: { "kubernetes.io/hostname": this.nodeName } },
@@ -150,10 +150,6 @@ export class KubeletStandIn {
       },
       mergePatch,
     );
-  }
-
-  async deleteNode(): Promise<void> {
-    await this.core.deleteNode({ name: this.nodeName });
   }
 
   setLog(namespace: string, pod: string, container: string, text: string): void {

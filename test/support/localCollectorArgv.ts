@@ -5,8 +5,8 @@
  * unchanged; `--container-id` too, unless a local process stands in for the target container
  * (`targetPid`: no container runtime made it), in which case it becomes `--pid`. Pure.
  */
-export const COLLECTOR_BINARY = "diagnose-collector";
-export const LOCAL_COLLECTOR_ENTRY = "operator/collector/main.ts";
+const COLLECTOR_BINARY = "diagnose-collector";
+const LOCAL_COLLECTOR_ENTRY = "operator/collector/main.ts";
 
 export function localCollectorArgv(
   command: readonly string[],

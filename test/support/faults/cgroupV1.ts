@@ -40,7 +40,7 @@ export async function removeCgroupDir(dir: string): Promise<void> {
 }
 
 /** Every cgroup these scenario makers create starts with this, so stale ones can be found. */
-export const S1_PREFIX = "diagnose-s1-";
+const S1_PREFIX = "diagnose-s1-";
 
 const ROOT = "/sys/fs/cgroup";
 

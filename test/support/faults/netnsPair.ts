@@ -9,7 +9,7 @@ import { mustRun, runCommand } from "../runCommand.js";
 import { waitFor } from "../waitFor.js";
 
 /** Every namespace and interface made here starts with this, so stale ones can be swept. */
-export const S2_PREFIX = "dgn-s2-";
+const S2_PREFIX = "dgn-s2-";
 
 /**
  * Two network namespaces joined by a veth: "pod" (eth0, 10.251.0.2) and "peer" (10.251.0.1),
