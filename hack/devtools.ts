@@ -7,5 +7,11 @@
 export { bundleForNode, bundleOperator } from "./bundle-operator.js";
 export { crdFromSource } from "./crd/crdFromTypes.js";
 export { describeDrift } from "./crd/describeDrift.js";
+export { renderChartCrdTemplate, renderCrdYaml } from "./crd/renderCrdYaml.js";
 export type { CustomResourceDefinition, JsonSchema } from "./crd/schemaTypes.js";
-export { CRD_PATH, generateCrdYaml } from "./gen-crd.js";
+export {
+  CHART_CRD_TEMPLATE_PATH,
+  CRD_PATH,
+  generateChartCrdTemplate,
+  generateCrdYaml,
+} from "./gen-crd.js";
