@@ -11,7 +11,7 @@ import { encodeCollapsed } from "../../../operator/collector/profile/collapsedBl
 import { collapseStacks } from "../../../operator/collector/profile/collapseStacks.js";
 import { parsePerfScript } from "../../../operator/collector/profile/parsePerfScript.js";
 import { repoRoot } from "../../support/controlPlane.js";
-import { s1Diagnosis } from "./sampleDiagnoses.js";
+import { s1Diagnosis } from "../../support/sampleDiagnoses.js";
 
 /** An in-memory apiserver: each get() returns the next scripted state of the object. */
 class ScriptedClient implements DiagnosisClient {

@@ -1,8 +1,8 @@
 /**
- * Diagnoses shaped as the operator writes them, with the S1 incident's figures
- * (/work/shared/SCENARIOS.md, DESIGN.md): a JVM whose 1.95 GiB max heap exceeds a 512 MiB limit.
+ * Diagnoses shaped as the operator writes them, with the S1 incident's figures (README.md): a
+ * JVM whose 1.95 GiB max heap exceeds a 512 MiB limit.
  */
-import type { Diagnosis } from "../../../operator/api/v1alpha1/diagnosis.js";
+import type { Diagnosis } from "../../operator/api/v1alpha1/diagnosis.js";
 
 export function s1Diagnosis(): Diagnosis {
   return {
