@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Baseline for the cpu check (SCENARIOS.md S1, the 0.1 CPU quota): quota and period, then the
+# Baseline for the cpu check (S1 in README.md, the 0.1 CPU quota): quota and period, then the
 # throttling counters and CPU usage twice, a sampling window apart.
 # Usage: cpu.sh <cpu cgroup dir> <cpuacct cgroup dir> <sample seconds>
 set -u

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Baseline for the jvm check (SCENARIOS.md S1): the JVM's command line, its heap and GC from the
+# Baseline for the jvm check (S1 in README.md): the JVM's command line, its heap and GC from the
 # perf counters (jstat), and the heap the JVM sizes by default inside the container's cgroups
 # (`java -XX:+PrintFlagsFinal -version`, run in the target's memory and cpu cgroups).
 # Usage: jvm.sh <pid> <memory cgroup dir> <cpu cgroup dir>

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Baseline for the memory check: what a person types on the node for an exit-137 container
-# (SCENARIOS.md S1): the cgroup's memory files, then the kernel log's OOM lines.
+# (S1 in README.md): the cgroup's memory files, then the kernel log's OOM lines.
 # Usage: memory.sh <memory cgroup dir>
 set -u
 cg=$1

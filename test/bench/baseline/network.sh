@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Baseline for the network check (SCENARIOS.md S2), inside the pod's network namespace (entered
+# Baseline for the network check (S2 in README.md), inside the pod's network namespace (entered
 # through its pid): interface counters and MTU, qdiscs, TCP/IP counters, conntrack, the filter
 # rules with their counters; the counters twice, a sampling window apart.
 # Usage: network.sh <pid> <sample seconds>

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Baseline for the softirq check (SCENARIOS.md S3): per-CPU softirq counters and the top CPU
+# Baseline for the softirq check (S3 in README.md): per-CPU softirq counters and the top CPU
 # users (top's second iteration covers the sampling window; the first is since boot), the
 # ksoftirqd threads, and the TCP SYN evidence (SYN cookies, listen overflows, half-open sockets).
 # Usage: softirq.sh <sample seconds>
