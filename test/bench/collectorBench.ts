@@ -12,7 +12,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { bundleForNode } from "../../hack/devtools.js";
-import type { CollectorReport } from "../../operator/collector/report.js";
+import type { CollectorReport } from "../../operator/report/collectorReport.js";
 import { cgroupV1Available, ScenarioCgroup } from "../support/faults/cgroupV1.js";
 import { compileAlloc, startAllocJvm } from "../support/faults/jvm.js";
 import { addManyRules, addRandomDropRules } from "../support/faults/netFaults.js";

@@ -1,6 +1,6 @@
 import { rm } from "node:fs/promises";
 import { expect } from "chai";
-import type { CpuEvidence } from "../../operator/collector/cpu/cpuEvidence.js";
+import type { CpuEvidence } from "../../operator/report/evidence/cpuEvidence.js";
 import { collectorJsonArgs, runCollectorCli } from "../support/collectorCli.js";
 import {
   cgroupV1Available,

@@ -1,8 +1,8 @@
 import { rm } from "node:fs/promises";
 import { expect } from "chai";
 import type { Finding } from "../../operator/api/v1alpha1/diagnosis.js";
-import type { JvmEvidence } from "../../operator/collector/jvm/jvmEvidence.js";
-import type { MemoryEvidence } from "../../operator/collector/memory/memoryEvidence.js";
+import type { JvmEvidence } from "../../operator/report/evidence/jvmEvidence.js";
+import type { MemoryEvidence } from "../../operator/report/evidence/memoryEvidence.js";
 import { collectorJsonArgs, runCollectorCli } from "../support/collectorCli.js";
 import {
   cgroupV1Available,

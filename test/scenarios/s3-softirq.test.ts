@@ -1,12 +1,13 @@
 import { spawnSync } from "node:child_process";
 import { mkdirSync, writeFileSync } from "node:fs";
 import { expect } from "chai";
+import { analyzeReport } from "../../operator/analysis/analyzeReport.js";
 import type { CheckContext, CollectorOptions } from "../../operator/collector/check.js";
-import { decodeCollapsed } from "../../operator/collector/profile/collapsedBlob.js";
 import { profileCheck } from "../../operator/collector/profile/profileCheck.js";
 import { softirqCheck } from "../../operator/collector/softirq/softirqCheck.js";
-import { parseCollapsed } from "../../operator/flamegraph/collapsedText.js";
 import { renderFlameGraph } from "../../operator/flamegraph/renderFlameGraph.js";
+import { decodeCollapsed } from "../../operator/report/collapsedBlob.js";
+import { parseCollapsed } from "../../operator/report/collapsedText.js";
 import { type SynFloodLab, startSynFloodLab } from "../support/faults/synFloodLab.js";
 import { hostCheckContext } from "../support/hostCheckContext.js";
 
@@ -56,7 +57,7 @@ describe("S3: SYN flood between network namespaces (real)", function () {
     expect(ev?.perSecond.syncookiesSent).to.be.greaterThan(100);
     expect(ev?.halfOpen[0]).to.deep.include({ port: 8080, listening: true });
     expect(ev?.halfOpen[0]?.synRecv).to.be.greaterThan(0);
-    const findings = softirqCheck.analyze(during, { results: {} });
+    const findings = analyzeReport({ softirq: { status: "ok", durationMs: 0, data: during } });
     const syn = findings.find((f) => f.code === "SynFlood");
     expect(syn?.summary).to.match(/port 8080/);
     expect(syn?.severity).to.equal("Critical");

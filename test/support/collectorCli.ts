@@ -1,5 +1,5 @@
 /** The real diagnose-collector CLI run from source (`node --import tsx operator/collector/main.ts`). */
-import type { CollectorReport } from "../../operator/collector/report.js";
+import type { CollectorReport } from "../../operator/report/collectorReport.js";
 import { repoRoot } from "./repoRoot.js";
 import { type CommandResult, runCommand } from "./runCommand.js";
 

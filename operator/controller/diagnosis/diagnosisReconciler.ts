@@ -26,7 +26,8 @@ import type {
   Finding,
   ResolvedTarget,
 } from "../../api/v1alpha1/diagnosis.js";
-import type { CollectorReport } from "../../collector/report.js";
+import { boundReportEvidence } from "../../report/boundEvidence.js";
+import type { CollectorReport } from "../../report/collectorReport.js";
 import {
   COMPLETED,
   type ConditionInput,
@@ -47,7 +48,6 @@ import {
   collectorJobName,
   diagnosisLabels,
 } from "../jobs/collectorJob.js";
-import { boundReportEvidence } from "../report/boundEvidence.js";
 import { type CollectorResult, readCollectorResult } from "../report/readCollectorReport.js";
 import {
   type Clock,

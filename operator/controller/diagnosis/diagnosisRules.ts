@@ -8,7 +8,7 @@ import {
   type DiagnosisSpec,
   type Finding,
 } from "../../api/v1alpha1/diagnosis.js";
-import { rankFindings } from "../../collector/report.js";
+import { rankFindings } from "../../report/collectorReport.js";
 
 /** Checks that look inside one pod's processes or cgroup (the CRD's CEL rule agrees). */
 const POD_ONLY: readonly CheckName[] = ["memory", "jvm", "cpu"];

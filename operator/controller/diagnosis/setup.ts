@@ -4,9 +4,8 @@
  * --auto-trigger is on, the pod-restart trigger (Pods).
  */
 import type { V1Job } from "@kubernetes/client-node";
-import { analyzeReport } from "../../analysis/analyzeReport.js";
-import type { Diagnosis, Finding } from "../../api/v1alpha1/diagnosis.js";
-import { type CollectorReport, rankFindings } from "../../collector/report.js";
+import { analyzeCollectorReport } from "../../analysis/analyzeReport.js";
+import type { Diagnosis } from "../../api/v1alpha1/diagnosis.js";
 import { COMPLETED, FAILED, findCondition, isTrue, JOB_CREATED } from "../conditions.js";
 import {
   DIAGNOSIS_NAME_LABEL,
@@ -29,16 +28,6 @@ import { KubeClusterClient } from "./clusterClient.js";
 import { CollectorSlots, jobFinished } from "./collectorSlots.js";
 import { DEFAULT_RECONCILER_TIMINGS, DiagnosisReconciler } from "./diagnosisReconciler.js";
 import { EventRecorder } from "./eventRecorder.js";
-
-/**
- * Findings from the operator's own rules over the raw evidence (they may be newer than the
- * collector's), plus any the collector reported that the rules did not reproduce.
- */
-export function analyzeCollectorReport(report: CollectorReport): Finding[] {
-  const analyzed = analyzeReport(report.checks);
-  const codes = new Set(analyzed.map((f) => f.code));
-  return rankFindings([...analyzed, ...report.findings.filter((f) => !codes.has(f.code))]);
-}
 
 /** The Diagnosis a collector Job belongs to, from its labels. */
 export function diagnosisKeyOfJob(

@@ -3,14 +3,11 @@
  * own namespace), else the compact findings from its termination message.
  */
 import type { V1ContainerStateTerminated } from "@kubernetes/client-node";
-import type { CollectorReport } from "../../collector/report.js";
-import {
-  type CompactFindings,
-  decodeTerminationMessage,
-} from "../../collector/terminationMessage.js";
+import type { CollectorReport } from "../../report/collectorReport.js";
+import { type CompactFindings, decodeTerminationMessage } from "../../report/terminationMessage.js";
+import { lastReportLine, validateCollectorReport } from "../../report/validateReport.js";
 import { apiStatusCode as statusCode } from "../apiStatusCode.js";
 import type { ClusterClient } from "../diagnosis/clusterClient.js";
-import { lastReportLine, validateCollectorReport } from "./validateReport.js";
 
 /** The report line may carry profile stacks; anything beyond this is not a report we accept. */
 export const MAX_LOG_BYTES = 8 * 1024 * 1024;
