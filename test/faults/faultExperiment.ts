@@ -6,6 +6,7 @@
  * throughout, "collector job created" logged once per Job, and how long after the fault (and the
  * last restart) the accounting was complete.
  */
+import { readFileSync } from "node:fs";
 import { PatchStrategy, setHeaderOptions, type V1Job, type V1Pod } from "@kubernetes/client-node";
 import { GROUP, PLURAL, VERSION } from "../../operator/api/v1alpha1/diagnosis.js";
 import {
@@ -91,6 +92,14 @@ export interface Lab {
   operatorEnv: Record<string, string>;
 }
 
+function logLines(path: string): string[] {
+  try {
+    return readFileSync(path, "utf8").split("\n");
+  } catch {
+    return [];
+  }
+}
+
 function active(j: V1Job): boolean {
   return !(j.status?.conditions ?? []).some(
     (c) => (c.type === "Complete" || c.type === "Failed") && c.status === "True",
@@ -143,8 +152,9 @@ export async function runExperiment(
   for (let r = 0; r < replicas; r++)
     operators.push(
       await SupervisedOperator.start({
-        script: lab.operatorScript,
         kubeconfigPath: lab.proxiedKubeconfig,
+        namespace: OPERATOR_NAMESPACE,
+        code: { kind: "compiled", mainJs: lab.operatorScript },
         identity: `op-${index}-${r}`,
         env: { ...lab.operatorEnv, DIAGNOSE_LEASE_NAME: `faults-${index}` },
         logPath: `${lab.logDir}/${index}-op-${r}.log`,
@@ -226,7 +236,7 @@ export async function runExperiment(
       perDiagnosis.set(uid, (perDiagnosis.get(uid) ?? 0) + 1);
     }
     const created = operators
-      .flatMap((op) => op.logText().split("\n"))
+      .flatMap((_, r) => logLines(`${lab.logDir}/${index}-op-${r}.log`))
       .filter((l) => l.includes('"collector job created"') && l.includes(`"${namespace}/`))
       .map((l) => (JSON.parse(l) as { job?: string }).job ?? "");
     const jobCreatedLogs = created.length;

@@ -20,7 +20,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { KubeConfig, type V1Pod } from "@kubernetes/client-node";
 import { expect } from "chai";
-import { bundleForNode } from "../../hack/bundle-operator.js";
+import { bundleForNode } from "../../hack/devtools.js";
 import type { ControlPlane } from "../support/controlPlane.js";
 import { repoRoot } from "../support/controlPlane.js";
 import { ControlPlaneProcess } from "../support/controlPlaneProcess.js";
@@ -215,7 +215,6 @@ describe("fault injection: every restart accounted exactly once (real apiserver,
       operatorScript,
       logDir: dir,
       operatorEnv: {
-        DIAGNOSE_NAMESPACE: "diagnose-system",
         DIAGNOSE_LEADER_ELECT: "true",
         DIAGNOSE_MAX_JOBS: String(MAX_JOBS),
         DIAGNOSE_MAX_JOBS_PER_NODE: String(MAX_JOBS_PER_NODE),

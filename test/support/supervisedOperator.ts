@@ -1,124 +1,69 @@
 /**
- * The operator as a real child process (`node <bundle>`: the operator bundled as the image ships
- * it, from this checkout or another to compare with), restarted when it exits the way a kubelet
- * restarts a container: same pod name (its Lease identity) unless the test kills it "as a new
- * pod". Its JSON log goes to a file; /metrics tells whether it leads. Only the processes it
- * started are ever signalled (by their child pid).
+ * An operator replica that is restarted when its process exits, the way a kubelet restarts a
+ * container: the same pod name (its Lease identity), unless the test killed it "as a new pod".
+ * Each run is an OperatorProcess (a real child process, its JSON log appended to one file); only
+ * those processes are ever signalled, by their child pid.
  */
-import { type ChildProcess, spawn } from "node:child_process";
-import { once } from "node:events";
-import { createWriteStream, readFileSync, type WriteStream } from "node:fs";
-import { createServer } from "node:net";
+
+import { type OperatorCode, OperatorProcess } from "./operatorProcess.js";
+import { metricValue } from "./prometheusText.js";
 import { sleep } from "./waitFor.js";
 
 export interface SupervisedOperatorOptions {
-  /** The operator's entry point (a bundle of operator/controller/main.ts). */
-  script: string;
   kubeconfigPath: string;
+  namespace: string;
+  code: OperatorCode;
   /** POD_NAME: the Lease holder identity. */
   identity: string;
-  /** DIAGNOSE_* settings (flags the operator reads from the environment). */
+  /** DIAGNOSE_* settings (every flag has an environment variable). */
   env: Record<string, string>;
   logPath: string;
   /** Like a kubelet's restart of a crashed container. */
   restartDelayMs: number;
 }
 
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = createServer();
-    s.once("error", reject);
-    s.listen(0, "127.0.0.1", () => {
-      const port = (s.address() as { port: number }).port;
-      s.close(() => resolve(port));
-    });
-  });
-}
-
-/** Operators still running: killed if the test process exits without stopping them. */
-const live = new Set<ChildProcess>();
-process.on("exit", () => {
-  for (const c of live) c.kill("SIGKILL");
-});
-
 export class SupervisedOperator {
-  private child: ChildProcess | undefined;
-  private supervising = false;
+  private current: OperatorProcess | undefined;
+  private supervising = true;
   private restartTimer: NodeJS.Timeout | undefined;
-  private readonly log: WriteStream;
+  private nextDelayMs: number | undefined;
   private generation = 0;
   identity: string;
-  /** Every process started, in order. */
-  readonly pids: number[] = [];
-  /** Exits seen: code or signal. */
+  /** How each run ended: exit code or signal. */
   readonly exits: string[] = [];
 
-  private constructor(
-    private readonly opts: SupervisedOperatorOptions,
-    readonly metricsPort: number,
-  ) {
+  private constructor(private readonly opts: SupervisedOperatorOptions) {
     this.identity = opts.identity;
-    this.log = createWriteStream(opts.logPath, { flags: "a" });
   }
 
   static async start(opts: SupervisedOperatorOptions): Promise<SupervisedOperator> {
-    const op = new SupervisedOperator(opts, await freePort());
-    op.supervising = true;
-    op.spawn();
+    const op = new SupervisedOperator(opts);
+    await op.run();
     return op;
   }
 
-  get pid(): number | undefined {
-    return this.child?.exitCode === null && this.child.signalCode === null
-      ? this.child.pid
-      : undefined;
-  }
-
-  /** SIGKILL the running process; it is restarted (as the same pod, or a new one). */
+  /** SIGKILL the running process; it comes back (as the same pod, or a new one) after downMs. */
   kill(opts: { asNewPod?: boolean; downMs?: number } = {}): void {
-    const c = this.child;
-    if (!c?.pid || c.exitCode !== null || c.signalCode !== null) return;
+    const child = this.current?.child;
+    if (!child || child.exitCode !== null || child.signalCode !== null) return;
     if (opts.asNewPod) this.identity = `${this.opts.identity}-${++this.generation}`;
     this.nextDelayMs = opts.downMs;
-    c.kill("SIGKILL");
+    child.kill("SIGKILL");
   }
-
-  private nextDelayMs: number | undefined;
 
   /** SIGTERM (graceful: it releases the Lease), SIGKILL after 12 s; not restarted. */
   async stop(): Promise<void> {
     this.supervising = false;
     if (this.restartTimer) clearTimeout(this.restartTimer);
-    const c = this.child;
-    if (c && c.exitCode === null && c.signalCode === null) {
-      const exited = once(c, "exit");
-      c.kill("SIGTERM");
-      const timer = setTimeout(() => c.kill("SIGKILL"), 12_000);
-      await exited;
-      clearTimeout(timer);
-    }
-    await new Promise<void>((resolve) => this.log.end(resolve));
+    await this.current?.stop();
   }
 
-  logText(): string {
-    try {
-      return readFileSync(this.opts.logPath, "utf8");
-    } catch {
-      return "";
-    }
-  }
-
-  /** diagnose_operator_leader from /metrics; undefined when it does not answer. */
-  async isLeader(): Promise<boolean | undefined> {
-    const text = await this.get("/metrics");
-    if (text === undefined) return undefined;
-    const m = /^diagnose_operator_leader(?:\{\})? (\d+)/m.exec(text);
-    return m ? m[1] === "1" : undefined;
-  }
-
+  /** A path of the running process' health server; undefined when it does not answer. */
   async get(path: string): Promise<string | undefined> {
+    const port = this.current?.metricsPort;
+    if (port === undefined) return undefined;
     try {
-      const res = await fetch(`http://127.0.0.1:${this.metricsPort}${path}`, {
+      const res = await fetch(`http://127.0.0.1:${port}${path}`, {
         signal: AbortSignal.timeout(2000),
       });
       return await res.text();
@@ -127,36 +72,12 @@ export class SupervisedOperator {
     }
   }
 
-  private spawn(): void {
-    const child = spawn(process.execPath, ["--enable-source-maps", this.opts.script], {
-      env: {
-        PATH: process.env.PATH ?? "",
-        HOME: process.env.HOME ?? "",
-        ...this.opts.env,
-        KUBECONFIG: this.opts.kubeconfigPath,
-        POD_NAME: this.identity,
-        DIAGNOSE_METRICS_PORT: String(this.metricsPort),
-      },
-      stdio: ["ignore", "pipe", "pipe"],
-    });
-    this.child = child;
-    live.add(child);
-    if (child.pid) this.pids.push(child.pid);
-    child.stdout!.pipe(this.log, { end: false });
-    child.stderr!.pipe(this.log, { end: false });
-    child.once("exit", (code, signal) => {
-      live.delete(child);
-      this.exits.push(signal ?? String(code));
-      if (!this.supervising) return;
-      const delay = this.nextDelayMs ?? this.opts.restartDelayMs;
-      this.nextDelayMs = undefined;
-      this.restartTimer = setTimeout(() => {
-        if (this.supervising) this.spawn();
-      }, delay);
-    });
+  async isLeader(): Promise<boolean> {
+    const text = await this.get("/metrics");
+    return text !== undefined && metricValue(text, "diagnose_operator_leader") === 1;
   }
 
-  /** Until this replica leads (and answers), or the timeout. */
+  /** Until this replica leads, or the timeout. */
   async waitLeading(timeoutMs: number): Promise<void> {
     const deadline = Date.now() + timeoutMs;
     while (Date.now() < deadline) {
@@ -164,5 +85,27 @@ export class SupervisedOperator {
       await sleep(200);
     }
     throw new Error(`operator ${this.identity} not leading within ${timeoutMs} ms`);
+  }
+
+  private async run(): Promise<void> {
+    const op = await OperatorProcess.start({
+      kubeconfigPath: this.opts.kubeconfigPath,
+      namespace: this.opts.namespace,
+      logPath: this.opts.logPath,
+      args: [],
+      code: this.opts.code,
+      nodeArgs: ["--enable-source-maps"],
+      env: { ...this.opts.env, POD_NAME: this.identity },
+    });
+    this.current = op;
+    op.child.once("exit", (code, signal) => {
+      this.exits.push(signal ?? String(code));
+      if (!this.supervising) return;
+      const delay = this.nextDelayMs ?? this.opts.restartDelayMs;
+      this.nextDelayMs = undefined;
+      this.restartTimer = setTimeout(() => {
+        if (this.supervising) void this.run();
+      }, delay);
+    });
   }
 }
