@@ -67,7 +67,14 @@ export interface ClusterClient {
     resourceVersion: string,
     finalizers: string[],
   ): Promise<Diagnosis>;
-  createEvent(event: CoreV1Event): Promise<void>;
+  /** The created Event (its generated name). */
+  createEvent(event: CoreV1Event): Promise<CoreV1Event>;
+  /** Moves an Event's count and lastTimestamp (a repeat of it); undefined when it is gone (404). */
+  repeatEvent(
+    namespace: string,
+    name: string,
+    repeat: { count: number; lastTimestamp: Date },
+  ): Promise<CoreV1Event | undefined>;
 }
 
 async function orUndefined<T>(p: Promise<T>): Promise<T | undefined> {
@@ -246,11 +253,29 @@ export class KubeClusterClient implements ClusterClient {
     )) as Diagnosis;
   }
 
-  async createEvent(event: CoreV1Event): Promise<void> {
-    await this.core.createNamespacedEvent({
+  createEvent(event: CoreV1Event): Promise<CoreV1Event> {
+    return this.core.createNamespacedEvent({
       namespace: event.metadata.namespace!,
       body: event,
       fieldManager: FIELD_MANAGER,
     });
+  }
+
+  repeatEvent(
+    namespace: string,
+    name: string,
+    repeat: { count: number; lastTimestamp: Date },
+  ): Promise<CoreV1Event | undefined> {
+    return orUndefined(
+      this.core.patchNamespacedEvent(
+        {
+          namespace,
+          name,
+          body: { count: repeat.count, lastTimestamp: repeat.lastTimestamp.toISOString() },
+          fieldManager: FIELD_MANAGER,
+        },
+        mergePatch,
+      ),
+    );
   }
 }
