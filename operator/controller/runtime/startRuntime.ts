@@ -23,11 +23,17 @@ import { type ControllerSetup, Manager } from "./manager.js";
 import { MetricsRegistry } from "./metricsRegistry.js";
 import { countApiRequests } from "./restClientMetrics.js";
 import { createRuntimeMetrics, type RuntimeMetrics } from "./runtimeMetrics.js";
-import { systemTimers, type Timers } from "./timers.js";
+import { sleep, systemTimers, type Timers } from "./timers.js";
 
 /** The informers' backoff cap (Informer's default): part of how long a cache may be silent. */
 const INFORMER_BACKOFF_MAX_MS = 30_000;
 const LEADER_CHECK_INTERVAL_MS = 1000;
+/**
+ * A replica that must exit (leadership lost, or given up) waits this long at most for its
+ * reconciles to return: they may be stuck on the very requests that failed, and a quick exit
+ * gets the pod restarted sooner. In-flight requests die with the process.
+ */
+const FATAL_STOP_MS = 3000;
 
 /** The settings the runtime reads (the product's config has these among others). */
 export interface RuntimeConfig {
@@ -148,6 +154,8 @@ export async function startRuntime<C extends RuntimeConfig>(
 
   let stopping = false;
   let elector: LeaderElector | undefined;
+  const stopControllersBriefly = (): Promise<void> =>
+    Promise.race([manager.stopControllers(), sleep(timers, FATAL_STOP_MS)]);
   const startControllers = async (): Promise<void> => {
     // Controllers read caches; starting before the initial lists would act on a partial world.
     await synced;
@@ -181,7 +189,7 @@ export async function startRuntime<C extends RuntimeConfig>(
         onStoppedLeading: (reason) => {
           metrics.leader.set({}, 0);
           if (reason === "lost" && !stopping) {
-            void manager.stopControllers().finally(() => opts.onFatal("leader election lost"));
+            void stopControllersBriefly().finally(() => opts.onFatal("leader election lost"));
           }
         },
         onNewLeader: (identity) =>
@@ -206,8 +214,7 @@ export async function startRuntime<C extends RuntimeConfig>(
       if (problem) {
         givenUp = problem;
         logger.error("leader not working: releasing the lease and exiting", { reason: problem });
-        void manager
-          .stopControllers()
+        void stopControllersBriefly()
           .then(() => elector?.stop())
           .finally(() => opts.onFatal(`leader not working: ${problem}`));
         return;
