@@ -13,7 +13,8 @@
  * own operator processes (by their child pid).
  *
  * FAULTS_OPERATOR_ROOT=<checkout> runs another checkout's operator (e.g. main's, to show which
- * experiments fail there); FAULTS_ONLY=<substring> runs only the matching experiments.
+ * experiments fail there); FAULTS_ONLY=<substring>[,<substring>...] runs only the experiments
+ * whose names contain one of them.
  */
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -175,7 +176,9 @@ function proxiedKubeconfig(kc: KubeConfig, port: number, path: string): void {
 describe("fault injection: every restart accounted exactly once (real apiserver, operator processes)", function () {
   this.timeout(20 * 60_000);
   const only = process.env.FAULTS_ONLY;
-  const experiments = EXPERIMENTS.filter((e) => !only || e.name.includes(only));
+  const experiments = EXPERIMENTS.filter(
+    (e) => !only || only.split(",").some((o) => e.name.includes(o.trim())),
+  );
   const results: ExperimentResult[] = [];
   const workloads = new Map<number, Promise<V1Pod[]>>();
   const prepare = (i: number): void => {
