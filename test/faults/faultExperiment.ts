@@ -21,6 +21,7 @@ import { sleep } from "../support/waitFor.js";
 import {
   type Accounting,
   accounting,
+  type RestartOrder,
   restartSchedule,
   retrying,
   sendRestarts,
@@ -47,6 +48,8 @@ export interface Experiment {
   name: string;
   /** Operator replicas (default 1). */
   replicas?: number;
+  /** How each pod's two restarts are spread (default "pairs"). */
+  order?: RestartOrder;
   /** Breaks something 5 s into the burst; resolves when the fault is over. */
   fault(ctx: FaultContext): Promise<void>;
   /** Everything accounted within this long after the fault ended and the last restart was sent. */
@@ -190,7 +193,7 @@ export async function runExperiment(
     const sending = sendRestarts(
       lab.api,
       namespace,
-      restartSchedule(pods, BURST_MS),
+      restartSchedule(pods, BURST_MS, exp.order ?? "pairs"),
       started,
       120_000,
     );
@@ -301,6 +304,13 @@ async function cleanUp(lab: Lab, namespace: string): Promise<void> {
       propagationPolicy: "Background",
     });
     await api.core.deleteNamespace({ name: namespace });
+  });
+  // No kubelet confirms a pod's deletion: remove them now, so no later experiment's operator
+  // sees them (or their namespace, terminating).
+  await retrying("the experiment's pods gone", 60_000, async () => {
+    await api.core.deleteCollectionNamespacedPod({ namespace, gracePeriodSeconds: 0 });
+    const left = (await api.core.listNamespacedPod({ namespace })).items;
+    if (left.length > 0) throw new Error(`${left.length} pods left`);
   });
   await retrying("collector Jobs gone", 60_000, async () => {
     const left = (await api.batch.listNamespacedJob({ namespace: OPERATOR_NAMESPACE })).items;

@@ -150,6 +150,7 @@ const EXPERIMENTS: Experiment[] = [
   {
     name: "two replicas, leader SIGKILL (replaced by a new pod)",
     replicas: 2,
+    order: "rounds",
     fault: async (ctx) => {
       const leader = await ctx.leader();
       if (!leader) throw new Error("no leader to kill");

@@ -142,21 +142,37 @@ export interface PlannedRestart {
 }
 
 /**
- * Two restarts per pod over `windowMs`: pods one after another (workloads interleaved), each
- * pod's second restart half a slot after its first.
+ * How a pod's two restarts are spread over the window: "pairs", each pod's second restart half a
+ * slot after its first (an outage of a few seconds sees pods restart twice); "rounds", every
+ * pod's first restart in the first half, every second one in the second (a takeover halfway
+ * finds every pod recorded once and restarting again).
  */
-export function restartSchedule(pods: readonly V1Pod[], windowMs: number): PlannedRestart[] {
+export type RestartOrder = "pairs" | "rounds";
+
+/** Two restarts per pod over `windowMs`, pods one after another (workloads interleaved). */
+export function restartSchedule(
+  pods: readonly V1Pod[],
+  windowMs: number,
+  order: RestartOrder,
+): PlannedRestart[] {
   const byWorkload = new Map<string, string[]>();
   for (const p of pods) {
     const w = p.metadata!.labels!.app!;
     byWorkload.set(w, [...(byWorkload.get(w) ?? []), p.metadata!.name!]);
   }
   const columns = [...byWorkload.values()].map((names) => names.sort());
-  const order: string[] = [];
+  const names: string[] = [];
   for (let i = 0; columns.some((c) => i < c.length); i++)
-    for (const c of columns) if (i < c.length) order.push(c[i]!);
-  const slot = windowMs / order.length;
-  return order.flatMap((pod, k) => [
+    for (const c of columns) if (i < c.length) names.push(c[i]!);
+  if (order === "rounds") {
+    const half = windowMs / 2;
+    const slot = half / names.length;
+    return [1, 2].flatMap((n) =>
+      names.map((pod, k) => ({ pod, n, atMs: Math.round((n - 1) * half + k * slot) })),
+    );
+  }
+  const slot = windowMs / names.length;
+  return names.flatMap((pod, k) => [
     { pod, n: 1, atMs: Math.round(k * slot) },
     { pod, n: 2, atMs: Math.round(k * slot + slot / 2) },
   ]);
