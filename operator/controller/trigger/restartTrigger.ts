@@ -149,8 +149,9 @@ export class RestartTrigger implements Reconciler {
   };
 
   async reconcile(key: ObjectKey): Promise<ReconcileResult | undefined> {
+    // A pod being deleted restarted all the same: its restarts count too.
     const pod = this.deps.pods.get(key);
-    if (!pod || pod.metadata?.deletionTimestamp) return undefined;
+    if (!pod) return undefined;
     const kills = oomTerminations(pod);
     if (kills.length === 0) return undefined;
     const namespace = pod.metadata!.namespace!;

@@ -238,6 +238,15 @@ describe("RestartTrigger accounting (from what the Diagnoses record)", () => {
     expect(observed()).to.equal(2);
   });
 
+  it("a pod being deleted (its owner gone, a rollout) restarted all the same: counted", async () => {
+    const terminating = oomPod("web-a", 1);
+    terminating.metadata!.deletionTimestamp = NOW;
+    const { trigger, flush, observed } = triggerWith([terminating], []);
+    await trigger.reconcile("shop/web-a");
+    await flush();
+    expect(observed()).to.equal(1);
+  });
+
   it("maps only pods whose restart counts moved and that show an OOM kill, keeping nothing", () => {
     const { trigger } = triggerWith([], []);
     const before = oomPod("web-a", 1);
