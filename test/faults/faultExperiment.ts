@@ -178,7 +178,9 @@ export async function runExperiment(
     },
   };
   try {
-    await operators[0]!.waitLeading(90_000);
+    await retrying("a replica leading", 90_000, async () => {
+      if (!(await ctx.leader())) throw new Error("none leads yet");
+    });
     // Every replica synced (a standby too): the fault then meets a steady state.
     for (const op of operators)
       await retrying(`${op.identity} ready`, 60_000, async () => {

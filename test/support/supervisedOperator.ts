@@ -7,7 +7,6 @@
 
 import { type OperatorCode, OperatorProcess } from "./operatorProcess.js";
 import { metricValue } from "./prometheusText.js";
-import { sleep } from "./waitFor.js";
 
 export interface SupervisedOperatorOptions {
   kubeconfigPath: string;
@@ -75,16 +74,6 @@ export class SupervisedOperator {
   async isLeader(): Promise<boolean> {
     const text = await this.get("/metrics");
     return text !== undefined && metricValue(text, "diagnose_operator_leader") === 1;
-  }
-
-  /** Until this replica leads, or the timeout. */
-  async waitLeading(timeoutMs: number): Promise<void> {
-    const deadline = Date.now() + timeoutMs;
-    while (Date.now() < deadline) {
-      if (await this.isLeader()) return;
-      await sleep(200);
-    }
-    throw new Error(`operator ${this.identity} not leading within ${timeoutMs} ms`);
   }
 
   private async run(): Promise<void> {
