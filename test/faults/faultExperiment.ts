@@ -86,6 +86,8 @@ export interface Lab {
   proxy: FaultProxy;
   apiserver: ControlPlaneProcess;
   etcd: ControlPlaneProcess;
+  /** Restarted when it died (it exits when the apiserver goes away). */
+  controllerManager: ControlPlaneProcess;
   /** The operator's kubeconfig: through the proxy. */
   proxiedKubeconfig: string;
   /** The operator bundle the replicas run. */
@@ -175,6 +177,7 @@ export async function runExperiment(
     },
     async apiserverBack() {
       await retrying("the apiserver back", 60_000, () => lab.api.core.listNamespace({ limit: 1 }));
+      lab.controllerManager.ensureRunning();
     },
   };
   try {
