@@ -2,8 +2,9 @@
 # Installs the Debian packages the tests drive for real: kernel networking tools for the
 # packet-loss scenarios, perf for profiles, a JDK for the OOM scenarios, openssl for the
 # local control plane's certificates, GNU time for the benchmarks' peak RSS, containerd, runc and
-# the CNI plugins for the single-node e2e cluster. Idempotent: only
-# missing packages are installed.
+# the CNI plugins for the single-node e2e cluster, and what builds and boots the guest of the
+# guest suite (QEMU, mmdebstrap, busybox for its initrd, e2fsprogs for mkfs.ext4 -d, kmod for
+# depmod/modprobe on the guest's kernel). Idempotent: only missing packages are installed.
 set -euo pipefail
 
 packages=(
@@ -11,6 +12,7 @@ packages=(
   linux-perf hping3 openssl curl ca-certificates openjdk-17-jdk-headless
   containerd runc containernetworking-plugins jq binutils
   libxml2-utils time
+  qemu-system-x86 mmdebstrap busybox-static e2fsprogs kmod
 )
 
 missing=()
@@ -30,5 +32,6 @@ if [[ $(id -u) -ne 0 ]]; then
 fi
 echo "installing system packages: ${missing[*]}"
 export DEBIAN_FRONTEND=noninteractive
-apt-get update -qq
-apt-get install -y -qq --no-install-recommends "${missing[@]}"
+# Other sessions on a shared machine may hold the dpkg lock for a while: wait for it.
+apt-get -o DPkg::Lock::Timeout=600 update -qq
+apt-get -o DPkg::Lock::Timeout=600 install -y -qq --no-install-recommends "${missing[@]}"

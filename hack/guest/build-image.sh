@@ -34,11 +34,17 @@ for tool in mmdebstrap mkfs.ext4 depmod modprobe busybox apt-get dpkg-deb; do
 done
 
 cache_root="${DIAGNOSE_CACHE_DIR:-${HOME}/.cache/diagnose-operator}/guest"
-# linux-image-amd64 is a metapackage; the kernel is in the one it depends on.
-kernel_pkg="$(apt-cache depends linux-image-amd64 2>/dev/null | sed -n 's/^ *Depends: \(linux-image-[0-9].*\)$/\1/p' | head -n1)"
-[[ -n ${kernel_pkg} ]] || die "apt does not know linux-image-amd64 (run apt-get update)"
-kernel_version="$(apt-cache policy "${kernel_pkg}" | sed -n 's/^ *Candidate: //p')"
-[[ -n ${kernel_version} && ${kernel_version} != "(none)" ]] || die "no candidate for ${kernel_pkg}"
+# linux-image-amd64 is a metapackage; the kernel is the package it depends on, at its version.
+kernel_meta() { apt-cache show --no-all-versions linux-image-amd64 2>/dev/null || true; }
+meta="$(kernel_meta)"
+if [[ -z ${meta} ]]; then
+  log "apt knows no linux-image-amd64: apt-get update"
+  apt-get -o DPkg::Lock::Timeout=600 update -qq
+  meta="$(kernel_meta)"
+fi
+kernel_pkg="$(sed -n 's/^Depends: \(linux-image-[0-9][^ ,]*\) (= \([^)]*\)).*/\1/p' <<<"${meta}")"
+kernel_version="$(sed -n 's/^Depends: \(linux-image-[0-9][^ ,]*\) (= \([^)]*\)).*/\2/p' <<<"${meta}")"
+[[ -n ${kernel_pkg} && -n ${kernel_version} ]] || die "cannot tell the kernel package from linux-image-amd64"
 recipe_hash="$(cat "${BASH_SOURCE[0]}" "${here}"/image/* | sha256sum | cut -c1-12)"
 key="${kernel_pkg}_${kernel_version}-${recipe_hash}"
 out="${cache_root}/${key}"

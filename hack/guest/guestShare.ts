@@ -1,4 +1,4 @@
-import { copyFile, cp, link, mkdir, rm, writeFile } from "node:fs/promises";
+import { chmod, copyFile, cp, link, mkdir, rm, writeFile } from "node:fs/promises";
 import { createRequire } from "node:module";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -37,6 +37,8 @@ export async function prepareGuestShare(share: string, config: GuestSuiteConfig)
   const classes = await compileAlloc();
   try {
     await cp(classes, join(share, "classes"), { recursive: true });
+    // mkdtemp made it 0700; the S1 JVM runs as a non-root user in the guest.
+    await chmod(join(share, "classes"), 0o755);
   } finally {
     await rm(classes, { recursive: true, force: true });
   }

@@ -90,9 +90,11 @@ describe("guest: cgroup v2 and netem for real, in a Debian guest with its stock 
       consoleLog,
       timeoutMs: (SUITE_DEADLINE_SECONDS + 60) * 1000,
       onConsoleLine: (line) => {
-        if (!line.startsWith("dgn-guest:")) return;
+        // Behind the kernel's timestamp and the unit's name when journald relays it.
+        const at = line.indexOf("dgn-guest:");
+        if (at < 0) return;
         bootSeconds ??= Math.round((performance.now() - started) / 1000);
-        progress(line);
+        progress(line.slice(at));
       },
     });
     progress(
@@ -179,7 +181,7 @@ describe("guest: cgroup v2 and netem for real, in a Debian guest with its stock 
       expect(report.findings[0]!.severity).to.equal("Critical");
     });
 
-    it("only -XX:MaxRAMPercentage=90 in a 256 MiB container: OOM-killed, and the ergonomic heap plus non-heap exceeds the limit", () => {
+    it("only -XX:MaxRAMPercentage=95 in a 256 MiB container: OOM-killed, and the ergonomic heap plus non-heap exceeds the limit", () => {
       const s = scenario("s1MaxRam");
       expect(s.facts.victimSignal).to.equal("SIGKILL");
       expect(s.facts.memoryEventsAfterKill).to.match(/^oom_kill 1$/m);
@@ -192,10 +194,10 @@ describe("guest: cgroup v2 and netem for real, in a Debian guest with its stock 
       expect(heap.severity).to.equal("Warning");
       expect(heap.summary).to.include("from ergonomics");
       const max = heap.evidence!.maxHeapBytes as number;
-      expect(max).to.be.within(0.85 * 256 * MiB, 0.9 * 256 * MiB);
+      expect(max).to.be.within(0.9 * 256 * MiB, 0.96 * 256 * MiB);
       expect(heap.evidence!.maxHeapSource).to.include("hsperfdata");
       expect(heap.remediation).to.match(/MaxRAMPercentage=\d+/);
-      expect(dataOf<JvmEvidence>(report, "jvm").jvms[0]!.flags.maxRamPercentage).to.equal(90);
+      expect(dataOf<JvmEvidence>(report, "jvm").jvms[0]!.flags.maxRamPercentage).to.equal(95);
     });
 
     it("a JVM well inside a 1 GiB limit and no CPU quota: nothing above Info", () => {

@@ -163,21 +163,25 @@ export async function s1Xmx(ctx: ScenarioContext): Promise<void> {
   }
 }
 
-/** A JVM sized only by -XX:MaxRAMPercentage=90 in a 256 MiB container: heap + non-heap > limit. */
+/**
+ * A JVM sized only by -XX:MaxRAMPercentage=95 in a 256 MiB container: the container-aware heap
+ * (95% of the limit) plus the JVM's own native memory does not fit, so the kernel kills it
+ * before the heap fills (at 90% the heap filled first here: java.lang.OutOfMemoryError).
+ */
 export async function s1MaxRam(ctx: ScenarioContext): Promise<void> {
   const pod = await ctx.tree.pod();
   const c = await ctx.tree.container(pod, { memoryMaxBytes: 256 * MiB });
   ctx.fact("containerId", c.id);
-  ctx.log("s1MaxRam: java -XX:MaxRAMPercentage=90 allocating 400 MiB in a 256 MiB container");
+  ctx.log("s1MaxRam: java -XX:MaxRAMPercentage=95 allocating 400 MiB in a 256 MiB container");
   const victim = ctx.tree.spawn(
     c.path,
     "java",
-    ["-XX:MaxRAMPercentage=90", "-cp", ctx.classes, "Alloc", "400", "30"],
+    ["-XX:MaxRAMPercentage=95", "-cp", ctx.classes, "Alloc", "400", "30"],
     { oomScoreAdj: BURSTABLE_OOM_SCORE_ADJ },
   );
   await expectOomKill(ctx, victim, "victim");
   ctx.fact("memoryEventsAfterKill", await ctx.tree.read(c.path, "memory.events"));
-  const restarted = await startJvm(ctx, c.path, ["-XX:MaxRAMPercentage=90"], 16);
+  const restarted = await startJvm(ctx, c.path, ["-XX:MaxRAMPercentage=95"], 16);
   ctx.fact("restartedPid", restarted.pid);
   await ctx.collect("restarted", [
     "--container-id",
