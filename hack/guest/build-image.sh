@@ -113,10 +113,16 @@ for unit in serial-getty@ttyS0.service getty@tty1.service apt-daily.timer apt-da
   ln -sf /dev/null "${root}/etc/systemd/system/${unit}"
 done
 echo dgn-guest >"${root}/etc/hostname"
+# A fixed machine id: no first-boot setup. No generators: nothing they make is used here.
+echo 6467e75e57a7b6c1d0e2f3a4b5c6d7e8 >"${root}/etc/machine-id"
+mkdir -p "${root}/etc/systemd/system-generators"
+for gen in "${root}"/lib/systemd/system-generators/*; do
+  ln -sf /dev/null "${root}/etc/systemd/system-generators/$(basename "${gen}")"
+done
 rm -rf "${root}"/var/cache/apt/* "${root}"/var/lib/apt/lists/*
 
 # 3. The initramfs: busybox and the modules that reach the root disk, in dependency order.
-log "initrd: busybox + virtio/ext4 modules"
+log "initrd: busybox + virtio/ext4/9p modules"
 initrd="${work}/initrd"
 mkdir -p "${initrd}"/{bin,dev,proc,sys,newroot,modules}
 cp "$(command -v busybox)" "${initrd}/bin/busybox"
@@ -124,7 +130,7 @@ for applet in sh mount umount insmod sleep switch_root echo; do
   ln -s busybox "${initrd}/bin/${applet}"
 done
 install -m 0755 "${here}/image/initrd-init" "${initrd}/init"
-for m in virtio_pci virtio_blk ext4; do
+for m in virtio_pci virtio_blk ext4 9pnet_virtio 9p; do
   modprobe -d "${work}/kernel" -S "${kver}" --show-depends "${m}"
 done | awk '$1 == "insmod" && !seen[$2]++ { print $2 }' | while read -r ko; do
   cp "${ko}" "${initrd}/modules/"
