@@ -120,7 +120,7 @@ describe("guest: cgroup v2 and netem for real, in a Debian guest with its stock 
   afterEach(function () {
     if (this.currentTest?.state !== "failed" || consoleShown || !existsSync(consoleLog)) return;
     consoleShown = true;
-    const tail = readFileSync(consoleLog, "utf8").trimEnd().split("\n").slice(-15);
+    const tail = readFileSync(consoleLog, "utf8").trimEnd().split(/\r?\n/).slice(-15);
     console.log(
       `      guest console (last lines of ${consoleLog}):\n        ${tail.join("\n        ")}`,
     );
