@@ -151,7 +151,7 @@ describe("analyzeNetwork", () => {
       const fs = analyzeNetwork(d);
       const f = one(fs, "QdiscLoss");
       expect(f.severity).to.equal("Critical");
-      expect(f.summary).to.include("lose 30%").and.to.include("dropped 4 of 12");
+      expect(f.summary).to.include("lose 30%").and.to.include("dropped 4 of 21");
       expect(f.remediation).to.include(
         `nsenter --net=/proc/${PID}/ns/net tc qdisc del dev eth0 root`,
       );
