@@ -1,4 +1,4 @@
-import type { CollectorReport } from "../../operator/collector/report.js";
+import type { CollectorReport } from "../../operator/report/collectorReport.js";
 
 /**
  * What the guest suite brings back over the 9p share (out/results.json): per scenario, the

@@ -3,17 +3,17 @@ import { cp, mkdir, rm } from "node:fs/promises";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { expect } from "chai";
-import { bootGuest } from "../../hack/guest/bootGuest.js";
-import { ensureGuestImage } from "../../hack/guest/guestImage.js";
-import { prepareGuestShare } from "../../hack/guest/guestShare.js";
 import type { Finding } from "../../operator/api/v1alpha1/diagnosis.js";
-import type { CpuEvidence } from "../../operator/collector/cpu/cpuEvidence.js";
-import type { JvmEvidence } from "../../operator/collector/jvm/jvmEvidence.js";
-import type { MemoryEvidence } from "../../operator/collector/memory/memoryEvidence.js";
-import type { NetworkData } from "../../operator/collector/network/types.js";
-import type { CollectorReport } from "../../operator/collector/report.js";
-import type { SoftirqData } from "../../operator/collector/softirq/summarizeSoftirqInterval.js";
+import type { CollectorReport } from "../../operator/report/collectorReport.js";
+import type { CpuEvidence } from "../../operator/report/evidence/cpuEvidence.js";
+import type { JvmEvidence } from "../../operator/report/evidence/jvmEvidence.js";
+import type { MemoryEvidence } from "../../operator/report/evidence/memoryEvidence.js";
+import type { NetworkEvidence } from "../../operator/report/evidence/networkEvidence.js";
+import type { SoftirqEvidence } from "../../operator/report/evidence/softirqEvidence.js";
 import type { GuestResults, ScenarioId, ScenarioResult } from "./guestResults.js";
+import { bootGuest } from "./host/bootGuest.js";
+import { ensureGuestImage } from "./host/guestImage.js";
+import { prepareGuestShare } from "./host/guestShare.js";
 
 const REPO = fileURLToPath(new URL("../../", import.meta.url));
 const MiB = 1024 * 1024;
@@ -333,7 +333,7 @@ describe("guest: cgroup v2 and netem for real, in a Debian guest with its stock 
         const mtu = finding(report, "MtuMismatch");
         expect(mtu.severity).to.equal("Critical");
         expect(mtu.evidence).to.deep.include({ interface: "eth0", podMtu: 100, peerMtu: 1500 });
-        const net = dataOf<NetworkData>(report, "network");
+        const net = dataOf<NetworkEvidence>(report, "network");
         expect(net.qdiscs.find((q) => q.kind === "netem")?.stats.drops).to.equal(ev.stats.drops);
       },
     );
@@ -345,7 +345,7 @@ describe("guest: cgroup v2 and netem for real, in a Debian guest with its stock 
         const s = scenario("s2Gemodel");
         expect(s.facts.tcQdisc).to.match(/loss gemodel p 1% r 10% 1-h 70% 1-k 0\.1%/);
         const report = run("s2Gemodel", "pod");
-        const q = dataOf<NetworkData>(report, "network").qdiscs.find((x) => x.kind === "netem");
+        const q = dataOf<NetworkEvidence>(report, "network").qdiscs.find((x) => x.kind === "netem");
         expect(q?.dev).to.equal("eth0");
         expect(q?.options).to.have.property("loss-gemodel");
       },
@@ -360,9 +360,9 @@ describe("guest: cgroup v2 and netem for real, in a Debian guest with its stock 
   describe("S3: a SYN flood into a listener in another network namespace", () => {
     guestIt("s3SynFlood", "SynFlood on port 8080 and NET_RX softirqs rising with the flood", () => {
       const s = scenario("s3SynFlood");
-      const baseline = dataOf<SoftirqData>(run("s3SynFlood", "baseline"), "softirq");
+      const baseline = dataOf<SoftirqEvidence>(run("s3SynFlood", "baseline"), "softirq");
       const report = run("s3SynFlood", "flood");
-      const flood = dataOf<SoftirqData>(report, "softirq");
+      const flood = dataOf<SoftirqEvidence>(report, "softirq");
       const before = baseline.total.softirqRates.NET_RX ?? 0;
       const during = flood.total.softirqRates.NET_RX ?? 0;
       progress(

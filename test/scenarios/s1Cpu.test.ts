@@ -1,9 +1,9 @@
 import { rm } from "node:fs/promises";
 import { expect } from "chai";
-import { compileAlloc, startAllocJvm } from "../../hack/scenarios/s1/processes.js";
-import { collectorJsonArgs, runCollectorCli } from "../../hack/scenarios/s1/runCollectorCli.js";
-import { ScenarioCgroup } from "../../hack/scenarios/s1/scenarioCgroup.js";
-import type { CpuEvidence } from "../../operator/collector/cpu/cpuEvidence.js";
+import type { CpuEvidence } from "../../operator/report/evidence/cpuEvidence.js";
+import { collectorJsonArgs, runCollectorCli } from "../support/collectorCli.js";
+import { removeStaleScenarioCgroups, ScenarioCgroup } from "../support/faults/cgroupV1.js";
+import { compileAlloc, startAllocJvm } from "../support/faults/jvm.js";
 import { hostGap, skippedBecause } from "./hostKernelGaps.js";
 
 const gap = hostGap("cgroupV1");
@@ -16,6 +16,7 @@ const gap = hostGap("cgroupV1");
     let cg: ScenarioCgroup | undefined;
 
     before(async () => {
+      await removeStaleScenarioCgroups();
       classes = await compileAlloc();
     });
 

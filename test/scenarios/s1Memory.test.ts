@@ -1,22 +1,21 @@
 import { rm } from "node:fs/promises";
 import { expect } from "chai";
+import type { Finding } from "../../operator/api/v1alpha1/diagnosis.js";
+import type { JvmEvidence } from "../../operator/report/evidence/jvmEvidence.js";
+import type { MemoryEvidence } from "../../operator/report/evidence/memoryEvidence.js";
+import { collectorJsonArgs, runCollectorCli } from "../support/collectorCli.js";
+import { removeStaleScenarioCgroups, ScenarioCgroup } from "../support/faults/cgroupV1.js";
 import {
   compileAlloc,
   perlAllocatorArgs,
   startAllocJvm,
   waitForExit,
-} from "../../hack/scenarios/s1/processes.js";
-import { collectorJsonArgs, runCollectorCli } from "../../hack/scenarios/s1/runCollectorCli.js";
-import { ScenarioCgroup } from "../../hack/scenarios/s1/scenarioCgroup.js";
-import type { Finding } from "../../operator/api/v1alpha1/diagnosis.js";
-import type { JvmEvidence } from "../../operator/collector/jvm/jvmEvidence.js";
-import type { MemoryEvidence } from "../../operator/collector/memory/memoryEvidence.js";
+} from "../support/faults/jvm.js";
 import { hostGap, skippedBecause } from "./hostKernelGaps.js";
-
-const gap = hostGap("cgroupV1");
 
 const MiB = 1024 * 1024;
 const codes = (fs: Finding[]) => fs.map((f) => f.code);
+const gap = hostGap("cgroupV1");
 
 (gap ? describe.skip : describe)(
   `S1 scenarios: OOM kills and JVM heap vs the cgroup limit (real kernel, cgroup v1)${skippedBecause(gap)}`,
@@ -26,6 +25,7 @@ const codes = (fs: Finding[]) => fs.map((f) => f.code);
     const cgroups: ScenarioCgroup[] = [];
 
     before(async () => {
+      await removeStaleScenarioCgroups();
       classes = await compileAlloc();
     });
 

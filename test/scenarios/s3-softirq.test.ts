@@ -1,14 +1,15 @@
 import { spawnSync } from "node:child_process";
 import { mkdirSync, writeFileSync } from "node:fs";
 import { expect } from "chai";
-import { s2CheckContext } from "../../hack/scenarios/s2/checkContext.js";
-import { type SynFloodLab, startSynFloodLab } from "../../hack/scenarios/s3/synFloodLab.js";
+import { analyzeReport } from "../../operator/analysis/analyzeReport.js";
 import type { CheckContext, CollectorOptions } from "../../operator/collector/check.js";
-import { decodeCollapsed } from "../../operator/collector/profile/collapsedBlob.js";
 import { profileCheck } from "../../operator/collector/profile/profileCheck.js";
 import { softirqCheck } from "../../operator/collector/softirq/softirqCheck.js";
-import { parseCollapsed } from "../../operator/flamegraph/collapsedText.js";
 import { renderFlameGraph } from "../../operator/flamegraph/renderFlameGraph.js";
+import { decodeCollapsed } from "../../operator/report/collapsedBlob.js";
+import { parseCollapsed } from "../../operator/report/collapsedText.js";
+import { type SynFloodLab, startSynFloodLab } from "../support/faults/synFloodLab.js";
+import { hostCheckContext } from "../support/hostCheckContext.js";
 import { hostGap, skippedBecause } from "./hostKernelGaps.js";
 
 /** Where the rendered flame graph is kept for a person to look at. */
@@ -30,7 +31,7 @@ const gap = hostGap("root");
     it("shows NET_RX rising, SYN flood evidence, and network receive frames in a profile", async () => {
       lab = await startSynFloodLab();
       const ctx = (options: CollectorOptions): CheckContext => ({
-        ...s2CheckContext(lab?.listenerPid ?? 0, options.sampleSeconds, "s3"),
+        ...hostCheckContext(lab?.listenerPid ?? 0, options.sampleSeconds, "s3"),
         options,
       });
 
@@ -57,7 +58,7 @@ const gap = hostGap("root");
       expect(ev?.perSecond.syncookiesSent).to.be.greaterThan(100);
       expect(ev?.halfOpen[0]).to.deep.include({ port: 8080, listening: true });
       expect(ev?.halfOpen[0]?.synRecv).to.be.greaterThan(0);
-      const findings = softirqCheck.analyze(during, { results: {} });
+      const findings = analyzeReport({ softirq: { status: "ok", durationMs: 0, data: during } });
       const syn = findings.find((f) => f.code === "SynFlood");
       expect(syn?.summary).to.match(/port 8080/);
       expect(syn?.severity).to.equal("Critical");

@@ -1,5 +1,5 @@
 import { spawn } from "node:child_process";
-import type { CollectorReport } from "../../../operator/collector/report.js";
+import type { CollectorReport } from "../../../operator/report/collectorReport.js";
 import type { CollectorRun } from "../guestResults.js";
 
 /**

@@ -1,5 +1,5 @@
 import { closeSync, constants, openSync, readSync } from "node:fs";
-import { must } from "../../../hack/scenarios/s2/sh.js";
+import { mustRun } from "../../support/runCommand.js";
 
 /** Every /dev/kmsg record still in the ring buffer, raw ("prio,seq,usec,flags;text" + dict lines). */
 export function readKmsgRecords(): string[] {
@@ -39,5 +39,5 @@ export function oomReportOf(lines: readonly string[], victimPid: number): string
 
 /** `dmesg` as a person runs it (util-linux: "[   12.345678] text", continuation lines indented). */
 export async function dmesgLines(): Promise<string[]> {
-  return (await must("dmesg", [])).split("\n");
+  return (await mustRun("dmesg", [])).split("\n");
 }

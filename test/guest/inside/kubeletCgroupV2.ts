@@ -2,7 +2,7 @@ import { type ChildProcess, spawn } from "node:child_process";
 import { randomBytes, randomUUID } from "node:crypto";
 import { existsSync } from "node:fs";
 import { mkdir, readFile, writeFile } from "node:fs/promises";
-import { removeCgroupDir } from "../../../hack/scenarios/removeCgroupDir.js";
+import { removeCgroupDir } from "../../support/faults/cgroupV1.js";
 
 const ROOT = "/sys/fs/cgroup";
 /** The node-allocatable slice a kubelet with the systemd cgroup driver makes. */

@@ -9,7 +9,7 @@
 import { readFileSync } from "node:fs";
 import { appendFile, mkdir, readFile, writeFile } from "node:fs/promises";
 import { join } from "node:path";
-import { must } from "../../../hack/scenarios/s2/sh.js";
+import { mustRun } from "../../support/runCommand.js";
 import { type GuestResults, SCENARIO_IDS, type ScenarioId } from "../guestResults.js";
 import { KubeletCgroupTree } from "./kubeletCgroupV2.js";
 import { s1Cpu } from "./s1Cpu.js";
@@ -63,7 +63,7 @@ async function main(share: string): Promise<void> {
   const config = JSON.parse(readFileSync(join(share, "config.json"), "utf8")) as GuestConfig;
   const out = join(share, "out");
   await mkdir(out, { recursive: true });
-  for (const m of MODULES) await must("modprobe", [m]);
+  for (const m of MODULES) await mustRun("modprobe", [m]);
   // The S1 JVM runs as a non-root user, as most images do.
   const passwd = await readFile("/etc/passwd", "utf8");
   if (!passwd.includes(`:${APP_UID}:`)) {
@@ -74,7 +74,7 @@ async function main(share: string): Promise<void> {
     await appendFile("/etc/group", `app:x:${APP_UID}:\n`);
   }
   const results: GuestResults = {
-    kernel: (await must("uname", ["-r"])).trim(),
+    kernel: (await mustRun("uname", ["-r"])).trim(),
     cgroupControllers: (await readFile("/sys/fs/cgroup/cgroup.controllers", "utf8")).trim(),
     startedAt: new Date().toISOString(),
     finished: false,

@@ -1,11 +1,8 @@
 import type { ChildProcess } from "node:child_process";
 import { writeFile } from "node:fs/promises";
 import { setTimeout as sleep } from "node:timers/promises";
-import {
-  hsperfdataPublished,
-  waitForExit,
-  waitUntil,
-} from "../../../hack/scenarios/s1/processes.js";
+import { hsperfdataPublished, waitForExit } from "../../support/faults/jvm.js";
+import { waitFor } from "../../support/waitFor.js";
 import { dmesgLines, oomReportOf, readKmsgRecords } from "./kernelLogCapture.js";
 import { KUBEPODS } from "./kubeletCgroupV2.js";
 import type { ScenarioContext } from "./scenarioContext.js";
@@ -84,10 +81,10 @@ async function startJvm(
     { oomScoreAdj: BURSTABLE_OOM_SCORE_ADJ, ...(opts.uid === undefined ? {} : { uid: opts.uid }) },
   );
   const user = opts.uid === undefined ? "root" : "app";
-  await waitUntil(
+  await waitFor(
     "the JVM's hsperfdata",
-    () => child.pid !== undefined && hsperfdataPublished(child.pid, user),
     120_000,
+    async () => child.pid !== undefined && hsperfdataPublished(child.pid, user),
   );
   await allocated(child, 120_000);
   return child;
@@ -164,10 +161,10 @@ export async function s1Xmx(ctx: ScenarioContext): Promise<void> {
   ctx.fact("holderMiB", holdMiB);
   if (holdMiB > 8) {
     const holder = ctx.tree.spawn(c.path, "perl", perlHog(holdMiB, 120), { oomScoreAdj: -997 });
-    await waitUntil(
+    await waitFor(
       "the holder's memory",
-      async () => (await workingSet()) > 0.91 * 512 * MiB,
       60_000,
+      async () => (await workingSet()) > 0.91 * 512 * MiB,
     );
     await sleep(500);
     const files = await ctx.tree.readAll(c.path, MEMORY_FILES);
@@ -260,10 +257,10 @@ export async function podLimitOom(ctx: ScenarioContext): Promise<void> {
       .join("\n"),
   );
   const survivor = ctx.tree.spawn(c.path, "sleep", ["120"]);
-  await waitUntil(
+  await waitFor(
     "the survivor in its container",
-    async () => (await ctx.tree.read(c.path, "cgroup.procs")).trim().length > 0,
     10_000,
+    async () => (await ctx.tree.read(c.path, "cgroup.procs")).trim().length > 0,
   );
   ctx.fact("survivorPid", survivor.pid);
   await ctx.collect("survivor", [
@@ -304,10 +301,10 @@ export async function nodeAllocatableOom(ctx: ScenarioContext): Promise<void> {
     await ctx.tree.write(KUBEPODS, "memory.max", "max");
   }
   const survivor = ctx.tree.spawn(c.path, "sleep", ["120"]);
-  await waitUntil(
+  await waitFor(
     "the survivor in its container",
-    async () => (await ctx.tree.read(c.path, "cgroup.procs")).trim().length > 0,
     10_000,
+    async () => (await ctx.tree.read(c.path, "cgroup.procs")).trim().length > 0,
   );
   ctx.fact("survivorPid", survivor.pid);
   await ctx.collect("survivor", [

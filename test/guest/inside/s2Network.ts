@@ -1,17 +1,17 @@
-import { addRandomDropRules, setPodMtu } from "../../../hack/scenarios/s2/faults.js";
+import { addRandomDropRules, setPodMtu } from "../../support/faults/netFaults.js";
 import {
   createNetnsPair,
   destroyNetnsPair,
   type NetnsPair,
   startPodProcess,
   stopProcess,
-} from "../../../hack/scenarios/s2/netnsPair.js";
-import { must } from "../../../hack/scenarios/s2/sh.js";
-import { pingPod } from "../../../hack/scenarios/s2/traffic.js";
+} from "../../support/faults/netnsPair.js";
+import { pingPod } from "../../support/faults/traffic.js";
+import { mustRun } from "../../support/runCommand.js";
 import type { ScenarioContext } from "./scenarioContext.js";
 
 const tcInPod = (pair: NetnsPair, args: readonly string[]) =>
-  must("ip", ["netns", "exec", pair.pod, "tc", ...args]);
+  mustRun("ip", ["netns", "exec", pair.pod, "tc", ...args]);
 
 /** Runs `body` with a pod/peer netns pair and a pod process; removes both whatever happens. */
 async function withPodNetns(
@@ -59,7 +59,10 @@ export async function s2Seed(ctx: ScenarioContext): Promise<void> {
     ctx.fact("tcQdisc", text);
     await ctx.capture("network/tc-qdisc-netem-s2.txt", text);
     await ctx.capture("network/tc-qdisc-netem-s2.json", json);
-    ctx.fact("iptablesSave", await must("ip", ["netns", "exec", pair.pod, "iptables-save", "-c"]));
+    ctx.fact(
+      "iptablesSave",
+      await mustRun("ip", ["netns", "exec", pair.pod, "iptables-save", "-c"]),
+    );
     await ctx.collect("pod", networkArgs(podPid));
   });
   // Every netem option at once, and a netem child under prio on a second device.
@@ -87,8 +90,8 @@ export async function s2Seed(ctx: ScenarioContext): Promise<void> {
       "corrupt",
       "0.1%",
     ]);
-    await must("ip", ["-n", pair.pod, "link", "add", "eth1", "type", "dummy"]);
-    await must("ip", ["-n", pair.pod, "link", "set", "eth1", "up"]);
+    await mustRun("ip", ["-n", pair.pod, "link", "add", "eth1", "type", "dummy"]);
+    await mustRun("ip", ["-n", pair.pod, "link", "set", "eth1", "up"]);
     await tcInPod(pair, ["qdisc", "add", "dev", "eth1", "root", "handle", "1:", "prio"]);
     await tcInPod(pair, [
       "qdisc",

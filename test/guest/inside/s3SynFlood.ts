@@ -1,8 +1,8 @@
 import { type ChildProcess, spawn } from "node:child_process";
 import { readFile } from "node:fs/promises";
-import { waitUntil } from "../../../hack/scenarios/s1/processes.js";
-import { startSynFloodLab } from "../../../hack/scenarios/s3/synFloodLab.js";
 import { parseProcNetCounters } from "../../../operator/collector/network/parseProcNetCounters.js";
+import { startSynFloodLab } from "../../support/faults/synFloodLab.js";
+import { waitFor } from "../../support/waitFor.js";
 import type { ScenarioContext } from "./scenarioContext.js";
 
 const FLOOD_SECONDS = 30;
@@ -76,10 +76,10 @@ export async function s3SynFlood(ctx: ScenarioContext): Promise<void> {
       output += b.toString();
     });
     const ended = new Promise<number | null>((resolve) => flood?.on("close", resolve));
-    await waitUntil(
+    await waitFor(
       "SYN cookies from the flood",
-      async () => (await syncookiesSent(pid)) > before + 50,
       20_000,
+      async () => (await syncookiesSent(pid)) > before + 50,
     );
     await ctx.collect("flood", softirqArgs(pid, 3));
     flood.kill("SIGTERM");

@@ -16,12 +16,12 @@ import {
 } from "../../../operator/collector/commandRunner.js";
 import { cpuCheck } from "../../../operator/collector/cpu/cpuCheck.js";
 import { jvmCheck } from "../../../operator/collector/jvm/jvmCheck.js";
-import type { JvmEvidence } from "../../../operator/collector/jvm/jvmEvidence.js";
 import { memoryCheck } from "../../../operator/collector/memory/memoryCheck.js";
 import { parseCollectorArgs } from "../../../operator/collector/parseCollectorArgs.js";
 import { renderReport } from "../../../operator/collector/renderReport.js";
 import { TargetNotFoundError } from "../../../operator/collector/resolveTarget.js";
 import { runCollector } from "../../../operator/collector/runCollector.js";
+import type { JvmEvidence } from "../../../operator/report/evidence/jvmEvidence.js";
 
 const ID = "8a9b1c2d3e4f5a6b7c8d9e0f1a2b3c4d5e6f7a8b9c0d1e2f3a4b5c6d7e8f9a0b";
 const POD =
@@ -74,7 +74,7 @@ function buildTree(root: string): { procRoot: string; sysRoot: string } {
   return { procRoot, sysRoot };
 }
 
-describe("runCollector on a recorded cgroup v2 node", () => {
+describe("runCollector on a recorded cgroup v2 node (fixtures captured in the guest, kernel 6.1)", () => {
   let root: string;
   let trees: { procRoot: string; sysRoot: string };
   const checks: Check[] = [memoryCheck as Check, jvmCheck as Check, cpuCheck as Check];

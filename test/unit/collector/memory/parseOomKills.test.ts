@@ -17,13 +17,14 @@ const K8S_POD =
 const K8S_CONTAINER = `${K8S_POD}/cri-containerd-8a9b1c2d3e4f5a6b7c8d9e0f1a2b3c4d5e6f7a8b9c0d1e2f3a4b5c6d7e8f9a0b.scope`;
 
 describe("parseKernelLog", () => {
-  it("reads /dev/kmsg records and drops continuation lines", () => {
+  it("reads /dev/kmsg records, drops dictionary lines and splits \\x0a-escaped lines", () => {
     const lines = parseKernelLog(
       "4,348,313897245,-;perl invoked oom-killer: x\n SUBSYSTEM=acpi\n6,349,1,c;a\\x0ab\n",
     );
     expect(lines).to.deep.equal([
       { seq: 348, usecSinceBoot: 313897245, text: "perl invoked oom-killer: x" },
-      { seq: 349, usecSinceBoot: 1, text: "a\nb" },
+      { seq: 349, usecSinceBoot: 1, text: "a" },
+      { seq: 349, usecSinceBoot: 1, text: "b" },
     ]);
   });
   it("reads dmesg lines", () => {
@@ -64,7 +65,7 @@ describe("parseOomKills", () => {
     expect(ev.lines.some((l) => l.includes("RIP:"))).to.equal(false);
   });
 
-  it("assembles the S1 pre-4.19 format (Task in ... killed as a result of limit of ...)", () => {
+  it("assembles the S1 pre-4.19 format (Task in ... killed as a result of limit of ...) (fixture written from the documented format)", () => {
     const [ev] = fixture("s1-docker-old-format.dmesg");
     expect(ev!.kind).to.equal("memcg");
     expect(ev!.taskMemcg).to.equal(`/docker/${DOCKER_ID}`);
@@ -86,25 +87,27 @@ describe("parseOomKills", () => {
     expect(ev!.tasks?.[0]).to.deep.include({ pid: 27281, name: "java", rssPages: 131521 });
   });
 
-  it("assembles a cgroup v2 memcg kill (kernel 6.1, dmesg)", () => {
+  it("assembles a cgroup v2 memcg kill captured on kernel 6.1 (dmesg)", () => {
     const [ev] = fixture("cgroup2-containerd-memcg.dmesg");
     expect(ev!.kind).to.equal("memcg");
     expect(ev!.taskMemcg).to.equal(K8S_CONTAINER);
     expect(ev!.oomMemcg).to.equal(K8S_CONTAINER);
     expect(ev!).to.deep.include({ memcgUsageKb: 524288, memcgLimitKb: 524288 });
-    // The first line of the stats block; the rest is indented continuation (see the skipped test).
     expect(ev!.memcgStats?.anon).to.equal(535064576);
     expect(ev!.victim).to.deep.include({ pid: 137, name: "java", uid: 1000, oomScoreAdj: 968 });
   });
 
+  // Kernel 6.1 prints the memory.stat block as one record with embedded newlines: dmesg indents
+  // the continuation lines, /dev/kmsg escapes them as \x0a.
   for (const name of ["cgroup2-containerd-memcg.dmesg", "cgroup2-containerd-memcg-6.1.kmsg"]) {
-    it.skip(`reads the whole memory.stat block of a 6.1 OOM report from ${name} (skipped: waits for #14: 6.1 prints it as one record with embedded newlines)`, () => {
+    it(`reads the whole memory.stat block of a 6.1 OOM report from ${name}`, () => {
       const [ev] = fixture(name);
       expect(ev!.memcgStats).to.deep.include({ anon: 535064576, file: 24576, kernel: 1781760 });
+      expect(ev!.victim).to.deep.include({ pid: 137, name: "java" });
     });
   }
 
-  it("tells a node-wide OOM (CONSTRAINT_NONE) from a memcg one", () => {
+  it("tells a node-wide OOM (CONSTRAINT_NONE) from a memcg one (fixture written from the documented format)", () => {
     const [ev] = fixture("node-wide-constraint-none.dmesg");
     expect(ev!.kind).to.equal("node");
     expect(ev!.constraint).to.equal("CONSTRAINT_NONE");
@@ -125,7 +128,7 @@ describe("parseOomKills", () => {
 });
 
 describe("matchOomKills", () => {
-  it("matches by the task's cgroup and ignores other cgroups", () => {
+  it("matches by the task's cgroup and ignores other cgroups (the pre-4.19 report: fixture written from the documented format)", () => {
     const events = [
       ...fixture("memcg-oom-perl-6.18.kmsg"),
       ...fixture("s1-docker-old-format.dmesg"),
@@ -151,7 +154,7 @@ describe("matchOomKills", () => {
     expect(matchOomKill(ev!, `/kubepods.slice/other-pod/${"f".repeat(64)}`)).to.equal(undefined);
   });
 
-  it("matches a node-wide kill to the victim's cgroup", () => {
+  it("matches a node-wide kill to the victim's cgroup (fixture written from the documented format)", () => {
     const [ev] = fixture("node-wide-constraint-none.dmesg");
     expect(matchOomKill(ev!, "/docker/0b1c2d3e4f5a")).to.equal("cgroup");
   });
