@@ -192,13 +192,22 @@ describe("guest: cgroup v2 and netem for real, in a Debian guest with its stock 
       },
     );
 
-    it.skip("-Xmx1g in a 512 MiB container: the kernel's own memory.stat of the OOM (anon, file...) in the report (skipped: waits for #14: kernel 6.1 prints it as one /dev/kmsg record with embedded newlines, which the parser drops)", () => {
-      const mem = dataOf<MemoryEvidence>(run("s1Xmx", "restarted"), "memory");
-      const stats = mem.kernelLog.oomKills[0]!.memcgStats ?? {};
-      expect(stats.anon).to.be.greaterThan(400 * MiB);
-      expect(stats.file).to.be.a("number");
-      expect(stats.kernel).to.be.a("number");
-    });
+    guestIt(
+      "s1Xmx",
+      "-Xmx1g in a 512 MiB container: the kernel's own memory.stat of the OOM (one /dev/kmsg record with embedded newlines on 6.1) in the report, anon the largest consumer",
+      () => {
+        const report = run("s1Xmx", "restarted");
+        const stats =
+          dataOf<MemoryEvidence>(report, "memory").kernelLog.oomKills[0]!.memcgStats ?? {};
+        expect(stats.anon).to.be.greaterThan(400 * MiB);
+        expect(stats.file).to.be.a("number");
+        expect(stats.kernel).to.be.a("number");
+        const consumers = finding(report, "OOMKilledByCgroup").evidence!.largestConsumers as {
+          name: string;
+        }[];
+        expect(consumers[0]?.name).to.equal("anon");
+      },
+    );
 
     guestIt(
       "s1MaxRam",
@@ -271,11 +280,17 @@ describe("guest: cgroup v2 and netem for real, in a Debian guest with its stock 
       },
     );
 
-    it.skip("pod slice limit: the finding names the pod-level limit, not the container's (skipped: waits for #14's rule fix; today: 'OOM-killed by its cgroup ... raise the container's memory limit')", () => {
-      const f = oomFinding(run("podLimitOom", "survivor"));
-      expect(f.summary).to.match(/\bpod\b/i);
-      expect(f.remediation).to.not.match(/raise the container's memory limit/i);
-    });
+    guestIt(
+      "podLimitOom",
+      "pod slice limit: the finding names the pod-level limit, not the container's",
+      () => {
+        const s = scenario("podLimitOom");
+        const f = oomFinding(run("podLimitOom", "survivor"));
+        expect(f.evidence).to.deep.include({ limitLevel: "pod", limitCgroup: s.facts.podPath });
+        expect(f.summary).to.match(/\bpod\b/i);
+        expect(f.remediation).to.not.match(/raise the container's memory limit/i);
+      },
+    );
 
     guestIt(
       "nodeAllocatableOom",
@@ -289,11 +304,19 @@ describe("guest: cgroup v2 and netem for real, in a Debian guest with its stock 
       },
     );
 
-    it.skip("kubepods.slice limit: the finding names the node-allocatable limit (skipped: waits for #14's rule fix; today: 'OOM-killed by its cgroup ... raise the container's memory limit')", () => {
-      const f = oomFinding(run("nodeAllocatableOom", "survivor"));
-      expect(f.summary).to.match(/allocatable/i);
-      expect(f.remediation).to.not.match(/raise the container's memory limit/i);
-    });
+    guestIt(
+      "nodeAllocatableOom",
+      "kubepods.slice limit: the finding names the node-allocatable limit",
+      () => {
+        const f = oomFinding(run("nodeAllocatableOom", "survivor"));
+        expect(f.evidence).to.deep.include({
+          limitLevel: "nodeAllocatable",
+          limitCgroup: KUBEPODS,
+        });
+        expect(f.summary).to.match(/allocatable/i);
+        expect(f.remediation).to.not.match(/raise the container's memory limit/i);
+      },
+    );
   });
 
   describe("S2: the seed's packet loss inside a pod network namespace", () => {
@@ -351,10 +374,15 @@ describe("guest: cgroup v2 and netem for real, in a Debian guest with its stock 
       },
     );
 
-    it.skip("netem loss gemodel: QdiscLoss with the Gilbert-Elliott parameters (skipped: waits for #14's netem loss-model rule)", () => {
-      const f = finding(run("s2Gemodel", "pod"), "QdiscLoss");
-      expect(f.summary).to.match(/gemodel|Gilbert/i);
-    });
+    guestIt(
+      "s2Gemodel",
+      "netem loss gemodel: QdiscLoss with the Gilbert-Elliott parameters",
+      () => {
+        const f = finding(run("s2Gemodel", "pod"), "QdiscLoss");
+        expect(f.summary).to.match(/Gilbert-Elliott/);
+        expect(f.summary).to.include("loss gemodel p 1% r 10% 1-h 70% 1-k 0.1%");
+      },
+    );
   });
 
   describe("S3: a SYN flood into a listener in another network namespace", () => {
