@@ -2,7 +2,8 @@
 # Installs the Debian packages the tests drive for real: kernel networking tools for the
 # packet-loss scenarios, perf for profiles, a JDK for the OOM scenarios, openssl for the
 # local control plane's certificates, GNU time for the benchmarks' peak RSS, containerd, runc and
-# the CNI plugins for the single-node e2e cluster. Idempotent: only
+# the CNI plugins for the single-node e2e cluster, chromium for the report page's browser tests
+# (driven headless by playwright-core; never a browser download). Idempotent: only
 # missing packages are installed.
 set -euo pipefail
 
@@ -10,7 +11,7 @@ packages=(
   iproute2 iptables nftables conntrack ethtool procps util-linux psmisc
   linux-perf hping3 openssl curl ca-certificates openjdk-17-jdk-headless
   containerd runc containernetworking-plugins jq binutils
-  libxml2-utils time
+  libxml2-utils time chromium
 )
 
 missing=()
