@@ -2,6 +2,10 @@ import type { CollapsedStacks } from "../report/collapsedText.js";
 import { displayName, frameKind } from "../report/frameKind.js";
 import { buildFrameTree, type FrameNode, maxDepth } from "./buildFrameTree.js";
 import { FLAME_GRAPH_SCRIPT } from "./flameGraphScript.js";
+
+/** For pages that embed graphs (embedded: true): defines dgnFlameGraph(svg). */
+export { FLAME_GRAPH_LIBRARY } from "./flameGraphScript.js";
+
 import { diffColor, frameColor } from "./frameColor.js";
 
 export interface FlameGraphOptions {
