@@ -56,6 +56,11 @@ function harness(client: DiagnosisClient, overrides: Partial<CliDeps> = {}) {
     writeFile: async (p, d) => {
       files.set(p, d);
     },
+    readFile: async (p) => {
+      const f = files.get(p);
+      if (f === undefined) throw new Error(`ENOENT: no such file, open '${p}'`);
+      return f;
+    },
     loadFlameGraphRenderer,
     ...overrides,
   };
