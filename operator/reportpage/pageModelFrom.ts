@@ -3,6 +3,7 @@
  * or from the collector's own report. Pure; reads its input as untrusted JSON.
  */
 import { decodeCollapsed } from "../report/collapsedBlob.js";
+import { weightingSubtitle } from "../report/stackWeighting.js";
 import { memoryPicture } from "./memoryPicture.js";
 import {
   asNumber,
@@ -64,7 +65,10 @@ function profileOf(
       MAX_COLLAPSED_BYTES,
     );
     const note = asString(blob.note, 512);
-    const sub = [subtitle, note].filter(Boolean).join(" · ");
+    const weighting = blob.weighting === "period" ? "period" : "samples";
+    const sub = [subtitle, weightingSubtitle(weighting, asString(blob.event, 64)), note]
+      .filter(Boolean)
+      .join(" · ");
     return sub ? { collapsed, title, subtitle: sub } : { collapsed, title };
   } catch (e) {
     problems.push(`The profile stacks could not be decoded: ${(e as Error).message}`);
