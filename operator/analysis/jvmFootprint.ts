@@ -20,6 +20,9 @@ export const JVM_DEFAULTS = {
   reservedCodeCacheNonTieredBytes: 48 * MiB,
   /** Metaspace committed when no counters are published (-XX:-UsePerfData). */
   metaspaceEstimateBytes: 64 * MiB,
+  /** Metaspace per loaded class and fixed, as the Paketo memory calculator estimates it. */
+  metaspacePerClassBytes: 5800,
+  metaspaceFixedBytes: 14_000_000,
   /** Threads assumed when neither /proc nor the counters count them. */
   threadsIfUnknown: 20,
   /** Other native memory: symbol tables, malloc arenas, the JVM's own libraries. */
@@ -69,14 +72,34 @@ function flagSource(jvm: JvmProcessEvidence, key: keyof JvmProcessEvidence["flag
 function metaspaceParts(jvm: JvmProcessEvidence): FootprintPart[] {
   const p = jvm.perf;
   const maxFlag = flagSource(jvm, "maxMetaspaceBytes");
-  if (p?.metaspaceCommittedBytes === undefined) {
-    const bytes = jvm.flags.maxMetaspaceBytes ?? JVM_DEFAULTS.metaspaceEstimateBytes;
+  // JDK 17's metaspace counters read 0 until the first GC updates them.
+  if (!p?.metaspaceCommittedBytes) {
+    if (jvm.flags.maxMetaspaceBytes !== undefined)
+      return [
+        {
+          part: "metaspace",
+          label: "Metaspace",
+          bytes: jvm.flags.maxMetaspaceBytes,
+          source: maxFlag ?? "flag",
+        },
+      ];
+    if (p?.loadedClasses) {
+      const d = JVM_DEFAULTS;
+      return [
+        {
+          part: "metaspace",
+          label: "Metaspace",
+          bytes: p.loadedClasses * d.metaspacePerClassBytes + d.metaspaceFixedBytes,
+          source: `estimate from ${p.loadedClasses} loaded classes (counter java.cls.loadedClasses; the metaspace counters are 0 until the first GC)`,
+        },
+      ];
+    }
     return [
       {
         part: "metaspace",
         label: "Metaspace",
-        bytes,
-        source: maxFlag ?? `estimate ${size(bytes)} (no perf counters)`,
+        bytes: JVM_DEFAULTS.metaspaceEstimateBytes,
+        source: `estimate ${size(JVM_DEFAULTS.metaspaceEstimateBytes)} (no perf counters)`,
       },
     ];
   }

@@ -88,7 +88,8 @@ function largestNonHeap(fp: JvmFootprint, n: number): string {
 
 function gcNote(jvm: JvmProcessEvidence): string {
   const p = jvm.perf;
-  return p?.gcTimePercent !== undefined && p.uptimeSeconds !== undefined
+  // Worth a word only when it is noticeable; the evidence always has it.
+  return p?.gcTimePercent !== undefined && p.gcTimePercent >= 1 && p.uptimeSeconds !== undefined
     ? `; GC took ${p.gcTimePercent}% of its ${p.uptimeSeconds}s uptime`
     : "";
 }
@@ -149,7 +150,7 @@ export function analyzeJvm(
           check: "jvm",
           severity: killed ? "Critical" : "Warning",
           code: "JvmFootprintExceedsLimit",
-          summary: `${label(jvm)} max heap ${size(heap.bytes)} fits the ${size(limit)} limit, but the whole JVM can take ${size(fp.totalBytes)}: ${largestNonHeap(fp, 3)}${gcNote(jvm)}${killed ? "; the cgroup has OOM-killed" : ""}`,
+          summary: `${label(jvm)} max heap ${size(heap.bytes)} fits the ${size(limit)} limit, but the whole JVM can take ${size(fp.totalBytes)}: ${largestNonHeap(fp, 3)}${gcNote(jvm)}${killed ? "; this cgroup has OOM-killed already" : ""}`,
           evidence,
           remediation: plan.tooSmall
             ? `The ${size(limit)} limit cannot hold this JVM's non-heap memory and a heap: ${raise}, or run fewer threads.`

@@ -37,6 +37,8 @@ export interface JvmPerfSummary {
   /** Compiled code in the code cache (sun.ci.nmethodSize), when published. */
   codeCacheUsedBytes?: number;
   liveThreads?: number;
+  /** Classes loaded so far (java.cls.loadedClasses). */
+  loadedClasses?: number;
   /** Share of the JVM's uptime spent in its collectors' pauses and cycles, in percent. */
   gcTimePercent?: number;
   uptimeSeconds?: number;

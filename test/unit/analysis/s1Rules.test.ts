@@ -272,6 +272,20 @@ describe("the whole JVM footprint", () => {
     expect(fp.gcTimePercent).to.equal(4.2);
   });
 
+  it("metaspace before the first GC (JDK 17 counters at 0): estimated from the loaded classes", () => {
+    const perf = { ...perf17(), metaspaceCommittedBytes: 0, compressedClassCommittedBytes: 0 };
+    const fp = jvmFootprint(jvm(["java", "Main"], "17.0.15", { perf }), {
+      bytes: 64 * MiB,
+      source: "x",
+    });
+    const meta = fp.parts.filter(
+      (p) => p.part === "metaspace" || p.part === "compressedClassSpace",
+    );
+    expect(meta).to.have.length(1);
+    expect(meta[0]!.bytes).to.equal(1565 * 5800 + 14_000_000);
+    expect(meta[0]!.source).to.match(/^estimate from 1565 loaded classes/);
+  });
+
   it("flags as written: -XX:MaxDirectMemorySize, -Xss, ReservedCodeCacheSize, -TieredCompilation", () => {
     const j = jvm(
       [
