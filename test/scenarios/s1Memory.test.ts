@@ -1,4 +1,4 @@
-import { rm } from "node:fs/promises";
+import { mkdir, rm, writeFile } from "node:fs/promises";
 import { expect } from "chai";
 import {
   compileAlloc,
@@ -14,6 +14,8 @@ import type { MemoryEvidence } from "../../operator/report/evidence/memoryEviden
 
 const MiB = 1024 * 1024;
 const codes = (fs: Finding[]) => fs.map((f) => f.code);
+/** Set to a directory to keep the collector's JSON report (test/fixtures/reports/README.md). */
+const CAPTURE = process.env.DGN_REPORT_CAPTURE_DIR;
 
 describe("S1 scenarios: OOM kills and JVM heap vs the cgroup limit (real kernel)", function () {
   this.timeout(120_000);
@@ -63,6 +65,13 @@ describe("S1 scenarios: OOM kills and JVM heap vs the cgroup limit (real kernel)
     const run = await runCollectorCli(collectorJsonArgs(pid, { checks: "memory,jvm,cpu" }));
     expect(run.exitCode, run.stderr).to.equal(0);
     const report = run.report!;
+    if (CAPTURE) {
+      await mkdir(CAPTURE, { recursive: true });
+      await writeFile(
+        `${CAPTURE}/s1-jvm-oom.collector.json`,
+        `${JSON.stringify(report, null, 2)}\n`,
+      );
+    }
     expect(report.target.pids).to.include(pid);
     expect(report.target.cgroupPaths.memory).to.equal(cg.path);
 
