@@ -66,7 +66,8 @@ export interface JvmFootprint {
 
 function flagSource(jvm: JvmProcessEvidence, key: keyof JvmProcessEvidence["flags"]["sources"]) {
   const s = jvm.flags.sources[key];
-  return s ? `flag ${s.flag} (${s.origin})` : undefined;
+  if (!s) return undefined;
+  return `flag ${s.flag} ${s.origin === "cmdline" ? "on the command line" : `in ${s.origin}`}`;
 }
 
 function metaspaceParts(jvm: JvmProcessEvidence): FootprintPart[] {

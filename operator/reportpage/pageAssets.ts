@@ -44,19 +44,22 @@ details.evidence pre { margin: 0; font-size: 12px; white-space: pre-wrap; word-b
 .chart .seg-label { fill: #fff; font-size: 11px; } .chart .bar-total { font-weight: 600; } .chart .tick { fill: var(--muted); }
 .chart .limit { stroke: var(--crit); stroke-width: 2; stroke-dasharray: 5 3; } .chart .limit-label { fill: var(--crit); font-weight: 700; }
 .chart .axis { stroke: #aab7b8; }
+.chart .cut { fill: none; stroke: #fff; stroke-width: 2.5; }
+.chart .point-label { font-size: 12px; }
 .chart .restart-line { fill: none; stroke: #aab7b8; stroke-width: 1.5; }
 .chart .restart-point { fill: var(--info); stroke: #fff; stroke-width: 1.5; } .chart .restart-point.oom { fill: var(--crit); } .chart .restart-point.kernel { fill: #7d3c98; }
 .chart .timing.ok { fill: #5dade2; } .chart .timing.not-ok { fill: #aab7b8; }
 .legend { margin: 6px 0; font-size: 12px; color: var(--muted); } .legend span { margin-right: 12px; white-space: nowrap; }
 .legend i { display: inline-block; width: 10px; height: 10px; margin-right: 4px; vertical-align: -1px; border-radius: 2px; }
-table.data { border-collapse: collapse; margin-top: 8px; font-size: 13px; }
+table.data { border-collapse: collapse; margin-top: 8px; font-size: 13px; max-width: 100%; }
+table.data td { word-break: break-word; overflow-wrap: anywhere; }
 table.data th, table.data td { border-bottom: 1px solid var(--line); padding: 3px 12px 3px 0; text-align: left; vertical-align: top; }
 table.data td.num { text-align: right; font-variant-numeric: tabular-nums; }
 .fg-tools { display: flex; gap: 8px; align-items: center; margin: 8px 0; }
 .fg-tools input { font: inherit; padding: 4px 8px; width: 320px; border: 1px solid #aab7b8; border-radius: 3px; }
 .fg-tools button { font: inherit; padding: 4px 10px; border: 1px solid #aab7b8; background: #fff; border-radius: 3px; cursor: pointer; }
 .fg-tools .fg-status { color: var(--muted); }
-.flamegraph { overflow-x: auto; background: #fff; border: 1px solid var(--line); border-radius: 4px; }
+.flamegraph { overflow: auto; max-height: 75vh; background: #fff; border: 1px solid var(--line); border-radius: 4px; }
 svg.fg { width: 100%; height: auto; display: block; }
 .muted { color: var(--muted); }
 footer { color: var(--muted); font-size: 12px; padding: 30px 20px 40px; }
@@ -88,6 +91,9 @@ if (typeof dgnFlameGraph === "function") {
     var svg = section.querySelector("svg.fg");
     if (!svg) return;
     var fg = dgnFlameGraph(svg);
+    // Deep stacks make a tall graph: show its base (the roots) first, as a flame graph reads.
+    var box = section.querySelector(".flamegraph");
+    box.scrollTop = box.scrollHeight;
     var input = section.querySelector("input.fg-search-box"), status = section.querySelector(".fg-status");
     var timer = null;
     function run() {

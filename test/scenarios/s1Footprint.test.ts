@@ -80,7 +80,7 @@ describe("S1 footprint: the heap fits, direct buffers do not (real JVM, real OOM
     });
     expect(part("directMemory")).to.deep.include({
       bytes: 512 * MiB,
-      source: "flag -XX:MaxDirectMemorySize=512m (cmdline)",
+      source: "flag -XX:MaxDirectMemorySize=512m on the command line",
     });
     // JDK 17 publishes metaspace at its first GC; before that, from the loaded classes.
     expect(part("metaspace").source).to.match(

@@ -303,10 +303,10 @@ describe("the whole JVM footprint", () => {
     const part = (name: string) => fp.parts.find((p) => p.part === name)!;
     expect(part("directMemory")).to.deep.include({
       bytes: 512 * MiB,
-      source: "flag -XX:MaxDirectMemorySize=512m (cmdline)",
+      source: "flag -XX:MaxDirectMemorySize=512m on the command line",
     });
     expect(part("threadStacks").bytes).to.equal(40 * 256 * 1024);
-    expect(part("threadStacks").source).to.include("flag -Xss256k (cmdline)");
+    expect(part("threadStacks").source).to.include("flag -Xss256k on the command line");
     expect(part("codeCache").bytes).to.equal(48 * MiB);
     expect(fp.directMemoryDefaulted).to.equal(false);
   });
@@ -322,7 +322,7 @@ describe("the whole JVM footprint", () => {
     expect(f.severity).to.equal("Warning");
     expect(f.summary).to.match(/max heap 64MiB fits the 256MiB limit, but the whole JVM can take/);
     expect(f.summary).to.include(
-      "direct buffers 512MiB (flag -XX:MaxDirectMemorySize=512m (cmdline))",
+      "direct buffers 512MiB (flag -XX:MaxDirectMemorySize=512m on the command line)",
     );
     expect(f.summary).to.include("GC took 4.2%");
     expect(f.remediation).to.match(

@@ -34,7 +34,13 @@ export function hostileDiagnosis(): Record<string, unknown> {
         exitCode: 137,
         restartCount: 1,
         restarts: [
-          { pod: HOSTILE, container: HOSTILE, reason: HOSTILE, restartCount: 2, observedAt: "2026-11-29T10:01:00Z" },
+          {
+            pod: HOSTILE,
+            container: HOSTILE,
+            reason: HOSTILE,
+            restartCount: 2,
+            observedAt: "2026-11-29T10:01:00Z",
+          },
         ],
       },
       findings: [
