@@ -71,7 +71,7 @@ describe("S1 footprint: the heap fits, direct buffers do not (real JVM, real OOM
     const fp = report.findings.find((f) => f.code === "JvmFootprintExceedsLimit")!;
     expect(fp, JSON.stringify(found)).to.exist;
     expect(fp.severity).to.equal("Critical");
-    expect(fp.summary).to.match(/max heap 64MiB fits the 256MiB limit, but the whole JVM can take/);
+    expect(fp.summary).to.match(/max heap 64Mi fits the 256Mi limit, but the whole JVM can take/);
     const parts = fp.evidence!.parts as FootprintPart[];
     const part = (name: string) => parts.find((p) => p.part === name)!;
     expect(part("heap")).to.deep.include({

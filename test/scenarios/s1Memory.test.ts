@@ -79,7 +79,7 @@ describe("S1 scenarios: OOM kills and JVM heap vs the cgroup limit (real kernel)
     expect(oom, JSON.stringify(codes(report.findings))).to.exist;
     expect(oom.severity).to.equal("Critical");
     expect(oom.summary).to.match(
-      /^OOM-killed by its cgroup: java \(pid \d+\) at 200MiB usage = limit 200MiB, anon \d+%/,
+      /^OOM-killed by its cgroup: java \(pid \d+\) at 200Mi usage = limit 200Mi, anon \d+%/,
     );
     expect(oom.evidence).to.deep.include({ limitBytes: 200 * MiB, usageBytes: 200 * MiB });
     expect((oom.evidence as { victim: { pid: number } }).victim.pid).to.equal(victim.pid);
@@ -129,7 +129,7 @@ describe("S1 scenarios: OOM kills and JVM heap vs the cgroup limit (real kernel)
     const report = run.report!;
     const oom = report.findings.find((f) => f.code === "OOMKilledByCgroup")!;
     expect(oom, JSON.stringify(codes(report.findings))).to.exist;
-    expect(oom.summary).to.match(/perl \(pid \d+\) at 64MiB usage = limit 64MiB/);
+    expect(oom.summary).to.match(/perl \(pid \d+\) at 64Mi usage = limit 64Mi/);
     expect(report.findings.filter((f) => f.check === "jvm")).to.deep.equal([]);
     const jvm = report.checks.jvm;
     expect(jvm?.status === "ok" && (jvm.data as JvmEvidence).jvms).to.deep.equal([]);

@@ -80,7 +80,7 @@ describe("memory rules", () => {
     const f = analyzeMemory(data);
     expect(f[0]).to.deep.include({ code: "OOMKilledByCgroup", severity: "Critical" });
     expect(f[0]!.summary).to.match(
-      /^OOM-killed by its cgroup: java \(pid 27281\) at 512MiB usage = limit 512MiB, anon 99%/,
+      /^OOM-killed by its cgroup: java \(pid 27281\) at 512Mi usage = limit 512Mi, anon 99%/,
     );
     expect(f[0]!.evidence).to.deep.include({
       usageBytes: 512 * MiB,
@@ -100,7 +100,7 @@ describe("memory rules", () => {
       ),
     );
     expect(perl[0]!.code).to.equal("OOMKilledByCgroup");
-    expect(perl[0]!.summary).to.include("perl (pid 15479) at 64MiB usage = limit 64MiB, anon 100%");
+    expect(perl[0]!.summary).to.include("perl (pid 15479) at 64Mi usage = limit 64Mi, anon 100%");
     const node = analyzeMemory(
       memoryEvidence(
         "node-wide-constraint-none.dmesg",
@@ -137,15 +137,15 @@ describe("jvm rules", () => {
   };
 
   it("S1: a heap sized from the host's RAM by an old JVM exceeds the limit", () => {
-    // Java 8u181 ignores the cgroup: MaxHeapSize 1.95GiB as in the incident's PrintFlagsFinal.
+    // Java 8u181 ignores the cgroup: MaxHeapSize 1.95Gi as in the incident's PrintFlagsFinal.
     const j = jvm(["java", "-jar", "app.jar"], "1.8.0_181", {
       perf: { maxHeapBytes: 2092957696 },
     });
     const f = analyzeJvm({ ...limit512, jvms: [j] });
     const heap = f.find((x) => x.code === "JvmHeapExceedsLimit")!;
     expect(heap.severity).to.equal("Critical");
-    expect(heap.summary).to.include("max heap 1.95GiB (sized from the host's RAM");
-    expect(heap.summary).to.include("limit 512MiB");
+    expect(heap.summary).to.include("max heap 1.95Gi (sized from the host's RAM");
+    expect(heap.summary).to.include("limit 512Mi");
     expect(heap.remediation).to.match(/-Xmx\d+m/);
     expect(heap.remediation).to.match(/-XX:MaxRAMPercentage=\d+/);
     expect(heap.evidence).to.deep.include({ maxHeapBytes: 2092957696, limitBytes: 512 * MiB });
@@ -260,7 +260,7 @@ describe("the whole JVM footprint", () => {
     expect(part("codeCache").source).to.match(/^default ReservedCodeCacheSize/);
     expect(part("threadStacks")).to.deep.include({ bytes: 19 * MiB, threads: 19 });
     expect(part("threadStacks").source).to.equal(
-      "19 threads (/proc/27281/status) x 1MiB (default -Xss)",
+      "19 threads (/proc/27281/status) x 1Mi (default -Xss)",
     );
     expect(part("directMemory")).to.deep.include({
       bytes: 1024 * MiB,
@@ -320,13 +320,13 @@ describe("the whole JVM footprint", () => {
     const warn = analyzeJvm(data);
     const f = warn.find((x) => x.code === "JvmFootprintExceedsLimit")!;
     expect(f.severity).to.equal("Warning");
-    expect(f.summary).to.match(/max heap 64MiB fits the 256MiB limit, but the whole JVM can take/);
+    expect(f.summary).to.match(/max heap 64Mi fits the 256Mi limit, but the whole JVM can take/);
     expect(f.summary).to.include(
-      "direct buffers 512MiB (flag -XX:MaxDirectMemorySize=512m on the command line)",
+      "direct buffers 512Mi (flag -XX:MaxDirectMemorySize=512m on the command line)",
     );
     expect(f.summary).to.include("GC took 4.2%");
     expect(f.remediation).to.match(
-      /^Size every part for the 256MiB limit: -Xmx\d+m -XX:MaxMetaspaceSize=64m -XX:ReservedCodeCacheSize=32m -XX:MaxDirectMemorySize=25m -Xss1m \(25 threads\)/,
+      /^Size every part for the 256Mi limit: -Xmx\d+m -XX:MaxMetaspaceSize=64m -XX:ReservedCodeCacheSize=32m -XX:MaxDirectMemorySize=25m -Xss1m \(25 threads\)/,
     );
     expect((f.evidence!.parts as unknown[]).length).to.equal(7);
     expect(warn.some((x) => x.code === "JvmHeapExceedsLimit")).to.equal(false);

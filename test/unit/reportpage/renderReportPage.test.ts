@@ -152,7 +152,7 @@ describe("report page: remediation commands", () => {
       "conntrack -L",
     ]);
     const jvm = remediationParts(
-      "Size every part for the 256MiB limit: -Xmx73m -XX:MaxMetaspaceSize=64m -Xss1m (14 threads); or drop -Xmx.",
+      "Size every part for the 256Mi limit: -Xmx73m -XX:MaxMetaspaceSize=64m -Xss1m (14 threads); or drop -Xmx.",
     );
     expect(jvm.filter((p) => p.kind === "command").map((p) => p.text)).to.deep.equal([
       "-Xmx73m",

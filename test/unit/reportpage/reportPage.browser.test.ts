@@ -118,19 +118,19 @@ describe("report page in a real browser (chromium headless)", function () {
       /^Critical: OOM-killed by its cgroup: java/,
     );
     expect(await page.locator("svg.memory-chart line.limit").count()).to.equal(1);
-    expect(await page.textContent("svg.memory-chart .limit-label")).to.equal("limit 200MiB");
+    expect(await page.textContent("svg.memory-chart .limit-label")).to.equal("limit 200Mi");
     expect(await page.locator("svg.memory-chart .bar-label.oom").count()).to.be.greaterThan(0);
     // The heap alone runs past the limit line: the JVM bar is cut at the scale's end; the table
     // under the picture lists every part with its source.
     const parts = await page.$$eval("svg.memory-chart rect.seg title", (ts) =>
       ts.map((t) => t.textContent ?? ""),
     );
-    expect(parts.some((t) => t.startsWith("Java heap (max): 1GiB"))).to.equal(true);
+    expect(parts.some((t) => t.startsWith("Java heap (max): 1Gi"))).to.equal(true);
     expect(await page.locator("svg.memory-chart path.cut").count()).to.equal(1);
     const rows = await page.$$eval("#memory table.data tr", (trs) =>
       trs.map((tr) => tr.textContent ?? ""),
     );
-    for (const part of ["Code cache (reserved)240MiB", "Direct buffers (max)1GiB", "Thread stacks"])
+    for (const part of ["Code cache (reserved)240Mi", "Direct buffers (max)1Gi", "Thread stacks"])
       expect(
         rows.some((r) => r.includes(part)),
         part,
@@ -165,7 +165,7 @@ describe("report page in a real browser (chromium headless)", function () {
     );
     expect(
       parts.some((t) =>
-        /^Direct buffers \(max\): 512MiB \(flag -XX:MaxDirectMemorySize=512m/.test(t),
+        /^Direct buffers \(max\): 512Mi \(flag -XX:MaxDirectMemorySize=512m/.test(t),
       ),
     ).to.equal(true);
     await finish(o, "s1-footprint");
