@@ -221,6 +221,11 @@ export function pageModelFromDiagnosis(diagnosis: unknown, baseline?: unknown): 
         );
     }
   }
+  // The Verdict column holds a short line; the Completed condition the whole sentence.
+  const completed = (Array.isArray(status.conditions) ? status.conditions : [])
+    .map(rec)
+    .find((c) => c.type === "Completed" && c.status === "True");
+  const sentence = asString(completed?.message, 1024);
   const title = `${ns}/${name}`;
   const subtitle = asString(resolved.node, 253)
     ? `node ${asString(resolved.node, 253)}`
@@ -229,6 +234,7 @@ export function pageModelFromDiagnosis(diagnosis: unknown, baseline?: unknown): 
     title,
     origin: "Diagnosis",
     verdict:
+      sentence ??
       asString(status.verdict, 1024) ??
       (findings.length ? verdictOf(findings) : `No findings yet (${phase ?? "Pending"})`),
     facts,

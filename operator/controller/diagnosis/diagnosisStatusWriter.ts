@@ -84,7 +84,7 @@ export class DiagnosisStatusWriter {
         ],
         fields,
       },
-      preliminaryEvent(d, fields),
+      preliminaryEvent(d, fields, facts),
     );
   }
 
@@ -112,7 +112,7 @@ export class DiagnosisStatusWriter {
           startTime: d.status?.startTime ?? this.deps.clock.now().toISOString(),
         },
       },
-      preliminaryEvent(d, fields),
+      preliminaryEvent(d, fields, facts),
     );
   }
 
@@ -123,15 +123,22 @@ export class DiagnosisStatusWriter {
     });
   }
 
+  /** Completed: the findings, the short verdict for the column, the sentence in the condition. */
   completed(
     d: Diagnosis,
-    result: { findings: Finding[]; verdict: string; report: Record<string, unknown> },
+    result: {
+      findings: Finding[];
+      verdict: string;
+      verdictSentence: string;
+      report: Record<string, unknown>;
+    },
   ): Promise<Diagnosis> {
+    const { findings, verdict, report } = result;
     return this.write(d, {
       conditions: [
-        { type: COMPLETED, status: "True", reason: "Succeeded", message: result.verdict },
+        { type: COMPLETED, status: "True", reason: "Succeeded", message: result.verdictSentence },
       ],
-      fields: { ...result, completionTime: this.deps.clock.now().toISOString() },
+      fields: { findings, verdict, report, completionTime: this.deps.clock.now().toISOString() },
     });
   }
 
@@ -147,7 +154,7 @@ export class DiagnosisStatusWriter {
     const fields: StatusFields = { target: facts.target };
     if (!d.status?.findings?.length && facts.preliminary.length) {
       fields.findings = mergeFindings([], facts.preliminary);
-      fields.verdict = verdictFor(facts.preliminary, effectiveChecks(d.spec));
+      fields.verdict = verdictFor(facts.preliminary, effectiveChecks(d.spec)).line;
     }
     return fields;
   }
@@ -192,7 +199,8 @@ export class DiagnosisStatusWriter {
 }
 
 /** The first preliminary verdict, as an Event (the collector's verdict is the Succeeded one). */
-function preliminaryEvent(d: Diagnosis, fields: StatusFields): ExtraEvent[] {
+function preliminaryEvent(d: Diagnosis, fields: StatusFields, facts: ResolvedFacts): ExtraEvent[] {
   if (!fields.verdict || d.status?.findings?.length) return [];
-  return [{ type: "Normal", reason: "PreliminaryFindings", message: String(fields.verdict) }];
+  const message = verdictFor(facts.preliminary, effectiveChecks(d.spec)).sentence;
+  return [{ type: "Normal", reason: "PreliminaryFindings", message }];
 }

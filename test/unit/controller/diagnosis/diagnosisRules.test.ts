@@ -76,9 +76,15 @@ describe("diagnosis rules", () => {
     expect(merged.map((x) => x.code)).to.deep.equal(["OOMKilledByCgroup", "NoMemoryLimit"]);
   });
 
-  it("one-line verdict", () => {
-    expect(verdictFor([f("A", "Critical", "Collector")], ["memory"])).to.equal("Critical: A");
-    expect(verdictFor([], ["memory", "cpu"])).to.equal("No problems found (checks: memory, cpu)");
+  it("verdict: a short line for the column and the whole sentence", () => {
+    expect(verdictFor([f("A", "Critical", "Collector")], ["memory"])).to.deep.equal({
+      line: "Critical A: A",
+      sentence: "Critical: A",
+    });
+    expect(verdictFor([], ["memory", "cpu"])).to.deep.equal({
+      line: "OK: no problems found",
+      sentence: "No problems found (checks: memory, cpu)",
+    });
   });
 
   it("compares objects by content regardless of key order", () => {

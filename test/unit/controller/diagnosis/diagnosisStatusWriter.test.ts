@@ -117,14 +117,16 @@ describe("DiagnosisStatusWriter (API stand-in)", () => {
         preliminary: [podSpecFinding],
       },
     );
+    // The column gets the short line; the Event the whole sentence.
     expect(h.patches[0]!.status).to.deep.include({
       target,
-      verdict: "Critical: JVM max heap 2GiB > limit 512MiB",
+      verdict: "Critical JvmHeapExceedsLimit: JVM max heap 2GiB > limit…",
     });
     expect((h.patches[0]!.status.findings as Finding[]).map((f) => f.code)).to.deep.equal([
       "JvmHeapExceedsLimit",
     ]);
     expect(h.events.map((e) => e.reason)).to.deep.equal(["PreliminaryFindings", "Queued"]);
+    expect(h.events[0]!.message).to.equal("Critical: JVM max heap 2GiB > limit 512MiB");
 
     h.tick(1000);
     await h.writer.jobCreated(
@@ -166,13 +168,19 @@ describe("DiagnosisStatusWriter (API stand-in)", () => {
     const ok = harness(diagnosis());
     await ok.writer.completed(ok.stored(), {
       findings: [podSpecFinding],
-      verdict: "Critical: JVM max heap 2GiB > limit 512MiB",
+      verdict: "Critical JvmHeapExceedsLimit: heap 2Gi > limit 512Mi",
+      verdictSentence: "Critical: JVM max heap 2GiB > limit 512MiB",
       report: { schemaVersion: "diagnose.dev/report/v1" },
     });
     expect(ok.stored().status).to.include({
       phase: "Succeeded",
       completionTime: T0.toISOString(),
+      verdict: "Critical JvmHeapExceedsLimit: heap 2Gi > limit 512Mi",
     });
+    expect(ok.stored().status).to.not.have.property("verdictSentence");
+    expect(ok.stored().status?.conditions?.find((c) => c.type === "Completed")?.message).to.equal(
+      "Critical: JVM max heap 2GiB > limit 512MiB",
+    );
     expect(ok.events).to.deep.equal([
       {
         type: "Normal",
