@@ -56,6 +56,16 @@ export interface DiagnosisStatusWriterDeps {
   client: Pick<ClusterClient, "patchDiagnosisStatus">;
   events: EventSink;
   clock: Clock;
+  /** diagnose_findings_total: each finding counted once, when its Diagnosis completes. */
+  findingsCounter?: { inc(labels: Record<string, string>, by?: number): void };
+}
+
+/** Who a Diagnosis is about, for alerts: the trigger's workload, else the pod or node. */
+export function workloadOf(d: Diagnosis): string {
+  return (
+    d.status?.trigger?.workload ??
+    (d.spec.target.pod ? `pod/${d.spec.target.pod}` : `node/${d.spec.target.node ?? ""}`)
+  );
 }
 
 export class DiagnosisStatusWriter {
@@ -124,7 +134,7 @@ export class DiagnosisStatusWriter {
   }
 
   /** Completed: the findings, the short verdict for the column, the sentence in the condition. */
-  completed(
+  async completed(
     d: Diagnosis,
     result: {
       findings: Finding[];
@@ -134,12 +144,20 @@ export class DiagnosisStatusWriter {
     },
   ): Promise<Diagnosis> {
     const { findings, verdict, report } = result;
-    return this.write(d, {
+    const updated = await this.write(d, {
       conditions: [
         { type: COMPLETED, status: "True", reason: "Succeeded", message: result.verdictSentence },
       ],
       fields: { findings, verdict, report, completionTime: this.deps.clock.now().toISOString() },
     });
+    // Counted after the write that completed it: a retried or repeated reconcile writes nothing.
+    if (updated !== d && this.deps.findingsCounter) {
+      const namespace = d.metadata.namespace ?? "";
+      const workload = workloadOf(d);
+      for (const f of findings)
+        this.deps.findingsCounter.inc({ namespace, workload, code: f.code, severity: f.severity });
+    }
+    return updated;
   }
 
   failed(d: Diagnosis, reason: string, message: string): Promise<Diagnosis> {
