@@ -1,50 +1,22 @@
-import { spawn } from "node:child_process";
 import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { fileURLToPath } from "node:url";
 import { expect } from "chai";
-import { compileAlloc, startAllocJvm } from "../../hack/scenarios/s1/processes.js";
-import { cgroupV1Available, ScenarioCgroup } from "../../hack/scenarios/s1/scenarioCgroup.js";
 import type { CollectorReport } from "../../operator/report/collectorReport.js";
 import type { JvmEvidence } from "../../operator/report/evidence/jvmEvidence.js";
+import { cgroupV1Available, ScenarioCgroup } from "../support/faults/cgroupV1.js";
+import { compileAlloc, startAllocJvm } from "../support/faults/jvm.js";
+import { repoRoot } from "../support/repoRoot.js";
+import { type CommandResult, runCommand } from "../support/runCommand.js";
 
-const REPO = fileURLToPath(new URL("../../", import.meta.url));
 const MiB = 1024 * 1024;
-
-interface Run {
-  code: number | null;
-  stdout: string;
-  stderr: string;
-}
 
 function run(
   cmd: string,
   args: readonly string[],
   opts: { cwd?: string; input?: string; env?: NodeJS.ProcessEnv } = {},
-): Promise<Run> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(cmd, args, {
-      cwd: opts.cwd,
-      env: opts.env ?? process.env,
-      stdio: ["pipe", "pipe", "pipe"],
-    });
-    let stdout = "";
-    let stderr = "";
-    child.stdout.on("data", (b: Buffer) => {
-      stdout += b.toString();
-    });
-    child.stderr.on("data", (b: Buffer) => {
-      stderr += b.toString();
-    });
-    const timer = setTimeout(() => child.kill("SIGKILL"), 120_000);
-    child.on("error", reject);
-    child.on("close", (code) => {
-      clearTimeout(timer);
-      resolve({ code, stdout, stderr });
-    });
-    child.stdin.end(opts.input ?? "");
-  });
+): Promise<CommandResult> {
+  return runCommand(cmd, args, { timeoutMs: 120_000, ...opts });
 }
 
 /**
@@ -83,13 +55,13 @@ describe("dist/diagnose-collector: one executable file, no Node on the host", fu
     binary = join(work, "diagnose-collector");
     // What `npm run build` does for dist/diagnose-collector, into a directory of the test's own.
     const built = await run(
-      join(REPO, "node_modules/.bin/tsx"),
+      join(repoRoot, "node_modules/.bin/tsx"),
       ["hack/build-collector-binary.ts", "--outfile", binary],
       {
-        cwd: REPO,
+        cwd: repoRoot,
       },
     );
-    expect(built.code, built.stderr).to.equal(0);
+    expect(built.exitCode, built.stderr).to.equal(0);
     classes = await compileAlloc();
   });
 
@@ -114,7 +86,7 @@ describe("dist/diagnose-collector: one executable file, no Node on the host", fu
 
   it("answers --version and --help without any node", async () => {
     const v = await collector(["--version"]);
-    expect(v.code, v.stderr).to.equal(0);
+    expect(v.exitCode, v.stderr).to.equal(0);
     expect(v.stdout.trim()).to.equal("0.1.0");
     const h = await collector(["--help"]);
     expect(h.stdout).to.include("--html FILE");
@@ -135,7 +107,7 @@ describe("dist/diagnose-collector: one executable file, no Node on the host", fu
       "--html",
       page,
     ]);
-    expect(r.code, r.stderr).to.equal(0);
+    expect(r.exitCode, r.stderr).to.equal(0);
     const report = JSON.parse(r.stdout.trimEnd().split("\n").at(-1)!) as CollectorReport;
     expect(report.target.pids).to.include(jvm.pid);
     const data =
@@ -150,17 +122,17 @@ describe("dist/diagnose-collector: one executable file, no Node on the host", fu
 
   it("flamegraph renders collapsed stacks from stdin", async () => {
     const r = await collector(["flamegraph", "--title", "binary"], "main;work 3\nmain;idle 1\n");
-    expect(r.code, r.stderr).to.equal(0);
+    expect(r.exitCode, r.stderr).to.equal(0);
     expect(r.stdout).to.match(/^<\?xml/);
     expect(r.stdout).to.include(">work<");
   });
 
   it("the namespace it runs in has no node, though this host has one", async function () {
     const outside = await run("sh", ["-c", "node --version"], { env: bare });
-    if (outside.code !== 0) this.skip();
+    if (outside.exitCode !== 0) this.skip();
     const inside = await run("unshare", [...WITHOUT_NODE, "sh", "-c", "node --version"], {
       env: bare,
     });
-    expect(inside.code).to.not.equal(0);
+    expect(inside.exitCode).to.not.equal(0);
   });
 });

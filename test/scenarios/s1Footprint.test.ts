@@ -1,18 +1,13 @@
-import { spawn } from "node:child_process";
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { fileURLToPath } from "node:url";
+import { mkdirSync, rmSync, writeFileSync } from "node:fs";
 import { expect } from "chai";
-import { hsperfdataPublished, waitForExit, waitUntil } from "../../hack/scenarios/s1/processes.js";
-import { collectorJsonArgs, runCollectorCli } from "../../hack/scenarios/s1/runCollectorCli.js";
-import { cgroupV1Available, ScenarioCgroup } from "../../hack/scenarios/s1/scenarioCgroup.js";
 import type { FootprintPart } from "../../operator/analysis/jvmFootprint.js";
 import type { Finding } from "../../operator/api/v1alpha1/diagnosis.js";
+import { collectorJsonArgs, runCollectorCli } from "../support/collectorCli.js";
+import { cgroupV1Available, ScenarioCgroup } from "../support/faults/cgroupV1.js";
+import { compileAlloc, hsperfdataPublished, waitForExit } from "../support/faults/jvm.js";
+import { waitFor } from "../support/waitFor.js";
 
 const MiB = 1024 * 1024;
-const DIRECT_ALLOC = fileURLToPath(
-  new URL("../../hack/scenarios/s1/DirectAlloc.java", import.meta.url),
-);
 const codes = (fs: Finding[]) => fs.map((f) => f.code);
 /** Set to a directory to keep the collector's JSON report (test/fixtures/reports/README.md). */
 const CAPTURE = process.env.DGN_REPORT_CAPTURE_DIR;
@@ -27,12 +22,7 @@ describe("S1 footprint: the heap fits, direct buffers do not (real JVM, real OOM
       this.skip();
       return;
     }
-    classes = mkdtempSync(`${tmpdir()}/diagnose-s1-direct-`);
-    const javac = spawn("javac", ["-d", classes, DIRECT_ALLOC], {
-      stdio: ["ignore", "pipe", "pipe"],
-    });
-    const r = await waitForExit(javac, 120_000);
-    if (r.code !== 0) throw new Error(`javac failed (${r.code ?? r.signal}): ${r.stderr}`);
+    classes = await compileAlloc();
   });
 
   after(async () => {
@@ -53,7 +43,7 @@ describe("S1 footprint: the heap fits, direct buffers do not (real JVM, real OOM
 
     // The restarted JVM, as after a container restart: same flags, a little direct memory held.
     const jvm = cg.spawn("java", [...flags, "16", "90"]);
-    await waitUntil("the JVM's hsperfdata", () => hsperfdataPublished(jvm.pid!), 30_000);
+    await waitFor("the JVM's hsperfdata", 30_000, async () => hsperfdataPublished(jvm.pid!));
     const run = await runCollectorCli(collectorJsonArgs(jvm.pid!, { checks: "memory,jvm" }));
     expect(run.exitCode, run.stderr).to.equal(0);
     const report = run.report!;

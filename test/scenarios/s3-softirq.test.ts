@@ -2,8 +2,6 @@ import { spawnSync } from "node:child_process";
 import { mkdirSync, writeFileSync } from "node:fs";
 import { hostname } from "node:os";
 import { expect } from "chai";
-import { s2CheckContext } from "../../hack/scenarios/s2/checkContext.js";
-import { type SynFloodLab, startSynFloodLab } from "../../hack/scenarios/s3/synFloodLab.js";
 import { analyzeReport } from "../../operator/analysis/analyzeReport.js";
 import type { CheckContext, CollectorOptions } from "../../operator/collector/check.js";
 import { profileCheck } from "../../operator/collector/profile/profileCheck.js";
@@ -17,6 +15,8 @@ import {
   type CollectorReport,
   REPORT_SCHEMA_VERSION,
 } from "../../operator/report/collectorReport.js";
+import { type SynFloodLab, startSynFloodLab } from "../support/faults/synFloodLab.js";
+import { hostCheckContext } from "../support/hostCheckContext.js";
 
 /** Where the rendered flame graph is kept for a person to look at. */
 const SVG_OUT = process.env.S3_FLAMEGRAPH_OUT ?? "/tmp/dgn-s3/flood-node.svg";
@@ -46,7 +46,7 @@ describe("S3: SYN flood between network namespaces (real)", function () {
   it("shows NET_RX rising, SYN flood evidence, and network receive frames in a profile", async () => {
     lab = await startSynFloodLab();
     const ctx = (options: CollectorOptions): CheckContext => ({
-      ...s2CheckContext(lab?.listenerPid ?? 0, options.sampleSeconds, "s3"),
+      ...hostCheckContext(lab?.listenerPid ?? 0, options.sampleSeconds, "s3"),
       options,
     });
 

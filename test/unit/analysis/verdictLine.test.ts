@@ -64,7 +64,9 @@ describe("verdict line (the Verdict column) and sentence", () => {
       summary: `ksoftirqd/0 uses 57% of a CPU ${"and more ".repeat(20)}`,
     };
     const line = findingLine(long);
-    expect(line.length).to.be.at.most(VERDICT_LINE_MAX).and.above(VERDICT_LINE_MAX - 3);
+    expect(line.length)
+      .to.be.at.most(VERDICT_LINE_MAX)
+      .and.above(VERDICT_LINE_MAX - 3);
     expect(line).to.match(/^Warning KernelThreadCpuHigh: ksoftirqd\/0 uses 57% of a…$/);
     // Evidence of the wrong shape (an older collector) falls back the same way.
     const odd: Finding = { ...long, code: "OOMKilledByCgroup", evidence: { victim: "x" } };
