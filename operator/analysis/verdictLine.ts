@@ -37,6 +37,10 @@ const HEADLINES: Record<string, (e: Evidence) => string | undefined> = {
       .filter(Boolean)
       .join(" ") || undefined,
   OOMKilledByNode: (e) => str(rec(e.victim).name),
+  ContainerOOMKilled: (e) => {
+    const limit = bytes(e.limitBytes);
+    return `exit ${num(e.exitCode) ?? 137}${limit ? ` at limit ${limit}` : ""}`;
+  },
   JvmHeapExceedsLimit: (e) => {
     const heap = bytes(e.maxHeapBytes);
     const limit = bytes(e.limitBytes);

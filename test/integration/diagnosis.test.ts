@@ -5,7 +5,7 @@
  * terminated state and termination message, serves the log the API server proxies pods/log to).
  */
 import { type ChildProcess, spawn } from "node:child_process";
-import { readFileSync } from "node:fs";
+import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import {
   BatchV1Api,
@@ -303,6 +303,12 @@ describe("Diagnosis reconciler (real kube-apiserver)", function () {
 
     const done = await phaseOf("tomcat-oom", "Succeeded");
     const s = done.status!;
+    // A real Diagnosis as `kubectl get diag -o json` shows it (test/fixtures/reports/README.md).
+    if (process.env.DGN_REPORT_CAPTURE_DIR)
+      writeFileSync(
+        join(process.env.DGN_REPORT_CAPTURE_DIR, "manual.diagnosis.json"),
+        `${JSON.stringify(await getDiagnosis("tomcat-oom"), null, 2)}\n`,
+      );
     expect(s.report?.source, JSON.stringify(s).slice(0, 3000)).to.equal("log");
     expect(s.report?.schemaVersion).to.equal("diagnose.dev/report/v1");
     expect(Object.keys((s.report?.checks ?? {}) as object).sort()).to.deep.equal([

@@ -28,6 +28,15 @@ describe("verdict line (the Verdict column) and sentence", () => {
     expect(verdictSentence(s1, ["memory", "jvm", "cpu"])).to.equal(`Critical: ${s1[0]!.summary}`);
   });
 
+  it("a preliminary finding from the pod spec: the exit code and the limit", () => {
+    const d = JSON.parse(readFileSync("test/fixtures/reports/manual.diagnosis.json", "utf8")) as {
+      status: { findings: Finding[]; verdict: string };
+    };
+    expect(findingLine(byCode(d.status.findings, "ContainerOOMKilled"))).to.equal(
+      "Critical ContainerOOMKilled: exit 137 at limit 512Mi",
+    );
+  });
+
   it("S3: the SYN cookies per second and the port", () => {
     const s3 = findingsOf("s3-synflood.collector.json");
     expect(verdictLine(s3)).to.match(/^Critical SynFlood: \d+ cookies\/s port 8080$/);

@@ -236,6 +236,27 @@ describe("report page in a real browser (chromium headless)", function () {
     await finish(o, "s3-diff");
   });
 
+  it("a saved Diagnosis (kubectl get diag -o json of a real operator run): phase, verdict sentence, trigger, findings", async () => {
+    const d = fixture("manual.diagnosis.json") as {
+      status: { findings: { code: string }[]; conditions: { type: string; message: string }[] };
+    };
+    const o = await open(
+      "diagnosis",
+      renderReportPage(pageModelFromDiagnosis(d), { flameGraph: kit }),
+    );
+    const { page } = o;
+    expect(await page.textContent("h1")).to.match(/^shop\/tomcat-oom/);
+    expect(await page.textContent("h1 .phase")).to.equal("Succeeded");
+    // The verdict box has the Completed condition's whole sentence, not the short column.
+    const completed = d.status.conditions.find((c) => c.type === "Completed")!;
+    expect(await page.textContent("#verdict")).to.equal(completed.message);
+    expect(await codesOn(page)).to.deep.equal(d.status.findings.map((f) => f.code));
+    const facts = await page.$$eval("table.facts th", (ths) => ths.map((t) => t.textContent));
+    expect(facts).to.include.members(["Target", "Node", "Collector Job", "Completed"]);
+    expect(await page.locator("#checks svg.timing-chart rect.timing").count()).to.equal(3);
+    await finish(o, "diagnosis");
+  });
+
   it("a Diagnosis whose every string is hostile: shown as text, nothing runs", async () => {
     const o = await open(
       "hostile",
