@@ -99,11 +99,9 @@ function jvmBars(findings: readonly Finding[]): MemoryBar[] {
     const prev = byPid.get(key);
     if (prev && (prev.detailed || !detailed)) continue;
     const who = pid === undefined ? "JVM" : `JVM pid ${pid}`;
-    const source = f.source === "PodSpec" ? " (from the pod spec)" : "";
-    byPid.set(key, {
-      bar: { label: `${who}: most it can use${source}`, segments },
-      detailed,
-    });
+    const bar: MemoryBar = { label: `${who}: most it can use`, segments };
+    if (f.source === "PodSpec") bar.note = "from the pod spec";
+    byPid.set(key, { bar, detailed });
   }
   return [...byPid.values()].map((v) => v.bar);
 }
@@ -148,9 +146,13 @@ function oomBars(findings: readonly Finding[]): MemoryBar[] {
   return out;
 }
 
-function cgroupBars(memoryData: unknown): { bars: MemoryBar[]; limit?: number } {
+function cgroupBars(memoryData: unknown): {
+  bars: MemoryBar[];
+  measured: boolean;
+  limit?: number;
+} {
   const cg = isRecord(memoryData) && isRecord(memoryData.cgroup) ? memoryData.cgroup : undefined;
-  if (!cg) return { bars: [] };
+  if (!cg) return { bars: [], measured: false };
   const usage = bytes(cg.usageBytes);
   const bars: MemoryBar[] = [];
   if (usage !== undefined) {
@@ -190,7 +192,7 @@ function cgroupBars(memoryData: unknown): { bars: MemoryBar[]; limit?: number } 
       ],
     });
   const limit = bytes(cg.limitBytes);
-  return limit === undefined ? { bars } : { bars, limit };
+  return limit === undefined ? { bars, measured: true } : { bars, measured: true, limit };
 }
 
 function rssBars(jvmData: unknown): MemoryBar[] {
@@ -234,6 +236,9 @@ export function memoryPicture(s: MemorySources): MemoryPicture | undefined {
     .filter((b) => b.segments.length > 0)
     .slice(0, MAX_BARS);
   if (bars.length === 0) return undefined;
-  const limitBytes = cgroup.limit ?? limitFromFindings(s.findings) ?? s.limitHint;
+  // The cgroup as measured wins (a limit, or none); without it, what the findings and spec say.
+  const limitBytes = cgroup.measured
+    ? cgroup.limit
+    : (limitFromFindings(s.findings) ?? s.limitHint);
   return limitBytes === undefined ? { bars } : { bars, limitBytes };
 }
