@@ -248,9 +248,9 @@ export function planFootprint(limitBytes: number, fp: JvmFootprint): FootprintPl
   const meta = get("metaspace");
   const metaNow = (meta?.bytes ?? 0) + (get("compressedClassSpace")?.bytes ?? 0);
   const measured = meta?.usedBytes !== undefined;
-  const maxMetaspace = Math.max(64 * MiB, measured ? roundUp(metaNow * 1.5, 16 * MiB) : metaNow);
+  const maxMetaspace = Math.max(32 * MiB, measured ? roundUp(metaNow * 1.5, 16 * MiB) : metaNow);
   const code = get("codeCache")?.bytes ?? JVM_DEFAULTS.reservedCodeCacheBytes;
-  const codeCache = Math.min(code, Math.max(32 * MiB, tenth));
+  const codeCache = Math.min(code, tenth);
   const direct = get("directMemory");
   const directMemory = fp.directMemoryDefaulted
     ? Math.min(64 * MiB, tenth)

@@ -326,7 +326,7 @@ describe("the whole JVM footprint", () => {
     );
     expect(f.summary).to.include("GC took 4.2%");
     expect(f.remediation).to.match(
-      /^Size every part for the 256Mi limit: -Xmx\d+m -XX:MaxMetaspaceSize=64m -XX:ReservedCodeCacheSize=32m -XX:MaxDirectMemorySize=25m -Xss1m \(25 threads\)/,
+      /^Size every part for the 256Mi limit: -Xmx\d+m -XX:MaxMetaspaceSize=32m -XX:ReservedCodeCacheSize=25m -XX:MaxDirectMemorySize=25m -Xss1m \(25 threads\)/,
     );
     expect((f.evidence!.parts as unknown[]).length).to.equal(7);
     expect(warn.some((x) => x.code === "JvmHeapExceedsLimit")).to.equal(false);
