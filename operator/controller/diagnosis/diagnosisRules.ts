@@ -70,6 +70,9 @@ function boundEvidence(f: Finding): Finding {
 const SUPERSEDED_BY: Record<string, readonly string[]> = {
   ContainerOOMKilled: ["OOMKilledByCgroup", "OOMKilledByNode"],
   JvmIgnoresContainerLimit: ["JvmNotContainerAware"],
+  // The running JVM's measured footprint settles what the pod spec's flags suggested.
+  JvmHeapExceedsLimit: ["JvmFootprintExceedsLimit", "JvmHeapWithinLimit"],
+  JvmHeapNearLimit: ["JvmHeapExceedsLimit", "JvmFootprintExceedsLimit", "JvmHeapWithinLimit"],
 };
 
 /**
