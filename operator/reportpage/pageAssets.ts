@@ -59,8 +59,9 @@ table.data td.num { text-align: right; font-variant-numeric: tabular-nums; }
 .fg-tools input { font: inherit; padding: 4px 8px; width: 320px; border: 1px solid #aab7b8; border-radius: 3px; }
 .fg-tools button { font: inherit; padding: 4px 10px; border: 1px solid #aab7b8; background: #fff; border-radius: 3px; cursor: pointer; }
 .fg-tools .fg-status { color: var(--muted); }
-.flamegraph { overflow: auto; max-height: 75vh; background: #fff; border: 1px solid var(--line); border-radius: 4px; }
-svg.fg { width: 100%; height: auto; display: block; }
+/* Deep stacks make a tall graph: it scrolls, and column-reverse keeps its base (the roots) in view first, as a flame graph reads. */
+.flamegraph { display: flex; flex-direction: column-reverse; overflow: auto; max-height: 75vh; background: #fff; border: 1px solid var(--line); border-radius: 4px; }
+svg.fg { width: 100%; height: auto; display: block; flex: none; }
 .muted { color: var(--muted); }
 footer { color: var(--muted); font-size: 12px; padding: 30px 20px 40px; }
 `;
@@ -91,9 +92,6 @@ if (typeof dgnFlameGraph === "function") {
     var svg = section.querySelector("svg.fg");
     if (!svg) return;
     var fg = dgnFlameGraph(svg);
-    // Deep stacks make a tall graph: show its base (the roots) first, as a flame graph reads.
-    var box = section.querySelector(".flamegraph");
-    box.scrollTop = box.scrollHeight;
     var input = section.querySelector("input.fg-search-box"), status = section.querySelector(".fg-status");
     var timer = null;
     function run() {
