@@ -157,9 +157,3 @@ export function checkTimings(checks: unknown): CheckTiming[] {
   }
   return out;
 }
-
-/** The one-line verdict when the input has none: the top finding, as the operator writes it. */
-export function verdictOf(findings: readonly Finding[]): string {
-  const top = findings[0];
-  return top ? `${top.severity}: ${top.summary}` : "No problems found";
-}

@@ -2,6 +2,7 @@
  * ReportPageModel from a Diagnosis (the cluster's object or a saved `kubectl get diag -o json`)
  * or from the collector's own report. Pure; reads its input as untrusted JSON.
  */
+import { verdictSentence } from "../analysis/verdictLine.js";
 import { decodeCollapsed } from "../report/collapsedBlob.js";
 import { weightingSubtitle } from "../report/stackWeighting.js";
 import { memoryPicture } from "./memoryPicture.js";
@@ -16,7 +17,6 @@ import {
   type RestartHistory,
   type RestartPoint,
   sanitizeFindings,
-  verdictOf,
 } from "./pageModel.js";
 
 /** Folded stacks a status may inflate to on the page (the collector caps its blob at 256 KiB of gzip). */
@@ -236,7 +236,7 @@ export function pageModelFromDiagnosis(diagnosis: unknown, baseline?: unknown): 
     verdict:
       sentence ??
       asString(status.verdict, 1024) ??
-      (findings.length ? verdictOf(findings) : `No findings yet (${phase ?? "Pending"})`),
+      (findings.length ? verdictSentence(findings, []) : `No findings yet (${phase ?? "Pending"})`),
     facts,
     findings,
     checks: checkTimings(checks),
@@ -303,7 +303,7 @@ export function pageModelFromCollectorReport(report: unknown, baseline?: unknown
   const model: ReportPageModel = {
     title,
     origin: "collector report",
-    verdict: verdictOf(findings),
+    verdict: verdictSentence(findings, Object.keys(checks)),
     facts,
     findings,
     checks: checkTimings(checks),
