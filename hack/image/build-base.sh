@@ -43,7 +43,9 @@ Signed-By: /usr/share/keyrings/debian-archive-keyring.gpg"
 # Where this machine's apt ignores Valid-Until (a mirror that serves a frozen snapshot), so must
 # the image's, or the Dockerfile's apt-get update fails on an expired Release file.
 apt_extra=""
-if apt-config dump 2>/dev/null | grep -q '^Acquire::Check-Valid-Until "false"'; then
+# (grep over a captured dump: `apt-config dump | grep -q` races with pipefail.)
+apt_config="$(apt-config dump 2>/dev/null || true)"
+if grep -q '^Acquire::Check-Valid-Until "false"' <<<"${apt_config}"; then
   apt_extra='Acquire::Check-Valid-Until "false";'
 fi
 

@@ -27,7 +27,7 @@ dockerfile="${repo}/Dockerfile"
 version="$(jq -r .version "${repo}/package.json")"
 ref="${DIAGNOSE_IMAGE_REF:-ghcr.io/diagnose-dev/diagnose-operator:${version}}"
 # The unpacked root file system may not grow past this (MiB); measured in hack/image/README.md.
-budget_mb="${DIAGNOSE_IMAGE_BUDGET_MB:-340}"
+budget_mb="${DIAGNOSE_IMAGE_BUDGET_MB:-400}"
 base_mode="${DIAGNOSE_IMAGE_BASE:-auto}"
 case "${base_mode}" in auto | official | stand-in) ;; *) die "DIAGNOSE_IMAGE_BASE=${base_mode}: auto, official or stand-in" ;; esac
 

@@ -12,9 +12,25 @@ source "${image_here}/../lib/log.sh"
 
 DIAGNOSE_REPO_ROOT="$(cd "${image_here}/../.." && pwd)"
 DIAGNOSE_IMAGE_CACHE="${DIAGNOSE_TOOLS_DIR:-${HOME}/.cache/diagnose-operator}/image"
-# Storage driver: vfs works everywhere (no overlay mount needed); DIAGNOSE_BUILDAH_DRIVER=overlay
-# is faster where the kernel allows it.
-DIAGNOSE_BUILDAH_DRIVER="${DIAGNOSE_BUILDAH_DRIVER:-vfs}"
+mkdir -p "${DIAGNOSE_IMAGE_CACHE}"
+# Storage driver: overlay where this kernel mounts it on the cache's file system (the Dockerfile
+# builds in ~2.5 min here, against ~8 min on vfs, which copies the whole tree for every step);
+# vfs everywhere else. DIAGNOSE_BUILDAH_DRIVER=vfs|overlay forces one.
+overlay_mounts() {
+  local t rc=1
+  t="$(mktemp -d "${DIAGNOSE_IMAGE_CACHE}/.overlay-probe.XXXXXX")" || return 1
+  mkdir -p "${t}"/{lower,upper,work,merged}
+  if mount -t overlay overlay -o "lowerdir=${t}/lower,upperdir=${t}/upper,workdir=${t}/work" "${t}/merged" 2>/dev/null; then
+    umount "${t}/merged"
+    rc=0
+  fi
+  rm -rf "${t}"
+  return "${rc}"
+}
+if [[ -z "${DIAGNOSE_BUILDAH_DRIVER:-}" ]]; then
+  DIAGNOSE_BUILDAH_DRIVER=vfs
+  if [[ "$(id -u)" -eq 0 ]] && overlay_mounts; then DIAGNOSE_BUILDAH_DRIVER=overlay; fi
+fi
 DIAGNOSE_BUILDAH_ROOT="${DIAGNOSE_IMAGE_CACHE}/storage-${DIAGNOSE_BUILDAH_DRIVER}"
 DIAGNOSE_BUILDAH_RUNROOT="/run/diagnose-operator-buildah-${DIAGNOSE_BUILDAH_DRIVER}"
 
