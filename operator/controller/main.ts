@@ -5,6 +5,7 @@
  */
 import { hostname } from "node:os";
 import { KubeConfig } from "@kubernetes/client-node";
+import { packageVersion } from "../packageVersion.js";
 import { parseOperatorConfig } from "./config.js";
 import { setupControllers } from "./diagnosis/setup.js";
 import { createOperatorLogger } from "./logging.js";
@@ -19,6 +20,10 @@ async function main(): Promise<number> {
   });
   if (parsed.kind === "help") {
     process.stdout.write(parsed.text);
+    return 0;
+  }
+  if (parsed.kind === "version") {
+    process.stdout.write(`${packageVersion(import.meta.url)}\n`);
     return 0;
   }
   if (parsed.kind === "error") {
