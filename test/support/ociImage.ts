@@ -4,7 +4,7 @@
  * file system (whiteouts applied) in which the image's own programs can run (`runInRootfs`).
  */
 import { spawnSync } from "node:child_process";
-import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { chmodSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { join } from "node:path";
 
 /** The parts of the OCI image config's `config` object these tests read. */
@@ -146,7 +146,9 @@ export function runInRootfs(
   return { status: r.status, stdout: r.stdout, stderr: r.stderr };
 }
 
-/** A scratch folder for an unpacked root file system. */
+/** A scratch folder for an unpacked root file system: 0755 like any `/` (mkdtemp makes 0700). */
 export function makeRootfsDir(parent: string): string {
-  return mkdtempSync(join(parent, "rootfs-"));
+  const dir = mkdtempSync(join(parent, "rootfs-"));
+  chmodSync(dir, 0o755);
+  return dir;
 }
