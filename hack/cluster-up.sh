@@ -301,7 +301,8 @@ if [[ "${full}" -eq 1 ]]; then
   # The operator's image is the Dockerfile's (built or taken from its cache); its metadata (ref,
   # digest, archive) goes to the cluster dir for the e2e's helm install.
   cp "$(bash "${DIAGNOSE_REPO_ROOT}/hack/image/build.sh")" "${dir}/operator-image.json"
-  mapfile -t workloads < <(bash "${DIAGNOSE_REPO_ROOT}/hack/e2e/workload-images.sh" | cut -d' ' -f2)
+  workload_list="$(bash "${DIAGNOSE_REPO_ROOT}/hack/e2e/workload-images.sh")"
+  mapfile -t workloads < <(cut -d' ' -f2 <<<"${workload_list}")
   bash "${DIAGNOSE_REPO_ROOT}/hack/e2e/node-up.sh" "${dir}" "$(jq -r .archive "${dir}/operator-image.json")" "${workloads[@]}"
 fi
 

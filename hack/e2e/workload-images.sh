@@ -35,8 +35,10 @@ image() {
     cp "${here}/images/${name}/Containerfile" "${ctx}/"
     "${prepare}" "${ctx}"
     log "${name}: building"
-    bah build --isolation chroot --pull=never --quiet -f "${ctx}/Containerfile" -t "${ref}" "${ctx}" >/dev/null ||
+    if ! bah build --isolation chroot --pull=never --quiet -f "${ctx}/Containerfile" -t "${ref}" "${ctx}" >/dev/null; then
+      rm -rf "${ctx}"
       die "buildah build of images/${name} failed"
+    fi
     bah push --quiet "${ref}" "oci-archive:${ctx}/image.tar:${ref}"
     rm -f "${out}/${name}"-*.oci.tar
     mv "${ctx}/image.tar" "${tar}"
