@@ -11,7 +11,7 @@ import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
-import type { CollectorReport } from "../../operator/collector/report.js";
+import type { CollectorReport } from "../../operator/report/collectorReport.js";
 import { bundleForNode } from "../bundle-operator.js";
 import { compileAlloc, startAllocJvm } from "../scenarios/s1/processes.js";
 import { cgroupV1Available, ScenarioCgroup } from "../scenarios/s1/scenarioCgroup.js";

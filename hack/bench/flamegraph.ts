@@ -1,10 +1,10 @@
 import { readFileSync } from "node:fs";
 import { performance } from "node:perf_hooks";
 import { pathToFileURL } from "node:url";
-import { encodeCollapsed } from "../../operator/collector/profile/collapsedBlob.js";
 import { collapseStacks } from "../../operator/collector/profile/collapseStacks.js";
 import { parsePerfScript } from "../../operator/collector/profile/parsePerfScript.js";
 import { renderFlameGraph } from "../../operator/flamegraph/renderFlameGraph.js";
+import { encodeCollapsed } from "../../operator/report/collapsedBlob.js";
 import { median, roundTo } from "./stats.js";
 
 export interface FlamegraphBench {

@@ -1,5 +1,5 @@
 import type { Finding } from "../api/v1alpha1/diagnosis.js";
-import type { CpuEvidence, CpuThrottleCounters } from "../collector/cpu/cpuEvidence.js";
+import type { CpuEvidence, CpuThrottleCounters } from "../report/evidence/cpuEvidence.js";
 
 export const CPU_THRESHOLDS = {
   /** Throttled share of enforcement periods at or above which CpuThrottled is raised. */

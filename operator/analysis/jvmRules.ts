@@ -1,7 +1,7 @@
 import type { Finding } from "../api/v1alpha1/diagnosis.js";
-import type { AnalysisContext } from "../collector/check.js";
-import type { JvmEvidence, JvmProcessEvidence } from "../collector/jvm/jvmEvidence.js";
-import type { MemoryEvidence } from "../collector/memory/memoryEvidence.js";
+import type { JvmEvidence, JvmProcessEvidence } from "../report/evidence/jvmEvidence.js";
+import type { MemoryEvidence } from "../report/evidence/memoryEvidence.js";
+import type { AnalysisContext } from "./analysisContext.js";
 import { formatMemorySize as size } from "./formatMemorySize.js";
 
 const MiB = 1024 * 1024;

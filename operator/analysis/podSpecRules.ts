@@ -6,10 +6,10 @@
  */
 import type { V1Container, V1ContainerStatus, V1Pod } from "@kubernetes/client-node";
 import type { Finding } from "../api/v1alpha1/diagnosis.js";
-import { parseJvmFlags } from "../collector/jvm/parseJvmFlags.js";
-import { rankFindings } from "../collector/report.js";
+import { rankFindings } from "../report/collectorReport.js";
 import { formatMemorySize } from "./formatMemorySize.js";
 import { JVM_ALLOWANCES } from "./jvmRules.js";
+import { parseJvmFlags } from "./parseJvmFlags.js";
 import { parseQuantity } from "./parseQuantity.js";
 
 /** The container to diagnose: the one asked for, else the last one that terminated, else the first. */

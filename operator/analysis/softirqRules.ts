@@ -1,8 +1,5 @@
 import type { Finding } from "../api/v1alpha1/diagnosis.js";
-import type {
-  CpuSoftirqShare,
-  SoftirqData,
-} from "../collector/softirq/summarizeSoftirqInterval.js";
+import type { CpuSoftirqShare, SoftirqEvidence } from "../report/evidence/softirqEvidence.js";
 
 /** Thresholds in percent of one CPU, and SYN rates per second. */
 export const SOFTIRQ_THRESHOLDS = {
@@ -19,7 +16,7 @@ export const SOFTIRQ_THRESHOLDS = {
 };
 
 /** Findings for softirq load, busy kernel threads and SYN floods. Pure. */
-export function analyzeSoftirq(data: SoftirqData, t = SOFTIRQ_THRESHOLDS): Finding[] {
+export function analyzeSoftirq(data: SoftirqEvidence, t = SOFTIRQ_THRESHOLDS): Finding[] {
   return [...softirqHigh(data, t), ...kernelThreadCpuHigh(data, t), ...synFlood(data, t)];
 }
 
@@ -40,7 +37,7 @@ export function dominantSoftirq(
     : undefined;
 }
 
-function softirqHigh(data: SoftirqData, t: typeof SOFTIRQ_THRESHOLDS): Finding[] {
+function softirqHigh(data: SoftirqEvidence, t: typeof SOFTIRQ_THRESHOLDS): Finding[] {
   const hot = data.cpus.filter((c) => c.siPercent + c.hiPercent >= t.softirqWarnPercent);
   if (hot.length === 0) return [];
   const worst = Math.max(...hot.map((c) => c.siPercent + c.hiPercent));
@@ -82,7 +79,7 @@ function remediationFor(type: string | undefined): string {
   }
 }
 
-function kernelThreadCpuHigh(data: SoftirqData, t: typeof SOFTIRQ_THRESHOLDS): Finding[] {
+function kernelThreadCpuHigh(data: SoftirqEvidence, t: typeof SOFTIRQ_THRESHOLDS): Finding[] {
   const busy = data.kernelThreads.filter((k) => k.cpuPercent >= t.kernelThreadWarnPercent);
   if (busy.length === 0) return [];
   const worst = Math.max(...busy.map((k) => k.cpuPercent));
@@ -106,7 +103,7 @@ function kernelThreadCpuHigh(data: SoftirqData, t: typeof SOFTIRQ_THRESHOLDS): F
   ];
 }
 
-function synFlood(data: SoftirqData, t: typeof SOFTIRQ_THRESHOLDS): Finding[] {
+function synFlood(data: SoftirqEvidence, t: typeof SOFTIRQ_THRESHOLDS): Finding[] {
   const findings: Finding[] = [];
   for (const ns of data.synEvidence) {
     const cookies = ns.perSecond.syncookiesSent;

@@ -3,14 +3,14 @@
  * by operator/flamegraph. That renderer is loaded at run time so a build without it still has a
  * working plugin whose flamegraph command says it is not available.
  */
-import { gunzipSync } from "node:zlib";
 import type { Diagnosis } from "../api/v1alpha1/diagnosis.js";
+import { decodeCollapsed } from "../report/collapsedBlob.js";
+import { type CollapsedStacks, parseCollapsed } from "../report/collapsedText.js";
+import { weightingSubtitle } from "../report/stackWeighting.js";
 import { CliError } from "./diagnosisClient.js";
 import { findProfileBlob, missingProfileReason } from "./profileBlob.js";
 
-type CollapsedStacks = Map<string, number>;
 export interface FlameGraphRenderer {
-  parseCollapsed(text: string): CollapsedStacks;
   renderFlameGraph(
     stacks: CollapsedStacks,
     options?: { title?: string; subtitle?: string },
@@ -19,17 +19,12 @@ export interface FlameGraphRenderer {
 
 /** The renderer from operator/flamegraph, or undefined when this build does not have it. */
 export async function loadFlameGraphRenderer(): Promise<FlameGraphRenderer | undefined> {
-  // Specifiers in variables: resolved at run time, not required at compile time.
+  // A specifier in a variable: resolved at run time, not required at compile time.
   const renderModule = "../flamegraph/renderFlameGraph.js";
-  const textModule = "../flamegraph/collapsedText.js";
   try {
-    const [r, t] = (await Promise.all([import(renderModule), import(textModule)])) as [
-      Partial<FlameGraphRenderer>,
-      Partial<FlameGraphRenderer>,
-    ];
-    if (typeof r.renderFlameGraph !== "function" || typeof t.parseCollapsed !== "function")
-      return undefined;
-    return { renderFlameGraph: r.renderFlameGraph, parseCollapsed: t.parseCollapsed };
+    const r = (await import(renderModule)) as Partial<FlameGraphRenderer>;
+    if (typeof r.renderFlameGraph !== "function") return undefined;
+    return { renderFlameGraph: r.renderFlameGraph };
   } catch {
     return undefined;
   }
@@ -46,17 +41,21 @@ export function flameGraphSvg(d: Diagnosis, renderer: FlameGraphRenderer | undef
     throw new CliError(`no flame graph for ${d.metadata.name}: ${missingProfileReason(d)}`);
   let text: string;
   try {
-    text = gunzipSync(Buffer.from(blob.data, "base64")).toString("utf8");
+    text = decodeCollapsed(blob);
   } catch (e) {
     throw new CliError(
       `the profile stacks in the status are not valid gzip+base64: ${(e as Error).message}`,
     );
   }
-  const stacks = renderer.parseCollapsed(text);
+  const stacks = parseCollapsed(text);
   if (stacks.size === 0)
     throw new CliError(`the profile of ${d.metadata.name} recorded no samples`);
   const target = d.spec.target.pod ?? d.spec.target.node ?? "";
-  const subtitle = [d.status?.target?.node ? `node ${d.status.target.node}` : "", blob.note ?? ""]
+  const subtitle = [
+    d.status?.target?.node ? `node ${d.status.target.node}` : "",
+    weightingSubtitle(blob.weighting, blob.event),
+    blob.note ?? "",
+  ]
     .filter(Boolean)
     .join(" · ");
   return renderer.renderFlameGraph(stacks, {

@@ -1,9 +1,9 @@
 /** Where the profile's collapsed stacks sit in Diagnosis.status.report. Pure. */
 import type { Diagnosis } from "../api/v1alpha1/diagnosis.js";
-import type { CollapsedBlob } from "../collector/profile/collapsedBlob.js";
+import type { CollapsedBlob } from "../report/collapsedBlob.js";
 
 /** The parts of the collector's CollapsedBlob the plugin reads. */
-export type ProfileBlob = Pick<CollapsedBlob, "encoding" | "data" | "note">;
+export type ProfileBlob = Pick<CollapsedBlob, "encoding" | "data" | "note" | "weighting" | "event">;
 
 function asBlob(v: unknown): ProfileBlob | undefined {
   const o = v as Partial<ProfileBlob> | null | undefined;
@@ -14,7 +14,7 @@ function asBlob(v: unknown): ProfileBlob | undefined {
 
 /**
  * The operator stores the collector's per-check data under report.checks.<check>.data
- * (controller/report/boundEvidence.ts); the profile check's data holds `collapsed`.
+ * (report/boundEvidence.ts); the profile check's data holds `collapsed`.
  */
 export function findProfileBlob(d: Diagnosis): ProfileBlob | undefined {
   const checks = d.status?.report?.checks as

@@ -1,5 +1,6 @@
+import type { CheckName } from "../api/v1alpha1/diagnosis.js";
+import type { TargetInfo } from "../report/collectorReport.js";
 import type { CommandRunner } from "./commandRunner.js";
-import type { CheckName, Finding, TargetInfo } from "./report.js";
 
 export interface CollectorOptions {
   /** Interval for rate sampling (network counters, softirqs). */
@@ -29,8 +30,8 @@ export interface CheckContext {
 }
 
 /**
- * A probe: `collect` gathers raw evidence at the edges (files, commands);
- * `analyze` is a pure rule turning that evidence into findings.
+ * A probe: `collect` gathers raw evidence at the edges (files, commands). The rules that turn the
+ * evidence into findings are in operator/analysis/analyzeReport.ts, shared with the operator.
  * `collect` throws ToolUnavailableError when its tools are missing or not permitted.
  */
 export interface Check<T = unknown> {
@@ -38,10 +39,4 @@ export interface Check<T = unknown> {
   /** Needs a target process (pod), runs at node level (node), or either (any: node = host's view). */
   scope: "pod" | "node" | "any";
   collect(ctx: CheckContext): Promise<T>;
-  analyze(data: T, context: AnalysisContext): Finding[];
-}
-
-/** Evidence from other checks that rules may cross-reference (e.g. jvm heap vs memory limit). */
-export interface AnalysisContext {
-  results: Partial<Record<CheckName, unknown>>;
 }

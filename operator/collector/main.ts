@@ -1,13 +1,13 @@
 #!/usr/bin/env node
 import { writeFile } from "node:fs/promises";
 import { runFlamegraphCommand } from "../flamegraph/runFlamegraphCommand.js";
+import { encodeTerminationMessage } from "../report/terminationMessage.js";
 import { CHECKS } from "./checks/registry.js";
 import { ChildProcessRunner } from "./commandRunner.js";
 import { parseCollectorArgs, USAGE, UsageError } from "./parseCollectorArgs.js";
 import { renderReport } from "./renderReport.js";
 import { TargetNotFoundError } from "./resolveTarget.js";
 import { COLLECTOR_VERSION, runCollector } from "./runCollector.js";
-import { encodeTerminationMessage } from "./terminationMessage.js";
 
 /** The diagnose-collector CLI. Report to stdout, progress and errors to stderr. */
 async function main(argv: string[]): Promise<number> {

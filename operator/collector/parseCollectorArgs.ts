@@ -1,4 +1,4 @@
-import type { CheckName } from "./report.js";
+import type { CheckName } from "../api/v1alpha1/diagnosis.js";
 
 export interface CollectorArgs {
   target: { pid: number } | { containerId: string } | { node: true };

@@ -1,4 +1,5 @@
-import type { CheckName, CheckResult, CollectorReport, Finding } from "./report.js";
+import type { CheckName, Finding } from "../api/v1alpha1/diagnosis.js";
+import type { CheckResult, CollectorReport } from "../report/collectorReport.js";
 
 const MARK: Record<Finding["severity"], string> = {
   Critical: "CRITICAL",

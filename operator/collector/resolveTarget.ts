@@ -1,5 +1,6 @@
 import { readdir } from "node:fs/promises";
 import { hostname } from "node:os";
+import type { TargetInfo } from "../report/collectorReport.js";
 import { containerIdFromCgroupPath, normalizeContainerId } from "./containerIdFromCgroupPath.js";
 import {
   cgroupVersionOf,
@@ -8,7 +9,6 @@ import {
   targetCgroupPaths,
 } from "./parseProcCgroup.js";
 import { readTextIfExists } from "./readTextFile.js";
-import type { TargetInfo } from "./report.js";
 
 /** The target does not exist (no such process, no process in that container). */
 export class TargetNotFoundError extends Error {

@@ -1,6 +1,7 @@
+import type { CheckName } from "../api/v1alpha1/diagnosis.js";
+import type { CheckResult } from "../report/collectorReport.js";
 import type { Check, CheckContext } from "./check.js";
 import { ToolUnavailableError } from "./commandRunner.js";
-import type { CheckName, CheckResult } from "./report.js";
 
 export class CheckTimeoutError extends Error {
   override name = "CheckTimeoutError";

@@ -1,4 +1,4 @@
-import type { CollapsedStacks } from "./collapsedText.js";
+import type { CollapsedStacks } from "../report/collapsedText.js";
 
 export interface FrameNode {
   name: string;

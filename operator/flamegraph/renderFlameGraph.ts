@@ -1,8 +1,8 @@
+import type { CollapsedStacks } from "../report/collapsedText.js";
+import { displayName, frameKind } from "../report/frameKind.js";
 import { buildFrameTree, type FrameNode, maxDepth } from "./buildFrameTree.js";
-import type { CollapsedStacks } from "./collapsedText.js";
 import { FLAME_GRAPH_SCRIPT } from "./flameGraphScript.js";
 import { diffColor, frameColor } from "./frameColor.js";
-import { displayName, frameKind } from "./frameKind.js";
 
 export interface FlameGraphOptions {
   title?: string;

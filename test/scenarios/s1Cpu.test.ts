@@ -3,7 +3,7 @@ import { expect } from "chai";
 import { compileAlloc, startAllocJvm } from "../../hack/scenarios/s1/processes.js";
 import { collectorJsonArgs, runCollectorCli } from "../../hack/scenarios/s1/runCollectorCli.js";
 import { cgroupV1Available, ScenarioCgroup } from "../../hack/scenarios/s1/scenarioCgroup.js";
-import type { CpuEvidence } from "../../operator/collector/cpu/cpuEvidence.js";
+import type { CpuEvidence } from "../../operator/report/evidence/cpuEvidence.js";
 
 describe("S1 scenario: a 0.1 CPU quota during a JVM start (real kernel)", function () {
   this.timeout(120_000);

@@ -9,8 +9,8 @@ import {
 import { collectorJsonArgs, runCollectorCli } from "../../hack/scenarios/s1/runCollectorCli.js";
 import { cgroupV1Available, ScenarioCgroup } from "../../hack/scenarios/s1/scenarioCgroup.js";
 import type { Finding } from "../../operator/api/v1alpha1/diagnosis.js";
-import type { JvmEvidence } from "../../operator/collector/jvm/jvmEvidence.js";
-import type { MemoryEvidence } from "../../operator/collector/memory/memoryEvidence.js";
+import type { JvmEvidence } from "../../operator/report/evidence/jvmEvidence.js";
+import type { MemoryEvidence } from "../../operator/report/evidence/memoryEvidence.js";
 
 const MiB = 1024 * 1024;
 const codes = (fs: Finding[]) => fs.map((f) => f.code);

@@ -3,12 +3,13 @@ import { mkdirSync, writeFileSync } from "node:fs";
 import { expect } from "chai";
 import { s2CheckContext } from "../../hack/scenarios/s2/checkContext.js";
 import { type SynFloodLab, startSynFloodLab } from "../../hack/scenarios/s3/synFloodLab.js";
+import { analyzeReport } from "../../operator/analysis/analyzeReport.js";
 import type { CheckContext, CollectorOptions } from "../../operator/collector/check.js";
-import { decodeCollapsed } from "../../operator/collector/profile/collapsedBlob.js";
 import { profileCheck } from "../../operator/collector/profile/profileCheck.js";
 import { softirqCheck } from "../../operator/collector/softirq/softirqCheck.js";
-import { parseCollapsed } from "../../operator/flamegraph/collapsedText.js";
 import { renderFlameGraph } from "../../operator/flamegraph/renderFlameGraph.js";
+import { decodeCollapsed } from "../../operator/report/collapsedBlob.js";
+import { parseCollapsed } from "../../operator/report/collapsedText.js";
 
 /** Where the rendered flame graph is kept for a person to look at. */
 const SVG_OUT = process.env.S3_FLAMEGRAPH_OUT ?? "/tmp/dgn-s3/flood-node.svg";
@@ -56,7 +57,7 @@ describe("S3: SYN flood between network namespaces (real)", function () {
     expect(ev?.perSecond.syncookiesSent).to.be.greaterThan(100);
     expect(ev?.halfOpen[0]).to.deep.include({ port: 8080, listening: true });
     expect(ev?.halfOpen[0]?.synRecv).to.be.greaterThan(0);
-    const findings = softirqCheck.analyze(during, { results: {} });
+    const findings = analyzeReport({ softirq: { status: "ok", durationMs: 0, data: during } });
     const syn = findings.find((f) => f.code === "SynFlood");
     expect(syn?.summary).to.match(/port 8080/);
     expect(syn?.severity).to.equal("Critical");

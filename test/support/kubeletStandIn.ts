@@ -24,8 +24,8 @@ import {
   setHeaderOptions,
   type V1Pod,
 } from "@kubernetes/client-node";
-import type { CollectorReport } from "../../operator/collector/report.js";
-import { encodeTerminationMessage } from "../../operator/collector/terminationMessage.js";
+import type { CollectorReport } from "../../operator/report/collectorReport.js";
+import { encodeTerminationMessage } from "../../operator/report/terminationMessage.js";
 import { repoRoot } from "./controlPlane.js";
 
 const mergePatch = setHeaderOptions("Content-Type", PatchStrategy.MergePatch);

@@ -1,6 +1,6 @@
 import { spawn } from "node:child_process";
 import { fileURLToPath } from "node:url";
-import type { CollectorReport } from "../../../operator/collector/report.js";
+import type { CollectorReport } from "../../../operator/report/collectorReport.js";
 
 const REPO = fileURLToPath(new URL("../../../", import.meta.url));
 

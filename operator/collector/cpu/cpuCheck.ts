@@ -1,10 +1,9 @@
 import { setTimeout as sleep } from "node:timers/promises";
-import { analyzeCpu } from "../../analysis/cpuRules.js";
+import type { CpuCgroupSnapshot, CpuEvidence } from "../../report/evidence/cpuEvidence.js";
 import { cgroupDir } from "../cgroupDirs.js";
 import type { Check, CheckContext } from "../check.js";
 import { ToolUnavailableError } from "../commandRunner.js";
 import { readFilesIn } from "../readTextFile.js";
-import type { CpuCgroupSnapshot, CpuEvidence } from "./cpuEvidence.js";
 import {
   diffCounters,
   parseCgroupV1Cpu,
@@ -49,5 +48,4 @@ export const cpuCheck: Check<CpuEvidence> = {
   name: "cpu",
   scope: "pod",
   collect: collectCpu,
-  analyze: analyzeCpu,
 };

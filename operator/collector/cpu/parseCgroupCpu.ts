@@ -1,6 +1,6 @@
+import type { CpuCgroupSnapshot } from "../../report/evidence/cpuEvidence.js";
 import type { CgroupFiles } from "../memory/parseCgroupMemory.js";
 import { parseFlatKeyed } from "../parseFlatKeyed.js";
-import type { CpuCgroupSnapshot } from "./cpuEvidence.js";
 
 export const V1_CPU_FILES = ["cpu.cfs_quota_us", "cpu.cfs_period_us", "cpu.stat", "cpu.shares"];
 /** v1 cpuacct lives in its own hierarchy on some hosts; read separately. */

@@ -1,10 +1,4 @@
-import type { JavaVersion } from "./parseJavaRelease.js";
-
-export interface ContainerSupportVerdict {
-  /** Whether this JVM sizes itself from the cgroup limit. undefined when the version is unknown. */
-  aware?: boolean;
-  reason: string;
-}
+import type { ContainerSupportVerdict, JavaVersion } from "../../report/evidence/jvmEvidence.js";
 
 /**
  * Container support (cgroup-derived RAM and CPU) arrived in JDK 10 and was backported to 8u191;

@@ -1,24 +1,5 @@
+import type { JvmPerfSummary } from "../../report/evidence/jvmEvidence.js";
 import { counterNumber, counterString, type Hsperfdata } from "./parseHsperfdata.js";
-
-/** What a running JVM says about itself through its perf counters. */
-export interface JvmPerfSummary {
-  /** Effective maximum heap (what -Xmx/ergonomics resolved to). */
-  maxHeapBytes?: number;
-  /** Initial (committed at start) heap. */
-  initialHeapBytes?: number;
-  /** Heap committed now. */
-  committedHeapBytes?: number;
-  gcPolicy?: string;
-  metaspaceCommittedBytes?: number;
-  compressedClassCommittedBytes?: number;
-  liveThreads?: number;
-  javaVersion?: string;
-  vmVersion?: string;
-  javaHome?: string;
-  vmArgs?: string;
-  vmFlags?: string;
-  javaCommand?: string;
-}
 
 /**
  * G1, ZGC and Shenandoah report the whole heap as every generation's max capacity (the regions

@@ -1,15 +1,18 @@
 import { readdir, readFile } from "node:fs/promises";
-import { analyzeJvm } from "../../analysis/jvmRules.js";
+import { parseJvmFlags } from "../../analysis/parseJvmFlags.js";
+import type {
+  JvmEvidence,
+  JvmPerfSummary,
+  JvmProcessEvidence,
+} from "../../report/evidence/jvmEvidence.js";
 import type { Check, CheckContext } from "../check.js";
 import { readMemoryCgroup } from "../memory/memoryCheck.js";
 import { readTextIfExists } from "../readTextFile.js";
 import { containerSupport } from "./containerSupport.js";
 import { identifyJvm, type ProcessIdentity, splitNul } from "./findJvms.js";
-import { type JvmPerfSummary, summarizeHsperfdata } from "./heapFromHsperfdata.js";
-import type { JvmEvidence, JvmProcessEvidence } from "./jvmEvidence.js";
+import { summarizeHsperfdata } from "./heapFromHsperfdata.js";
 import { parseHsperfdata } from "./parseHsperfdata.js";
 import { javaVersionFromRelease, parseJavaVersion } from "./parseJavaRelease.js";
-import { parseJvmFlags } from "./parseJvmFlags.js";
 
 const MAX_JVMS = 16;
 const MAX_ARGS = 200;
@@ -158,5 +161,4 @@ export const jvmCheck: Check<JvmEvidence> = {
   name: "jvm",
   scope: "pod",
   collect: collectJvm,
-  analyze: analyzeJvm,
 };

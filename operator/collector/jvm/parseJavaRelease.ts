@@ -1,13 +1,4 @@
-/** A Java runtime's version, from its `release` file or a version string. */
-export interface JavaVersion {
-  /** The version string as written, e.g. "17.0.15" or "1.8.0_372". */
-  raw: string;
-  /** Feature release: 8, 11, 17, 25... */
-  major: number;
-  /** Update number: 372 for 1.8.0_372, 15 for 17.0.15. */
-  update: number;
-  implementor?: string;
-}
+import type { JavaVersion } from "../../report/evidence/jvmEvidence.js";
 
 /** `KEY="value"` lines of <java.home>/release. */
 export function parseReleaseFile(text: string): Record<string, string> {

@@ -1,4 +1,8 @@
-import type { MatchedOomKill, OomKillEvent, OomMatch } from "./memoryEvidence.js";
+import type {
+  MatchedOomKill,
+  OomKillEvent,
+  OomMatch,
+} from "../../report/evidence/memoryEvidence.js";
 
 function isAncestor(ancestor: string, path: string): boolean {
   if (ancestor === "/") return true;

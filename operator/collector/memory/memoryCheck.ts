@@ -1,10 +1,9 @@
-import { analyzeMemory } from "../../analysis/memoryRules.js";
+import type { MemoryCgroupSnapshot, MemoryEvidence } from "../../report/evidence/memoryEvidence.js";
 import { cgroupDir } from "../cgroupDirs.js";
 import type { Check, CheckContext } from "../check.js";
 import { ToolUnavailableError } from "../commandRunner.js";
 import { readFilesIn, readTextIfExists } from "../readTextFile.js";
 import { matchOomKills } from "./matchOomKills.js";
-import type { MemoryCgroupSnapshot, MemoryEvidence } from "./memoryEvidence.js";
 import {
   parseCgroupV1Memory,
   parseCgroupV2Memory,
@@ -81,5 +80,4 @@ export const memoryCheck: Check<MemoryEvidence> = {
   name: "memory",
   scope: "pod",
   collect: collectMemory,
-  analyze: analyzeMemory,
 };

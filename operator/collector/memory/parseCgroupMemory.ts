@@ -1,5 +1,5 @@
+import type { MemoryCgroupSnapshot } from "../../report/evidence/memoryEvidence.js";
 import { parseFlatKeyed } from "../parseFlatKeyed.js";
-import type { MemoryCgroupSnapshot } from "./memoryEvidence.js";
 
 /** File name -> content, for the files that exist (missing files are simply absent). */
 export type CgroupFiles = Readonly<Record<string, string | undefined>>;

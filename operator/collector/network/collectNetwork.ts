@@ -1,5 +1,16 @@
 import { readdir, readFile, readlink } from "node:fs/promises";
 import { join } from "node:path";
+import type {
+  ChainPolicy,
+  ConntrackInfo,
+  CounterTable,
+  FirewallRule,
+  InterfaceInfo,
+  NetworkEvidence,
+  PeerLink,
+  QdiscInfo,
+  SourceStatus,
+} from "../../report/evidence/networkEvidence.js";
 import type { CheckContext } from "../check.js";
 import { ToolUnavailableError } from "../commandRunner.js";
 import { chooseTargetNetns, type NetnsChoice } from "./chooseTargetNetns.js";
@@ -19,17 +30,6 @@ import { mergeCounterTables, parseProcNetCounters } from "./parseProcNetCounters
 import { parseProcNetDev } from "./parseProcNetDev.js";
 import { parseTcQdiscJson } from "./parseTcQdiscJson.js";
 import { parseTcQdiscText } from "./parseTcQdiscText.js";
-import type {
-  ChainPolicy,
-  ConntrackInfo,
-  CounterTable,
-  FirewallRule,
-  InterfaceInfo,
-  NetworkData,
-  PeerLink,
-  QdiscInfo,
-  SourceStatus,
-} from "./types.js";
 
 interface Snapshot {
   at: Date;
@@ -271,7 +271,7 @@ function sleep(ms: number): Promise<void> {
  * Gathers the network evidence of the target's netns: two counter snapshots `sampleSeconds`
  * apart (one when it is 0), so rules can judge rates rather than counters since boot.
  */
-export async function collectNetwork(ctx: CheckContext): Promise<NetworkData> {
+export async function collectNetwork(ctx: CheckContext): Promise<NetworkEvidence> {
   const choice = await targetNetns(ctx);
   const pid = choice.pid;
   const probe = new NetworkProbe(ctx, pid);
@@ -306,7 +306,7 @@ export async function collectNetwork(ctx: CheckContext): Promise<NetworkData> {
     const reasons = primary.map(([k, s]) => `${k}: ${s.reason}`);
     throw new ToolUnavailableError("network", reasons.join("; "));
   }
-  const data: NetworkData = {
+  const data: NetworkEvidence = {
     pid,
     netns: choice.netns,
     netnsCandidates: choice.candidates,

@@ -1,4 +1,11 @@
-import type { CounterTable, InterfaceInfo, LinkCounters, QdiscInfo, QdiscStats } from "./types.js";
+import {
+  type CounterTable,
+  type InterfaceInfo,
+  type LinkCounters,
+  type QdiscInfo,
+  type QdiscStats,
+  qdiscKey,
+} from "../../report/evidence/networkEvidence.js";
 
 /** Counters whose growth during the sample tells about loss and failing handshakes. */
 export const TCP_COUNTERS_OF_INTEREST = [
@@ -67,10 +74,6 @@ export function interfaceDeltas(
     if (was) out[now.name] = { rx: sub(now.rx, was.rx), tx: sub(now.tx, was.tx) };
   }
   return out;
-}
-
-export function qdiscKey(q: Pick<QdiscInfo, "dev" | "handle">): string {
-  return `${q.dev} ${q.handle}`;
 }
 
 export function qdiscDeltas(

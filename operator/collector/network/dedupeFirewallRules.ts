@@ -1,4 +1,4 @@
-import type { FirewallRule } from "./types.js";
+import type { FirewallRule } from "../../report/evidence/networkEvidence.js";
 
 /**
  * iptables-nft rules are nftables rules too, so they show up in `nft -j list ruleset` as well.

@@ -1,4 +1,4 @@
-import type { InterfaceInfo, PeerLink } from "./types.js";
+import type { InterfaceInfo, PeerLink } from "../../report/evidence/networkEvidence.js";
 
 /** One interface of a candidate namespace, as `ifindex`/`iflink` from sysfs or `ip -j link`. */
 export interface CandidateLink {

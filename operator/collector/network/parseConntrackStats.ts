@@ -1,4 +1,4 @@
-import type { ConntrackCpuStats } from "./types.js";
+import type { ConntrackCpuStats } from "../../report/evidence/networkEvidence.js";
 
 /** Parses `conntrack -S`: one "cpu=N key=value ..." line per CPU. */
 export function parseConntrackStats(text: string): ConntrackCpuStats[] {

@@ -1,4 +1,4 @@
-import type { InterfaceInfo, LinkCounters } from "./types.js";
+import type { InterfaceInfo, LinkCounters } from "../../report/evidence/networkEvidence.js";
 
 type Json = Record<string, unknown>;
 

@@ -1,4 +1,4 @@
-import type { FirewallRule } from "./types.js";
+import type { FirewallRule } from "../../report/evidence/networkEvidence.js";
 
 type Json = Record<string, unknown>;
 

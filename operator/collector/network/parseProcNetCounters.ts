@@ -1,4 +1,4 @@
-import type { CounterTable } from "./types.js";
+import type { CounterTable } from "../../report/evidence/networkEvidence.js";
 
 /**
  * Parses the header/value line pairs of `/proc/<pid>/net/snmp` and `/proc/<pid>/net/netstat`

@@ -1,4 +1,4 @@
-import type { LinkCounters } from "./types.js";
+import type { LinkCounters } from "../../report/evidence/networkEvidence.js";
 
 export interface ProcNetDevEntry {
   name: string;

@@ -1,29 +1,14 @@
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { analyzeProfile } from "../../analysis/profileRules.js";
+import { encodeCollapsed } from "../../report/collapsedBlob.js";
+import type { ProfileEvidence } from "../../report/evidence/profileEvidence.js";
 import type { Check, CheckContext } from "../check.js";
 import { ToolUnavailableError } from "../commandRunner.js";
 import { readKernelThreads } from "../softirq/readKernelThreads.js";
-import { type CollapsedBlob, encodeCollapsed } from "./collapsedBlob.js";
-import { collapseStacks } from "./collapseStacks.js";
-import { parsePerfScript } from "./parsePerfScript.js";
-import { type TopFrames, topFrames } from "./topFrames.js";
-
-export interface ProfileData {
-  mode: "node" | "pid" | "kernelThread";
-  /** Profiled pids (empty for the whole node). */
-  pids: number[];
-  /** For mode kernelThread: the comm of each profiled thread. */
-  threads?: { pid: number; comm: string }[];
-  seconds: number;
-  frequency: number;
-  samples: number;
-  /** perf script lines the parser did not understand. */
-  unrecognizedLines: number;
-  collapsed: CollapsedBlob;
-  top: TopFrames;
-}
+import { collapseSamples } from "./collapseStacks.js";
+import { type ParsedPerfScript, parsePerfScript } from "./parsePerfScript.js";
+import { topFrames } from "./topFrames.js";
 
 /** The CRD defaults (ProfileSpec). */
 const PROFILE_DEFAULTS = { seconds: 30, frequency: 99 };
@@ -35,7 +20,7 @@ export interface ProfileCheckDeps {
 }
 
 /** Opt-in: perf record -g on the node, a pid or named kernel threads; stacks collapsed by our code. */
-export function createProfileCheck(deps: ProfileCheckDeps = {}): Check<ProfileData> {
+export function createProfileCheck(deps: ProfileCheckDeps = {}): Check<ProfileEvidence> {
   const makeTempDir = deps.makeTempDir ?? (() => mkdtemp(join(tmpdir(), "diagnose-perf-")));
   return {
     name: "profile",
@@ -71,32 +56,52 @@ export function createProfileCheck(deps: ProfileCheckDeps = {}): Check<ProfileDa
           maxOutputBytes: 400 * 1024 * 1024,
         });
         if (script.exitCode !== 0) throw perfFailure("perf script", script.stderr);
-        const parsed = parsePerfScript(script.stdout);
-        const stacks = collapseStacks(parsed.samples);
-        const data: ProfileData = {
+        const data = profileDataFrom(parsePerfScript(script.stdout), {
           mode: target.mode,
           pids: target.pids,
           seconds: opts.seconds,
           frequency: opts.frequency,
-          samples: parsed.samples.length,
-          unrecognizedLines: parsed.unrecognizedLines,
-          collapsed: encodeCollapsed(stacks, deps.blobCapBytes),
-          top: topFrames(stacks),
-        };
+          ...(deps.blobCapBytes !== undefined ? { blobCapBytes: deps.blobCapBytes } : {}),
+        });
         if (target.threads) data.threads = target.threads;
         return data;
       } finally {
         await rm(dir, { recursive: true, force: true });
       }
     },
-    analyze: (data) => analyzeProfile(data),
   };
 }
 
 export const profileCheck = createProfileCheck();
 
+/** The profile evidence from parsed `perf script` output: one count per sample, like the peers. */
+export function profileDataFrom(
+  parsed: ParsedPerfScript,
+  run: Pick<ProfileEvidence, "mode" | "pids" | "seconds" | "frequency"> & { blobCapBytes?: number },
+): ProfileEvidence {
+  const collapsed = collapseSamples(parsed.samples);
+  const data: ProfileEvidence = {
+    mode: run.mode,
+    pids: run.pids,
+    seconds: run.seconds,
+    frequency: run.frequency,
+    samples: collapsed.samples,
+    unrecognizedLines: parsed.unrecognizedLines,
+    collapsed: encodeCollapsed(collapsed.stacks, run.blobCapBytes, {
+      weighting: collapsed.weighting,
+      ...(collapsed.event !== undefined ? { event: collapsed.event } : {}),
+    }),
+    top: topFrames(collapsed.stacks),
+  };
+  if (parsed.firstUnrecognizedLine !== undefined)
+    data.firstUnrecognizedLine = parsed.firstUnrecognizedLine;
+  if (collapsed.event !== undefined) data.event = collapsed.event;
+  if (collapsed.otherEventSamples > 0) data.otherEventSamples = collapsed.otherEventSamples;
+  return data;
+}
+
 interface ProfileTarget {
-  mode: ProfileData["mode"];
+  mode: ProfileEvidence["mode"];
   args: string[];
   pids: number[];
   threads?: { pid: number; comm: string }[];

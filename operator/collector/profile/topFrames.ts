@@ -1,23 +1,16 @@
-import type { CollapsedStacks } from "../../flamegraph/collapsedText.js";
-import { displayName, type FrameKind, frameKind } from "../../flamegraph/frameKind.js";
+import type { CollapsedStacks } from "../../report/collapsedText.js";
+import type { FrameStat, TopFrames } from "../../report/evidence/profileEvidence.js";
+import { displayName, type FrameKind, frameKind } from "../../report/frameKind.js";
 
-export interface FrameStat {
-  frame: string;
-  kind: FrameKind;
-  samples: number;
-  percent: number;
-}
+/** Leaf functions of the idle loop: a CPU sampled here was doing nothing. */
+const IDLE_LEAF =
+  /^(?:[\w]*safe_halt|intel_idle(?:_\w+)?|mwait_idle(?:_\w+)?|acpi_idle_\w+|acpi_safe_halt|default_idle(?:_call)?|arch_cpu_idle|cpu_idle_poll|poll_idle|cpuidle_enter_state|do_idle|cpu_startup_entry|hv_native_safe_halt|pv_native_safe_halt|native_halt)$/;
 
-export interface TopFrames {
-  totalSamples: number;
-  /** Samples where the frame is the leaf: where the CPU was. */
-  bySelf: FrameStat[];
-  /** Samples with the frame anywhere on the stack (counted once per sample, recursion included). */
-  byTotal: FrameStat[];
-  /** By root frame: the command (comm) that was on CPU. */
-  byProcess: FrameStat[];
-  /** Share of samples whose leaf is a kernel frame. */
-  kernelPercent: number;
+/** Whether a collapsed stack is the idle task idling (not interrupt work done on an idle CPU). */
+export function isIdleStack(frames: readonly string[]): boolean {
+  const leaf = frames.at(-1);
+  if (leaf === undefined || frames.length < 2) return false;
+  return frameKind(leaf) === "kernel" && IDLE_LEAF.test(displayName(leaf));
 }
 
 export function topFrames(stacks: CollapsedStacks, limit = 20): TopFrames {
@@ -26,6 +19,7 @@ export function topFrames(stacks: CollapsedStacks, limit = 20): TopFrames {
   const process = new Map<string, number>();
   let totalSamples = 0;
   let kernelSamples = 0;
+  let idleSamples = 0;
   const add = (m: Map<string, number>, k: string, n: number) => m.set(k, (m.get(k) ?? 0) + n);
   for (const [stack, n] of stacks) {
     const frames = stack.split(";");
@@ -35,7 +29,8 @@ export function topFrames(stacks: CollapsedStacks, limit = 20): TopFrames {
     const leaf = below.at(-1);
     if (leaf === undefined) continue;
     add(self, leaf, n);
-    if (frameKind(leaf) === "kernel") kernelSamples += n;
+    if (isIdleStack(frames)) idleSamples += n;
+    else if (frameKind(leaf) === "kernel") kernelSamples += n;
     for (const f of new Set(below)) add(total, f, n);
   }
   const rank = (m: Map<string, number>, kind?: FrameKind): FrameStat[] =>
@@ -54,6 +49,7 @@ export function topFrames(stacks: CollapsedStacks, limit = 20): TopFrames {
     byTotal: rank(total),
     byProcess: rank(process, "root"),
     kernelPercent: pct(kernelSamples, totalSamples),
+    idlePercent: pct(idleSamples, totalSamples),
   };
 }
 

@@ -1,3 +1,5 @@
+import type { PortSynBacklog } from "../../report/evidence/softirqEvidence.js";
+
 /** TCP states as the kernel numbers them in /proc/net/tcp (include/net/tcp_states.h). */
 const TCP_STATE = {
   ESTABLISHED: "01",
@@ -33,13 +35,6 @@ export function parseProcNetTcp(text: string): TcpSocketEntry[] {
     });
   }
   return out;
-}
-
-export interface PortSynBacklog {
-  port: number;
-  /** Half-open connections (SYN_RECV) to this local port. */
-  synRecv: number;
-  listening: boolean;
 }
 
 /** Half-open sockets per local port, listening ports included even at zero; most first. */

@@ -1,6 +1,6 @@
 import { readFile, readlink } from "node:fs/promises";
 import { setTimeout as sleep } from "node:timers/promises";
-import { analyzeSoftirq } from "../../analysis/softirqRules.js";
+import type { SoftirqEvidence } from "../../report/evidence/softirqEvidence.js";
 import type { Check, CheckContext } from "../check.js";
 import { mergeCounterTables, parseProcNetCounters } from "../network/parseProcNetCounters.js";
 import { readFilesIn } from "../readTextFile.js";
@@ -10,7 +10,6 @@ import { parseSoftirqs } from "./parseSoftirqs.js";
 import { readKernelThreads } from "./readKernelThreads.js";
 import {
   type NetnsSnapshot,
-  type SoftirqData,
   type SoftirqSnapshot,
   summarizeSoftirqInterval,
 } from "./summarizeSoftirqInterval.js";
@@ -21,7 +20,7 @@ export interface SoftirqCheckDeps {
 }
 
 /** Node-level softirq, kernel-thread and SYN-flood evidence over ctx.options.sampleSeconds. */
-export function createSoftirqCheck(deps: SoftirqCheckDeps = {}): Check<SoftirqData> {
+export function createSoftirqCheck(deps: SoftirqCheckDeps = {}): Check<SoftirqEvidence> {
   const wait = deps.sleep ?? ((ms: number) => sleep(ms));
   return {
     name: "softirq",
@@ -34,7 +33,6 @@ export function createSoftirqCheck(deps: SoftirqCheckDeps = {}): Check<SoftirqDa
       const after = await readSnapshot(ctx, sources);
       return summarizeSoftirqInterval(before, after);
     },
-    analyze: (data) => analyzeSoftirq(data),
   };
 }
 

@@ -1,6 +1,11 @@
-import type { CounterTable } from "../network/types.js";
+import type { CounterTable } from "../../report/evidence/networkEvidence.js";
+import type {
+  NetnsSynEvidence,
+  SoftirqEvidence,
+  SynCounters,
+} from "../../report/evidence/softirqEvidence.js";
 import type { PidStat } from "./parsePidStat.js";
-import { halfOpenByPort, type PortSynBacklog, type TcpSocketEntry } from "./parseProcNetTcp.js";
+import { halfOpenByPort, type TcpSocketEntry } from "./parseProcNetTcp.js";
 import { type CpuTimes, type ProcStatCpu, totalTicks } from "./parseProcStat.js";
 import type { SoftirqCounts } from "./parseSoftirqs.js";
 
@@ -26,62 +31,6 @@ export interface NetnsSnapshot {
   sockets: TcpSocketEntry[];
 }
 
-export interface CpuSoftirqShare {
-  cpu: string;
-  /** Percent of the CPU's time in the interval. */
-  siPercent: number;
-  hiPercent: number;
-  userPercent: number;
-  systemPercent: number;
-  idlePercent: number;
-  /** Softirqs raised per second on this CPU, by type. */
-  softirqRates: Record<string, number>;
-}
-
-export interface KernelThreadCpu {
-  pid: number;
-  comm: string;
-  state: string;
-  /** Percent of one CPU over the interval, as top shows it. */
-  cpuPercent: number;
-  processor: number;
-}
-
-/** TcpExt counters that tell a SYN flood, as increases over the interval. */
-export interface SynCounters {
-  syncookiesSent: number;
-  syncookiesRecv: number;
-  syncookiesFailed: number;
-  listenOverflows: number;
-  listenDrops: number;
-  /** SYNs answered with a cookie because the request queue was full. */
-  reqQFullDoCookies: number;
-  /** SYNs dropped because the request queue was full and cookies were off. */
-  reqQFullDrop: number;
-}
-
-export interface NetnsSynEvidence {
-  source: string;
-  netnsInode?: string;
-  /** Increase over the interval. */
-  delta: SynCounters;
-  /** Per second over the interval. */
-  perSecond: SynCounters;
-  /** Half-open sockets per local port at the end of the interval, most first (top 10). */
-  halfOpen: PortSynBacklog[];
-}
-
-export interface SoftirqData {
-  intervalSeconds: number;
-  cpus: CpuSoftirqShare[];
-  /** All CPUs together. */
-  total: CpuSoftirqShare;
-  /** Busiest first; only threads that used CPU in the interval (top 15). */
-  kernelThreads: KernelThreadCpu[];
-  kernelThreadCount: number;
-  synEvidence: NetnsSynEvidence[];
-}
-
 /** USER_HZ: fixed at 100 on every Linux ABI the collector runs on. */
 const USER_HZ = 100;
 const TOP_THREADS = 15;
@@ -91,7 +40,7 @@ export function summarizeSoftirqInterval(
   before: SoftirqSnapshot,
   after: SoftirqSnapshot,
   ticksPerSecond = USER_HZ,
-): SoftirqData {
+): SoftirqEvidence {
   const seconds = Math.max((after.atMs - before.atMs) / 1000, 1e-3);
   const cpus = after.softirqs.cpus.map((header, i) => {
     const key = header.toLowerCase();

@@ -4,27 +4,27 @@ import { analyzeReport } from "../../../operator/analysis/analyzeReport.js";
 import { analyzeCpu } from "../../../operator/analysis/cpuRules.js";
 import { analyzeJvm, recommendHeap } from "../../../operator/analysis/jvmRules.js";
 import { analyzeMemory } from "../../../operator/analysis/memoryRules.js";
+import { parseJvmFlags } from "../../../operator/analysis/parseJvmFlags.js";
 import {
   parseCgroupV1Cpu,
   parseCgroupV2Cpu,
 } from "../../../operator/collector/cpu/parseCgroupCpu.js";
 import { containerSupport } from "../../../operator/collector/jvm/containerSupport.js";
 import { summarizeHsperfdata } from "../../../operator/collector/jvm/heapFromHsperfdata.js";
-import type {
-  JvmEvidence,
-  JvmProcessEvidence,
-} from "../../../operator/collector/jvm/jvmEvidence.js";
 import { parseHsperfdata } from "../../../operator/collector/jvm/parseHsperfdata.js";
 import { parseJavaVersion } from "../../../operator/collector/jvm/parseJavaRelease.js";
-import { parseJvmFlags } from "../../../operator/collector/jvm/parseJvmFlags.js";
 import { matchOomKills } from "../../../operator/collector/memory/matchOomKills.js";
-import type { MemoryEvidence } from "../../../operator/collector/memory/memoryEvidence.js";
 import {
   parseCgroupV1Memory,
   parseCgroupV2Memory,
 } from "../../../operator/collector/memory/parseCgroupMemory.js";
 import { parseKernelLog } from "../../../operator/collector/memory/parseKernelLog.js";
 import { parseOomKills } from "../../../operator/collector/memory/parseOomKills.js";
+import type {
+  JvmEvidence,
+  JvmProcessEvidence,
+} from "../../../operator/report/evidence/jvmEvidence.js";
+import type { MemoryEvidence } from "../../../operator/report/evidence/memoryEvidence.js";
 
 const MiB = 1024 * 1024;
 const files = (dir: string) =>
@@ -79,7 +79,7 @@ describe("memory rules", () => {
     const f = analyzeMemory(data);
     expect(f[0]).to.deep.include({ code: "OOMKilledByCgroup", severity: "Critical" });
     expect(f[0]!.summary).to.match(
-      /^OOM-killed by its cgroup: java \(pid 27281\) at 512MiB usage = limit 512MiB, anon 100%/,
+      /^OOM-killed by its cgroup: java \(pid 27281\) at 512MiB usage = limit 512MiB, anon 99%/,
     );
     expect(f[0]!.evidence).to.deep.include({
       usageBytes: 512 * MiB,

@@ -7,9 +7,9 @@ import type { DiagnosisClient } from "../../../operator/cli/diagnosisClient.js";
 import { loadFlameGraphRenderer } from "../../../operator/cli/flameGraphExport.js";
 import { describeChanges, progressLine } from "../../../operator/cli/progress.js";
 import { type CliDeps, EXIT, runCli } from "../../../operator/cli/runCli.js";
-import { encodeCollapsed } from "../../../operator/collector/profile/collapsedBlob.js";
 import { collapseStacks } from "../../../operator/collector/profile/collapseStacks.js";
 import { parsePerfScript } from "../../../operator/collector/profile/parsePerfScript.js";
+import { encodeCollapsed } from "../../../operator/report/collapsedBlob.js";
 import { repoRoot } from "../../support/controlPlane.js";
 import { s1Diagnosis } from "./sampleDiagnoses.js";
 

@@ -16,12 +16,12 @@ import {
 } from "../../../operator/collector/commandRunner.js";
 import { cpuCheck } from "../../../operator/collector/cpu/cpuCheck.js";
 import { jvmCheck } from "../../../operator/collector/jvm/jvmCheck.js";
-import type { JvmEvidence } from "../../../operator/collector/jvm/jvmEvidence.js";
 import { memoryCheck } from "../../../operator/collector/memory/memoryCheck.js";
 import { parseCollectorArgs } from "../../../operator/collector/parseCollectorArgs.js";
 import { renderReport } from "../../../operator/collector/renderReport.js";
 import { TargetNotFoundError } from "../../../operator/collector/resolveTarget.js";
 import { runCollector } from "../../../operator/collector/runCollector.js";
+import type { JvmEvidence } from "../../../operator/report/evidence/jvmEvidence.js";
 
 const ID = "8a9b1c2d3e4f5a6b7c8d9e0f1a2b3c4d5e6f7a8b9c0d1e2f3a4b5c6d7e8f9a0b";
 const POD =
@@ -133,7 +133,7 @@ describe("runCollector on a recorded cgroup v2 node", () => {
     ]);
     const oom = report.findings[0]!;
     expect(oom.summary, oom.summary).to.match(
-      /^OOM-killed by its cgroup: java \(pid 4242\) at 512MiB usage = limit 512MiB, anon 100% at 2025-12-31T23:58:51.554Z/,
+      /^OOM-killed by its cgroup: java \(pid 4242\) at 512MiB usage = limit 512MiB, anon 99% at 2025-12-31T23:58:51.554Z/,
     );
     const jvm = (report.checks.jvm as { data: JvmEvidence }).data.jvms[0]!;
     expect(jvm.hsperfdataPath).to.equal(`${trees.procRoot}/4242/root/tmp/hsperfdata_app/1`);

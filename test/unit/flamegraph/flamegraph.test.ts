@@ -4,15 +4,15 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { PassThrough, Readable } from "node:stream";
 import { expect } from "chai";
-import { encodeCollapsed } from "../../../operator/collector/profile/collapsedBlob.js";
 import { collapseStacks } from "../../../operator/collector/profile/collapseStacks.js";
 import { parsePerfScript } from "../../../operator/collector/profile/parsePerfScript.js";
-import { parseCollapsed } from "../../../operator/flamegraph/collapsedText.js";
 import {
   renderDiffFlameGraph,
   renderFlameGraph,
 } from "../../../operator/flamegraph/renderFlameGraph.js";
 import { runFlamegraphCommand } from "../../../operator/flamegraph/runFlamegraphCommand.js";
+import { encodeCollapsed } from "../../../operator/report/collapsedBlob.js";
+import { parseCollapsed } from "../../../operator/report/collapsedText.js";
 
 interface RenderedFrame {
   name: string;
