@@ -1,16 +1,30 @@
 #!/usr/bin/env node
 /** kubectl-diagnose: the kubectl plugin (`kubectl diagnose ...`). See parseCliArgs.ts for usage. */
+import { existsSync, readFileSync } from "node:fs";
 import { writeFile } from "node:fs/promises";
-import { packageVersion } from "../packageVersion.js";
+import { dirname, join } from "node:path";
+import { fileURLToPath } from "node:url";
 import { kubernetesDiagnosisClient, loadKubeConfig } from "./diagnosisClient.js";
 import { loadFlameGraphRenderer } from "./flameGraphExport.js";
 import { runCli } from "./runCli.js";
+
+/** The package version, from the nearest package.json (source tree or dist/). */
+function packageVersion(): string {
+  let dir = dirname(fileURLToPath(import.meta.url));
+  for (let i = 0; i < 5; i++) {
+    const path = join(dir, "package.json");
+    if (existsSync(path))
+      return (JSON.parse(readFileSync(path, "utf8")) as { version: string }).version;
+    dir = dirname(dir);
+  }
+  return "unknown";
+}
 
 process.exitCode = await runCli(process.argv.slice(2), {
   stdout: process.stdout,
   stderr: process.stderr,
   env: process.env,
-  version: packageVersion(import.meta.url),
+  version: packageVersion(),
   connect(command) {
     const { kubeConfig, namespace } = loadKubeConfig(command.global);
     return { client: kubernetesDiagnosisClient(kubeConfig), namespace };
