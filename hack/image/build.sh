@@ -151,5 +151,12 @@ mv -f "${meta}.tmp" "${meta}"
 # Older archives of this image go; the buildah storage keeps the layers for the next build.
 find "${out}" -maxdepth 1 -name '*.oci.tar' ! -name "${key}.oci.tar" -delete
 find "${out}" -maxdepth 1 -name '*.json' ! -name "${key}.json" -delete
+# The storage keeps earlier builds' layers for --layers; past DIAGNOSE_BUILDAH_STORAGE_MAX_GB the
+# unnamed ones go (the bases and this image stay; the next build redoes npm ci and apt-get).
+used_gb=$(($(du -sk "${DIAGNOSE_BUILDAH_ROOT}" | cut -f1) / 1048576))
+if ((used_gb >= ${DIAGNOSE_BUILDAH_STORAGE_MAX_GB:-8})); then
+  bah rmi --prune >/dev/null 2>&1 || true
+  log "buildah storage was ${used_gb} GiB: pruned the layers of earlier builds"
+fi
 log "built ${ref}@${digest} in ${build_s}s: ${size_mib} MiB unpacked (budget ${budget_mb} MiB), ${archive_mib} MiB archive ${archive}; base: ${base}"
 echo "${meta}"
