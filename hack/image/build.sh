@@ -106,12 +106,13 @@ fi
 # TLS-intercepting proxy in front of the registry), the RUN steps' npm gets the same bundle.
 mounts=()
 cafile="$(npm config get cafile 2>/dev/null || true)"
+[[ -f "${cafile}" ]] || cafile="${NODE_EXTRA_CA_CERTS:-}"
 if [[ -f "${cafile}" ]]; then
   npmrc="$(mktemp)"
   trap 'rm -f "${npmrc}"' EXIT
   echo "cafile=/run/diagnose-build-ca.crt" >"${npmrc}"
   mounts=(-v "${cafile}:/run/diagnose-build-ca.crt:ro" -v "${npmrc}:/usr/local/etc/npmrc:ro")
-  log "RUN steps: npm trusts ${cafile} (this machine's npm cafile)"
+  log "RUN steps: npm trusts ${cafile} (as this machine's npm does)"
 fi
 log "buildah build ${dockerfile} -> ${ref}"
 start=${SECONDS}
