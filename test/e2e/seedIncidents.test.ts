@@ -440,7 +440,8 @@ describe("e2e: the seed incidents on a real one-node cluster", function () {
     expect(drop!.summary)
       .to.match(/INPUT/)
       .and.to.match(/OUTPUT/);
-    expect(drop!.summary).to.match(/statistic mode random probability 0\.2999/);
+    // The rules' wording since #14 (as test/scenarios/s2-network.test.ts asserts it).
+    expect(drop!.summary).to.include("statistic mode random probability 0.3 (30%)");
     expect(drop!.remediation).to.include(
       "-m statistic --mode random --probability 0.29999999981 -j DROP",
     );
