@@ -15,7 +15,7 @@ source "${here}/../image/lib.sh"
 log_init workload-images
 require_image_tools go javac
 repo="${DIAGNOSE_REPO_ROOT}"
-alloc="${repo}/hack/scenarios/s1/Alloc.java"
+alloc="${repo}/test/support/faults/Alloc.java"
 out="${DIAGNOSE_IMAGE_CACHE}/e2e"
 mkdir -p "${out}"
 

@@ -34,12 +34,12 @@ import { expect } from "chai";
 import type { Diagnosis, Finding } from "../../operator/api/v1alpha1/diagnosis.js";
 import { repoRoot, toolsBinDir } from "../support/controlPlane.js";
 import { makeRootfsDir, openOciArchive, runInRootfs, unpackLayers } from "../support/ociImage.js";
+import { mustRun } from "../support/runCommand.js";
 import {
   E2E_NODE_NAME,
   type E2eCluster,
   e2eUnavailableReason,
   leftoversOf,
-  run,
   startE2eCluster,
 } from "./support/e2eCluster.js";
 import { pidsWithArgument, startSynFlood } from "./support/podSynFlood.js";
@@ -105,7 +105,7 @@ describe("e2e: the seed incidents on a real one-node cluster", function () {
       `operator image: ${operatorImage} (${c.operatorImage.ref}, ${c.operatorImage.sizeMiB} MiB, base: ${c.operatorImage.base})\n`,
     );
     await clock.time("helm install (operator from the chart)", () =>
-      run(
+      mustRun(
         join(c.toolsBin, "helm"),
         [
           "install",
@@ -132,7 +132,7 @@ describe("e2e: the seed incidents on a real one-node cluster", function () {
           "--timeout",
           "180s",
         ],
-        { timeoutMs: Math.min(200_000, clock.remainingMs()) },
+        { timeoutMs: Math.min(200_000, clock.remainingMs()), killSignal: "SIGTERM" },
       ),
     );
   });
