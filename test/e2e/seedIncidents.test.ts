@@ -128,6 +128,11 @@ describe("e2e: the seed incidents on a real one-node cluster", function () {
           "podDisruptionBudget.enabled=false",
           "--set",
           "logLevel=debug",
+          // A whole CPU for the collector instead of the default 500m: on this shared 2-core
+          // machine (load average ~15 from other work) S3's `perf script` at 500m outran the
+          // collector's profile budget (profile seconds + 30 s). hack/e2e/README.md has the numbers.
+          "--set",
+          "collector.resources.limits.cpu=1",
           "--wait",
           "--timeout",
           "180s",
@@ -542,6 +547,9 @@ describe("e2e: the seed incidents on a real one-node cluster", function () {
         "softirq,profile",
         "--profile",
         "10s",
+        // Half the default 99 Hz: ~1000 samples on 2 CPUs, for the same reason as the CPU limit.
+        "--profile-frequency",
+        "49",
         "--name",
         name,
         "-o",
@@ -582,6 +590,7 @@ describe("e2e: the seed incidents on a real one-node cluster", function () {
       const folded = gunzipSync(Buffer.from(collapsed.data, "base64")).toString("utf8");
       expect(folded).to.match(/net_rx_action/);
       expect(checks.profile!.data!.samples as number).to.be.greaterThan(100);
+      expect(checks.profile!.data!.frequency).to.equal(49);
 
       const svg = await clock.time(
         "S3 kubectl diagnose flamegraph (the image's plugin)",
