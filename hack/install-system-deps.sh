@@ -2,17 +2,19 @@
 # Installs the Debian packages the tests drive for real: kernel networking tools for the
 # packet-loss scenarios, perf for profiles, a JDK for the OOM scenarios, openssl for the
 # local control plane's certificates, GNU time for the benchmarks' peak RSS, containerd, runc and
-# the CNI plugins for the single-node e2e cluster, and what builds and boots the guest of the
-# guest suite (QEMU, mmdebstrap, busybox for its initrd, e2fsprogs for mkfs.ext4 -d, kmod for
-# depmod/modprobe on the guest's kernel). Idempotent: only missing packages are installed.
+# the CNI plugins for the single-node e2e cluster, buildah and mmdebstrap to build the container
+# image without a Docker engine (hack/image/), chromium for the report page's browser tests
+# (driven headless by playwright-core; never a browser download), and what builds and boots the
+# guest suite's guest (QEMU, mmdebstrap, busybox for its initrd, e2fsprogs for mkfs.ext4 -d, kmod
+# for depmod/modprobe on the guest's kernel). Idempotent: only missing packages are installed.
 set -euo pipefail
 
 packages=(
   iproute2 iptables nftables conntrack ethtool procps util-linux psmisc
   linux-perf hping3 openssl curl ca-certificates openjdk-17-jdk-headless
   containerd runc containernetworking-plugins jq binutils
-  libxml2-utils time
-  qemu-system-x86 mmdebstrap busybox-static e2fsprogs kmod
+  libxml2-utils time buildah mmdebstrap chromium
+  qemu-system-x86 busybox-static e2fsprogs kmod
 )
 
 missing=()

@@ -154,7 +154,7 @@ describe("guest: cgroup v2 and netem for real, in a Debian guest with its stock 
         expect(oom.severity).to.equal("Critical");
         expect(oom.summary).to.match(
           new RegExp(
-            `^OOM-killed by its cgroup: java \\(pid ${s.facts.victimPid}\\) at 512MiB usage = limit 512MiB, anon \\d+%`,
+            `^OOM-killed by its cgroup: java \\(pid ${s.facts.victimPid}\\) at 512Mi usage = limit 512Mi, anon \\d+%`,
           ),
         );
         expect(oom.evidence).to.deep.include({
@@ -219,7 +219,7 @@ describe("guest: cgroup v2 and netem for real, in a Debian guest with its stock 
         const report = run("s1MaxRam", "restarted");
         expect(report.target.containerId).to.equal(s.facts.containerId);
         expect(oomFinding(report).summary).to.match(
-          /java \(pid \d+\) at 256MiB usage = limit 256MiB/,
+          /java \(pid \d+\) at 256Mi usage = limit 256Mi/,
         );
         const heap = finding(report, "JvmHeapExceedsLimit");
         expect(heap.severity).to.equal("Warning");
