@@ -3,7 +3,7 @@
 # cache folder outside the repo, and prints that folder on the last line of stdout:
 #   ${DIAGNOSE_CACHE_DIR:-$HOME/.cache/diagnose-operator}/guest/<kernel package>_<version>-<recipe hash>/
 #     vmlinuz      Debian's stock kernel (linux-image-amd64's dependency), never installed on the host
-#     initrd.img   busybox + the virtio/ext4 modules, mounts /dev/vda and starts systemd
+#     initrd.img   busybox + the virtio/ext4/9p modules, mounts /dev/vda and starts systemd
 #     rootfs.ext4  mmdebstrap root (hack/guest/image/packages), made by mkfs.ext4 -d: no loop mount
 # The key is the kernel package's version and a hash of this recipe (this script and
 # hack/guest/image/*): a cached guest is reused until one of them changes. Older keys are removed.
