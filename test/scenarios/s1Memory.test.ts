@@ -4,30 +4,28 @@ import type { Finding } from "../../operator/api/v1alpha1/diagnosis.js";
 import type { JvmEvidence } from "../../operator/report/evidence/jvmEvidence.js";
 import type { MemoryEvidence } from "../../operator/report/evidence/memoryEvidence.js";
 import { collectorJsonArgs, runCollectorCli } from "../support/collectorCli.js";
-import {
-  cgroupV1Available,
-  removeStaleScenarioCgroups,
-  ScenarioCgroup,
-} from "../support/faults/cgroupV1.js";
+import { removeStaleScenarioCgroups, ScenarioCgroup } from "../support/faults/cgroupV1.js";
 import {
   compileAlloc,
   perlAllocatorArgs,
   startAllocJvm,
   waitForExit,
 } from "../support/faults/jvm.js";
+import { hostGap, skippedBecause } from "./hostKernelGaps.js";
 
 const MiB = 1024 * 1024;
 const codes = (fs: Finding[]) => fs.map((f) => f.code);
 /** Set to a directory to keep the collector's JSON report (test/fixtures/reports/README.md). */
 const CAPTURE = process.env.DGN_REPORT_CAPTURE_DIR;
+const gap = hostGap("cgroupV1");
 
-describe("S1 scenarios: OOM kills and JVM heap vs the cgroup limit (real kernel)", function () {
+describe(`S1 scenarios: OOM kills and JVM heap vs the cgroup limit (real kernel, cgroup v1)${skippedBecause(gap)}`, function () {
   this.timeout(120_000);
   let classes: string;
   const cgroups: ScenarioCgroup[] = [];
 
   before(async function () {
-    if (!cgroupV1Available()) {
+    if (gap) {
       this.skip();
       return;
     }

@@ -17,6 +17,9 @@ import {
 } from "../../operator/report/collectorReport.js";
 import { type SynFloodLab, startSynFloodLab } from "../support/faults/synFloodLab.js";
 import { hostCheckContext } from "../support/hostCheckContext.js";
+import { hostGap, skippedBecause } from "./hostKernelGaps.js";
+
+const gap = hostGap("root");
 
 /** Where the rendered flame graph is kept for a person to look at. */
 const SVG_OUT = process.env.S3_FLAMEGRAPH_OUT ?? "/tmp/dgn-s3/flood-node.svg";
@@ -30,12 +33,12 @@ async function timed<T>(collect: () => Promise<T>): Promise<{ data: T; durationM
   return { data, durationMs: Math.round((performance.now() - t0) * 10) / 10 };
 }
 
-describe("S3: SYN flood between network namespaces (real)", function () {
+describe(`S3: SYN flood between network namespaces (real)${skippedBecause(gap)}`, function () {
   this.timeout(60_000);
   let lab: SynFloodLab | undefined;
 
   before(function () {
-    if (process.getuid?.() !== 0) this.skip();
+    if (gap) this.skip();
   });
 
   afterEach(async () => {
