@@ -1,5 +1,32 @@
 import type { JvmPerfSummary } from "../../report/evidence/jvmEvidence.js";
-import { counterNumber, counterString, type Hsperfdata } from "./parseHsperfdata.js";
+import {
+  type CounterNames,
+  counterNumber,
+  counterString,
+  type Hsperfdata,
+  parseHsperfdata,
+} from "./parseHsperfdata.js";
+
+/**
+ * Every counter summarizeHsperfdata reads, and nothing else is decoded from the target's file.
+ * A counter used below but missing here reads as absent (the fixture test compares against a
+ * full decode and catches it). `*` is one decimal index.
+ */
+export const SUMMARY_COUNTERS: CounterNames = [
+  "sun.gc.policy.name",
+  "sun.gc.generation.*.maxCapacity",
+  "sun.gc.generation.*.capacity",
+  "sun.gc.generation.*.space.*.initCapacity",
+  "sun.gc.metaspace.capacity",
+  "sun.gc.compressedclassspace.capacity",
+  "java.threads.live",
+  "java.property.java.version",
+  "java.property.java.vm.version",
+  "java.property.java.home",
+  "java.rt.vmArgs",
+  "java.rt.vmFlags",
+  "sun.rt.javaCommand",
+];
 
 /**
  * G1, ZGC and Shenandoah report the whole heap as every generation's max capacity (the regions
@@ -58,4 +85,9 @@ export function summarizeHsperfdata(data: Hsperfdata): JvmPerfSummary {
     vmFlags: counterString(data, "java.rt.vmFlags"),
     javaCommand: counterString(data, "sun.rt.javaCommand"),
   };
+}
+
+/** The summary of a target's hsperfdata bytes, decoding only SUMMARY_COUNTERS. */
+export function perfSummaryFromHsperfdata(bytes: Uint8Array): JvmPerfSummary {
+  return summarizeHsperfdata(parseHsperfdata(bytes, SUMMARY_COUNTERS));
 }

@@ -10,8 +10,7 @@ import { readMemoryCgroup } from "../memory/memoryCheck.js";
 import { readTextIfExists } from "../readTextFile.js";
 import { containerSupport } from "./containerSupport.js";
 import { identifyJvm, type ProcessIdentity, splitNul } from "./findJvms.js";
-import { summarizeHsperfdata } from "./heapFromHsperfdata.js";
-import { parseHsperfdata } from "./parseHsperfdata.js";
+import { perfSummaryFromHsperfdata } from "./heapFromHsperfdata.js";
 import { javaVersionFromRelease, parseJavaVersion } from "./parseJavaRelease.js";
 
 const MAX_JVMS = 16;
@@ -91,7 +90,7 @@ async function inspectJvm(ctx: CheckContext, id: ProcessIdentity): Promise<JvmPr
   let perfUnavailable: string | undefined;
   if (hs) {
     try {
-      perf = summarizeHsperfdata(parseHsperfdata(hs.bytes));
+      perf = perfSummaryFromHsperfdata(hs.bytes);
     } catch (e) {
       perfUnavailable = `${hs.path}: ${(e as Error).message}`;
     }

@@ -10,8 +10,7 @@ import {
   parseCgroupV2Cpu,
 } from "../../../operator/collector/cpu/parseCgroupCpu.js";
 import { containerSupport } from "../../../operator/collector/jvm/containerSupport.js";
-import { summarizeHsperfdata } from "../../../operator/collector/jvm/heapFromHsperfdata.js";
-import { parseHsperfdata } from "../../../operator/collector/jvm/parseHsperfdata.js";
+import { perfSummaryFromHsperfdata } from "../../../operator/collector/jvm/heapFromHsperfdata.js";
 import { parseJavaVersion } from "../../../operator/collector/jvm/parseJavaRelease.js";
 import { matchOomKills } from "../../../operator/collector/memory/matchOomKills.js";
 import {
@@ -174,9 +173,7 @@ describe("jvm rules", () => {
   });
 
   it("uses the real perf counters of a JVM with -Xmx1g", () => {
-    const perf = summarizeHsperfdata(
-      parseHsperfdata(readFileSync("test/fixtures/jvm/java17-xmx1g.hsperf")),
-    );
+    const perf = perfSummaryFromHsperfdata(readFileSync("test/fixtures/jvm/java17-xmx1g.hsperf"));
     const j = jvm(["java", "-Xmx1g", "-Xms64m", "Alloc.java"], "17.0.15", { perf });
     const f = analyzeJvm({ ...limit512, memoryLimitBytes: 200 * MiB, jvms: [j] });
     expect(f.map((x) => x.code)).to.deep.equal(["JvmHeapExceedsLimit"]);
