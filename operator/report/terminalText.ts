@@ -31,6 +31,25 @@ export function terminalText(s: string): string {
   return s.replace(UNSAFE_BUT_NEWLINE, REPLACEMENT);
 }
 
+// Left raw by JSON.stringify (C1, DEL, U+2028/9, bidi) or by yaml's double quotes (also tabs).
+const RAW_IN_QUOTES = /[\t\u007f-\u009f\u2028\u2029\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]/g;
+
+/**
+ * For JSON text, or YAML whose strings are all double-quoted: unsafe characters still raw inside
+ * the quotes become \uXXXX escapes, which both formats read back as the same character: the data
+ * is unchanged, the terminal sees no control character.
+ */
+export function escapeRawInQuotes(text: string): string {
+  return text.replace(RAW_IN_QUOTES, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, "0")}`);
+}
+
+/** Whether any string (or key) in a JSON-like value holds a character terminalLine would replace. */
+export function hasUnsafeText(value: unknown): boolean {
+  return (
+    JSON.stringify(terminalSafeValue(value, Number.MAX_SAFE_INTEGER)) !== JSON.stringify(value)
+  );
+}
+
 /** A copy of a JSON-like value with every string (and key) made a safe single line. */
 export function terminalSafeValue<T>(value: T, maxChars = 4096): T {
   const walk = (v: unknown, depth: number): unknown => {
