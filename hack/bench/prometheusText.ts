@@ -8,7 +8,7 @@ export function reconcileStats(
   controllers: readonly string[],
 ): Record<string, { count: number; meanMs: number | null }> {
   const out: Record<string, { count: number; meanMs: number | null }> = {};
-  const h = "diagnose_operator_reconcile_duration_seconds";
+  const h = "controller_runtime_reconcile_time_seconds";
   for (const c of controllers) {
     const label = `controller="${c}"`;
     const count = metricValue(text, `${h}_count`, label) ?? 0;

@@ -2,9 +2,11 @@ import type { Finding, Severity } from "../api/v1alpha1/diagnosis.js";
 import {
   type FirewallRule,
   type InterfaceInfo,
+  type NetemConfig,
   type NetworkEvidence,
   qdiscKey,
 } from "../report/evidence/networkEvidence.js";
+import { type FirewallOwner, firewallOwner } from "./firewallOwner.js";
 
 /** Thresholds; exported so tests and callers can see what "too much" means. */
 export const NETWORK_THRESHOLDS = {
@@ -54,17 +56,63 @@ const MAX_LISTED = 10;
 function describeRule(r: FirewallRule): string {
   const during =
     r.packetsDuringSample !== undefined ? `, ${r.packetsDuringSample} during the sample` : "";
-  return `${r.table}/${r.chain} ${r.target} "${r.matchText || "all"}" (${r.source}, ${r.packets} packets${during})`;
+  return `${r.table}/${r.chain} ${r.target} ${r.matchText || "all traffic"} (${r.source}, ${r.packets} packets${during})`;
+}
+
+const BUILTIN_LOCAL_CHAINS = new Set(["INPUT", "OUTPUT", "FORWARD"]);
+
+function isRandomDrop(r: FirewallRule): boolean {
+  return r.randomProbability !== undefined || /\bstatistic\b.*\bmode random\b/.test(r.matchText);
+}
+
+/** DROP/REJECT of all traffic in a built-in chain: every packet that gets there is lost. */
+function isUnconditionalDrop(r: FirewallRule): boolean {
+  return (
+    (r.table === "filter" || r.table === "") &&
+    BUILTIN_LOCAL_CHAINS.has(r.chain) &&
+    (r.ruleArgs ? r.ruleArgs.indexOf("-j") === 0 : r.matchText.trim() === "")
+  );
+}
+
+function ruleEvidence(r: FirewallRule, owner?: FirewallOwner) {
+  return {
+    source: r.source,
+    family: r.family,
+    table: r.table,
+    chain: r.chain,
+    target: r.target,
+    match: r.matchText,
+    probability: r.randomProbability,
+    packets: r.packets,
+    bytes: r.bytes,
+    packetsDuringSample: r.packetsDuringSample,
+    owner: owner?.id,
+  };
 }
 
 function firewallFindings(d: NetworkEvidence): Finding[] {
-  const hit = d.firewall.rules.filter((r) => r.packets > 0);
   const out: Finding[] = [];
-  const random = hit.filter(
-    (r) => r.randomProbability !== undefined || /\bstatistic\b/.test(r.matchText),
-  );
-  const moving = hit.filter((r) => !random.includes(r) && (r.packetsDuringSample ?? 0) > 0);
-  const quiet = hit.filter((r) => !random.includes(r) && !moving.includes(r));
+  const owned = new Map<string, { owner: FirewallOwner; rules: FirewallRule[] }>();
+  const unowned: FirewallRule[] = [];
+  for (const r of d.firewall.rules) {
+    const owner = firewallOwner(r);
+    if (!owner) {
+      unowned.push(r);
+      continue;
+    }
+    if (r.packets === 0 && !isRandomDrop(r)) continue;
+    const key = `${owner.id}\0${owner.meaning}`;
+    const group = owned.get(key) ?? { owner, rules: [] };
+    group.rules.push(r);
+    owned.set(key, group);
+  }
+
+  // A rule that drops a share of all traffic, or all of it, is a fault whatever its counters say.
+  const random = unowned.filter(isRandomDrop);
+  const blocking = unowned.filter((r) => !random.includes(r) && isUnconditionalDrop(r));
+  const hit = unowned.filter((r) => r.packets > 0 && !random.includes(r) && !blocking.includes(r));
+  const moving = hit.filter((r) => (r.packetsDuringSample ?? 0) > 0);
+  const quiet = hit.filter((r) => !moving.includes(r));
   const group = (rules: FirewallRule[], severity: Severity, lead: string) => {
     if (rules.length === 0) return;
     const chains = [...new Set(rules.map((r) => r.chain))];
@@ -76,29 +124,35 @@ function firewallFindings(d: NetworkEvidence): Finding[] {
         `${lead} in ${chains.join(" and ")}: ${listed.map(describeRule).join("; ")}${
           rules.length > MAX_LISTED ? `; and ${rules.length - MAX_LISTED} more` : ""
         }`,
-        {
-          chains,
-          rules: listed.map((r) => ({
-            source: r.source,
-            family: r.family,
-            table: r.table,
-            chain: r.chain,
-            target: r.target,
-            match: r.matchText,
-            probability: r.randomProbability,
-            packets: r.packets,
-            bytes: r.bytes,
-            packetsDuringSample: r.packetsDuringSample,
-          })),
-          ruleCount: rules.length,
-        },
-        `Remove the rule(s) inside the pod's network namespace: ${listed
+        { chains, rules: listed.map((r) => ruleEvidence(r)), ruleCount: rules.length },
+        `No controller owns ${rules.length > 1 ? "these rules" : "this rule"}: remove ${rules.length > 1 ? "them" : "it"} inside the pod's network namespace, and find who added ${rules.length > 1 ? "them" : "it"} (a chaos experiment, a debugging session, a startup script): ${listed
           .map((r) => inPodNetns(d.pid, r.deleteCommand))
           .join(" ; ")}`,
       ),
     );
   };
-  group(random, "Critical", `${random.length} firewall rule(s) drop packets at random`);
+  const notYet = random.filter((r) => r.packets === 0).length;
+  const shares = [...new Set(random.map((r) => r.randomProbability))]
+    .filter((p): p is number => p !== undefined)
+    .map((p) => `${Math.round(p * 1000) / 10}%`);
+  group(
+    random,
+    "Critical",
+    `${random.length} firewall rule(s) drop ${shares.length > 0 ? shares.join(" / ") : "a share"} of the packets at random${
+      notYet === 0
+        ? ""
+        : notYet === random.length
+          ? " (none has matched a packet yet: no traffic has reached them; they drop their share as soon as it does)"
+          : ` (${notYet} have not matched a packet yet; they drop their share as soon as traffic reaches them)`
+    }`,
+  );
+  group(
+    blocking,
+    "Critical",
+    `${blocking.length} firewall rule(s) drop or reject all traffic${
+      blocking.every((r) => r.packets === 0) ? " (no packet has reached them yet)" : ""
+    }`,
+  );
   group(
     moving,
     "Warning",
@@ -109,6 +163,31 @@ function firewallFindings(d: NetworkEvidence): Finding[] {
     "Info",
     `${quiet.length} DROP/REJECT rule(s) dropped packets earlier, none during the sample`,
   );
+
+  for (const { owner, rules } of owned.values()) {
+    const during = rules.reduce((a, r) => a + (r.packetsDuringSample ?? 0), 0);
+    const total = rules.reduce((a, r) => a + r.packets, 0);
+    const listed = rules.slice(0, MAX_LISTED);
+    out.push(
+      F(
+        rules.some(isRandomDrop) ? "Critical" : during > 0 ? "Warning" : "Info",
+        "IptablesDropRule",
+        `${owner.name} dropped ${total} packets${during > 0 ? ` (${during} during the sample)` : ", none during the sample"}: ${owner.meaning}. ${listed.map(describeRule).join("; ")}${
+          rules.length > MAX_LISTED ? `; and ${rules.length - MAX_LISTED} more` : ""
+        }`,
+        {
+          owner: owner.id,
+          ownerName: owner.name,
+          meaning: owner.meaning,
+          chains: [...new Set(rules.map((r) => r.chain))],
+          rules: listed.map((r) => ruleEvidence(r, owner)),
+          ruleCount: rules.length,
+        },
+        owner.advice,
+      ),
+    );
+  }
+
   const policies = d.firewall.policies.filter((p) => p.policy === "DROP" && p.packets > 0);
   if (policies.length > 0) {
     out.push(
@@ -120,12 +199,12 @@ function firewallFindings(d: NetworkEvidence): Finding[] {
       ),
     );
   }
-  if (hit.length === 0 && policies.length === 0 && d.sources.iptables?.status === "ok") {
+  if (out.length === 0 && d.sources.iptables?.status === "ok") {
     out.push(
       F(
         "Info",
         "FirewallClean",
-        "No DROP/REJECT firewall rule in the pod's namespace has matched a packet",
+        "No DROP/REJECT firewall rule in the pod's namespace has matched a packet, and none drops traffic at random or unconditionally",
         {
           dropRejectRules: d.firewall.rules.length,
         },
@@ -141,27 +220,83 @@ function qdiscDelete(q: NetworkEvidence["qdiscs"][number]): string[] {
     : ["tc", "qdisc", "del", "dev", q.dev, "parent", q.parent ?? "", "handle", q.handle];
 }
 
+/** "ms" with at most 3 decimals. */
+function msText(ms: number): string {
+  return ms >= 1 ? `${Math.round(ms * 1000) / 1000}ms` : `${Math.round(ms * 1000)}us`;
+}
+
+/** netem's settings as tc would print them, for a person: "delay 100ms 10ms, loss gemodel p 5% r 95% ...". */
+export function netemText(n: NetemConfig): string[] {
+  const parts: string[] = [];
+  if (n.delayMs)
+    parts.push(`delay ${msText(n.delayMs)}${n.jitterMs ? ` ± ${msText(n.jitterMs)}` : ""}`);
+  if (n.lossModel === "gemodel" && n.lossGemodel) {
+    const g = n.lossGemodel;
+    parts.push(
+      `loss gemodel p ${g.p}% r ${g.r}% 1-h ${g.oneMinusH}% 1-k ${g.oneMinusK}% (Gilbert-Elliott bursts)`,
+    );
+  } else if (n.lossModel === "state" && n.lossState) {
+    const t = n.lossState;
+    parts.push(
+      `loss state p13 ${t.p13}% p31 ${t.p31}% p32 ${t.p32}% p23 ${t.p23}% p14 ${t.p14}% (4-state Markov bursts)`,
+    );
+  } else if (n.lossPercent) parts.push(`loss ${n.lossPercent}%`);
+  if (n.corruptPercent) parts.push(`corrupt ${n.corruptPercent}%`);
+  if (n.duplicatePercent) parts.push(`duplicate ${n.duplicatePercent}%`);
+  if (n.reorderPercent) parts.push(`reorder ${n.reorderPercent}%`);
+  if (n.rateBytesPerSecond) parts.push(`rate ${Math.round((n.rateBytesPerSecond * 8) / 1000)}kbit`);
+  const s = n.slot;
+  if (s) {
+    const when =
+      s.distributionDelayMs !== undefined
+        ? `distribution ${msText(s.distributionDelayMs)}${s.distributionJitterMs ? ` ± ${msText(s.distributionJitterMs)}` : ""}`
+        : `${s.minDelayMs !== undefined ? msText(s.minDelayMs) : "?"}${s.maxDelayMs !== undefined ? `-${msText(s.maxDelayMs)}` : ""}`;
+    parts.push(
+      `slot ${when}${s.packets ? ` packets ${s.packets}` : ""}${s.bytes ? ` bytes ${s.bytes}` : ""} (packets held and sent in bursts)`,
+    );
+  }
+  return parts;
+}
+
+const MULTIQUEUE_ROOTS = new Set(["mq", "mqprio", "taprio", "multiq"]);
+
 function qdiscFindings(d: NetworkEvidence): Finding[] {
   const out: Finding[] = [];
   for (const q of d.qdiscs) {
-    const where = `${q.kind} ${q.handle} on ${q.dev}`;
+    const where = `${q.kind} ${q.handle}${q.parent ? ` (parent ${q.parent})` : ""} on ${q.dev}`;
     const del = inPodNetns(d.pid, qdiscDelete(q));
     const n = q.netem;
+    const expectedLoss = n ? (n.expectedLossPercent ?? n.lossPercent ?? 0) : 0;
+    const hasLoss = !!n && (n.lossModel !== undefined || (n.lossPercent ?? 0) > 0);
     if (n) {
-      const lossy = (n.lossPercent ?? 0) + (n.corruptPercent ?? 0);
-      const impair = Object.entries(n)
-        .filter(([k, v]) => k !== "limit" && typeof v === "number" && v > 0)
-        .map(([k, v]) => `${k}=${v}`);
-      if (lossy > 0) {
+      const lossy = expectedLoss + (n.corruptPercent ?? 0);
+      const impair = netemText(n);
+      const evidence = {
+        dev: q.dev,
+        kind: q.kind,
+        handle: q.handle,
+        parent: q.parent,
+        netem: n,
+        stats: q.stats,
+      };
+      if (hasLoss || (n.corruptPercent ?? 0) > 0) {
+        const lossText =
+          n.lossModel === "gemodel" || n.lossModel === "state"
+            ? `to lose packets in bursts (${n.lossModel === "gemodel" ? "Gilbert-Elliott" : "4-state"} model${
+                n.expectedLossPercent !== undefined
+                  ? `, about ${Math.round(n.expectedLossPercent * 100) / 100}% of packets in the long run`
+                  : ""
+              })`
+            : `to lose ${n.lossPercent ?? 0}% of packets`;
         out.push(
           F(
-            lossy >= 1 ? "Critical" : "Warning",
+            lossy >= 1 || (hasLoss && n.expectedLossPercent === undefined) ? "Critical" : "Warning",
             "QdiscLoss",
-            `qdisc ${where} is configured to lose ${n.lossPercent ?? 0}% of packets${
-              n.corruptPercent ? ` and corrupt ${n.corruptPercent}%` : ""
+            `qdisc ${where} is configured ${lossText}${
+              n.corruptPercent ? ` and to corrupt ${n.corruptPercent}%` : ""
             } (${impair.join(", ")}); it dropped ${q.stats.drops} of ${q.stats.packets + q.stats.drops} packets`,
-            { dev: q.dev, kind: q.kind, handle: q.handle, netem: n, stats: q.stats },
-            `Remove the fault-injection qdisc: ${del}`,
+            evidence,
+            `Remove the fault-injection qdisc (a chaos experiment or a test left it): ${del}`,
           ),
         );
       } else if (impair.length > 0) {
@@ -170,12 +305,18 @@ function qdiscFindings(d: NetworkEvidence): Finding[] {
             "Warning",
             "QdiscImpairment",
             `qdisc ${where} emulates a bad network (${impair.join(", ")})`,
-            { dev: q.dev, kind: q.kind, handle: q.handle, netem: n, stats: q.stats },
-            `Remove the fault-injection qdisc: ${del}`,
+            evidence,
+            `Remove the fault-injection qdisc (a chaos experiment or a test left it): ${del}`,
           ),
         );
       }
     }
+    // An mq root's counters are the sum of its per-queue children: count the drops once.
+    if (
+      MULTIQUEUE_ROOTS.has(q.kind) &&
+      d.qdiscs.some((c) => c !== q && c.dev === q.dev && c.parent !== undefined && !c.root)
+    )
+      continue;
     const delta = d.qdiscDeltas[qdiscKey(q)];
     const offered = q.stats.packets + q.stats.drops;
     const ratio = offered > 0 ? q.stats.drops / offered : 0;
@@ -184,7 +325,7 @@ function qdiscFindings(d: NetworkEvidence): Finding[] {
       q.stats.drops >= NETWORK_THRESHOLDS.qdiscMinDrops &&
       ratio >= NETWORK_THRESHOLDS.qdiscDropRatioWarning;
     // netem's own configured loss is already QdiscLoss; its drops are the symptom.
-    if (q.stats.drops > 0 && !(n && (n.lossPercent ?? 0) > 0)) {
+    if (q.stats.drops > 0 && !hasLoss) {
       const rate = q.tbf
         ? ` (tbf rate ${Math.round((q.tbf.rateBytesPerSecond * 8) / 1000)} kbit/s)`
         : "";

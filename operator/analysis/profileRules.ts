@@ -20,6 +20,23 @@ export const PROFILE_THRESHOLDS = {
 
 /** Findings from a profile: where the time goes. Pure. */
 export function analyzeProfile(data: ProfileEvidence, t = PROFILE_THRESHOLDS): Finding[] {
+  if (data.samples === 0 && data.unrecognizedLines > 0) {
+    return [
+      {
+        check: "profile",
+        severity: "Warning",
+        code: "ProfileNotUnderstood",
+        summary: `perf script printed ${data.unrecognizedLines} line(s) this collector could not read and no sample it could (${describe(data)}); the profile is unknown, not idle. First line not understood: ${JSON.stringify(data.firstUnrecognizedLine ?? "")}`,
+        evidence: {
+          unrecognizedLines: data.unrecognizedLines,
+          firstUnrecognizedLine: data.firstUnrecognizedLine,
+        },
+        remediation:
+          "Run perf script with its default fields (or -F comm,pid,tid,cpu,time,period,event,ip,sym,dso) and report the line above if it should be understood.",
+        source: "Collector",
+      },
+    ];
+  }
   if (data.samples === 0) {
     return [
       {
@@ -43,12 +60,26 @@ export function analyzeProfile(data: ProfileEvidence, t = PROFILE_THRESHOLDS): F
       `hottest: ${top.bySelf
         .slice(0, 3)
         .map((f) => `${f.frame} ${f.percent}%`)
-        .join(", ")}; kernel ${top.kernelPercent}%`,
+        .join(", ")}; kernel ${top.kernelPercent}%${
+        (top.idlePercent ?? 0) > 0 ? `, idle ${top.idlePercent}%` : ""
+      }${
+        data.unrecognizedLines > 0
+          ? `; ${data.unrecognizedLines} perf script line(s) not understood`
+          : ""
+      }${
+        data.otherEventSamples
+          ? `; ${data.otherEventSamples} samples of events other than ${data.event} left out`
+          : ""
+      }`,
     evidence: {
       bySelf: top.bySelf.slice(0, 10),
       byTotal: top.byTotal.slice(0, 10),
       byProcess: top.byProcess.slice(0, 5),
       collapsedCapped: data.collapsed.capped,
+      weighting: data.collapsed.weighting ?? "samples",
+      event: data.event,
+      idlePercent: top.idlePercent,
+      unrecognizedLines: data.unrecognizedLines,
       ...(hottest ? { hottest: hottest.frame } : {}),
     },
     remediation:

@@ -6,6 +6,7 @@
 import type { Diagnosis } from "../api/v1alpha1/diagnosis.js";
 import { decodeCollapsed } from "../report/collapsedBlob.js";
 import { type CollapsedStacks, parseCollapsed } from "../report/collapsedText.js";
+import { weightingSubtitle } from "../report/stackWeighting.js";
 import { CliError } from "./diagnosisClient.js";
 import { findProfileBlob, missingProfileReason } from "./profileBlob.js";
 
@@ -50,7 +51,11 @@ export function flameGraphSvg(d: Diagnosis, renderer: FlameGraphRenderer | undef
   if (stacks.size === 0)
     throw new CliError(`the profile of ${d.metadata.name} recorded no samples`);
   const target = d.spec.target.pod ?? d.spec.target.node ?? "";
-  const subtitle = [d.status?.target?.node ? `node ${d.status.target.node}` : "", blob.note ?? ""]
+  const subtitle = [
+    d.status?.target?.node ? `node ${d.status.target.node}` : "",
+    weightingSubtitle(blob.weighting, blob.event),
+    blob.note ?? "",
+  ]
     .filter(Boolean)
     .join(" · ");
   return renderer.renderFlameGraph(stacks, {

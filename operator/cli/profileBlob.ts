@@ -3,7 +3,7 @@ import type { Diagnosis } from "../api/v1alpha1/diagnosis.js";
 import type { CollapsedBlob } from "../report/collapsedBlob.js";
 
 /** The parts of the collector's CollapsedBlob the plugin reads. */
-export type ProfileBlob = Pick<CollapsedBlob, "encoding" | "data" | "note">;
+export type ProfileBlob = Pick<CollapsedBlob, "encoding" | "data" | "note" | "weighting" | "event">;
 
 function asBlob(v: unknown): ProfileBlob | undefined {
   const o = v as Partial<ProfileBlob> | null | undefined;

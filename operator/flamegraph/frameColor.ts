@@ -11,6 +11,8 @@ const PALETTE: Record<
   kernel: { base: [235, 105, 20], span: [20, 60, 40] },
   // JIT-compiled code: green.
   jit: { base: [60, 185, 60], span: [60, 45, 50] },
+  // Inlined into the frame below (JIT): aqua, as flamegraph.pl's java palette.
+  inline: { base: [80, 190, 190], span: [40, 40, 40] },
   // Unresolved: grey.
   unknown: { base: [165, 165, 165], span: [30, 30, 30] },
   root: { base: [190, 195, 215], span: [10, 10, 10] },

@@ -1,6 +1,7 @@
 import { readFile } from "node:fs/promises";
 import { decodeCollapsed } from "../report/collapsedBlob.js";
 import { parseCollapsed } from "../report/collapsedText.js";
+import { weightingSubtitle } from "../report/stackWeighting.js";
 import { renderDiffFlameGraph, renderFlameGraph } from "./renderFlameGraph.js";
 
 const USAGE = `usage:
@@ -40,12 +41,19 @@ export async function runFlamegraphCommand(
       const [before, after] = await Promise.all(args.diff.map((f) => readFile(f, "utf8")));
       svg = renderDiffFlameGraph(parseCollapsed(before ?? ""), parseCollapsed(after ?? ""), opts);
     } else {
-      const text = args.report
-        ? collapsedFromReport(await readFile(args.report, "utf8"))
-        : await readAll(stdin);
+      const fromReport = args.report
+        ? profileBlobFromReport(await readFile(args.report, "utf8"))
+        : undefined;
+      const text = fromReport ? decodeCollapsed(fromReport) : await readAll(stdin);
       const stacks = parseCollapsed(text);
       if (stacks.size === 0) throw new Error("no collapsed stacks in the input");
-      svg = renderFlameGraph(stacks, opts);
+      svg = renderFlameGraph(stacks, {
+        ...opts,
+        // What the input's counts are is known only for our own reports.
+        ...(fromReport
+          ? { subtitle: weightingSubtitle(fromReport.weighting, fromReport.event) }
+          : {}),
+      });
     }
     await new Promise<void>((resolve, reject) =>
       stdout.write(svg, (err) => (err ? reject(err) : resolve())),
@@ -90,6 +98,15 @@ function parseArgs(argv: readonly string[]): FlamegraphArgs {
 
 /** The profile check's collapsed stacks from a CollectorReport (or a Diagnosis status.report). */
 export function collapsedFromReport(json: string): string {
+  return decodeCollapsed(profileBlobFromReport(json));
+}
+
+function profileBlobFromReport(json: string): {
+  encoding: "gzip+base64";
+  data: string;
+  weighting?: "samples" | "period";
+  event?: string;
+} {
   const doc = JSON.parse(json) as Record<string, unknown>;
   const report = (
     isRecord(doc.status) && isRecord(doc.status.report) ? doc.status.report : doc
@@ -104,7 +121,14 @@ export function collapsedFromReport(json: string): string {
   const blob = profile.data?.collapsed;
   if (!isRecord(blob) || typeof blob.data !== "string" || blob.encoding !== "gzip+base64")
     throw new Error("the profile check has no gzip+base64 collapsed stacks");
-  return decodeCollapsed({ encoding: "gzip+base64", data: blob.data });
+  return {
+    encoding: "gzip+base64",
+    data: blob.data,
+    ...(blob.weighting === "period" || blob.weighting === "samples"
+      ? { weighting: blob.weighting }
+      : {}),
+    ...(typeof blob.event === "string" ? { event: blob.event.slice(0, 64) } : {}),
+  };
 }
 
 function isRecord(v: unknown): v is Record<string, unknown> {

@@ -12,6 +12,10 @@ export interface CollapsedBlob {
   keptSamples: number;
   capped: boolean;
   note?: string;
+  /** What a count is: one per sample (as stackcollapse-perf.pl and inferno), or the sample's period. */
+  weighting?: "samples" | "period";
+  /** The perf event the stacks are of. */
+  event?: string;
 }
 
 /** 256 KiB of base64 keeps a status object well under etcd's 1.5 MiB limit. */
@@ -21,6 +25,7 @@ const DEFAULT_BLOB_CAP_BYTES = 256 * 1024;
 export function encodeCollapsed(
   stacks: CollapsedStacks,
   capBytes = DEFAULT_BLOB_CAP_BYTES,
+  meta: Pick<CollapsedBlob, "weighting" | "event"> = {},
 ): CollapsedBlob {
   const sorted = [...stacks.entries()].sort(([a, x], [b, y]) => y - x || (a < b ? -1 : 1));
   const samples = sorted.reduce((s, [, n]) => s + n, 0);
@@ -49,6 +54,7 @@ export function encodeCollapsed(
     keptStacks: kept,
     keptSamples,
     capped: kept < sorted.length,
+    ...meta,
   };
   if (blob.capped) {
     const share = samples > 0 ? ((keptSamples / samples) * 100).toFixed(1) : "0";

@@ -1,4 +1,4 @@
-import type { ChildProcess } from "node:child_process";
+import { type ChildProcess, spawn } from "node:child_process";
 import { expect } from "chai";
 import { s2CheckContext } from "../../hack/scenarios/s2/checkContext.js";
 import {
@@ -27,6 +27,60 @@ import {
 import { analyzeReport } from "../../operator/analysis/analyzeReport.js";
 import type { Finding } from "../../operator/api/v1alpha1/diagnosis.js";
 import { networkCheck } from "../../operator/collector/network/networkCheck.js";
+
+/** Loads iptables-restore text into the pod's namespace without flushing what is there. */
+function restoreInPod(pair: NetnsPair, rules: string): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const child = spawn("ip", ["netns", "exec", pair.pod, "iptables-restore", "--noflush"], {
+      stdio: ["pipe", "ignore", "pipe"],
+    });
+    let err = "";
+    child.stderr.on("data", (b: Buffer) => {
+      err += b.toString();
+    });
+    child.on("error", reject);
+    child.on("close", (code) =>
+      code === 0 ? resolve() : reject(new Error(`iptables-restore: exit ${code}: ${err}`)),
+    );
+    child.stdin.end(rules);
+  });
+}
+
+/**
+ * What kube-proxy (iptables mode) and Calico write into a node's tables, reduced to one Service
+ * with two endpoints (the `statistic --mode random` split that must not read as random loss), a
+ * "has no endpoints" REJECT, and a Calico to-workload chain whose policy drops TCP port 8082.
+ * Rule text as in kube-proxy's proxier_test.go and Calico's iptables-save (test/fixtures/network).
+ */
+function controllerRules(pair: NetnsPair): string {
+  return [
+    "*nat",
+    ":KUBE-SERVICES - [0:0]",
+    ":KUBE-SVC-4SW47YFZTEDKD3PK - [0:0]",
+    ":KUBE-SEP-UKSFD7AGPMPPLUHC - [0:0]",
+    ":KUBE-SEP-C6EBXVWJJZMIWKLZ - [0:0]",
+    '-A OUTPUT -m comment --comment "kubernetes service portals" -j KUBE-SERVICES',
+    `-A KUBE-SERVICES -d 10.251.9.44/32 -p tcp -m comment --comment "ns4/svc4:p80 cluster IP" -m tcp --dport 80 -j KUBE-SVC-4SW47YFZTEDKD3PK`,
+    `-A KUBE-SVC-4SW47YFZTEDKD3PK -m comment --comment "ns4/svc4:p80 -> ${pair.peerIp}:80" -m statistic --mode random --probability 0.5000000000 -j KUBE-SEP-UKSFD7AGPMPPLUHC`,
+    `-A KUBE-SVC-4SW47YFZTEDKD3PK -m comment --comment "ns4/svc4:p80 -> ${pair.podIp}:80" -j KUBE-SEP-C6EBXVWJJZMIWKLZ`,
+    `-A KUBE-SEP-UKSFD7AGPMPPLUHC -p tcp -m comment --comment ns4/svc4:p80 -m tcp -j DNAT --to-destination ${pair.peerIp}:80`,
+    `-A KUBE-SEP-C6EBXVWJJZMIWKLZ -p tcp -m comment --comment ns4/svc4:p80 -m tcp -j DNAT --to-destination ${pair.podIp}:80`,
+    "COMMIT",
+    "*filter",
+    ":KUBE-SERVICES - [0:0]",
+    ":cali-tw-eth0 - [0:0]",
+    '-A OUTPUT -m conntrack --ctstate NEW -m comment --comment "kubernetes service portals" -j KUBE-SERVICES',
+    `-A KUBE-SERVICES -d 10.251.9.46/32 -p tcp -m comment --comment "ns6/svc6:p80 has no endpoints" -m tcp --dport 80 -j REJECT --reject-with icmp-port-unreachable`,
+    `-A INPUT -i ${pair.podIf} -m comment --comment "cali:fwd-to-wl" -j cali-tw-eth0`,
+    `-A cali-tw-eth0 -m comment --comment "cali:FUgB7G5ObIh96acF" -m conntrack --ctstate RELATED,ESTABLISHED -j ACCEPT`,
+    `-A cali-tw-eth0 -m comment --comment "cali:WQJ64LtbzEP_A0C0" -m conntrack --ctstate INVALID -j DROP`,
+    `-A cali-tw-eth0 -p tcp -m comment --comment "cali:allow-8083" -m tcp --dport 8083 -j ACCEPT`,
+    `-A cali-tw-eth0 -p icmp -m comment --comment "cali:allow-icmp" -j ACCEPT`,
+    `-A cali-tw-eth0 -m comment --comment "cali:RLza2_T_hbO5cy7X" -m comment --comment "Drop if no policies passed packet" -j DROP`,
+    "COMMIT",
+    "",
+  ].join("\n");
+}
 
 async function runCheck(pid: number, sampleSeconds = 1) {
   const data = await networkCheck.collect(s2CheckContext(pid, sampleSeconds));
@@ -94,12 +148,63 @@ describe("S2 scenario: packet-loss causes in a real pod network namespace", func
     expect(f?.summary)
       .to.match(/INPUT/)
       .and.to.match(/OUTPUT/);
-    expect(f?.summary).to.match(/statistic mode random probability 0\.2999/);
+    expect(f?.summary).to.include("statistic mode random probability 0.3 (30%)");
     expect(f?.remediation).to.include(
       "iptables -t filter -D INPUT -m statistic --mode random --probability 0.29999999981 -j DROP",
     );
     // The same rules are nftables rules too (iptables-nft); they must not be reported twice.
     expect(hits.filter((r) => r.source === "nft")).to.deep.equal([]);
+  });
+
+  it("a random DROP rule that no packet has reached yet is reported, not 'FirewallClean'", async () => {
+    await addRandomDropRules(pair!, 0.3);
+    const { data, findings } = await runCheck(pod!.pid!, 0);
+    const random = data.firewall.rules.filter((r) => r.randomProbability !== undefined);
+    expect(random.map((r) => [r.chain, r.packets, r.randomProbability])).to.deep.equal([
+      ["INPUT", 0, 0.3],
+      ["OUTPUT", 0, 0.3],
+    ]);
+    expect(byCode(findings, "FirewallClean")).to.deep.equal([]);
+    const [f, ...rest] = byCode(findings, "IptablesDropRule");
+    expect(rest).to.deep.equal([]);
+    expect(f?.severity).to.equal("Critical");
+    expect(f?.summary).to.include("drop 30% of the packets at random");
+    expect(f?.summary).to.include("none has matched a packet yet");
+    expect(f?.summary).to.include("statistic mode random probability 0.3 (30%)");
+    expect(f?.remediation).to.include("-D INPUT -m statistic --mode random --probability");
+  });
+
+  it("kube-proxy's statistic load-balancing and a Calico-style policy drop chain: no random-drop alarm, Calico named, no iptables -D", async () => {
+    const port = 8082;
+    children.push(await startEchoServer(pair!, port, 30));
+    await restoreInPod(pair!, controllerRules(pair!));
+    await pingPod(pair!, 3);
+    // A client whose SYNs the policy drops (a NetworkPolicy that does not allow port 8082).
+    const denied = await requestFromPeer(pair!, port, 10, 1_500);
+    expect(denied.connected, denied.output).to.equal(false);
+    const { data, findings } = await runCheck(pod!.pid!);
+    const statistic = data.firewall.rules.filter((r) => /statistic/.test(r.matchText));
+    // kube-proxy's `statistic` rule jumps to KUBE-SEP-*: it is not a drop at all.
+    expect(statistic).to.deep.equal([]);
+    const policyDrop = data.firewall.rules.find(
+      (r) => r.chain === "cali-tw-eth0" && r.matchText.includes("Drop if no policies"),
+    );
+    expect(policyDrop?.packets, JSON.stringify(data.firewall.rules)).to.be.greaterThan(0);
+    const drops = byCode(findings, "IptablesDropRule");
+    expect(
+      drops.filter((f) => f.severity === "Critical"),
+      JSON.stringify(drops),
+    ).to.deep.equal([]);
+    expect(drops.map((f) => f.summary).join("\n")).to.not.match(/at random/);
+    const calico = drops.find((f) => f.evidence?.owner === "calico");
+    expect(calico?.summary).to.match(/^Calico \(Felix\) dropped \d+ packets/);
+    expect(calico?.summary).to.include("a network policy denies this traffic");
+    expect(calico?.summary).to.include('comment "Drop if no policies passed packet"');
+    expect(calico?.remediation).to.include("kubectl get networkpolicy");
+    for (const f of drops)
+      expect(f.remediation ?? "").to.not.match(/iptables(-legacy)? -t \w+ -D /);
+    // The unmatched kube-proxy REJECT ("has no endpoints") is not reported: it has matched nothing.
+    expect(drops.some((f) => f.evidence?.owner === "kube-proxy")).to.equal(false);
   });
 
   it("pod MTU 100 vs peer 1500 -> MtuMismatch; a SYN-only probe passes, a request with payload times out", async () => {

@@ -15,25 +15,52 @@ const OOM_KILL = /^oom-kill:(.*)$/;
 /** Old kernels: "Memory cgroup out of memory: Kill process 27281 (java) score 1027 or sacrifice child". */
 const SELECT =
   /^(Memory cgroup out of memory|Out of memory[^:]*): Kill process (\d+) \((.*)\) score (\d+)/;
+/**
+ * The name runs to the last ")" before the fields (comm may hold ")": "(sd-pam)"), in all layouts:
+ * "Killed process 1 (x) total-vm:...", 3.10 "Killed process 1 (x), UID 0, total-vm:...", old "(x)".
+ */
 const KILLED =
-  /^(?:(Memory cgroup out of memory|Out of memory[^:]*): )?Killed process (\d+) \((.*?)\)(.*)$/;
+  /^(?:(Memory cgroup out of memory|Out of memory[^:]*): )?Killed process (\d+) \((.*)\)((?:,? (?:total-vm|UID)\b.*)?)$/;
+/** memory.oom.group: every task of the cgroup is killed; the victims follow as "Killed process" lines. */
+const OOM_GROUP = /^Tasks in (\S+) are going to be killed due to memory\.oom\.group set/;
+const ALREADY_EXITING =
+  /^(?:Memory cgroup out of memory: )?OOM victim (\d+) \((.*)\) is already exiting/;
+/** Bounds on what one report may add, whatever the input. */
+const MAX_TASK_ROWS = 64;
+const MAX_GROUP_VICTIMS = 64;
+const MAX_STATS = 128;
 
 /**
  * Assembles the kernel's multi-line OOM reports into events. Handles the pre-4.19 layout
- * ("Task in X killed as a result of limit of Y", "Kill process N (java) score S") and the current
- * one ("oom-kill:constraint=...,oom_memcg=...,task_memcg=...", "Killed process N (java) anon-rss:").
+ * ("Task in X killed as a result of limit of Y", "Kill process N (java) score S"), the current
+ * one ("oom-kill:constraint=...,oom_memcg=...,task_memcg=...", "Killed process N (java) anon-rss:")
+ * and memory.oom.group kills (one event, several victims). Bounded: at most MAX_TASK_ROWS task
+ * rows, MAX_STATS stat keys and MAX_GROUP_VICTIMS group victims per event.
  */
 export function parseOomKills(lines: readonly KernelLogLine[]): OomKillEvent[] {
   const events: OomKillEvent[] = [];
   let cur: OomKillEvent | undefined;
+  /** The last finished event while its memory.oom.group victims are still being listed. */
+  let group: OomKillEvent | undefined;
   let inStats = false;
   let taskColumns: string[] | undefined;
 
   const start = (line: KernelLogLine): OomKillEvent => {
+    // A report cut short (its "Killed process" line lost) still tells what it knows.
+    if (cur && (cur.oomMemcg !== undefined || cur.memcgStats || cur.victim)) events.push(cur);
+    group = undefined;
+    inStats = false;
+    taskColumns = undefined;
     const ev: OomKillEvent = { kind: "node", lines: [] };
     if (line.seq !== undefined) ev.seq = line.seq;
     if (line.usecSinceBoot !== undefined) ev.usecSinceBoot = line.usecSinceBoot;
     return ev;
+  };
+
+  const setStat = (ev: OomKillEvent, key: string, value: number) => {
+    ev.memcgStats ??= {};
+    const stats = ev.memcgStats;
+    if (key in stats || Object.keys(stats).length < MAX_STATS) stats[key] = value;
   };
 
   const handleLine = (t: string): boolean => {
@@ -51,15 +78,19 @@ export function parseOomKills(lines: readonly KernelLogLine[]): OomKillEvent[] {
       cur.memcgUsageKb = Number(usage[1]);
       cur.memcgLimitKb = Number(usage[2]);
       cur.memcgFailcnt = Number(usage[3]);
+      cur.kind = "memcg";
       return true;
     }
     const stats = STATS_FOR.exec(t);
     if (stats) {
+      // Old kernels print one stats line per cgroup of the subtree, the limited one first.
+      if (cur.memcgStats) return true;
       cur.memcgStats = {};
+      cur.kind = "memcg";
+      cur.oomMemcg ??= stats[1]!;
       const inline = stats[2]!;
       if (inline.length > 0) {
-        for (const kv of inline.matchAll(INLINE_STAT))
-          cur.memcgStats[kv[1]!] = Number(kv[2]) * 1024;
+        for (const kv of inline.matchAll(INLINE_STAT)) setStat(cur, kv[1]!, Number(kv[2]) * 1024);
       } else {
         inStats = true;
       }
@@ -76,7 +107,7 @@ export function parseOomKills(lines: readonly KernelLogLine[]): OomKillEvent[] {
     const row = taskColumns ? TASK_ROW.exec(t) : null;
     if (taskColumns && row) {
       const parsed = parseTaskRow(taskColumns, Number(row[1]), row[2]!);
-      if (parsed && cur.tasks!.length < 64) cur.tasks!.push(parsed);
+      if (parsed && cur.tasks!.length < MAX_TASK_ROWS) cur.tasks!.push(parsed);
       return true;
     }
     const oomKill = OOM_KILL.exec(t);
@@ -100,11 +131,37 @@ export function parseOomKills(lines: readonly KernelLogLine[]): OomKillEvent[] {
       if (killed[1]?.startsWith("Memory cgroup")) cur.kind = "memcg";
       cur.victim = { ...cur.victim, ...parseKilled(Number(killed[2]), killed[3]!, killed[4]!) };
       events.push(cur);
+      group = cur;
       cur = undefined;
       taskColumns = undefined;
       return true;
     }
     return false;
+  };
+
+  /** Lines that belong to the memory.oom.group kill of the event just finished. */
+  const handleGroupLine = (t: string): boolean => {
+    if (!group) return false;
+    const header = OOM_GROUP.exec(t);
+    if (header) {
+      group.groupKill = { cgroup: header[1]!, victims: [], alreadyExiting: 0 };
+      if (group.lines.length < MAX_LINES_KEPT) group.lines.push(t);
+      return true;
+    }
+    const g = group.groupKill;
+    if (!g) return false;
+    const killed = KILLED.exec(t);
+    if (killed) {
+      const v = parseKilled(Number(killed[2]), killed[3]!, killed[4]!);
+      if (!g.victims.some((x) => x.pid === v.pid) && g.victims.length < MAX_GROUP_VICTIMS)
+        g.victims.push(v);
+      return true;
+    }
+    if (ALREADY_EXITING.test(t)) {
+      g.alreadyExiting++;
+      return true;
+    }
+    return /^oom_reaper: /.test(t);
   };
 
   for (const line of lines) {
@@ -113,12 +170,19 @@ export function parseOomKills(lines: readonly KernelLogLine[]): OomKillEvent[] {
     if (invoked) {
       cur = start(line);
       cur.triggeredBy = invoked[1]!;
-      inStats = false;
-      taskColumns = undefined;
     }
     if (!cur) {
-      // A report whose start was lost (ring buffer overwritten) still has its summary lines.
-      if (OOM_KILL.test(t) || KILLED.test(t) || SELECT.test(t) || TASK_IN.test(t))
+      if (handleGroupLine(t)) continue;
+      group = undefined;
+      // A report whose start was lost (ring buffer overwritten) still has its later lines.
+      if (
+        OOM_KILL.test(t) ||
+        KILLED.test(t) ||
+        SELECT.test(t) ||
+        TASK_IN.test(t) ||
+        MEMCG_USAGE.test(t) ||
+        STATS_FOR.test(t)
+      )
         cur = start(line);
       else continue;
     }
@@ -130,13 +194,14 @@ export function parseOomKills(lines: readonly KernelLogLine[]): OomKillEvent[] {
     if (inStats) {
       const s = STAT_LINE.exec(t);
       if (s) {
-        cur.memcgStats![s[1]!] = Number(s[2]);
+        setStat(ev, s[1]!, Number(s[2]));
         continue;
       }
       inStats = false;
     }
     if (handleLine(t)) keep();
   }
+  if (cur && (cur.oomMemcg !== undefined || cur.memcgStats || cur.victim)) events.push(cur);
   return events;
 }
 
@@ -173,7 +238,7 @@ function parseKilled(pid: number, name: string, rest: string): OomVictim {
   set("anonRssKb", kb("anon-rss"));
   set("fileRssKb", kb("file-rss"));
   set("shmemRssKb", kb("shmem-rss"));
-  const uid = /UID:(\d+)/.exec(rest);
+  const uid = /UID[: ](\d+)/.exec(rest);
   if (uid) v.uid = Number(uid[1]);
   const adj = /oom_score_adj:(-?\d+)/.exec(rest);
   if (adj) v.oomScoreAdj = Number(adj[1]);

@@ -24,15 +24,55 @@ const SHORT_OPTION_WORDS: Record<string, string> = {
   "-f": "fragment",
 };
 
-/** iptables -nvL-like text from the match part of a rule: "statistic mode random probability 0.3". */
+/** DROP/REJECT rules kept from one dump; a node with more is reported by its first ones. */
+const MAX_RULES = 5000;
+
+/** Module names whose options already say what they are ("-m comment --comment x" is "comment x"). */
+const SELF_NAMED_MODULES = new Set(["tcp", "udp", "sctp", "icmp", "icmp6", "udplite"]);
+
+/** A probability as the user set it: iptables stores it in 32 bits and prints 0.29999999981. */
+export function probabilityAsSet(p: number): number {
+  return Number(p.toPrecision(6));
+}
+
+function quoteIfSpaced(word: string): string {
+  return /[\s"]/.test(word) || word === "" ? JSON.stringify(word) : word;
+}
+
+/**
+ * Readable text for the match part of a rule: `comment "ns/svc has no endpoints" proto tcp dport 80`,
+ * `statistic mode random probability 0.3 (30%)`, `ctstate INVALID`, `! src 127.0.0.0/8`.
+ */
 export function iptablesMatchText(args: readonly string[]): string {
   const words: string[] = [];
   for (let i = 0; i < args.length; i++) {
     const a = args[i]!;
-    if (a === "-m") continue;
+    if (a === "-m" || a === "--match") {
+      const mod = args[i + 1] ?? "";
+      const next = args[i + 2] ?? "";
+      // Keep the module name unless its options carry it (--comment, --mark) or it is a protocol.
+      if (!SELF_NAMED_MODULES.has(mod) && next !== `--${mod}`) words.push(mod);
+      i++;
+      continue;
+    }
+    if (a === "--comment") {
+      words.push(`comment ${JSON.stringify(args[i + 1] ?? "")}`);
+      i++;
+      continue;
+    }
+    if (a === "--probability") {
+      const p = Number(args[i + 1]);
+      words.push(
+        Number.isFinite(p)
+          ? `probability ${probabilityAsSet(p)} (${probabilityAsSet(p * 100)}%)`
+          : `probability ${args[i + 1] ?? ""}`,
+      );
+      i++;
+      continue;
+    }
     if (a.startsWith("--")) words.push(a.slice(2));
     else if (SHORT_OPTION_WORDS[a]) words.push(SHORT_OPTION_WORDS[a]!);
-    else words.push(a);
+    else words.push(quoteIfSpaced(a));
   }
   return words.join(" ");
 }
@@ -124,9 +164,10 @@ export function parseIptablesSave(
     const mode = matchArgs.indexOf("--mode");
     const prob = matchArgs.indexOf("--probability");
     if (mode >= 0 && matchArgs[mode + 1] === "random" && prob >= 0) {
-      rule.randomProbability = Number(matchArgs[prob + 1]);
+      const p = Number(matchArgs[prob + 1]);
+      if (Number.isFinite(p)) rule.randomProbability = probabilityAsSet(p);
     }
-    rules.push(rule);
+    if (rules.length < MAX_RULES) rules.push(rule);
   }
   return { source, rules, policies, totalRules };
 }

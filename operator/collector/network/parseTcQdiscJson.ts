@@ -4,6 +4,7 @@ import type {
   QdiscStats,
   TbfConfig,
 } from "../../report/evidence/networkEvidence.js";
+import { expectedLossPercent } from "./netemLossModel.js";
 
 type Json = Record<string, unknown>;
 
@@ -33,11 +34,51 @@ function netemFromJson(o: Json): NetemConfig {
   const delay = obj(o.delay);
   set("delayMs", ms(num(delay?.delay)));
   set("jitterMs", ms(num(delay?.jitter)));
-  set("lossPercent", pct(num(obj(o["loss-random"])?.loss)));
+  const random = pct(num(obj(o["loss-random"])?.loss));
+  if (random !== undefined) {
+    c.lossModel = "random";
+    c.lossPercent = random;
+  }
+  const state = obj(o["loss-state"]);
+  if (state && num(state.p13) !== undefined) {
+    const v = (k: string) => pct(num(state[k])) ?? 0;
+    c.lossModel = "state";
+    c.lossState = { p13: v("p13"), p31: v("p31"), p32: v("p32"), p23: v("p23"), p14: v("p14") };
+  }
+  const ge = obj(o["loss-gemodel"]);
+  if (ge && num(ge.p) !== undefined) {
+    c.lossModel = "gemodel";
+    c.lossGemodel = {
+      p: pct(num(ge.p)) ?? 0,
+      r: pct(num(ge.r)) ?? 0,
+      oneMinusH: pct(num(ge["1-h"])) ?? 100,
+      oneMinusK: pct(num(ge["1-k"])) ?? 0,
+    };
+  }
   set("duplicatePercent", pct(num(obj(o.duplicate)?.duplicate)));
   set("reorderPercent", pct(num(obj(o.reorder)?.reorder)));
   set("corruptPercent", pct(num(obj(o.corrupt)?.corrupt)));
   set("rateBytesPerSecond", num(obj(o.rate)?.rate));
+  const slot = obj(o.slot);
+  if (slot) {
+    // q_netem.c prints slot times in JSON as signed 64-bit nanoseconds (__PRINT_TIME64).
+    const nsToMs = (v: unknown) => {
+      const n = num(v);
+      return n === undefined ? undefined : n / 1e6;
+    };
+    const s: NonNullable<NetemConfig["slot"]> = {};
+    const put = <K extends keyof typeof s>(k: K, v: (typeof s)[K] | undefined) => {
+      if (v !== undefined) s[k] = v;
+    };
+    put("minDelayMs", nsToMs(slot["min-delay"]));
+    put("maxDelayMs", nsToMs(slot["max-delay"]));
+    put("distributionDelayMs", nsToMs(slot.distribution));
+    put("distributionJitterMs", nsToMs(slot.jitter));
+    put("packets", num(slot.packets));
+    put("bytes", num(slot.bytes));
+    c.slot = s;
+  }
+  set("expectedLossPercent", expectedLossPercent(c));
   return c;
 }
 

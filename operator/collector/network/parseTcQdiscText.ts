@@ -4,6 +4,7 @@ import type {
   QdiscStats,
   TbfConfig,
 } from "../../report/evidence/networkEvidence.js";
+import { expectedLossPercent } from "./netemLossModel.js";
 
 const RATE_UNITS: Record<string, number> = { bit: 1, kbit: 1e3, mbit: 1e6, gbit: 1e9, tbit: 1e12 };
 const SIZE_UNITS: Record<string, number> = { b: 1, kb: 1024, mb: 1024 ** 2, gb: 1024 ** 3 };
@@ -38,6 +39,26 @@ function percentAfter(tokens: string[], word: string): number | undefined {
   return m ? Number(m[1]) : undefined;
 }
 
+function pct(token: string | undefined): number | undefined {
+  const m = /^(\d{1,3}(?:\.\d{1,12})?)%$/.exec(token ?? "");
+  return m ? Number(m[1]) : undefined;
+}
+
+/** Values of labelled percentages after `from`: "p13 10% p31 90%" -> { p13: 10, p31: 90 }. */
+function labelled(
+  tokens: string[],
+  from: number,
+  labels: readonly string[],
+): Record<string, number> {
+  const out: Record<string, number> = {};
+  for (let i = from; i + 1 < tokens.length && i < from + 2 * labels.length; i += 2) {
+    const v = pct(tokens[i + 1]);
+    if (!labels.includes(tokens[i]!) || v === undefined) break;
+    out[tokens[i]!] = v;
+  }
+  return out;
+}
+
 function netemFromText(tokens: string[]): NetemConfig {
   const c: NetemConfig = {};
   const limit = tokens.indexOf("limit");
@@ -49,21 +70,84 @@ function netemFromText(tokens: string[]): NetemConfig {
     const j = parseTcTime(tokens[delay + 2] ?? "");
     if (j !== undefined) c.jitterMs = j / 1000;
   }
+  const loss = tokens.indexOf("loss");
+  if (loss >= 0) {
+    const model = tokens[loss + 1];
+    if (model === "state") {
+      const v = labelled(tokens, loss + 2, ["p13", "p31", "p32", "p23", "p14"]);
+      if (v.p13 !== undefined) {
+        c.lossModel = "state";
+        c.lossState = {
+          p13: v.p13,
+          p31: v.p31 ?? 0,
+          p32: v.p32 ?? 0,
+          p23: v.p23 ?? 0,
+          p14: v.p14 ?? 0,
+        };
+      }
+    } else if (model === "gemodel") {
+      const v = labelled(tokens, loss + 2, ["p", "r", "1-h", "1-k"]);
+      if (v.p !== undefined) {
+        c.lossModel = "gemodel";
+        c.lossGemodel = {
+          p: v.p,
+          r: v.r ?? 0,
+          oneMinusH: v["1-h"] ?? 100,
+          oneMinusK: v["1-k"] ?? 0,
+        };
+      }
+    } else {
+      const v = pct(model === "random" ? tokens[loss + 2] : model);
+      if (v !== undefined) {
+        c.lossModel = "random";
+        c.lossPercent = v;
+      }
+    }
+  }
   const pairs: [keyof NetemConfig, string][] = [
-    ["lossPercent", "loss"],
     ["duplicatePercent", "duplicate"],
     ["reorderPercent", "reorder"],
     ["corruptPercent", "corrupt"],
   ];
   for (const [key, word] of pairs) {
     const v = percentAfter(tokens, word);
-    if (v !== undefined) c[key] = v;
+    if (v !== undefined) c[key] = v as never;
   }
   const rate = tokens.indexOf("rate");
   if (rate >= 0) {
     const r = parseTcRate(tokens[rate + 1] ?? "");
     if (r !== undefined) c.rateBytesPerSecond = r;
   }
+  const slot = tokens.indexOf("slot");
+  if (slot >= 0) {
+    const ms = (t: string | undefined) => {
+      const us = parseTcTime(t ?? "");
+      return us === undefined ? undefined : us / 1000;
+    };
+    const s: NonNullable<NetemConfig["slot"]> = {};
+    let i = slot + 1;
+    if (tokens[i] === "distribution") {
+      const d = ms(tokens[i + 1]);
+      const j = ms(tokens[i + 2]);
+      if (d !== undefined) s.distributionDelayMs = d;
+      if (j !== undefined) s.distributionJitterMs = j;
+      i += 3;
+    } else {
+      const min = ms(tokens[i]);
+      const max = ms(tokens[i + 1]);
+      if (min !== undefined) s.minDelayMs = min;
+      if (max !== undefined) s.maxDelayMs = max;
+      i += max === undefined ? 1 : 2;
+    }
+    for (const word of ["packets", "bytes"] as const) {
+      const k = tokens.indexOf(word, i);
+      if (k >= 0 && k <= i + 3 && /^\d+$/.test(tokens[k + 1] ?? ""))
+        s[word] = Number(tokens[k + 1]);
+    }
+    c.slot = s;
+  }
+  const expected = expectedLossPercent(c);
+  if (expected !== undefined) c.expectedLossPercent = expected;
   return c;
 }
 

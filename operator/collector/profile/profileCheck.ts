@@ -6,8 +6,8 @@ import type { ProfileEvidence } from "../../report/evidence/profileEvidence.js";
 import type { Check, CheckContext } from "../check.js";
 import { ToolUnavailableError } from "../commandRunner.js";
 import { readKernelThreads } from "../softirq/readKernelThreads.js";
-import { collapseStacks } from "./collapseStacks.js";
-import { parsePerfScript } from "./parsePerfScript.js";
+import { collapseSamples } from "./collapseStacks.js";
+import { type ParsedPerfScript, parsePerfScript } from "./parsePerfScript.js";
 import { topFrames } from "./topFrames.js";
 
 /** The CRD defaults (ProfileSpec). */
@@ -56,18 +56,13 @@ export function createProfileCheck(deps: ProfileCheckDeps = {}): Check<ProfileEv
           maxOutputBytes: 400 * 1024 * 1024,
         });
         if (script.exitCode !== 0) throw perfFailure("perf script", script.stderr);
-        const parsed = parsePerfScript(script.stdout);
-        const stacks = collapseStacks(parsed.samples);
-        const data: ProfileEvidence = {
+        const data = profileDataFrom(parsePerfScript(script.stdout), {
           mode: target.mode,
           pids: target.pids,
           seconds: opts.seconds,
           frequency: opts.frequency,
-          samples: parsed.samples.length,
-          unrecognizedLines: parsed.unrecognizedLines,
-          collapsed: encodeCollapsed(stacks, deps.blobCapBytes),
-          top: topFrames(stacks),
-        };
+          ...(deps.blobCapBytes !== undefined ? { blobCapBytes: deps.blobCapBytes } : {}),
+        });
         if (target.threads) data.threads = target.threads;
         return data;
       } finally {
@@ -78,6 +73,32 @@ export function createProfileCheck(deps: ProfileCheckDeps = {}): Check<ProfileEv
 }
 
 export const profileCheck = createProfileCheck();
+
+/** The profile evidence from parsed `perf script` output: one count per sample, like the peers. */
+export function profileDataFrom(
+  parsed: ParsedPerfScript,
+  run: Pick<ProfileEvidence, "mode" | "pids" | "seconds" | "frequency"> & { blobCapBytes?: number },
+): ProfileEvidence {
+  const collapsed = collapseSamples(parsed.samples);
+  const data: ProfileEvidence = {
+    mode: run.mode,
+    pids: run.pids,
+    seconds: run.seconds,
+    frequency: run.frequency,
+    samples: collapsed.samples,
+    unrecognizedLines: parsed.unrecognizedLines,
+    collapsed: encodeCollapsed(collapsed.stacks, run.blobCapBytes, {
+      weighting: collapsed.weighting,
+      ...(collapsed.event !== undefined ? { event: collapsed.event } : {}),
+    }),
+    top: topFrames(collapsed.stacks),
+  };
+  if (parsed.firstUnrecognizedLine !== undefined)
+    data.firstUnrecognizedLine = parsed.firstUnrecognizedLine;
+  if (collapsed.event !== undefined) data.event = collapsed.event;
+  if (collapsed.otherEventSamples > 0) data.otherEventSamples = collapsed.otherEventSamples;
+  return data;
+}
 
 interface ProfileTarget {
   mode: ProfileEvidence["mode"];

@@ -67,6 +67,11 @@ export interface OomKillEvent {
   /** "Memory cgroup stats for ..." in bytes. */
   memcgStats?: Record<string, number>;
   tasks?: OomTaskRow[];
+  /**
+   * memory.oom.group was set on `cgroup` (the kubelet sets it on cgroup v2 containers since 1.28):
+   * the kernel killed every task in it, one event with several victims.
+   */
+  groupKill?: { cgroup: string; victims: OomVictim[]; alreadyExiting: number };
   /** Kernel log sequence number (/dev/kmsg only). */
   seq?: number;
   /** Kernel timestamp, microseconds since boot. */

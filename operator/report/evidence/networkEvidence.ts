@@ -59,6 +59,23 @@ export interface NetemConfig {
   reorderPercent?: number;
   corruptPercent?: number;
   rateBytesPerSecond?: number;
+  /** How loss is drawn: independent per packet, or a Markov model that loses in bursts. */
+  lossModel?: "random" | "state" | "gemodel";
+  /** `loss state`: the 4-state Markov model's transition probabilities, in percent. */
+  lossState?: { p13: number; p31: number; p32: number; p23: number; p14: number };
+  /** `loss gemodel`: Gilbert-Elliott p (good->bad), r (bad->good), 1-h and 1-k (loss in bad / good), percent. */
+  lossGemodel?: { p: number; r: number; oneMinusH: number; oneMinusK: number };
+  /** Long-run share of packets lost, percent: lossPercent, or the Markov model's stationary loss. */
+  expectedLossPercent?: number;
+  /** `slot`: packets leave in bursts every min..max (or distribution delay ± jitter). */
+  slot?: {
+    minDelayMs?: number;
+    maxDelayMs?: number;
+    distributionDelayMs?: number;
+    distributionJitterMs?: number;
+    packets?: number;
+    bytes?: number;
+  };
 }
 
 export interface TbfConfig {
@@ -166,7 +183,8 @@ export interface NetworkEvidence {
   sources: Record<string, SourceStatus>;
 }
 
-/** The key of a qdisc in NetworkEvidence.qdiscDeltas: `${dev} ${handle}`. */
-export function qdiscKey(q: Pick<QdiscInfo, "dev" | "handle">): string {
-  return `${q.dev} ${q.handle}`;
+/** The key of a qdisc in NetworkEvidence.qdiscDeltas: `${dev} ${handle}`, plus the parent for non-root qdiscs. */
+export function qdiscKey(q: Pick<QdiscInfo, "dev" | "handle" | "parent">): string {
+  // Per-queue children of an mq root all have handle "0:": the parent tells them apart.
+  return q.parent === undefined ? `${q.dev} ${q.handle}` : `${q.dev} ${q.handle} ${q.parent}`;
 }

@@ -17,8 +17,10 @@ export interface TopFrames {
   byTotal: FrameStat[];
   /** By root frame: the command (comm) that was on CPU. */
   byProcess: FrameStat[];
-  /** Share of samples whose leaf is a kernel frame. */
+  /** Share of samples whose leaf is a kernel frame, idle excluded. */
   kernelPercent: number;
+  /** Share of samples where the CPU was idle (the idle task halted in cpuidle/*_safe_halt). */
+  idlePercent?: number;
 }
 
 export interface ProfileEvidence {
@@ -32,6 +34,11 @@ export interface ProfileEvidence {
   samples: number;
   /** perf script lines the parser did not understand. */
   unrecognizedLines: number;
+  /** The first of them (cut), to say what was not understood. */
+  firstUnrecognizedLine?: string;
+  /** The perf event profiled; samples of other events are left out (counted here). */
+  event?: string;
+  otherEventSamples?: number;
   collapsed: CollapsedBlob;
   top: TopFrames;
 }

@@ -118,7 +118,8 @@ describe("analyzeNetwork", () => {
     expect(critical).to.have.length(1);
     const f = critical[0]!;
     expect(f.summary).to.match(/in INPUT and OUTPUT/);
-    expect(f.summary).to.include("statistic mode random probability 0.29999999981");
+    expect(f.summary).to.include("drop 30% of the packets at random");
+    expect(f.summary).to.include("statistic mode random probability 0.3 (30%)");
     expect(f.evidence?.rules).to.have.length(2);
     expect(f.remediation).to.include(
       `nsenter --net=/proc/${PID}/ns/net iptables -t filter -D INPUT -m statistic --mode random --probability 0.29999999981 -j DROP`,
@@ -165,7 +166,7 @@ describe("analyzeNetwork", () => {
     const fs = analyzeNetwork(d);
     expect(one(fs, "QdiscLoss").summary).to.include("corrupt 0.1%");
     const impair = one(fs, "QdiscImpairment");
-    expect(impair.summary).to.include("delayMs=50");
+    expect(impair.summary).to.include("delay 50ms");
     expect(impair.remediation).to.include("tc qdisc del dev eth1 parent 1:2 handle 20:");
   });
 

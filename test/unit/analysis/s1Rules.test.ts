@@ -78,7 +78,7 @@ describe("memory rules", () => {
     const f = analyzeMemory(data);
     expect(f[0]).to.deep.include({ code: "OOMKilledByCgroup", severity: "Critical" });
     expect(f[0]!.summary).to.match(
-      /^OOM-killed by its cgroup: java \(pid 27281\) at 512MiB usage = limit 512MiB, anon 100%/,
+      /^OOM-killed by its cgroup: java \(pid 27281\) at 512MiB usage = limit 512MiB, anon 99%/,
     );
     expect(f[0]!.evidence).to.deep.include({
       usageBytes: 512 * MiB,

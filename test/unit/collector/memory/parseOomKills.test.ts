@@ -17,13 +17,14 @@ const K8S_POD =
 const K8S_CONTAINER = `${K8S_POD}/cri-containerd-8a9b1c2d3e4f5a6b7c8d9e0f1a2b3c4d5e6f7a8b9c0d1e2f3a4b5c6d7e8f9a0b.scope`;
 
 describe("parseKernelLog", () => {
-  it("reads /dev/kmsg records and drops continuation lines", () => {
+  it("reads /dev/kmsg records, drops dictionary lines and splits \\x0a-escaped lines", () => {
     const lines = parseKernelLog(
       "4,348,313897245,-;perl invoked oom-killer: x\n SUBSYSTEM=acpi\n6,349,1,c;a\\x0ab\n",
     );
     expect(lines).to.deep.equal([
       { seq: 348, usecSinceBoot: 313897245, text: "perl invoked oom-killer: x" },
-      { seq: 349, usecSinceBoot: 1, text: "a\nb" },
+      { seq: 349, usecSinceBoot: 1, text: "a" },
+      { seq: 349, usecSinceBoot: 1, text: "b" },
     ]);
   });
   it("reads dmesg lines", () => {

@@ -93,7 +93,12 @@ describe("network parsers", () => {
     it("parses the S2 netem text: loss 30%, 8 packets sent, 4 dropped", () => {
       const [q] = parseTcQdiscText(fixture("tc-qdisc-netem-s2.txt"), "eth0");
       expect(q).to.include({ kind: "netem", handle: "800d:", dev: "eth0", root: true });
-      expect(q!.netem).to.deep.equal({ limit: 1000, lossPercent: 30 });
+      expect(q!.netem).to.deep.equal({
+        limit: 1000,
+        lossModel: "random",
+        lossPercent: 30,
+        expectedLossPercent: 30,
+      });
       expect(q!.stats).to.include({ bytes: 432, packets: 8, drops: 4, overlimits: 0 });
     });
 
@@ -108,7 +113,9 @@ describe("network parsers", () => {
         limit: 1000,
         delayMs: 100,
         jitterMs: 10,
+        lossModel: "random",
         lossPercent: 1,
+        expectedLossPercent: 1,
         duplicatePercent: 1,
         reorderPercent: 25,
         corruptPercent: 0.1,
@@ -161,8 +168,9 @@ describe("network parsers", () => {
         bytes: 744,
         index: 0,
       });
-      expect(input!.randomProbability).to.equal(0.29999999981);
-      expect(input!.matchText).to.equal("statistic mode random probability 0.29999999981");
+      // As set (iptables stores 32 bits and prints 0.29999999981); the delete command keeps the text.
+      expect(input!.randomProbability).to.equal(0.3);
+      expect(input!.matchText).to.equal("statistic mode random probability 0.3 (30%)");
       expect(input!.deleteCommand).to.deep.equal(
         "iptables -t filter -D INPUT -m statistic --mode random --probability 0.29999999981 -j DROP".split(
           " ",
@@ -185,7 +193,7 @@ describe("network parsers", () => {
       expect(r.rules[0]).to.include({
         chain: "INPUT",
         packets: 2,
-        matchText: "proto tcp tcp dport 9090",
+        matchText: "proto tcp dport 9090",
       });
       expect(r.rules[0]!.deleteCommand.slice(0, 5)).to.deep.equal([
         "iptables-legacy",

@@ -3,7 +3,7 @@ import {
   decodeJob,
   trimNode,
   trimPod,
-} from "../../../../operator/controller/runtime/podTransform.js";
+} from "../../../../operator/controller/kinds/podTransform.js";
 
 const rawPod = {
   apiVersion: "v1",

@@ -1,6 +1,8 @@
 /**
  * Trim Pods to the fields the operator reads, so a 10,000-pod cluster costs little memory,
  * and decode their timestamps to Date as @kubernetes/client-node's V1Pod type declares.
+ * Strings many objects repeat go through a StringPool the caller shares between the informers
+ * of a kind (kinds.ts); without one, each call gets its own (tests).
  */
 import type {
   V1Container,
@@ -17,9 +19,6 @@ import { StringPool } from "./stringPool.js";
 
 type Json = Record<string, unknown>;
 
-/** Shared by every Pod informer (one per watched namespace). */
-const pool = new StringPool();
-
 function obj(v: unknown): Json | undefined {
   return typeof v === "object" && v !== null && !Array.isArray(v) ? (v as Json) : undefined;
 }
@@ -33,12 +32,12 @@ function str(v: unknown): string | undefined {
 }
 
 /** str() for values many objects repeat: one shared copy. */
-function shared(v: unknown): string | undefined {
+function shared(pool: StringPool, v: unknown): string | undefined {
   return typeof v === "string" ? pool.intern(v) : undefined;
 }
 
 /** A string map (labels, limits) with shared keys and values. */
-function sharedMap(v: unknown): Record<string, string> | undefined {
+function sharedMap(pool: StringPool, v: unknown): Record<string, string> | undefined {
   const m = obj(v);
   if (!m) return undefined;
   const out: Record<string, string> = {};
@@ -48,7 +47,7 @@ function sharedMap(v: unknown): Record<string, string> | undefined {
 }
 
 /** API timestamps are RFC 3339 strings; Date when already decoded. */
-export function toDate(v: unknown): Date | undefined {
+function toDate(v: unknown): Date | undefined {
   if (v instanceof Date) return v;
   if (typeof v !== "string" || v === "") return undefined;
   const d = new Date(v);
@@ -61,17 +60,17 @@ function defined<T extends object>(o: T): T {
   return out;
 }
 
-export function trimMetadata(raw: unknown): V1ObjectMeta {
+function trimMetadata(raw: unknown, pool: StringPool): V1ObjectMeta {
   const m = obj(raw) ?? {};
   return defined({
     name: str(m.name),
-    namespace: shared(m.namespace),
+    namespace: shared(pool, m.namespace),
     uid: str(m.uid),
     resourceVersion: str(m.resourceVersion),
     generation: typeof m.generation === "number" ? m.generation : undefined,
     creationTimestamp: toDate(m.creationTimestamp),
     deletionTimestamp: toDate(m.deletionTimestamp),
-    labels: sharedMap(m.labels),
+    labels: sharedMap(pool, m.labels),
     annotations: obj(m.annotations) as Record<string, string> | undefined,
     ownerReferences: arr(m.ownerReferences) as V1ObjectMeta["ownerReferences"],
     finalizers: arr(m.finalizers) as string[] | undefined,
@@ -88,17 +87,17 @@ function trimTerminated(raw: unknown): V1ContainerStateTerminated | undefined {
   });
 }
 
-function trimContainer(raw: unknown): V1Container {
+function trimContainer(pool: StringPool, raw: unknown): V1Container {
   const c = obj(raw) ?? {};
-  const limits = sharedMap(obj(c.resources)?.limits);
+  const limits = sharedMap(pool, obj(c.resources)?.limits);
   const env = arr(c.env)?.map((e) => {
     const x = obj(e) ?? {};
     // valueFrom (secrets, field refs) is dropped on purpose: only literal values are analysed.
-    return defined({ name: shared(x.name) ?? "", value: shared(x.value) });
+    return defined({ name: shared(pool, x.name) ?? "", value: shared(pool, x.value) });
   });
   return defined({
-    name: shared(c.name) ?? "",
-    image: shared(c.image),
+    name: shared(pool, c.name) ?? "",
+    image: shared(pool, c.image),
     resources: limits ? { limits } : undefined,
     env,
     args: arr(c.args) as string[] | undefined,
@@ -106,14 +105,14 @@ function trimContainer(raw: unknown): V1Container {
   });
 }
 
-function trimContainerStatus(raw: unknown): V1ContainerStatus {
+function trimContainerStatus(pool: StringPool, raw: unknown): V1ContainerStatus {
   const s = obj(raw) ?? {};
   const lastTerminated = trimTerminated(obj(s.lastState)?.terminated);
   const terminated = trimTerminated(obj(s.state)?.terminated);
   return defined({
-    name: shared(s.name) ?? "",
+    name: shared(pool, s.name) ?? "",
     containerID: str(s.containerID),
-    image: shared(s.image) ?? "",
+    image: shared(pool, s.image) ?? "",
     imageID: "",
     ready: s.ready === true,
     restartCount: typeof s.restartCount === "number" ? s.restartCount : 0,
@@ -122,21 +121,21 @@ function trimContainerStatus(raw: unknown): V1ContainerStatus {
   });
 }
 
-export function trimPod(raw: unknown): V1Pod {
+export function trimPod(raw: unknown, pool: StringPool = new StringPool()): V1Pod {
   const p = obj(raw) ?? {};
   const spec = obj(p.spec) ?? {};
   const status = obj(p.status) ?? {};
   return defined({
     apiVersion: "v1",
     kind: "Pod",
-    metadata: trimMetadata(p.metadata),
+    metadata: trimMetadata(p.metadata, pool),
     spec: defined({
-      nodeName: shared(spec.nodeName),
-      containers: (arr(spec.containers) ?? []).map(trimContainer),
+      nodeName: shared(pool, spec.nodeName),
+      containers: (arr(spec.containers) ?? []).map((c) => trimContainer(pool, c)),
     }),
     status: defined({
-      phase: shared(status.phase),
-      containerStatuses: arr(status.containerStatuses)?.map(trimContainerStatus),
+      phase: shared(pool, status.phase),
+      containerStatuses: arr(status.containerStatuses)?.map((c) => trimContainerStatus(pool, c)),
     }),
   });
 }
@@ -146,16 +145,16 @@ export function trimPod(raw: unknown): V1Pod {
  * identity only, so big label/annotation sets and node status churn cost no memory.
  */
 export function trimNode(raw: unknown): V1Node {
-  const m = trimMetadata(obj(raw)?.metadata);
+  const m = obj(obj(raw)?.metadata) ?? {};
   return {
     apiVersion: "v1",
     kind: "Node",
     metadata: defined({
-      name: m.name,
-      uid: m.uid,
-      resourceVersion: m.resourceVersion,
-      creationTimestamp: m.creationTimestamp,
-      deletionTimestamp: m.deletionTimestamp,
+      name: str(m.name),
+      uid: str(m.uid),
+      resourceVersion: str(m.resourceVersion),
+      creationTimestamp: toDate(m.creationTimestamp),
+      deletionTimestamp: toDate(m.deletionTimestamp),
     }),
   };
 }

@@ -2,14 +2,14 @@
  * A small Prometheus registry: counters, gauges, histograms with labels, and gauges computed at
  * scrape time. render() writes the text exposition format (version 0.0.4).
  */
-import type { GaugeSample, MetricsRegistrar } from "../runtime/contracts.js";
+import type { GaugeSample, MetricsRegistrar } from "./contracts.js";
 
 export type Labels = Record<string, string>;
 
 const NAME = /^[a-zA-Z_:][a-zA-Z0-9_:]*$/;
 const LABEL = /^[a-zA-Z_][a-zA-Z0-9_]*$/;
 
-export function escapeLabelValue(v: string): string {
+function escapeLabelValue(v: string): string {
   return v.replace(/\\/g, "\\\\").replace(/\n/g, "\\n").replace(/"/g, '\\"');
 }
 
@@ -18,14 +18,14 @@ function escapeHelp(v: string): string {
 }
 
 /** Prometheus float rendering: +Inf, -Inf, NaN, otherwise the shortest JS form. */
-export function formatValue(v: number): string {
+function formatValue(v: number): string {
   if (Number.isNaN(v)) return "NaN";
   if (v === Number.POSITIVE_INFINITY) return "+Inf";
   if (v === Number.NEGATIVE_INFINITY) return "-Inf";
   return String(v);
 }
 
-export function formatLabels(labels: Labels, extra?: [string, string]): string {
+function formatLabels(labels: Labels, extra?: [string, string]): string {
   const pairs = Object.entries(labels);
   if (extra) pairs.push(extra);
   if (pairs.length === 0) return "";
@@ -140,7 +140,7 @@ class CallbackGauge implements Metric {
 }
 
 /** Default buckets for reconcile durations in seconds (5 ms .. 60 s). */
-export const DURATION_BUCKETS: readonly number[] = [
+const DURATION_BUCKETS: readonly number[] = [
   0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60,
 ];
 

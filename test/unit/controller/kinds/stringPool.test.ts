@@ -1,5 +1,5 @@
 import { expect } from "chai";
-import { StringPool } from "../../../../operator/controller/runtime/stringPool.js";
+import { StringPool } from "../../../../operator/controller/kinds/stringPool.js";
 
 describe("StringPool", () => {
   it("keeps one entry per distinct string and returns it equal", () => {

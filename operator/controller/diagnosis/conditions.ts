@@ -9,7 +9,7 @@
  *               PodNotScheduled, NodeGone, InvalidSpec, JobDeadlineExceeded, ...).
  * `phase` is derived from them (printer column), never set on its own.
  */
-import type { Condition, ConditionStatus, Phase } from "../api/v1alpha1/diagnosis.js";
+import type { Condition, ConditionStatus, Phase } from "../../api/v1alpha1/diagnosis.js";
 
 export const JOB_CREATED = "JobCreated";
 export const COMPLETED = "Completed";

@@ -1,8 +1,5 @@
 import { expect } from "chai";
-import {
-  type OperatorConfig,
-  parseOperatorConfig,
-} from "../../../../operator/controller/config.js";
+import { type OperatorConfig, parseOperatorConfig } from "../../../operator/controller/config.js";
 
 const host = { hostname: "node-1", pid: 42 };
 
