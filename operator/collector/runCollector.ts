@@ -54,7 +54,7 @@ export function collectorDeadlineMs(args: CollectorArgs, available: readonly Che
 
 /** Checks are cut this long before the deadline, to leave time for the report. */
 function reportReserveMs(deadlineMs: number): number {
-  return Math.min(5_000, deadlineMs / 4);
+  return Math.min(2_000, deadlineMs / 4);
 }
 
 /** Resolve the target, run the checks, analyze: the whole diagnosis, as a report. */
