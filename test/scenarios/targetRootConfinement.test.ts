@@ -9,8 +9,6 @@
 import { mkdirSync, readFileSync, symlinkSync, truncateSync, writeFileSync } from "node:fs";
 import { rm } from "node:fs/promises";
 import { expect } from "chai";
-import { compileAlloc, waitUntil } from "../../hack/scenarios/s1/processes.js";
-import { cgroupV1Available, ScenarioCgroup } from "../../hack/scenarios/s1/scenarioCgroup.js";
 import type { CollectorReport } from "../../operator/report/collectorReport.js";
 import type { JvmEvidence } from "../../operator/report/evidence/jvmEvidence.js";
 import {
@@ -20,12 +18,11 @@ import {
   removeTargetRoot,
   startChrootedJava,
 } from "../support/chrootTarget.js";
-import {
-  type CollectorRun,
-  captureRun,
-  collectorNodeArgv,
-  lastJsonLine,
-} from "../support/collectorProcess.js";
+import { cgroupV1Available, ScenarioCgroup } from "../support/faults/cgroupV1.js";
+import { compileAlloc } from "../support/faults/jvm.js";
+import { repoRoot } from "../support/repoRoot.js";
+import type { CommandResult } from "../support/runCommand.js";
+import { waitFor } from "../support/waitFor.js";
 
 const MiB = 1024 * 1024;
 
@@ -57,17 +54,13 @@ describe("Target root confinement (real hostile target in its own root, real vic
     ]);
     victimPid = victim.pid!;
     const victimFile = `/proc/${victimPid}/root/tmp/hsperfdata_root/${victimPid}`;
-    await waitUntil(
-      "the victim JVM's hsperfdata",
-      () => {
-        try {
-          return readFileSync(victimFile).includes(SECRET);
-        } catch {
-          return false;
-        }
-      },
-      30_000,
-    );
+    await waitFor("the victim JVM's hsperfdata", 30_000, async () => {
+      try {
+        return readFileSync(victimFile).includes(SECRET);
+      } catch {
+        return false;
+      }
+    });
     // Big enough for node and tsx, small enough that reading /dev/zero ends in an OOM kill.
     collectorCg = await ScenarioCgroup.create("collector", { memoryLimitBytes: 768 * MiB });
     cgroups.push(collectorCg);
@@ -80,7 +73,7 @@ describe("Target root confinement (real hostile target in its own root, real vic
   });
 
   interface Diagnosed {
-    run: CollectorRun;
+    run: CommandResult;
     report: CollectorReport;
     jvm: JvmEvidence;
     targetPid: number;
@@ -101,9 +94,12 @@ describe("Target root confinement (real hostile target in its own root, real vic
     const targetPid = await startChrootedJava(cg, root);
     mkdirSync(`${root}/tmp/hsperfdata_root`);
     plant(root, `${root}/tmp/hsperfdata_root/${targetPid}`);
-    const child = collectorCg.spawn(
+    const run = await collectorCg.run(
       process.execPath,
-      collectorNodeArgv([
+      [
+        "--import",
+        "tsx",
+        "operator/collector/main.ts",
         "--pid",
         String(targetPid),
         "--checks",
@@ -111,13 +107,13 @@ describe("Target root confinement (real hostile target in its own root, real vic
         "--json",
         "--sample-seconds",
         "0",
-      ]),
+      ],
+      { cwd: repoRoot, timeoutMs: 60_000 },
     );
-    const run = await captureRun(child, 60_000);
     const why = `exit ${run.exitCode} ${run.signal ?? ""} killed=${run.killed} after ${Math.round(run.wallMs)} ms; stderr: ${run.stderr.slice(-2000)}`;
     expect(run.killed, `the collector did not end by itself: ${why}`).to.equal(false);
     expect(run.exitCode, why).to.equal(0);
-    const report = lastJsonLine(run.stdout) as CollectorReport;
+    const report = JSON.parse(run.stdout.trimEnd().split("\n").at(-1)!) as CollectorReport;
     const result = report.checks.jvm!;
     expect(result.status, JSON.stringify(result)).to.equal("ok");
     const jvm = (result as { data: JvmEvidence }).data;

@@ -7,8 +7,8 @@
  */
 import { spawnSync } from "node:child_process";
 import { mkdirSync, mkdtempSync, readlinkSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
-import { waitUntil } from "../../hack/scenarios/s1/processes.js";
-import type { ScenarioCgroup } from "../../hack/scenarios/s1/scenarioCgroup.js";
+import type { ScenarioCgroup } from "./faults/cgroupV1.js";
+import { waitFor } from "./waitFor.js";
 
 /** Every root directory these scenarios make starts with this, under /tmp. */
 export const CHROOT_PREFIX = "/tmp/dgn-chroot-";
@@ -50,17 +50,13 @@ export async function startChrootedJava(cg: ScenarioCgroup, root: string): Promi
     root,
   ]);
   const pid = child.pid!;
-  await waitUntil(
-    `pid ${pid} chrooted to ${root}`,
-    () => {
-      try {
-        return readlinkSync(`/proc/${pid}/root`) === root;
-      } catch {
-        return false;
-      }
-    },
-    10_000,
-  );
+  await waitFor(`pid ${pid} chrooted to ${root}`, 10_000, async () => {
+    try {
+      return readlinkSync(`/proc/${pid}/root`) === root;
+    } catch {
+      return false;
+    }
+  });
   return pid;
 }
 

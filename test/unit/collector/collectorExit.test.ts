@@ -1,10 +1,11 @@
-import { spawn, spawnSync } from "node:child_process";
+import { spawnSync } from "node:child_process";
 import { mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { expect } from "chai";
 import type { CollectorReport } from "../../../operator/report/collectorReport.js";
 import { decodeTerminationMessage } from "../../../operator/report/terminationMessage.js";
-import { captureRun, lastJsonLine, REPO } from "../../support/collectorProcess.js";
+import { repoRoot } from "../../support/repoRoot.js";
+import { runCommand } from "../../support/runCommand.js";
 
 /** Pids whose command line is exactly `sleep <arg>`. */
 function sleepers(arg: string): number[] {
@@ -33,7 +34,7 @@ describe("the collector exits after its report, whatever its probes are doing (r
     expect(spawnSync("mkfifo", [fifo]).status).to.equal(0);
     const sleepArg = `600.${process.pid}${Date.now() % 1000}`;
     const tm = `${dir}/termination-log`;
-    const child = spawn(
+    const run = await runCommand(
       process.execPath,
       [
         "--import",
@@ -50,15 +51,14 @@ describe("the collector exits after its report, whatever its probes are doing (r
         tm,
       ],
       {
-        cwd: REPO,
-        stdio: ["ignore", "pipe", "pipe"],
+        cwd: repoRoot,
+        timeoutMs: 40_000,
         env: { ...process.env, STUCK_FIFO: fifo, STUCK_SLEEP: sleepArg },
       },
     );
-    const run = await captureRun(child, 40_000);
     expect(run.killed, `did not exit by itself; stderr: ${run.stderr}`).to.equal(false);
     expect(run.exitCode, run.stderr).to.equal(0);
-    const report = lastJsonLine(run.stdout) as CollectorReport;
+    const report = JSON.parse(run.stdout.trimEnd().split("\n").at(-1)!) as CollectorReport;
     expect(report.checks.cpu?.status).to.equal("ok");
     expect(report.checks.jvm).to.include({ status: "error" });
     expect((report.checks.jvm as { reason: string }).reason).to.match(/timed out/);

@@ -9,8 +9,8 @@ import {
   MAX_STRING_BYTES,
   parseHsperfdata,
 } from "../../../../operator/collector/jvm/parseHsperfdata.js";
-import { REPO } from "../../../support/collectorProcess.js";
 import { prologue, vectorBombHsperfdata } from "../../../support/craftedHsperfdata.js";
+import { repoRoot } from "../../../support/repoRoot.js";
 
 /** One string entry ("java.rt.vmArgs") whose value is `valueBytes` of 'x' with no NUL. */
 function longStringFile(valueBytes: number): Buffer {
@@ -47,7 +47,7 @@ describe("hsperfdata decoding stays bounded (crafted files written from the docu
     writeFileSync(file, bytes);
     const script = `
       const { readFileSync } = await import("node:fs");
-      const m = await import(${JSON.stringify(`${REPO}operator/collector/jvm/heapFromHsperfdata.ts`)});
+      const m = await import(${JSON.stringify(`${repoRoot}/operator/collector/jvm/heapFromHsperfdata.ts`)});
       const out = m.perfSummaryFromHsperfdata(readFileSync(process.argv[1]));
       process.stdout.write(JSON.stringify(out));`;
     return spawnSync(
@@ -61,7 +61,7 @@ describe("hsperfdata decoding stays bounded (crafted files written from the docu
         script,
         file,
       ],
-      { cwd: REPO, encoding: "utf8", timeout: 60_000 },
+      { cwd: repoRoot, encoding: "utf8", timeout: 60_000 },
     );
   }
 
