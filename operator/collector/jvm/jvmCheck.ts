@@ -44,17 +44,12 @@ function envOf(text: string | undefined): Record<string, string> {
 }
 
 /** hsperfdata files are 32 KiB by default (-XX:PerfDataMemorySize); anything past this is not one. */
-export const MAX_HSPERFDATA_BYTES = 1024 * 1024;
+const MAX_HSPERFDATA_BYTES = 1024 * 1024;
 const MAX_PASSWD_BYTES = 1024 * 1024;
 const MAX_RELEASE_BYTES = 64 * 1024;
 /** Names read from the target's /tmp, and hsperfdata_* directories tried, at most. */
 const MAX_TMP_ENTRIES = 4096;
 const MAX_HSPERFDATA_DIRS = 16;
-
-/** A problem reading a file of the target's, as text for the report. */
-function problem(e: unknown): string {
-  return e instanceof ConfinedReadError ? e.message : `${(e as Error).message}`;
-}
 
 /** The user name for a uid inside the container (hsperfdata_<user>), from its own /etc/passwd. */
 async function userName(root: TargetRoot, uid: number): Promise<string | undefined> {
@@ -101,7 +96,7 @@ async function findHsperfdata(
       return { found: true, path, bytes: await root.readFile(path, MAX_HSPERFDATA_BYTES) };
     } catch (e) {
       if (!(e instanceof ConfinedReadError && e.code === "ENOENT"))
-        reason ??= `${root.path}${problem(e)}`;
+        reason ??= `${root.path}${(e as Error).message}`;
     }
   }
   return reason === undefined ? { found: false } : { found: false, reason };
