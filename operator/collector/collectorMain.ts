@@ -3,10 +3,18 @@
  * hard deadline, print the report (the last stdout line), write the termination message, and
  * hand the exit code to `exit`, which ends the process whatever the probes are still doing.
  */
+import {
+  FLAME_GRAPH_LIBRARY,
+  renderDiffFlameGraph,
+  renderFlameGraph,
+} from "../flamegraph/renderFlameGraph.js";
 import { runFlamegraphCommand } from "../flamegraph/runFlamegraphCommand.js";
+import type { CollectorReport } from "../report/collectorReport.js";
 import { encodeReportLine } from "../report/reportLine.js";
 import { terminalLine, terminalText } from "../report/terminalText.js";
 import { encodeTerminationMessage } from "../report/terminationMessage.js";
+import { pageModelFromCollectorReport } from "../reportpage/pageModelFrom.js";
+import { renderReportPage } from "../reportpage/renderReportPage.js";
 import type { Check } from "./check.js";
 import type { CommandRunner } from "./commandRunner.js";
 import { parseCollectorArgs, USAGE, UsageError } from "./parseCollectorArgs.js";
@@ -115,6 +123,11 @@ async function run(
       now: deps.now,
       progress: say,
     });
+    if (args.htmlPath) {
+      const page = reportPage(report, deps.now());
+      deps.writeFileSync(args.htmlPath, page);
+      say(`wrote ${args.htmlPath} (${Buffer.byteLength(page)} bytes)`);
+    }
     // The report is the last stdout line: the operator reads it from the end of the pod log.
     if (!args.json) deps.stdout.write(terminalText(renderReport(report)));
     else if (args.reportToken) deps.stdout.write(`${encodeReportLine(report, args.reportToken)}\n`);
@@ -134,4 +147,13 @@ async function run(
   } finally {
     clearTimeout(deadline);
   }
+}
+
+/** The report as one self-contained HTML page (--html). */
+function reportPage(report: CollectorReport, now: Date): string {
+  return renderReportPage(pageModelFromCollectorReport(report), {
+    flameGraph: { renderFlameGraph, renderDiffFlameGraph, library: FLAME_GRAPH_LIBRARY },
+    generator: `diagnose-collector ${COLLECTOR_VERSION}`,
+    generatedAt: now.toISOString(),
+  });
 }

@@ -17,6 +17,8 @@ export interface CollectorArgs {
   reportToken?: string;
   /** Report with what is collected by then, and exit, this long after the start. */
   deadlineSeconds?: number;
+  /** Where to write the report page (one self-contained HTML file). */
+  htmlPath?: string;
 }
 
 export type ParsedArgs =
@@ -42,6 +44,8 @@ Target (exactly one):
 Options:
   --checks a,b,...        checks to run (default: every implemented default check for the target)
   --json                  print the full report as one JSON object on the last line of stdout
+  --html FILE             also write the report as one self-contained HTML page (findings,
+                          memory against the limit, the flame graph with search and zoom)
   --sample-seconds S      sampling window for rate checks (default 2; 0 = no sampling)
   --profile-seconds S     perf recording length for the profile check (default 30)
   --profile-frequency HZ  perf sampling frequency (default 99)
@@ -104,6 +108,7 @@ export function parseCollectorArgs(
   let terminationMessagePath: string | undefined;
   let reportToken: string | undefined;
   let deadlineSeconds: number | undefined;
+  let htmlPath: string | undefined;
 
   for (let i = 0; i < argv.length; i++) {
     const raw = argv[i]!;
@@ -166,6 +171,12 @@ export function parseCollectorArgs(
         profile.kernelThread = v;
         break;
       }
+      case "--html": {
+        const v = value();
+        if (!v) throw new UsageError("--html needs a file path");
+        htmlPath = v;
+        break;
+      }
       case "--termination-message-path": {
         const v = value();
         if (!v) throw new UsageError("--termination-message-path needs a path");
@@ -212,6 +223,7 @@ export function parseCollectorArgs(
   if (terminationMessagePath) args.terminationMessagePath = terminationMessagePath;
   if (reportToken) args.reportToken = reportToken;
   if (deadlineSeconds !== undefined) args.deadlineSeconds = deadlineSeconds;
+  if (htmlPath) args.htmlPath = htmlPath;
   args.profile = profile;
   return { kind: "run", args };
 }

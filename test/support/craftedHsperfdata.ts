@@ -38,3 +38,29 @@ export function vectorBombHsperfdata(sizeBytes = 77 * 1024): Buffer {
   }
   return buf;
 }
+
+/**
+ * Well-formed entries, each a byte vector (units none, not a string) of `vectorBytes` inside its
+ * entry, under the given names: what a decoder that materializes vectors would turn into arrays.
+ */
+export function byteVectorsHsperfdata(names: readonly string[], vectorBytes: number): Buffer {
+  const entries = names.map((name) => {
+    const nameBytes = Buffer.from(`${name}\0`, "latin1");
+    const dataOffset = 20 + Math.ceil(nameBytes.length / 8) * 8;
+    const e = Buffer.alloc(dataOffset + Math.ceil(vectorBytes / 8) * 8, 7);
+    e.writeInt32LE(e.length, 0);
+    e.writeInt32LE(20, 4);
+    e.writeInt32LE(vectorBytes, 8);
+    e.writeUInt8("B".charCodeAt(0), 12);
+    e.writeUInt8(0, 13);
+    e.writeUInt8(1, 14); // units: none
+    e.writeUInt8(1, 15);
+    e.writeInt32LE(dataOffset, 16);
+    nameBytes.copy(e, 20);
+    return e;
+  });
+  const body = Buffer.concat(entries);
+  const buf = Buffer.concat([Buffer.alloc(32), body]);
+  prologue(buf, buf.length, 32, names.length);
+  return buf;
+}

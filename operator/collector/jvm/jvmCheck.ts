@@ -20,6 +20,7 @@ interface ProcStatus {
   uid?: number;
   nsPid?: number;
   rssBytes?: number;
+  threads?: number;
 }
 
 function parseStatus(text: string): ProcStatus {
@@ -31,6 +32,8 @@ function parseStatus(text: string): ProcStatus {
   if (ns) out.nsPid = Number(ns[1]!.trim().split(/\s+/).at(-1));
   const rss = /^VmRSS:\s+(\d+) kB/m.exec(text);
   if (rss) out.rssBytes = Number(rss[1]) * 1024;
+  const threads = /^Threads:\s+(\d+)/m.exec(text);
+  if (threads) out.threads = Number(threads[1]);
   return out;
 }
 
@@ -181,6 +184,7 @@ async function inspectJvmIn(
   if (id.exe) ev.exe = id.exe;
   if (status.nsPid !== undefined) ev.nsPid = status.nsPid;
   if (status.rssBytes !== undefined) ev.rssBytes = status.rssBytes;
+  if (status.threads !== undefined) ev.threads = status.threads;
   if (hs.found) ev.hsperfdataPath = `${rootPath}${hs.path}`;
   if (perf) ev.perf = perf;
   if (perfUnavailable) ev.perfUnavailable = perfUnavailable;

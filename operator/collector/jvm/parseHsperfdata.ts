@@ -12,10 +12,11 @@
  *     char: 'J' long, 'B' byte), flags u1, data_units u1, data_variability u1, data_offset i4;
  *     the NUL-terminated name at entry+name_offset, the data at entry+data_offset.
  *
- * The file belongs to the target, so every header field is hostile: only the named counters the
- * caller asks for are decoded, every name, string and entry stays inside its entry and the used
- * region, names and strings are capped, the entry walk is capped, and byte vectors that are not
- * strings are never materialized. The work and the memory are bounded by the file's size.
+ * The file is the target's: hostile input. Every offset is checked against its entry and the
+ * used region; an entry is at least its 20-byte header, so the walk ends within the file; the
+ * entry count, names and strings are capped; only the counters the caller names are decoded (the
+ * rest are skipped by name), and byte vectors other than strings are never materialized. Work
+ * and memory are bounded by the file's size (which the reader caps).
  */
 
 export const HSPERF_MAGIC = 0xcafec0c0;
@@ -37,57 +38,32 @@ export interface Hsperfdata {
   minorVersion: number;
   /** Whether the JVM finished initialising the region (0 while it is starting). */
   accessible: boolean;
-  /** Only the counters that were asked for (and present). */
+  /** The counters the filter accepted. */
   counters: Map<string, PerfCounter>;
-  /** Entries walked, wanted or not. */
+  /** Entries walked, decoded or not. */
   entriesSeen: number;
 }
-
-/**
- * Which counters to decode: exact names, or patterns where `*` stands for one decimal index, as
- * in "sun.gc.generation.*.space.*.initCapacity". "all" decodes every entry (tests and tools; still
- * bounded).
- */
-export type CounterNames = readonly string[] | "all";
 
 export class HsperfdataFormatError extends Error {
   override name = "HsperfdataFormatError";
 }
 
-/** HotSpot's names are under 100 bytes; a longer one is not a counter anyone asks for. */
-export const MAX_NAME_BYTES = 256;
-/** java.rt.vmArgs and sun.rt.javaCommand can be long; the summary needs no more than this. */
-export const MAX_STRING_BYTES = 16 * 1024;
-/** A JDK 25 JVM publishes about 250 entries; a file claiming more than this is not one. */
-export const MAX_ENTRIES = 16 * 1024;
+/** HotSpot publishes ~200 counters; a file claiming far more is not one we read. */
+export const MAX_ENTRIES = 4096;
+const MAX_NAME_BYTES = 256;
+/** java.rt.vmArgs and sun.rt.javaCommand can be long; the summary keeps this much. */
+export const MAX_STRING_BYTES = 4096;
 const ENTRY_HEADER_BYTES = 20;
+
+/** Which counters to decode; the default decodes all (tests and tools on recorded files). */
+export type CounterFilter = (name: string) => boolean;
 
 const UNITS: PerfUnits[] = ["unknown", "none", "bytes", "ticks", "events", "string", "hertz"];
 const VARIABILITY: PerfVariability[] = ["unknown", "constant", "monotonic", "variable"];
 
 const utf8 = new TextDecoder("utf-8");
 
-/** A predicate for CounterNames: a set lookup for exact names, one regex for the patterns. */
-function nameMatcher(wanted: CounterNames): (name: string) => boolean {
-  if (wanted === "all") return () => true;
-  const exact = new Set(wanted.filter((n) => !n.includes("*")));
-  const patterns = wanted
-    .filter((n) => n.includes("*"))
-    .map((n) => n.replace(/[.+?^${}()|[\]\\]/g, "\\$&").replace(/\*/g, "\\d{1,4}"));
-  const re = patterns.length > 0 ? new RegExp(`^(?:${patterns.join("|")})$`) : undefined;
-  return (name) => exact.has(name) || (re?.test(name) ?? false);
-}
-
-/** The NUL-terminated string at [from, limit), at most `cap` bytes; undefined when none fits. */
-function cString(buf: Uint8Array, from: number, limit: number, cap: number): string | undefined {
-  if (from < 0 || from >= limit) return undefined;
-  const end = Math.min(limit, from + cap);
-  let nul = from;
-  while (nul < end && buf[nul] !== 0) nul++;
-  return utf8.decode(buf.subarray(from, nul));
-}
-
-export function parseHsperfdata(buf: Uint8Array, wanted: CounterNames): Hsperfdata {
+export function parseHsperfdata(buf: Uint8Array, wanted: CounterFilter = () => true): Hsperfdata {
   const view = new DataView(buf.buffer, buf.byteOffset, buf.byteLength);
   if (buf.byteLength < 32)
     throw new HsperfdataFormatError("file shorter than the 32-byte prologue");
@@ -105,12 +81,10 @@ export function parseHsperfdata(buf: Uint8Array, wanted: CounterNames): Hsperfda
   const used = Math.min(view.getInt32(8, little), buf.byteLength);
   const entryOffset = view.getInt32(24, little);
   const numEntries = view.getInt32(28, little);
-  if (entryOffset < 32 || numEntries < 0 || numEntries > MAX_ENTRIES) {
-    throw new HsperfdataFormatError(
-      `bad header: entry offset ${entryOffset}, ${numEntries} entries (at most ${MAX_ENTRIES})`,
-    );
-  }
-  const isWanted = nameMatcher(wanted);
+  if (numEntries < 0 || numEntries > MAX_ENTRIES)
+    throw new HsperfdataFormatError(`implausible entry count ${numEntries}`);
+  if (entryOffset < 32 || entryOffset > used)
+    throw new HsperfdataFormatError(`entry offset ${entryOffset} outside the used region`);
   const counters = new Map<string, PerfCounter>();
   let at = entryOffset;
   let i = 0;
@@ -118,27 +92,40 @@ export function parseHsperfdata(buf: Uint8Array, wanted: CounterNames): Hsperfda
     if (at + ENTRY_HEADER_BYTES > used)
       throw new HsperfdataFormatError(`entry ${i} runs past the used region`);
     const entryLength = view.getInt32(at, little);
-    // Each entry advances by at least its header, so the walk ends within used / 20 steps.
+    const nameOffset = view.getInt32(at + 4, little);
+    const vectorLength = view.getInt32(at + 8, little);
+    const dataType = String.fromCharCode(view.getUint8(at + 12));
+    const units = UNITS[view.getUint8(at + 14)] ?? "unknown";
+    const variability = VARIABILITY[view.getUint8(at + 15)] ?? "unknown";
+    const dataOffset = view.getInt32(at + 16, little);
     if (entryLength < ENTRY_HEADER_BYTES || entryLength > used - at) {
       throw new HsperfdataFormatError(`entry ${i} has bad length ${entryLength}`);
     }
-    const end = at + entryLength;
-    const name = cString(buf, at + view.getInt32(at + 4, little), end, MAX_NAME_BYTES);
-    if (name !== undefined && isWanted(name)) {
-      const vectorLength = view.getInt32(at + 8, little);
-      const dataType = String.fromCharCode(view.getUint8(at + 12));
-      const units = UNITS[view.getUint8(at + 14)] ?? "unknown";
-      const variability = VARIABILITY[view.getUint8(at + 15)] ?? "unknown";
-      const dataAt = at + view.getInt32(at + 16, little);
-      let value: PerfCounter["value"];
-      if (vectorLength === 0 && dataType === "J" && dataAt >= at && dataAt + 8 <= end) {
-        value = view.getBigInt64(dataAt, little);
-      } else if (dataType === "B" && vectorLength > 0 && units === "string" && dataAt >= at) {
-        value = cString(buf, dataAt, Math.min(end, dataAt + vectorLength), MAX_STRING_BYTES);
-      }
-      counters.set(name, { name, value, units, variability });
+    if (nameOffset < ENTRY_HEADER_BYTES || nameOffset >= entryLength)
+      throw new HsperfdataFormatError(`entry ${i} has its name outside the entry`);
+    const name = cString(
+      buf,
+      at + nameOffset,
+      Math.min(at + entryLength, at + nameOffset + MAX_NAME_BYTES),
+    );
+    if (!wanted(name)) {
+      at += entryLength;
+      continue;
     }
-    at = end;
+    const dataAt = at + dataOffset;
+    const dataBytes = vectorLength === 0 ? 8 : vectorLength;
+    if (dataOffset < ENTRY_HEADER_BYTES || vectorLength < 0 || dataOffset + dataBytes > entryLength)
+      throw new HsperfdataFormatError(`entry ${i} (${name}) has its data outside the entry`);
+    let value: PerfCounter["value"];
+    if (vectorLength === 0 && dataType === "J") {
+      value = view.getBigInt64(dataAt, little);
+    } else if (dataType === "B" && vectorLength > 0 && units === "string") {
+      value = cString(buf, dataAt, dataAt + Math.min(vectorLength, MAX_STRING_BYTES));
+    }
+    // Other kinds (byte vectors that are not strings; types HotSpot does not produce) keep the
+    // entry visible without a value.
+    counters.set(name, { name, value, units, variability });
+    at += entryLength;
   }
   return {
     byteOrder: little ? "little" : "big",
@@ -148,6 +135,12 @@ export function parseHsperfdata(buf: Uint8Array, wanted: CounterNames): Hsperfda
     counters,
     entriesSeen: i,
   };
+}
+
+function cString(buf: Uint8Array, from: number, limit: number): string {
+  let end = from;
+  while (end < limit && buf[end] !== 0) end++;
+  return utf8.decode(buf.subarray(from, end));
 }
 
 /** A numeric counter as a JS number (heap sizes fit well within 2^53). */

@@ -2,6 +2,7 @@ import { spawnSync } from "node:child_process";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { expect } from "chai";
+import { isSummarizedCounter } from "../../../../operator/collector/jvm/heapFromHsperfdata.js";
 import {
   counterString,
   HsperfdataFormatError,
@@ -9,7 +10,11 @@ import {
   MAX_STRING_BYTES,
   parseHsperfdata,
 } from "../../../../operator/collector/jvm/parseHsperfdata.js";
-import { prologue, vectorBombHsperfdata } from "../../../support/craftedHsperfdata.js";
+import {
+  byteVectorsHsperfdata,
+  prologue,
+  vectorBombHsperfdata,
+} from "../../../support/craftedHsperfdata.js";
 import { repoRoot } from "../../../support/repoRoot.js";
 
 /** One string entry ("java.rt.vmArgs") whose value is `valueBytes` of 'x' with no NUL. */
@@ -65,26 +70,37 @@ describe("hsperfdata decoding stays bounded (crafted files written from the docu
     );
   }
 
-  it("decodes no byte vector, even when every entry is asked for", () => {
-    const d = parseHsperfdata(vectorBombHsperfdata(), "all");
-    expect(d.entriesSeen).to.equal(3284);
+  it("decodes no byte vector: entries named like counters the summary reads, each a 16 KiB vector", () => {
+    const names = Array.from({ length: 60 }, (_, i) => `sun.gc.collector.${i}.time`);
+    const d = parseHsperfdata(byteVectorsHsperfdata(names, 16 * 1024), isSummarizedCounter);
+    expect(d.entriesSeen).to.equal(60);
+    expect(d.counters.size).to.equal(60);
     for (const c of d.counters.values()) expect(c.value).to.equal(undefined);
   });
 
+  it("the vector bomb is refused as a format error when its names are asked for, skipped otherwise", () => {
+    expect(() => parseHsperfdata(vectorBombHsperfdata())).to.throw(
+      HsperfdataFormatError,
+      /data outside the entry/,
+    );
+    expect(parseHsperfdata(vectorBombHsperfdata(), isSummarizedCounter).entriesSeen).to.equal(3284);
+  });
+
   it("cuts a string value at MAX_STRING_BYTES and keeps it inside its entry", () => {
-    const d = parseHsperfdata(longStringFile(1024 * 1024), ["java.rt.vmArgs"]);
+    const vmArgs = (n: string) => n === "java.rt.vmArgs";
+    const d = parseHsperfdata(longStringFile(1024 * 1024), vmArgs);
     expect(counterString(d, "java.rt.vmArgs")).to.have.length(MAX_STRING_BYTES);
-    const short = parseHsperfdata(longStringFile(100), ["java.rt.vmArgs"]);
+    const short = parseHsperfdata(longStringFile(100), vmArgs);
     expect(counterString(short, "java.rt.vmArgs")).to.equal("x".repeat(100));
   });
 
   it("refuses a header claiming more than MAX_ENTRIES entries, and entries shorter than their header", () => {
     const many = vectorBombHsperfdata();
     many.writeInt32LE(MAX_ENTRIES + 1, 28);
-    expect(() => parseHsperfdata(many, "all")).to.throw(HsperfdataFormatError, /entries/);
+    expect(() => parseHsperfdata(many)).to.throw(HsperfdataFormatError, /entry count/);
     const tiny = vectorBombHsperfdata();
     tiny.writeInt32LE(1, 32);
-    expect(() => parseHsperfdata(tiny, "all")).to.throw(HsperfdataFormatError, /bad length 1/);
+    expect(() => parseHsperfdata(tiny)).to.throw(HsperfdataFormatError, /bad length 1/);
   });
 
   it("a 77 KiB file of byte vectors that each claim 2^31 elements decodes within a 96 MiB heap", function () {
