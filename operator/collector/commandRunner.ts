@@ -1,4 +1,4 @@
-import { spawn } from "node:child_process";
+import { type ChildProcess, spawn } from "node:child_process";
 
 export interface CommandResult {
   stdout: string;
@@ -11,6 +11,8 @@ export interface RunOptions {
   /** Cap on captured stdout; beyond it the process is killed and the output marked truncated. */
   maxOutputBytes?: number;
   env?: NodeJS.ProcessEnv;
+  /** Aborting kills the command (its whole process group) and rejects. */
+  signal?: AbortSignal;
 }
 
 /** A tool that is missing or not permitted: checks turn this into an "unavailable" result. */
@@ -29,28 +31,51 @@ export interface CommandRunner {
   run(command: string, args: readonly string[], options?: RunOptions): Promise<CommandResult>;
 }
 
+/**
+ * Runs each command in its own process group (detached), so a timeout, an abort or the
+ * collector's exit kills the command and everything it started (perf record's `sleep`, nsenter's
+ * child), not only the direct child whose grandchildren would keep the pipes open.
+ */
 export class ChildProcessRunner implements CommandRunner {
+  private readonly live = new Set<ChildProcess>();
+
+  /** SIGKILLs every command still running (the collector calls this before it exits). */
+  killAll(): void {
+    for (const child of this.live) killGroup(child);
+  }
+
   run(command: string, args: readonly string[], options: RunOptions = {}): Promise<CommandResult> {
     const timeoutMs = options.timeoutMs ?? 10_000;
     const maxOutputBytes = options.maxOutputBytes ?? 64 * 1024 * 1024;
+    const { signal } = options;
+    if (signal?.aborted) return Promise.reject(new Error(`${command}: aborted before it started`));
     return new Promise((resolve, reject) => {
       const child = spawn(command, args, {
         stdio: ["ignore", "pipe", "pipe"],
         env: options.env ?? process.env,
+        detached: true,
       });
+      this.live.add(child);
       const out: Buffer[] = [];
       const err: Buffer[] = [];
       let outBytes = 0;
       let killedFor: string | undefined;
-      const timer = setTimeout(() => {
-        killedFor = `timed out after ${timeoutMs} ms`;
-        child.kill("SIGKILL");
-      }, timeoutMs);
+      const kill = (why: string) => {
+        killedFor ??= why;
+        killGroup(child);
+      };
+      const timer = setTimeout(() => kill(`timed out after ${timeoutMs} ms`), timeoutMs);
+      const onAbort = () => kill("aborted (the check timed out)");
+      signal?.addEventListener("abort", onAbort, { once: true });
+      const settle = () => {
+        clearTimeout(timer);
+        signal?.removeEventListener("abort", onAbort);
+        this.live.delete(child);
+      };
       child.stdout.on("data", (b: Buffer) => {
         outBytes += b.length;
         if (outBytes > maxOutputBytes) {
-          killedFor = `output exceeded ${maxOutputBytes} bytes`;
-          child.kill("SIGKILL");
+          kill(`output exceeded ${maxOutputBytes} bytes`);
           return;
         }
         out.push(b);
@@ -59,14 +84,14 @@ export class ChildProcessRunner implements CommandRunner {
         if (err.length < 256) err.push(b);
       });
       child.on("error", (e: NodeJS.ErrnoException) => {
-        clearTimeout(timer);
+        settle();
         if (e.code === "ENOENT") reject(new ToolUnavailableError(command, "not installed"));
         else if (e.code === "EACCES" || e.code === "EPERM")
           reject(new ToolUnavailableError(command, "not permitted"));
         else reject(e);
       });
       child.on("close", (code, signal) => {
-        clearTimeout(timer);
+        settle();
         if (killedFor) {
           reject(new Error(`${command} ${args.join(" ")}: ${killedFor}`));
           return;
@@ -78,5 +103,15 @@ export class ChildProcessRunner implements CommandRunner {
         });
       });
     });
+  }
+}
+
+/** SIGKILL to the child's process group (it leads one: spawned detached). */
+function killGroup(child: ChildProcess): void {
+  if (child.pid === undefined) return;
+  try {
+    process.kill(-child.pid, "SIGKILL");
+  } catch {
+    // already gone
   }
 }

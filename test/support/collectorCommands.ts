@@ -79,6 +79,24 @@ export interface CommandScan {
   unresolved: { file: string; line: number; text: string }[];
 }
 
+/**
+ * `runner.run(command, ...)` inside a CommandRunner's own `run(command, ...)`: a runner that
+ * forwards its caller's command unchanged (runChecks ties each check's commands to its timeout
+ * this way). Its commands are those its callers pass to `.run(...)`, each scanned at its own site.
+ */
+function forwardsOwnCommand(checker: ts.TypeChecker, cmd: ts.Expression): boolean {
+  const param = ts.isIdentifier(cmd)
+    ? checker.getSymbolAtLocation(cmd)?.valueDeclaration
+    : undefined;
+  if (!param || !ts.isParameter(param)) return false;
+  const fn = param.parent;
+  if (fn.parameters.indexOf(param) !== 0) return false;
+  const holder = ts.isArrowFunction(fn) || ts.isFunctionExpression(fn) ? fn.parent : fn;
+  const name =
+    ts.isPropertyAssignment(holder) || ts.isMethodDeclaration(holder) ? holder.name : undefined;
+  return name !== undefined && ts.isIdentifier(name) && name.text === "run";
+}
+
 function literalValues(checker: ts.TypeChecker, node: ts.Expression): string[] | undefined {
   if (ts.isStringLiteralLike(node)) return [node.text];
   const type = checker.getTypeAtLocation(node);
@@ -248,6 +266,7 @@ export function scanCommands(rootFiles: readonly string[], baseDir: string): Com
     const isSpawn = !file.endsWith("/commandRunner.ts") && isChildProcessCall(checker, call);
     const [cmd, args] = call.arguments;
     if (!(isRun || isSpawn) || !cmd) continue;
+    if (isRun && forwardsOwnCommand(checker, cmd)) continue;
     const resolved = resolveStrings(checker, callsOf, cmd);
     add(resolved);
     if (resolved.values.some((v) => v.command === "nsenter"))

@@ -1,5 +1,10 @@
 import type { JvmPerfSummary } from "../../report/evidence/jvmEvidence.js";
-import { counterNumber, counterString, type Hsperfdata } from "./parseHsperfdata.js";
+import {
+  counterNumber,
+  counterString,
+  type Hsperfdata,
+  parseHsperfdata,
+} from "./parseHsperfdata.js";
 
 /**
  * G1, ZGC and Shenandoah report the whole heap as every generation's max capacity (the regions
@@ -102,4 +107,9 @@ export function summarizeHsperfdata(data: Hsperfdata): JvmPerfSummary {
     vmFlags: counterString(data, "java.rt.vmFlags"),
     javaCommand: counterString(data, "sun.rt.javaCommand"),
   };
+}
+
+/** The summary of a target's hsperfdata bytes, decoding only the counters it reads. */
+export function perfSummaryFromHsperfdata(bytes: Uint8Array): JvmPerfSummary {
+  return summarizeHsperfdata(parseHsperfdata(bytes, isSummarizedCounter));
 }

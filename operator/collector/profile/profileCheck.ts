@@ -13,8 +13,22 @@ import { topFrames } from "./topFrames.js";
 /** The CRD defaults (ProfileSpec). */
 const PROFILE_DEFAULTS = { seconds: 30, frequency: 99 };
 
+/**
+ * perf.data stops growing here (perf ends the session early and says so). `perf script` prints
+ * about 10 bytes of text per byte of perf.data with deep kernel stacks (measured: 1.7 MB ->
+ * 15 MB), and that text, its chunks while read and the parsed samples are all in memory at once:
+ * 3 MiB keeps the check around 120 MB under the collector's 256 Mi limit. A streaming parse
+ * would lift the cap.
+ */
+export const PERF_RECORD_MAX_SIZE = "3M";
+/** Beyond the text 3 MiB of perf.data becomes; more is not output of that file. */
+export const PERF_SCRIPT_MAX_BYTES = 40 * 1024 * 1024;
+
 export interface ProfileCheckDeps {
-  /** Where perf.data goes; removed afterwards. */
+  /**
+   * Where perf.data goes; removed afterwards. Default: under os.tmpdir(), which is $TMPDIR: the
+   * collector Job's root filesystem is read-only, and it sets TMPDIR to its /tmp emptyDir.
+   */
   makeTempDir?: () => Promise<string>;
   blobCapBytes?: number;
 }
@@ -44,6 +58,7 @@ export function createProfileCheck(deps: ProfileCheckDeps = {}): Check<ProfileEv
             ...target.args,
             "-o",
             dataFile,
+            `--max-size=${PERF_RECORD_MAX_SIZE}`,
             "--",
             "sleep",
             String(opts.seconds),
@@ -51,9 +66,14 @@ export function createProfileCheck(deps: ProfileCheckDeps = {}): Check<ProfileEv
           { timeoutMs: (opts.seconds + 60) * 1000 },
         );
         if (record.exitCode !== 0) throw perfFailure("perf record", record.stderr);
+        const sizeLimited = /size limit reached/.test(record.stderr);
+        if (sizeLimited)
+          ctx.progress(
+            `profile: perf.data reached ${PERF_RECORD_MAX_SIZE}; the profile ends early`,
+          );
         const script = await ctx.runner.run("perf", ["script", "-i", dataFile], {
           timeoutMs: 300_000,
-          maxOutputBytes: 400 * 1024 * 1024,
+          maxOutputBytes: PERF_SCRIPT_MAX_BYTES,
         });
         if (script.exitCode !== 0) throw perfFailure("perf script", script.stderr);
         const data = profileDataFrom(parsePerfScript(script.stdout), {
@@ -64,6 +84,7 @@ export function createProfileCheck(deps: ProfileCheckDeps = {}): Check<ProfileEv
           ...(deps.blobCapBytes !== undefined ? { blobCapBytes: deps.blobCapBytes } : {}),
         });
         if (target.threads) data.threads = target.threads;
+        if (sizeLimited) data.sizeLimitReached = true;
         return data;
       } finally {
         await rm(dir, { recursive: true, force: true });

@@ -19,8 +19,10 @@ import {
   COLLECTOR_CONTAINER,
   type CollectorTarget,
   collectorCommand,
+  collectorDeadlineSeconds,
   collectorJobName,
   diagnosisLabels,
+  newReportToken,
 } from "../jobs/collectorJob.js";
 import { type ObjectCache, objectKey } from "../runtime/contracts.js";
 import type { ClusterClient } from "./clusterClient.js";
@@ -51,6 +53,8 @@ export interface CollectorJobsDeps {
   slots: CollectorSlots;
   logger: Logger;
   options: CollectorJobOptions;
+  /** A fresh report token per Job (default: 128 random bits); injected by tests. */
+  newReportToken?: () => string;
 }
 
 export class CollectorJobs {
@@ -145,6 +149,8 @@ export class CollectorJobs {
     target: { nodeName: string; collectorTarget: CollectorTarget },
   ): V1Job {
     const o = this.deps.options;
+    const activeDeadlineSeconds = d.spec.timeoutSeconds ?? DEFAULT_TIMEOUT_SECONDS;
+    const reportToken = (this.deps.newReportToken ?? newReportToken)();
     return buildCollectorJob({
       namespace: this.namespace,
       name: jobName,
@@ -160,12 +166,15 @@ export class CollectorJobs {
         target: target.collectorTarget,
         checks: effectiveChecks(d.spec),
         profile: profileSettings(d.spec),
+        reportToken,
+        deadlineSeconds: collectorDeadlineSeconds(activeDeadlineSeconds),
       }),
       cpuLimit: o.collectorCpuLimit,
       memoryLimit: o.collectorMemoryLimit,
       priorityClass: o.collectorPriorityClass,
       ...(o.collectorTolerations ? { tolerations: o.collectorTolerations } : {}),
-      activeDeadlineSeconds: d.spec.timeoutSeconds ?? DEFAULT_TIMEOUT_SECONDS,
+      activeDeadlineSeconds,
+      reportToken,
     });
   }
 }

@@ -21,7 +21,7 @@
 import type { V1Pod } from "@kubernetes/client-node";
 import type { Diagnosis } from "../../api/v1alpha1/diagnosis.js";
 import { CLEANUP_FINALIZER } from "../../api/v1alpha1/wellKnown.js";
-import { COLLECTOR_CONTAINER } from "../jobs/collectorJob.js";
+import { COLLECTOR_CONTAINER, reportTokenOf } from "../jobs/collectorJob.js";
 import {
   type ObjectCache,
   type ObjectKey,
@@ -113,7 +113,7 @@ export class DiagnosisReconciler implements Reconciler {
       );
     const pods = await this.deps.jobs.pods(job);
     const ended = pods.find((p) => finishedCollector(p));
-    if (ended) return this.readResult(d, jobName, ended);
+    if (ended) return this.readResult(d, jobName, ended, reportTokenOf(job));
 
     const failure = jobFailure(job);
     if (failure)
@@ -147,12 +147,18 @@ export class DiagnosisReconciler implements Reconciler {
     return { requeueAfterMs: this.deps.timings.runningRequeueMs };
   }
 
-  private async readResult(d: Diagnosis, jobName: string, pod: V1Pod): Promise<undefined> {
+  private async readResult(
+    d: Diagnosis,
+    jobName: string,
+    pod: V1Pod,
+    reportToken: string | undefined,
+  ): Promise<undefined> {
     const outcome = await this.deps.reports.read(d, {
       namespace: this.deps.jobs.namespace,
       pod: pod.metadata!.name!,
       container: COLLECTOR_CONTAINER,
       terminated: finishedCollector(pod)!,
+      reportToken,
     });
     if (outcome.kind === "unavailable") {
       if (outcome.transient) throw new Error(outcome.problem);

@@ -3,7 +3,7 @@
  * its reason next to it. No Diagnosis field reaches the image, the command's executable, a host
  * path or a capability: the spec only picks checks, a container ID or node, and numbers.
  */
-import { createHash } from "node:crypto";
+import { createHash, randomBytes } from "node:crypto";
 import type { V1Container, V1Job, V1PodSpec, V1Toleration } from "@kubernetes/client-node";
 import type { CheckName } from "../../api/v1alpha1/diagnosis.js";
 import {
@@ -12,6 +12,7 @@ import {
   DIAGNOSIS_UID_LABEL,
   MANAGED_BY_LABEL,
   MANAGED_BY_VALUE,
+  REPORT_TOKEN_ANNOTATION,
 } from "../../api/v1alpha1/wellKnown.js";
 
 export const COLLECTOR_CONTAINER = "collector";
@@ -54,6 +55,29 @@ export interface CollectorArgsInput {
   target: CollectorTarget;
   checks: readonly CheckName[];
   profile?: { durationSeconds: number; frequency: number; kernelThread?: string };
+  /** The Job's report token (reportLine.ts): the report line must carry it. */
+  reportToken?: string;
+  /** The collector reports what it has and exits by then (before the Job's deadline kills it). */
+  deadlineSeconds?: number;
+}
+
+/** A fresh report token: 128 random bits, in hex. */
+export function newReportToken(): string {
+  return randomBytes(16).toString("hex");
+}
+
+/** The report token the operator put on its Job (REPORT_TOKEN_ANNOTATION), if any. */
+export function reportTokenOf(job: V1Job): string | undefined {
+  return job.metadata?.annotations?.[REPORT_TOKEN_ANNOTATION];
+}
+
+/**
+ * The collector's own deadline, inside the Job's: the Job controller kills the pod at
+ * activeDeadlineSeconds (counted from the Job's start, image pull included), and a killed
+ * collector leaves no report.
+ */
+export function collectorDeadlineSeconds(activeDeadlineSeconds: number): number {
+  return Math.max(5, activeDeadlineSeconds - 5);
 }
 
 /** The runtime prefix (`containerd://`, `cri-o://`) is the kubelet's, not part of the ID. */
@@ -70,6 +94,9 @@ export function collectorCommand(input: CollectorArgsInput): string[] {
   else argv.push("--node");
   argv.push("--checks", input.checks.join(","), "--json");
   argv.push("--termination-message-path", TERMINATION_MESSAGE_PATH);
+  if (input.reportToken) argv.push("--report-token", input.reportToken);
+  if (input.deadlineSeconds !== undefined)
+    argv.push("--deadline-seconds", String(input.deadlineSeconds));
   if (input.profile && input.checks.includes("profile")) {
     argv.push("--profile-seconds", String(input.profile.durationSeconds));
     argv.push("--profile-frequency", String(input.profile.frequency));
@@ -94,6 +121,8 @@ export interface CollectorJobInput {
   /** Absent: tolerate every taint. */
   tolerations?: V1Toleration[];
   activeDeadlineSeconds: number;
+  /** Kept on the Job (REPORT_TOKEN_ANNOTATION) for the ReportReader; also in `command`. */
+  reportToken?: string;
 }
 
 export type JobMutator = (job: V1Job) => V1Job;
@@ -120,7 +149,14 @@ export function baseJob(input: CollectorJobInput): V1Job {
   return {
     apiVersion: "batch/v1",
     kind: "Job",
-    metadata: { name: input.name, namespace: input.namespace, labels: { ...input.labels } },
+    metadata: {
+      name: input.name,
+      namespace: input.namespace,
+      labels: { ...input.labels },
+      ...(input.reportToken
+        ? { annotations: { [REPORT_TOKEN_ANNOTATION]: input.reportToken } }
+        : {}),
+    },
     spec: {
       // A collector that failed once will fail the same way; the Diagnosis reports it instead.
       backoffLimit: 0,
@@ -179,7 +215,7 @@ export const privileged: JobMutator = collectorContainer((c) => {
     privileged: true,
     // Root in the host PID namespace reads other users' /proc/<pid>/ files.
     runAsUser: 0,
-    // The collector writes only its termination message; nothing else needs a writable root.
+    // The collector writes its termination message and perf.data (the /tmp emptyDir) only.
     readOnlyRootFilesystem: true,
   };
 });
@@ -204,15 +240,28 @@ const noApiCredentials: JobMutator = podSpec((spec) => {
   spec.automountServiceAccountToken = false;
 });
 
-/** A read-only hostPath volume mounted into the collector container at the same path. */
+/**
+ * A read-only hostPath volume mounted into the collector container at the same path. With
+ * `recursive`, mounts under it (the host's /sys has cgroup, debugfs, bpf... mounts below) are
+ * read-only too where the runtime can (recursiveReadOnly: IfPossible needs a runtime with
+ * recursive read-only mounts, containerd 2.0; older ones get the plain read-only bind).
+ */
 const withHostPath =
-  (name: string, path: string, type: string): JobMutator =>
+  (name: string, path: string, type: string, recursive = false): JobMutator =>
   (job) =>
     podSpec((spec) => {
       spec.volumes = [...(spec.volumes ?? []), { name, hostPath: { path, type } }];
     })(
       collectorContainer((c) => {
-        c.volumeMounts = [...(c.volumeMounts ?? []), { name, mountPath: path, readOnly: true }];
+        c.volumeMounts = [
+          ...(c.volumeMounts ?? []),
+          {
+            name,
+            mountPath: path,
+            readOnly: true,
+            ...(recursive ? { recursiveReadOnly: "IfPossible" } : {}),
+          },
+        ];
       })(job),
     );
 
@@ -223,15 +272,22 @@ const withKmsg: JobMutator = withHostPath("kmsg", "/dev/kmsg", "CharDevice");
  * The host's /sys: a container's own /sys/fs/cgroup shows only its own cgroup, the collector needs
  * the target's. Read-only: the collector never writes to cgroups.
  */
-const withHostSys: JobMutator = withHostPath("host-sys", "/sys", "Directory");
+const withHostSys: JobMutator = withHostPath("host-sys", "/sys", "Directory", true);
+
+/** The /tmp emptyDir's cap: perf.data stops at 3 MiB (profileCheck.ts); the rest is headroom. */
+const SCRATCH_SIZE_LIMIT = "64Mi";
 
 /**
- * The root file system is read-only, and the profile check writes perf.data under os.tmpdir():
- * a scratch emptyDir at /tmp, named by TMPDIR.
+ * The root filesystem is read-only: the profile check's perf.data goes to a /tmp emptyDir
+ * (capped; the kubelet evicts a pod that writes past it) that TMPDIR names, since the collector
+ * puts its temporary files under os.tmpdir().
  */
 const withScratchTmp: JobMutator = (job) =>
   podSpec((spec) => {
-    spec.volumes = [...(spec.volumes ?? []), { name: "tmp", emptyDir: {} }];
+    spec.volumes = [
+      ...(spec.volumes ?? []),
+      { name: "tmp", emptyDir: { sizeLimit: SCRATCH_SIZE_LIMIT } },
+    ];
   })(
     collectorContainer((c) => {
       c.volumeMounts = [...(c.volumeMounts ?? []), { name: "tmp", mountPath: "/tmp" }];

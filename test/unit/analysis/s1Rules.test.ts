@@ -11,8 +11,7 @@ import {
   parseCgroupV2Cpu,
 } from "../../../operator/collector/cpu/parseCgroupCpu.js";
 import { containerSupport } from "../../../operator/collector/jvm/containerSupport.js";
-import { summarizeHsperfdata } from "../../../operator/collector/jvm/heapFromHsperfdata.js";
-import { parseHsperfdata } from "../../../operator/collector/jvm/parseHsperfdata.js";
+import { perfSummaryFromHsperfdata } from "../../../operator/collector/jvm/heapFromHsperfdata.js";
 import { parseJavaVersion } from "../../../operator/collector/jvm/parseJavaRelease.js";
 import { matchOomKills } from "../../../operator/collector/memory/matchOomKills.js";
 import {
@@ -197,9 +196,7 @@ describe("jvm rules", () => {
   });
 
   it("uses the real perf counters of a JVM with -Xmx1g", () => {
-    const perf = summarizeHsperfdata(
-      parseHsperfdata(readFileSync("test/fixtures/jvm/java17-xmx1g.hsperf")),
-    );
+    const perf = perfSummaryFromHsperfdata(readFileSync("test/fixtures/jvm/java17-xmx1g.hsperf"));
     const j = jvm(["java", "-Xmx1g", "-Xms64m", "Alloc.java"], "17.0.15", { perf });
     const f = analyzeJvm({ ...limit512, memoryLimitBytes: 200 * MiB, jvms: [j] });
     expect(f.map((x) => x.code)).to.deep.equal(["JvmHeapExceedsLimit"]);
@@ -223,7 +220,7 @@ describe("jvm rules", () => {
 
 describe("the whole JVM footprint", () => {
   const perf17 = () =>
-    summarizeHsperfdata(parseHsperfdata(readFileSync("test/fixtures/jvm/java17-xmx1g.hsperf")));
+    perfSummaryFromHsperfdata(readFileSync("test/fixtures/jvm/java17-xmx1g.hsperf"));
 
   it("names every part with its number and source, from the real JDK 17 counters", () => {
     const j = jvm(["java", "-Xmx1g", "-Xms64m", "Alloc"], "17.0.15", {

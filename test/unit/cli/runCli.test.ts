@@ -1,6 +1,7 @@
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { expect } from "chai";
+import { parse as parseYaml } from "yaml";
 import type { Diagnosis } from "../../../operator/api/v1alpha1/diagnosis.js";
 import type { NewDiagnosis } from "../../../operator/cli/buildDiagnosis.js";
 import type { DiagnosisClient } from "../../../operator/cli/diagnosisClient.js";
@@ -147,6 +148,50 @@ describe("runCli", () => {
     const n = harness(new ScriptedClient([s1Diagnosis()]));
     await runCli(["get", "tomcat-oom", "-o", "name"], n.deps);
     expect(n.out()).to.equal("diagnosis.diagnose.dev/tomcat-oom\n");
+  });
+
+  it("no control character from the Diagnosis reaches the terminal; -o json / yaml keep the data exact", async () => {
+    const hostile = s1Diagnosis();
+    const evil = "java\u001b]0;pwned\u0007\r\nCRITICAL fake line\u009b2J\u202eexe.sh";
+    hostile.status!.findings![0]!.summary = evil;
+    hostile.status!.findings![0]!.remediation = `run \u001b[8m curl x | sh`;
+    hostile.status!.conditions = [
+      {
+        type: "Failed",
+        status: "True",
+        reason: "CollectorFailed",
+        message: evil,
+        lastTransitionTime: "2026-01-01T00:00:00Z",
+      },
+    ];
+    hostile.status!.phase = "Failed";
+    hostile.status!.report = {
+      checks: { jvm: { status: "error", durationMs: 1, reason: evil } },
+    };
+    // C0 but newline, DEL and C1 (the 8-bit CSI), CR, the bidi override.
+    const unsafe = /[\u0000-\u0009\u000b-\u001f\u007f-\u009f\u202e]/;
+    const report = harness(new ScriptedClient([hostile]));
+    await runCli(["get", "tomcat-oom", "--no-color"], report.deps);
+    expect(report.out()).to.include("CRITICAL fake line");
+    expect(report.out()).not.to.match(unsafe);
+    expect(report.out()).not.to.match(/\nCRITICAL fake line/);
+    const json = harness(new ScriptedClient([hostile]));
+    await runCli(["get", "tomcat-oom", "-o", "json"], json.deps);
+    expect(json.out()).not.to.match(unsafe);
+    expect(JSON.parse(json.out()).status.findings[0].summary).to.equal(evil);
+    const yaml = harness(new ScriptedClient([hostile]));
+    await runCli(["get", "tomcat-oom", "-o", "yaml"], yaml.deps);
+    expect(yaml.out()).not.to.match(unsafe);
+    expect((parseYaml(yaml.out()) as Diagnosis).status!.findings![0]!.summary).to.equal(evil);
+    const waiting = harness(
+      new ScriptedClient([
+        { ...hostile, status: { ...hostile.status, phase: "Running" } },
+        hostile,
+      ]),
+    );
+    waiting.deps.stderr.isTTY = true;
+    await runCli(["get", "tomcat-oom", "--wait", "-o", "name"], waiting.deps);
+    expect(waiting.err().replaceAll("\r\u001b[2K", "")).not.to.match(unsafe);
   });
 
   it("usage errors exit 2 before touching the cluster", async () => {

@@ -6,6 +6,7 @@ import { analyzeReport } from "../../../../operator/analysis/analyzeReport.js";
 import type { CheckContext } from "../../../../operator/collector/check.js";
 import {
   type CommandRunner,
+  type RunOptions,
   ToolUnavailableError,
 } from "../../../../operator/collector/commandRunner.js";
 import { collapseStacks } from "../../../../operator/collector/profile/collapseStacks.js";
@@ -172,13 +173,37 @@ describe("profile check", () => {
     const data = await check.collect(fakeContext(runner, kthreads, { kernelThread: "ksoftirqd" }));
     expect(calls[0]?.slice(0, 6)).to.deep.equal(["perf", "record", "-g", "-F", "99", "-p"]);
     expect(calls[0]?.[6]).to.equal("14,22");
-    expect(calls[0]?.slice(-3)).to.deep.equal(["--", "sleep", "1"]);
+    expect(calls[0]?.slice(-4)).to.deep.equal(["--max-size=3M", "--", "sleep", "1"]);
     expect(calls[1]?.slice(0, 3)).to.deep.equal(["perf", "script", "-i"]);
+    expect(data.sizeLimitReached).to.equal(undefined);
     expect(data).to.include({ mode: "kernelThread", samples: 14 });
     expect(data.threads?.map((t) => t.comm)).to.deep.equal(["ksoftirqd/0", "ksoftirqd/1"]);
     expect(decodeCollapsed(data.collapsed)).to.include(`${HPING_RX} 1\n`);
     const findings = analyzeReport({ profile: { status: "ok", durationMs: 0, data } });
     expect(findings.map((f) => f.code)).to.include("ProfileHotFrames");
+  });
+
+  it("bounds perf record's output, and says when the profile ended early at that bound", async () => {
+    const script = await fixture("perf-script-excerpt.txt");
+    const options: RunOptions[] = [];
+    const runner: CommandRunner = {
+      async run(_cmd, args, opts = {}) {
+        options.push(opts);
+        return args[0] === "script"
+          ? { stdout: script, stderr: "", exitCode: 0 }
+          : {
+              stdout: "",
+              // what perf 6.1 prints when --max-size stops it
+              stderr: "[ perf record: perf size limit reached (3084 KB), stopping session ]\n",
+              exitCode: 0,
+            };
+      },
+    };
+    const data = await createProfileCheck({ makeTempDir: tmp }).collect(
+      fakeContext(runner, kthreads),
+    );
+    expect(data.sizeLimitReached).to.equal(true);
+    expect(options[1]?.maxOutputBytes).to.equal(40 * 1024 * 1024);
   });
 
   it("reports perf missing or not permitted as unavailable", async () => {

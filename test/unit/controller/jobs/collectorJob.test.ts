@@ -6,10 +6,13 @@ import {
   baseJob,
   buildCollectorJob,
   collectorCommand,
+  collectorDeadlineSeconds,
   collectorJobName,
   diagnosisLabels,
   labelValue,
+  newReportToken,
   privileged,
+  reportTokenOf,
   withPriorityClass,
 } from "../../../../operator/controller/jobs/collectorJob.js";
 
@@ -133,7 +136,7 @@ describe("collector Job", () => {
             volumes: [
               { name: "kmsg", hostPath: { path: "/dev/kmsg", type: "CharDevice" } },
               { name: "host-sys", hostPath: { path: "/sys", type: "Directory" } },
-              { name: "tmp", emptyDir: {} },
+              { name: "tmp", emptyDir: { sizeLimit: "64Mi" } },
             ],
             containers: [
               {
@@ -145,7 +148,12 @@ describe("collector Job", () => {
                 securityContext: { privileged: true, runAsUser: 0, readOnlyRootFilesystem: true },
                 volumeMounts: [
                   { name: "kmsg", mountPath: "/dev/kmsg", readOnly: true },
-                  { name: "host-sys", mountPath: "/sys", readOnly: true },
+                  {
+                    name: "host-sys",
+                    mountPath: "/sys",
+                    readOnly: true,
+                    recursiveReadOnly: "IfPossible",
+                  },
                   { name: "tmp", mountPath: "/tmp" },
                 ],
                 env: [{ name: "TMPDIR", value: "/tmp" }],
@@ -159,6 +167,25 @@ describe("collector Job", () => {
         },
       },
     });
+  });
+
+  it("carries the Job's report token in the collector's argv and on the Job, and a deadline inside the Job's", () => {
+    const token = newReportToken();
+    expect(token).to.match(/^[0-9a-f]{32}$/);
+    expect(newReportToken()).not.to.equal(token);
+    const command = collectorCommand({
+      target: { containerId: "0123456789abcdef0123" },
+      checks: ["memory"],
+      reportToken: token,
+      deadlineSeconds: collectorDeadlineSeconds(120),
+    });
+    const parsed = parseCollectorArgs(command.slice(1), ALL_CHECKS);
+    expect(parsed.kind === "run" && parsed.args.reportToken).to.equal(token);
+    expect(parsed.kind === "run" && parsed.args.deadlineSeconds).to.equal(115);
+    const job = buildCollectorJob({ ...input, command, reportToken: token });
+    expect(job.metadata!.annotations).to.deep.equal({ "diagnose.dev/report-token": token });
+    expect(reportTokenOf(job)).to.equal(token);
+    expect(reportTokenOf(buildCollectorJob(input))).to.equal(undefined);
   });
 
   it("replaces the tolerate-everything default with configured tolerations", () => {
