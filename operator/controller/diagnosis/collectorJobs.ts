@@ -12,7 +12,6 @@ import type {
   V1Toleration,
 } from "@kubernetes/client-node";
 import type { Logger } from "winston";
-import type { Diagnosis } from "../../api/v1alpha1/diagnosis.js";
 import { JOB_CONTROLLER_UID_LABEL } from "../../api/v1alpha1/wellKnown.js";
 import {
   buildCollectorJob,
@@ -22,6 +21,7 @@ import {
   collectorJobName,
   diagnosisLabels,
 } from "../jobs/collectorJob.js";
+import type { DiagnosisHead } from "../kinds/diagnosisTransform.js";
 import { type ObjectCache, objectKey } from "../runtime/contracts.js";
 import type { ClusterClient } from "./clusterClient.js";
 import { type CollectorSlots, jobFinished, type SlotDecision } from "./collectorSlots.js";
@@ -60,7 +60,7 @@ export class CollectorJobs {
     this.namespace = deps.options.operatorNamespace;
   }
 
-  nameFor(d: Diagnosis): string {
+  nameFor(d: DiagnosisHead): string {
     return collectorJobName(d.metadata.name!, d.metadata.uid!);
   }
 
@@ -68,14 +68,14 @@ export class CollectorJobs {
    * Takes a collector slot for the Job on `node`, unless the Job exists: in the cache (our
    * JobCreated write lost a conflict after the create) or recorded in the status.
    */
-  admit(d: Diagnosis, jobName: string, node: string): SlotDecision {
+  admit(d: DiagnosisHead, jobName: string, node: string): SlotDecision {
     if (this.cached(jobName) || d.status?.jobName === jobName) return { ok: true };
     return this.deps.slots.tryReserve(jobName, node, this.deps.jobs.list(this.namespace));
   }
 
   /** Creates the Job unless the cache shows it (409: it exists); a failed create frees its slot. */
   async create(
-    d: Diagnosis,
+    d: DiagnosisHead,
     jobName: string,
     target: { nodeName: string; collectorTarget: CollectorTarget },
   ): Promise<void> {
@@ -140,7 +140,7 @@ export class CollectorJobs {
   }
 
   private build(
-    d: Diagnosis,
+    d: DiagnosisHead,
     jobName: string,
     target: { nodeName: string; collectorTarget: CollectorTarget },
   ): V1Job {

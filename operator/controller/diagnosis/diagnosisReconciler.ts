@@ -19,9 +19,13 @@
  *   (throw); any other unreadable result is Failed ReportUnavailable.
  */
 import type { V1Pod } from "@kubernetes/client-node";
-import type { Diagnosis } from "../../api/v1alpha1/diagnosis.js";
 import { CLEANUP_FINALIZER } from "../../api/v1alpha1/wellKnown.js";
 import { COLLECTOR_CONTAINER } from "../jobs/collectorJob.js";
+import {
+  type CachedDiagnosis,
+  cacheDiagnosis,
+  type DiagnosisHead,
+} from "../kinds/diagnosisTransform.js";
 import {
   type ObjectCache,
   type ObjectKey,
@@ -48,8 +52,8 @@ export const DEFAULT_RECONCILER_TIMINGS = {
 };
 
 export interface DiagnosisReconcilerDeps {
-  client: Pick<ClusterClient, "setDiagnosisFinalizers">;
-  diagnoses: ObjectCache<Diagnosis>;
+  client: Pick<ClusterClient, "setDiagnosisFinalizers" | "getDiagnosis">;
+  diagnoses: ObjectCache<CachedDiagnosis>;
   targets: TargetResolver;
   jobs: CollectorJobs;
   reports: ReportReader;
@@ -78,7 +82,7 @@ export class DiagnosisReconciler implements Reconciler {
   }
 
   /** Before the Job exists: resolve the target, take a slot, create the Job. */
-  private async startCollector(d: Diagnosis, jobName: string): Promise<ReconcileResult> {
+  private async startCollector(d: CachedDiagnosis, jobName: string): Promise<ReconcileResult> {
     const target = await this.deps.targets.resolve(d);
     if (target.kind === "fail") return this.fail(d, jobName, target.reason, target.message);
     if (target.kind === "wait") {
@@ -99,7 +103,7 @@ export class DiagnosisReconciler implements Reconciler {
 
   /** While the Job runs: read its result once the collector ended, else check on it. */
   private async watchCollector(
-    d: Diagnosis,
+    d: CachedDiagnosis,
     jobName: string,
   ): Promise<ReconcileResult | undefined> {
     const ns = this.deps.jobs.namespace;
@@ -147,7 +151,18 @@ export class DiagnosisReconciler implements Reconciler {
     return { requeueAfterMs: this.deps.timings.runningRequeueMs };
   }
 
-  private async readResult(d: Diagnosis, jobName: string, pod: V1Pod): Promise<undefined> {
+  private async readResult(
+    cached: CachedDiagnosis,
+    jobName: string,
+    pod: V1Pod,
+  ): Promise<undefined> {
+    // The cache has no findings: the pod-spec ones the result merges with are on the stored
+    // object. Gone (or another object of the name): its delete event ends it.
+    const d = await this.deps.client.getDiagnosis(
+      cached.metadata.namespace!,
+      cached.metadata.name!,
+    );
+    if (!d || d.metadata.uid !== cached.metadata.uid) return undefined;
     const outcome = await this.deps.reports.read(d, {
       namespace: this.deps.jobs.namespace,
       pod: pod.metadata!.name!,
@@ -165,7 +180,7 @@ export class DiagnosisReconciler implements Reconciler {
   // ---- endings ------------------------------------------------------------------------------
 
   /** Completed or Failed: the slot is free again, and a failed Diagnosis' Job is stopped. */
-  private async finished(d: Diagnosis, jobName: string): Promise<undefined> {
+  private async finished(d: CachedDiagnosis, jobName: string): Promise<undefined> {
     this.deps.jobs.release(jobName);
     if (isTrue(d.status?.conditions, FAILED)) await this.deps.jobs.deleteIfActive(jobName);
     return undefined;
@@ -173,7 +188,7 @@ export class DiagnosisReconciler implements Reconciler {
 
   /** Records Failed (reason, message), stops the Job, frees its slot, and stops retries. */
   private async fail(
-    d: Diagnosis,
+    d: DiagnosisHead,
     jobName: string,
     reason: string,
     message: string,
@@ -185,19 +200,20 @@ export class DiagnosisReconciler implements Reconciler {
   }
 
   /** First of all, so no Job can exist without a finalizer that will delete it. */
-  private async ensureFinalizer(d: Diagnosis): Promise<Diagnosis> {
+  private async ensureFinalizer(d: CachedDiagnosis): Promise<CachedDiagnosis> {
     const finalizers = d.metadata.finalizers ?? [];
     if (finalizers.includes(CLEANUP_FINALIZER)) return d;
-    return this.deps.client.setDiagnosisFinalizers(
+    const updated = await this.deps.client.setDiagnosisFinalizers(
       d.metadata.namespace!,
       d.metadata.name!,
       d.metadata.resourceVersion!,
       [...finalizers, CLEANUP_FINALIZER],
     );
+    return cacheDiagnosis(updated);
   }
 
   /** Being deleted: the Job goes first (an ownerReference cannot cross namespaces). */
-  private async finalize(d: Diagnosis): Promise<undefined> {
+  private async finalize(d: CachedDiagnosis): Promise<undefined> {
     const finalizers = d.metadata.finalizers ?? [];
     if (!finalizers.includes(CLEANUP_FINALIZER)) return undefined;
     await this.deps.jobs.delete(d.status?.jobName ?? this.deps.jobs.nameFor(d));

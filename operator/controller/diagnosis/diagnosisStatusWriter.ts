@@ -17,6 +17,7 @@ import type {
   ResolvedTarget,
 } from "../../api/v1alpha1/diagnosis.js";
 import { TRIGGER_LABEL } from "../../api/v1alpha1/wellKnown.js";
+import type { CachedDiagnosis, DiagnosisHead } from "../kinds/diagnosisTransform.js";
 import type { Clock } from "../runtime/contracts.js";
 import type { ClusterClient } from "./clusterClient.js";
 import {
@@ -62,14 +63,14 @@ export class DiagnosisStatusWriter {
   constructor(private readonly deps: DiagnosisStatusWriterDeps) {}
 
   /** JobCreated False WaitingForTarget: the pod is not scheduled or started yet. */
-  waitingForTarget(d: Diagnosis, message: string): Promise<Diagnosis> {
+  waitingForTarget(d: DiagnosisHead, message: string): Promise<void> {
     return this.write(d, {
       conditions: [{ type: JOB_CREATED, status: "False", reason: "WaitingForTarget", message }],
     });
   }
 
   /** JobCreated False Queued: no collector slot free; the target is known already. */
-  queued(d: Diagnosis, message: string, facts: ResolvedFacts): Promise<Diagnosis> {
+  queued(d: CachedDiagnosis, message: string, facts: ResolvedFacts): Promise<void> {
     const fields = this.factFields(d, facts);
     return this.write(
       d,
@@ -90,10 +91,10 @@ export class DiagnosisStatusWriter {
 
   /** JobCreated True: the collector Job exists; startTime is kept from an earlier write. */
   jobCreated(
-    d: Diagnosis,
+    d: CachedDiagnosis,
     job: { namespace: string; name: string; node: string },
     facts: ResolvedFacts,
-  ): Promise<Diagnosis> {
+  ): Promise<void> {
     const fields = this.factFields(d, facts);
     return this.write(
       d,
@@ -117,16 +118,17 @@ export class DiagnosisStatusWriter {
   }
 
   /** JobCreated True CollectorRunning: its pod runs. */
-  collectorRunning(d: Diagnosis, message: string): Promise<Diagnosis> {
+  collectorRunning(d: DiagnosisHead, message: string): Promise<void> {
     return this.write(d, {
       conditions: [{ type: JOB_CREATED, status: "True", reason: "CollectorRunning", message }],
     });
   }
 
+  /** `d` is the stored object (GET): the cache has no findings or report to compare with. */
   completed(
     d: Diagnosis,
     result: { findings: Finding[]; verdict: string; report: Record<string, unknown> },
-  ): Promise<Diagnosis> {
+  ): Promise<void> {
     return this.write(d, {
       conditions: [
         { type: COMPLETED, status: "True", reason: "Succeeded", message: result.verdict },
@@ -135,7 +137,7 @@ export class DiagnosisStatusWriter {
     });
   }
 
-  failed(d: Diagnosis, reason: string, message: string): Promise<Diagnosis> {
+  failed(d: DiagnosisHead, reason: string, message: string): Promise<void> {
     return this.write(d, {
       conditions: [{ type: FAILED, status: "True", reason, message }],
       fields: { completionTime: this.deps.clock.now().toISOString() },
@@ -143,20 +145,21 @@ export class DiagnosisStatusWriter {
   }
 
   /** The resolved target, and the preliminary findings while the status has none yet. */
-  private factFields(d: Diagnosis, facts: ResolvedFacts): StatusFields {
+  private factFields(d: CachedDiagnosis, facts: ResolvedFacts): StatusFields {
     const fields: StatusFields = { target: facts.target };
-    if (!d.status?.findings?.length && facts.preliminary.length) {
+    if (d.findingsSummary.count === 0 && facts.preliminary.length) {
       fields.findings = mergeFindings([], facts.preliminary);
       fields.verdict = verdictFor(facts.preliminary, effectiveChecks(d.spec));
     }
     return fields;
   }
 
+  /** Writes only when something changed. */
   private async write(
-    d: Diagnosis,
+    d: DiagnosisHead,
     change: { conditions?: ConditionInput[]; fields?: StatusFields },
     extraEvents: ExtraEvent[] = [],
-  ): Promise<Diagnosis> {
+  ): Promise<void> {
     const now = this.deps.clock.now();
     let conditions = d.status?.conditions;
     for (const c of change.conditions ?? [])
@@ -173,7 +176,7 @@ export class DiagnosisStatusWriter {
     const changed = (Object.keys(status) as (keyof DiagnosisStatus)[]).some(
       (k) => stableStringify(current[k]) !== stableStringify(status[k]),
     );
-    if (!changed) return d;
+    if (!changed) return;
     const updated = await this.deps.client.patchDiagnosisStatus(
       d.metadata.namespace!,
       d.metadata.name!,
@@ -187,12 +190,11 @@ export class DiagnosisStatusWriter {
       const reason = c.type === COMPLETED ? "Succeeded" : (EVENT_REASON[c.reason] ?? c.reason);
       this.deps.events.record(updated, type, reason, c.message);
     }
-    return updated;
   }
 }
 
 /** The first preliminary verdict, as an Event (the collector's verdict is the Succeeded one). */
-function preliminaryEvent(d: Diagnosis, fields: StatusFields): ExtraEvent[] {
-  if (!fields.verdict || d.status?.findings?.length) return [];
+function preliminaryEvent(d: CachedDiagnosis, fields: StatusFields): ExtraEvent[] {
+  if (!fields.verdict || d.findingsSummary.count > 0) return [];
   return [{ type: "Normal", reason: "PreliminaryFindings", message: String(fields.verdict) }];
 }

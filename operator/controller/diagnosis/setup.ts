@@ -4,8 +4,8 @@
  */
 import type { Logger } from "winston";
 import { analyzeCollectorReport } from "../../analysis/analyzeReport.js";
-import type { Diagnosis } from "../../api/v1alpha1/diagnosis.js";
 import type { OperatorConfig } from "../config.js";
+import type { CachedDiagnosis } from "../kinds/diagnosisTransform.js";
 import type { OperatorKinds } from "../kinds/kinds.js";
 import type {
   Clock,
@@ -137,7 +137,7 @@ export function setupDiagnosisController(deps: DiagnosisControllerDeps): void {
 
 function registerDiagnosesGauge(
   metrics: MetricsRegistrar,
-  diagnoses: ObjectCache<Diagnosis>,
+  diagnoses: ObjectCache<CachedDiagnosis>,
 ): void {
   metrics.registerGauge(
     "diagnose_diagnoses",
@@ -146,7 +146,7 @@ function registerDiagnosesGauge(
       const counts = new Map<string, { phase: string; code: string; n: number }>();
       for (const d of diagnoses.list()) {
         const phase = d.status?.phase ?? "Pending";
-        const code = d.status?.findings?.[0]?.code ?? "";
+        const code = d.findingsSummary.topCode ?? "";
         const k = `${phase}\u0000${code}`;
         const e = counts.get(k) ?? { phase, code, n: 0 };
         e.n++;

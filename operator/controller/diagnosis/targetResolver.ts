@@ -13,8 +13,9 @@
 import type { V1Node, V1Pod } from "@kubernetes/client-node";
 import { parseQuantity } from "../../analysis/parseQuantity.js";
 import { chooseContainer, podSpecFindings } from "../../analysis/podSpecRules.js";
-import type { Diagnosis, Finding, ResolvedTarget } from "../../api/v1alpha1/diagnosis.js";
+import type { Finding, ResolvedTarget } from "../../api/v1alpha1/diagnosis.js";
 import { bareContainerId, type CollectorTarget } from "../jobs/collectorJob.js";
+import type { DiagnosisHead } from "../kinds/diagnosisTransform.js";
 import { type Clock, type ObjectCache, objectKey } from "../runtime/contracts.js";
 import type { ClusterClient } from "./clusterClient.js";
 
@@ -45,7 +46,7 @@ type NotReady = { kind: "notReady"; message: string; giveUpReason: string };
 export class TargetResolver {
   constructor(private readonly deps: TargetResolverDeps) {}
 
-  async resolve(d: Diagnosis): Promise<Resolution> {
+  async resolve(d: DiagnosisHead): Promise<Resolution> {
     const found = await this.find(d);
     if (found.kind !== "notReady") return found;
     const grace = this.deps.unscheduledGraceSeconds;
@@ -69,7 +70,7 @@ export class TargetResolver {
     return (await this.deps.client.getNode(name)) !== undefined;
   }
 
-  private async find(d: Diagnosis): Promise<Exclude<Resolution, { kind: "wait" }> | NotReady> {
+  private async find(d: DiagnosisHead): Promise<Exclude<Resolution, { kind: "wait" }> | NotReady> {
     const ns = d.metadata.namespace!;
     const targetNode = d.spec.target.node;
     if (targetNode) {
