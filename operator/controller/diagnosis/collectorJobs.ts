@@ -70,7 +70,15 @@ export class CollectorJobs {
    */
   admit(d: DiagnosisHead, jobName: string, node: string): SlotDecision {
     if (this.cached(jobName) || d.status?.jobName === jobName) return { ok: true };
-    return this.deps.slots.tryReserve(jobName, node, this.deps.jobs.list(this.namespace));
+    return this.deps.slots.tryReserve(
+      {
+        name: jobName,
+        namespace: d.metadata.namespace!,
+        node,
+        since: new Date(d.metadata.creationTimestamp ?? 0).getTime(),
+      },
+      this.deps.jobs.list(this.namespace),
+    );
   }
 
   /** Creates the Job unless the cache shows it (409: it exists); a failed create frees its slot. */
