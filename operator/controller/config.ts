@@ -39,6 +39,10 @@ export interface OperatorConfig {
   cooldownSeconds: number;
   maxJobsPerNode: number;
   maxJobs: number;
+  /** Unfinished Diagnoses per namespace; a new one beyond it fails (TooManyOpenDiagnoses). */
+  maxOpenPerNamespace: number;
+  /** Longest wait for a collector slot; longer: Failed QueuedTooLong. */
+  maxQueuedSeconds: number;
   leaderElect: boolean;
   leaseName: string;
   /** Holder identity for the Lease: POD_NAME, else hostname_pid. */
@@ -196,6 +200,24 @@ const OPTIONS: readonly OptionSpec[] = [
     default: "10",
     min: 1,
     help: "concurrent collector Jobs in the cluster",
+  },
+  {
+    flag: "max-open-per-namespace",
+    env: "DIAGNOSE_MAX_OPEN_PER_NAMESPACE",
+    key: "maxOpenPerNamespace",
+    kind: "int",
+    default: "20",
+    min: 1,
+    help: "unfinished Diagnoses one namespace may have; a new one beyond it fails",
+  },
+  {
+    flag: "max-queued-seconds",
+    env: "DIAGNOSE_MAX_QUEUED_SECONDS",
+    key: "maxQueuedSeconds",
+    kind: "int",
+    default: "600",
+    min: 1,
+    help: "a Diagnosis waiting longer for a collector slot fails",
   },
   {
     flag: "leader-elect",

@@ -17,6 +17,10 @@
  *   JobGone; never a second Job for the same Diagnosis.
  * - A result that cannot be read because of a passing API hiccup is retried with backoff
  *   (throw); any other unreadable result is Failed ReportUnavailable.
+ * - A namespace with too many unfinished Diagnoses: the new one is Failed TooManyOpenDiagnoses at
+ *   its first reconcile (OpenDiagnosisCap says why not at admission).
+ * - Waiting for a slot longer than maxQueuedSeconds (counted from when the Diagnosis started
+ *   waiting, for its target and then a slot): Failed QueuedTooLong.
  */
 import type { V1Pod } from "@kubernetes/client-node";
 import { CLEANUP_FINALIZER } from "../../api/v1alpha1/wellKnown.js";
@@ -27,8 +31,10 @@ import {
   type DiagnosisHead,
 } from "../kinds/diagnosisTransform.js";
 import {
+  type Clock,
   type ObjectCache,
   type ObjectKey,
+  objectKey,
   type ReconcileResult,
   type Reconciler,
   TerminalError,
@@ -39,6 +45,7 @@ import { jobFinished } from "./collectorSlots.js";
 import { COMPLETED, FAILED, findCondition, isTrue, JOB_CREATED } from "./conditions.js";
 import { specProblem } from "./diagnosisRules.js";
 import type { DiagnosisStatusWriter } from "./diagnosisStatusWriter.js";
+import { hasStarted, type OpenDiagnosisCap } from "./openDiagnosisCap.js";
 import type { ReportReader } from "./reportReader.js";
 import type { TargetResolver } from "./targetResolver.js";
 
@@ -58,7 +65,11 @@ export interface DiagnosisReconcilerDeps {
   jobs: CollectorJobs;
   reports: ReportReader;
   status: DiagnosisStatusWriter;
+  openCap: OpenDiagnosisCap;
+  clock: Clock;
   timings: { waitRequeueMs: number; runningRequeueMs: number };
+  /** Longest wait for a collector slot before Failed QueuedTooLong. */
+  maxQueuedSeconds: number;
 }
 
 export class DiagnosisReconciler implements Reconciler {
@@ -77,6 +88,10 @@ export class DiagnosisReconciler implements Reconciler {
       return this.finished(d, jobName);
     const problem = specProblem(d.spec);
     if (problem) return this.fail(d, jobName, "InvalidSpec", problem);
+    if (!hasStarted(d)) {
+      const cap = this.deps.openCap.admit(d);
+      if (!cap.ok) return this.fail(d, jobName, "TooManyOpenDiagnoses", cap.message);
+    }
     if (!isTrue(conditions, JOB_CREATED)) return this.startCollector(d, jobName);
     return this.watchCollector(d, jobName);
   }
@@ -92,8 +107,19 @@ export class DiagnosisReconciler implements Reconciler {
     const facts = { target: target.target, preliminary: target.preliminary };
     const slot = this.deps.jobs.admit(d, jobName, target.nodeName);
     if (!slot.ok) {
+      const maxMs = this.deps.maxQueuedSeconds * 1000;
+      const waitedMs = this.waitingMs(d);
+      if (waitedMs >= maxMs)
+        return this.fail(
+          d,
+          jobName,
+          "QueuedTooLong",
+          `waited ${Math.round(waitedMs / 1000)}s for a collector slot, the most the operator allows is ${this.deps.maxQueuedSeconds}s: ${slot.message}`,
+        );
       await this.deps.status.queued(d, slot.message, facts);
-      return { requeueAfterMs: this.deps.timings.waitRequeueMs };
+      return {
+        requeueAfterMs: Math.max(1, Math.min(this.deps.timings.waitRequeueMs, maxMs - waitedMs)),
+      };
     }
     await this.deps.jobs.create(d, jobName, target);
     const job = { namespace: this.deps.jobs.namespace, name: jobName, node: target.nodeName };
@@ -177,11 +203,19 @@ export class DiagnosisReconciler implements Reconciler {
     return undefined;
   }
 
+  /** Since JobCreated went False (waiting for the target, then a slot); 0 before that. */
+  private waitingMs(d: CachedDiagnosis): number {
+    const c = findCondition(d.status?.conditions, JOB_CREATED);
+    if (c?.status !== "False") return 0;
+    return Math.max(0, this.deps.clock.now().getTime() - new Date(c.lastTransitionTime).getTime());
+  }
+
   // ---- endings ------------------------------------------------------------------------------
 
   /** Completed or Failed: the slot is free again, and a failed Diagnosis' Job is stopped. */
   private async finished(d: CachedDiagnosis, jobName: string): Promise<undefined> {
     this.deps.jobs.release(jobName);
+    this.deps.openCap.forget(objectKey(d.metadata.namespace, d.metadata.name!));
     if (isTrue(d.status?.conditions, FAILED)) await this.deps.jobs.deleteIfActive(jobName);
     return undefined;
   }

@@ -29,6 +29,7 @@ import {
   queuedDiagnoses,
 } from "./diagnosisWatches.js";
 import { EventRecorder } from "./eventRecorder.js";
+import { OpenDiagnosisCap, STARTED_OPEN_INDEX, startedOpenNamespace } from "./openDiagnosisCap.js";
 import { ReportReader } from "./reportReader.js";
 import { TargetResolver } from "./targetResolver.js";
 
@@ -54,6 +55,7 @@ export function setupDiagnosisController(deps: DiagnosisControllerDeps): void {
     config.watchNamespaces.length === 0 || config.watchNamespaces.includes(config.namespace);
   for (const [name, fn] of Object.entries(diagnosisIndexes))
     manager.indexField(kinds.diagnoses, name, fn);
+  manager.indexField(kinds.diagnoses, STARTED_OPEN_INDEX, startedOpenNamespace);
   if (collectorPodsCached) manager.indexField(kinds.pods, JOB_UID_INDEX, podJobUid);
   const diagnoses = manager.cache(kinds.diagnoses);
 
@@ -68,6 +70,7 @@ export function setupDiagnosisController(deps: DiagnosisControllerDeps): void {
       nodes: manager.cache(kinds.nodes),
       clock,
       unscheduledGraceSeconds: timings.unscheduledGraceSeconds,
+      collectorTolerations: config.collectorTolerations,
     }),
     jobs: new CollectorJobs({
       client,
@@ -95,7 +98,10 @@ export function setupDiagnosisController(deps: DiagnosisControllerDeps): void {
       events: new EventRecorder(client, clock, logger, config.identity),
       clock,
     }),
+    openCap: new OpenDiagnosisCap(config.maxOpenPerNamespace, diagnoses),
+    clock,
     timings,
+    maxQueuedSeconds: config.maxQueuedSeconds,
   });
   const onReconcile = deps.onReconcile;
   const counted: Reconciler = onReconcile
@@ -127,7 +133,8 @@ export function setupDiagnosisController(deps: DiagnosisControllerDeps): void {
       pod.metadata?.namespace === config.namespace ? diagnosisKeyOfJob(pod, diagnoses) : [],
     );
   controller
-    // Adds and deletes only: the cache keeps node identity, so updates carry no news.
+    // Adds and deletes only: the cache keeps node identity and taints; a taint change matters
+    // at the next target resolution, not to Diagnoses already running.
     .watches(kinds.nodes, (node, old) =>
       old ? [] : diagnosesOnNode(node.metadata?.name ?? "", diagnoses),
     )
