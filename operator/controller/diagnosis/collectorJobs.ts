@@ -32,11 +32,14 @@ export interface CollectorJobOptions {
   operatorNamespace: string;
   collectorImage: string;
   collectorServiceAccount: string;
+  collectorCpuRequest: string;
+  collectorMemoryRequest: string;
   collectorCpuLimit: string;
   collectorMemoryLimit: string;
   collectorPriorityClass: string;
   /** Absent: tolerate every taint. */
   collectorTolerations?: V1Toleration[];
+  collectorImagePullSecrets?: readonly string[];
   /**
    * The Pod cache holds the operator namespace (indexed by JOB_UID_INDEX): collector pods are
    * read from it. Otherwise they are listed from the API.
@@ -153,6 +156,7 @@ export class CollectorJobs {
     target: { nodeName: string; collectorTarget: CollectorTarget },
   ): V1Job {
     const o = this.deps.options;
+    const checks = effectiveChecks(d.spec);
     return buildCollectorJob({
       namespace: this.namespace,
       name: jobName,
@@ -166,13 +170,19 @@ export class CollectorJobs {
       nodeName: target.nodeName,
       command: collectorCommand({
         target: target.collectorTarget,
-        checks: effectiveChecks(d.spec),
+        checks,
         profile: profileSettings(d.spec),
       }),
+      checks,
+      cpuRequest: o.collectorCpuRequest,
+      memoryRequest: o.collectorMemoryRequest,
       cpuLimit: o.collectorCpuLimit,
       memoryLimit: o.collectorMemoryLimit,
       priorityClass: o.collectorPriorityClass,
       ...(o.collectorTolerations ? { tolerations: o.collectorTolerations } : {}),
+      ...(o.collectorImagePullSecrets?.length
+        ? { imagePullSecrets: o.collectorImagePullSecrets }
+        : {}),
       activeDeadlineSeconds: d.spec.timeoutSeconds ?? DEFAULT_TIMEOUT_SECONDS,
     });
   }
