@@ -1,9 +1,9 @@
 import { expect } from "chai";
-import { runBounded } from "../../../hack/bench/boundedPool.js";
-import { parseGnuTimeMaxRss } from "../../../hack/bench/collectorBench.js";
-import { EventTimes, podOfTriggeredDiagnosis } from "../../../hack/bench/eventTimes.js";
-import { metricValue, reconcileStats } from "../../../hack/bench/prometheusText.js";
-import { routeOf } from "../../../hack/bench/requestRoute.js";
+import { runBounded } from "../../bench/boundedPool.js";
+import { parseGnuTimeMaxRss } from "../../bench/collectorBench.js";
+import { EventTimes, podOfTriggeredDiagnosis } from "../../bench/eventTimes.js";
+import { routeOf } from "../../bench/requestRoute.js";
+import { metricValue, reconcileStats } from "../../support/prometheusText.js";
 
 describe("bench plumbing", () => {
   it("names apiserver requests by verb and resource", () => {
