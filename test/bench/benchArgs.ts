@@ -118,6 +118,8 @@ export function parseBenchArgs(argv: readonly string[]): BenchArgsResult {
 export interface BenchPlan {
   /** Pod counts to measure reaction latency and operator memory at, ascending. */
   podCounts: number[];
+  /** Finished Diagnoses with large statuses the memory bench adds after the pods (0: none). */
+  finishedDiagnoses: number;
   reactionEvents: number;
   burst: { restarts: number; workloads: number; windowSeconds: number; nodes: number };
   collectorRuns: number;
@@ -130,6 +132,7 @@ export function benchPlan(quick: boolean): BenchPlan {
   return quick
     ? {
         podCounts: [1000],
+        finishedDiagnoses: 200,
         reactionEvents: 50,
         burst: { restarts: 200, workloads: 20, windowSeconds: 10, nodes: 10 },
         collectorRuns: 1,
@@ -138,6 +141,7 @@ export function benchPlan(quick: boolean): BenchPlan {
       }
     : {
         podCounts: [1000, 10_000],
+        finishedDiagnoses: 2000,
         reactionEvents: 200,
         burst: { restarts: 1000, workloads: 100, windowSeconds: 10, nodes: 10 },
         collectorRuns: 3,
