@@ -1,7 +1,7 @@
 /**
  * `npm run bench`: reaction latency and operator memory at 1,000 and 10,000 pods (and with 2,000
- * finished Diagnoses of large statuses on top), a restart
- * burst, collector cost per check against the manual commands, and the flame graph pipeline.
+ * finished Diagnoses of large statuses on top), a restart burst, collector cost per check against
+ * the manual commands, and the flame graph pipeline.
  * The Kubernetes parts run against the real local control plane (test/support/controlPlane.ts)
  * with the operator as a real child process. Progress goes to stderr, the table to stdout, the
  * results to --json FILE. Everything it makes is removed at the end, on failure too.
