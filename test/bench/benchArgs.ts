@@ -28,8 +28,8 @@ const BENCH_USAGE = `Usage: npm run bench -- [--quick] [--json FILE] [--only a,b
 Runs the benchmarks against a real local control plane (hack/build-tools.sh binaries) and this
 machine's kernel, prints a table and optionally writes the results as JSON.
 
-  --quick          1,000 pods only, 50 reaction events, a 200-restart burst over 20 workloads,
-                   each collector check once: under 3 minutes
+  --quick          1,000 pods only, 200 finished Diagnoses, 50 reaction events, a 200-restart
+                   burst over 20 workloads, each collector check once: under 3 minutes
   --json FILE      write the results to FILE
   --only a,b,...   run only these: ${BENCH_NAMES.join(", ")}
   --operator-from-source
