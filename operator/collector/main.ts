@@ -1,7 +1,14 @@
 #!/usr/bin/env node
 import { writeFile } from "node:fs/promises";
+import {
+  FLAME_GRAPH_LIBRARY,
+  renderDiffFlameGraph,
+  renderFlameGraph,
+} from "../flamegraph/renderFlameGraph.js";
 import { runFlamegraphCommand } from "../flamegraph/runFlamegraphCommand.js";
 import { encodeTerminationMessage } from "../report/terminationMessage.js";
+import { pageModelFromCollectorReport } from "../reportpage/pageModelFrom.js";
+import { renderReportPage } from "../reportpage/renderReportPage.js";
 import { CHECKS } from "./checks/registry.js";
 import { ChildProcessRunner } from "./commandRunner.js";
 import { parseCollectorArgs, USAGE, UsageError } from "./parseCollectorArgs.js";
@@ -44,6 +51,17 @@ async function main(argv: string[]): Promise<number> {
     });
     // The JSON report is the last line of stdout: the operator reads it from the pod log.
     process.stdout.write(args.json ? `${JSON.stringify(report)}\n` : renderReport(report));
+    if (args.htmlPath) {
+      const page = renderReportPage(pageModelFromCollectorReport(report), {
+        flameGraph: { renderFlameGraph, renderDiffFlameGraph, library: FLAME_GRAPH_LIBRARY },
+        generator: `diagnose-collector ${COLLECTOR_VERSION}`,
+        generatedAt: new Date().toISOString(),
+      });
+      await writeFile(args.htmlPath, page);
+      process.stderr.write(
+        `diagnose-collector: wrote ${args.htmlPath} (${Buffer.byteLength(page)} bytes)\n`,
+      );
+    }
     // The fallback when the pod log is gone: the kubelet keeps this file's first 4 KiB.
     if (args.terminationMessagePath)
       await writeFile(args.terminationMessagePath, encodeTerminationMessage(report));

@@ -57,22 +57,32 @@ export interface DiagnosisStatusWriterDeps {
   client: Pick<ClusterClient, "patchDiagnosisStatus">;
   events: EventSink;
   clock: Clock;
+  /** diagnose_findings_total: each finding counted once, when its Diagnosis completes. */
+  findingsCounter?: { inc(labels: Record<string, string>, by?: number): void };
+}
+
+/** Who a Diagnosis is about, for alerts: the trigger's workload, else the pod or node. */
+export function workloadOf(d: DiagnosisHead): string {
+  return (
+    d.status?.trigger?.workload ??
+    (d.spec.target.pod ? `pod/${d.spec.target.pod}` : `node/${d.spec.target.node ?? ""}`)
+  );
 }
 
 export class DiagnosisStatusWriter {
   constructor(private readonly deps: DiagnosisStatusWriterDeps) {}
 
   /** JobCreated False WaitingForTarget: the pod is not scheduled or started yet. */
-  waitingForTarget(d: DiagnosisHead, message: string): Promise<void> {
-    return this.write(d, {
+  async waitingForTarget(d: DiagnosisHead, message: string): Promise<void> {
+    await this.write(d, {
       conditions: [{ type: JOB_CREATED, status: "False", reason: "WaitingForTarget", message }],
     });
   }
 
   /** JobCreated False Queued: no collector slot free; the target is known already. */
-  queued(d: CachedDiagnosis, message: string, facts: ResolvedFacts): Promise<void> {
+  async queued(d: CachedDiagnosis, message: string, facts: ResolvedFacts): Promise<void> {
     const fields = this.factFields(d, facts);
-    return this.write(
+    await this.write(
       d,
       {
         conditions: [
@@ -85,18 +95,18 @@ export class DiagnosisStatusWriter {
         ],
         fields,
       },
-      preliminaryEvent(d, fields),
+      preliminaryEvent(d, fields, facts),
     );
   }
 
   /** JobCreated True: the collector Job exists; startTime is kept from an earlier write. */
-  jobCreated(
+  async jobCreated(
     d: CachedDiagnosis,
     job: { namespace: string; name: string; node: string },
     facts: ResolvedFacts,
   ): Promise<void> {
     const fields = this.factFields(d, facts);
-    return this.write(
+    await this.write(
       d,
       {
         conditions: [
@@ -113,32 +123,48 @@ export class DiagnosisStatusWriter {
           startTime: d.status?.startTime ?? this.deps.clock.now().toISOString(),
         },
       },
-      preliminaryEvent(d, fields),
+      preliminaryEvent(d, fields, facts),
     );
   }
 
   /** JobCreated True CollectorRunning: its pod runs. */
-  collectorRunning(d: DiagnosisHead, message: string): Promise<void> {
-    return this.write(d, {
+  async collectorRunning(d: DiagnosisHead, message: string): Promise<void> {
+    await this.write(d, {
       conditions: [{ type: JOB_CREATED, status: "True", reason: "CollectorRunning", message }],
     });
   }
 
-  /** `d` is the stored object (GET): the cache has no findings or report to compare with. */
-  completed(
+  /**
+   * Completed: the findings, the short verdict for the column, the sentence in the condition.
+   * `d` is the stored object (a GET): the cache has no findings or report to compare with.
+   */
+  async completed(
     d: Diagnosis,
-    result: { findings: Finding[]; verdict: string; report: Record<string, unknown> },
+    result: {
+      findings: Finding[];
+      verdict: string;
+      verdictSentence: string;
+      report: Record<string, unknown>;
+    },
   ): Promise<void> {
-    return this.write(d, {
+    const { findings, verdict, report } = result;
+    const written = await this.write(d, {
       conditions: [
-        { type: COMPLETED, status: "True", reason: "Succeeded", message: result.verdict },
+        { type: COMPLETED, status: "True", reason: "Succeeded", message: result.verdictSentence },
       ],
-      fields: { ...result, completionTime: this.deps.clock.now().toISOString() },
+      fields: { findings, verdict, report, completionTime: this.deps.clock.now().toISOString() },
     });
+    // Counted after the write that completed it: a retried or repeated reconcile writes nothing.
+    if (written && this.deps.findingsCounter) {
+      const namespace = d.metadata.namespace ?? "";
+      const workload = workloadOf(d);
+      for (const f of findings)
+        this.deps.findingsCounter.inc({ namespace, workload, code: f.code, severity: f.severity });
+    }
   }
 
-  failed(d: DiagnosisHead, reason: string, message: string): Promise<void> {
-    return this.write(d, {
+  async failed(d: DiagnosisHead, reason: string, message: string): Promise<void> {
+    await this.write(d, {
       conditions: [{ type: FAILED, status: "True", reason, message }],
       fields: { completionTime: this.deps.clock.now().toISOString() },
     });
@@ -149,17 +175,17 @@ export class DiagnosisStatusWriter {
     const fields: StatusFields = { target: facts.target };
     if (d.findingsSummary.count === 0 && facts.preliminary.length) {
       fields.findings = mergeFindings([], facts.preliminary);
-      fields.verdict = verdictFor(facts.preliminary, effectiveChecks(d.spec));
+      fields.verdict = verdictFor(facts.preliminary, effectiveChecks(d.spec)).line;
     }
     return fields;
   }
 
-  /** Writes only when something changed. */
+  /** Writes only when something changed; true when it wrote. */
   private async write(
     d: DiagnosisHead,
     change: { conditions?: ConditionInput[]; fields?: StatusFields },
     extraEvents: ExtraEvent[] = [],
-  ): Promise<void> {
+  ): Promise<boolean> {
     const now = this.deps.clock.now();
     let conditions = d.status?.conditions;
     for (const c of change.conditions ?? [])
@@ -176,7 +202,7 @@ export class DiagnosisStatusWriter {
     const changed = (Object.keys(status) as (keyof DiagnosisStatus)[]).some(
       (k) => stableStringify(current[k]) !== stableStringify(status[k]),
     );
-    if (!changed) return;
+    if (!changed) return false;
     const updated = await this.deps.client.patchDiagnosisStatus(
       d.metadata.namespace!,
       d.metadata.name!,
@@ -190,11 +216,17 @@ export class DiagnosisStatusWriter {
       const reason = c.type === COMPLETED ? "Succeeded" : (EVENT_REASON[c.reason] ?? c.reason);
       this.deps.events.record(updated, type, reason, c.message);
     }
+    return true;
   }
 }
 
 /** The first preliminary verdict, as an Event (the collector's verdict is the Succeeded one). */
-function preliminaryEvent(d: CachedDiagnosis, fields: StatusFields): ExtraEvent[] {
+function preliminaryEvent(
+  d: CachedDiagnosis,
+  fields: StatusFields,
+  facts: ResolvedFacts,
+): ExtraEvent[] {
   if (!fields.verdict || d.findingsSummary.count > 0) return [];
-  return [{ type: "Normal", reason: "PreliminaryFindings", message: String(fields.verdict) }];
+  const message = verdictFor(facts.preliminary, effectiveChecks(d.spec)).sentence;
+  return [{ type: "Normal", reason: "PreliminaryFindings", message }];
 }

@@ -314,6 +314,20 @@ const withHostSys =
     accessFor(checks).hostSys ? withHostPath("host-sys", "/sys", "Directory")(job) : job;
 
 /**
+ * The root file system is read-only, and the profile check writes perf.data under os.tmpdir():
+ * a scratch emptyDir at /tmp, named by TMPDIR.
+ */
+const withScratchTmp: JobMutator = (job) =>
+  podSpec((spec) => {
+    spec.volumes = [...(spec.volumes ?? []), { name: "tmp", emptyDir: {} }];
+  })(
+    collectorContainer((c) => {
+      c.volumeMounts = [...(c.volumeMounts ?? []), { name: "tmp", mountPath: "/tmp" }];
+      c.env = [...(c.env ?? []), { name: "TMPDIR", value: "/tmp" }];
+    })(job),
+  );
+
+/**
  * Bounded by the limits: the collector runs on a node that may already be in trouble. Small
  * requests, so the kubelet of a full node still admits it (requests are what admission sums);
  * the limits keep it from taking more than its share.
@@ -367,6 +381,7 @@ export function buildCollectorJob(input: CollectorJobInput): V1Job {
     withHostPID,
     withCheckPrivileges(input.checks),
     withHostSys(input.checks),
+    withScratchTmp,
     tolerateAllTaints,
     withTolerations(input.tolerations),
     noApiCredentials,

@@ -18,11 +18,9 @@ export type DiagnosisHead = Omit<Diagnosis, "status"> & {
   status?: Omit<DiagnosisStatus, "findings" | "report">;
 };
 
-/** What the cache keeps of status.findings. */
+/** What the cache keeps of status.findings: whether there are any (preliminary ones or not). */
 export interface FindingsSummary {
   count: number;
-  /** The top-ranked finding's code (the diagnose_diagnoses gauge's label). */
-  topCode?: string;
 }
 
 export interface CachedDiagnosis extends DiagnosisHead {
@@ -52,11 +50,7 @@ function ownKeys(v: unknown): Record<string, string> | undefined {
 }
 
 function summarize(findings: unknown): FindingsSummary {
-  if (!Array.isArray(findings) || findings.length === 0) return { count: 0 };
-  const code = obj(findings[0])?.code;
-  return typeof code === "string"
-    ? { count: findings.length, topCode: code }
-    : { count: findings.length };
+  return { count: Array.isArray(findings) ? findings.length : 0 };
 }
 
 /**

@@ -47,7 +47,7 @@ function stored(findings: unknown[] = []) {
 }
 
 describe("cacheDiagnosis (the Diagnosis informer's transform)", () => {
-  it("leaves out status.report and status.findings, keeping their count and the top code", () => {
+  it("leaves out status.report and status.findings, keeping their count", () => {
     const c = cacheDiagnosis(
       stored([
         { check: "jvm", severity: "Critical", code: "JvmHeapExceedsLimit", summary: "s" },
@@ -56,7 +56,7 @@ describe("cacheDiagnosis (the Diagnosis informer's transform)", () => {
     );
     expect(c.status).to.not.have.property("report");
     expect(c.status).to.not.have.property("findings");
-    expect(c.findingsSummary).to.deep.equal({ count: 2, topCode: "JvmHeapExceedsLimit" });
+    expect(c.findingsSummary).to.deep.equal({ count: 2 });
     expect(c.status).to.deep.include({
       phase: "Succeeded",
       verdict: "Critical: heap above limit",
