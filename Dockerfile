@@ -1,6 +1,6 @@
 # syntax=docker/dockerfile:1
 # One image, three binaries: diagnose-operator (the Deployment), diagnose-collector (the
-# privileged Job the operator starts on a node) and kubectl-diagnose (the kubectl plugin).
+# Job the operator starts on a node) and kubectl-diagnose (the kubectl plugin).
 #   docker build -t ghcr.io/diagnose-dev/diagnose-operator:0.1.0 .
 ARG NODE_IMAGE=node:24-bookworm-slim
 
@@ -51,6 +51,6 @@ RUN ln -s /opt/diagnose-operator/dist/operator-bundle/diagnose-operator.mjs /usr
  && ln -s /opt/diagnose-operator/dist/operator/collector/main.js /usr/local/bin/diagnose-collector \
  && ln -s /opt/diagnose-operator/dist/operator/cli/main.js /usr/local/bin/kubectl-diagnose
 
-# Non-root by default; the collector Job sets its own privileged security context.
+# Non-root by default; the collector Job sets its own security context (root, its checks' capabilities).
 USER 65532:65532
 CMD ["diagnose-operator"]

@@ -45,6 +45,21 @@ export interface MemoryResult {
   heapBytesPerPod: number | null;
 }
 
+/** The operator with finished Diagnoses of large statuses in the cluster (after the pod rounds). */
+export interface FinishedDiagnosesMemoryResult {
+  diagnoses: number;
+  /** JSON bytes of their statuses, as stored. */
+  statusBytes: number;
+  /** Pods in the cluster too (the last pod round's). */
+  podsInCluster: number;
+  /** VmRSS after the caches synced, and VmHWM: the peak, the initial list included. */
+  rssBytes: number;
+  peakRssBytes: number;
+  /** RSS here minus RSS of the last pod round (same pods, no Diagnoses). */
+  addedRssBytes: number | null;
+  heapUsedBytes: number | null;
+}
+
 export interface BurstResult {
   restarts: number;
   workloads: number;
@@ -109,6 +124,7 @@ export interface BenchResults {
   };
   reaction?: ReactionResult[];
   memory?: MemoryResult[];
+  finishedDiagnosesMemory?: FinishedDiagnosesMemoryResult;
   burst?: BurstResult;
   collector?: CollectorResult[];
   flamegraph?: FlamegraphResult;
@@ -249,6 +265,35 @@ export function renderBenchResults(r: BenchResults): string {
             m.heapBytesPerPod,
           ]),
         )}\n(bytes/pod: growth since the row above over the pods added; heap used after a forced GC)`
+      : undefined,
+  );
+  const fd = r.finishedDiagnosesMemory;
+  section(
+    "Memory: finished Diagnoses with large statuses (cached without report and findings)",
+    "memory",
+    fd
+      ? `${renderTable(
+          [
+            "diagnoses",
+            "status MiB",
+            "pods in cluster",
+            "RSS MiB",
+            "peak RSS MiB",
+            "added RSS MiB",
+            "heap used MiB",
+          ],
+          [
+            [
+              fd.diagnoses,
+              mib(fd.statusBytes),
+              fd.podsInCluster,
+              mib(fd.rssBytes),
+              mib(fd.peakRssBytes),
+              mib(fd.addedRssBytes),
+              mib(fd.heapUsedBytes),
+            ],
+          ],
+        )}\n(peak: VmHWM, the initial list included; added: over the last pod round's RSS)`
       : undefined,
   );
   const b = r.burst;

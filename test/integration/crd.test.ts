@@ -318,7 +318,7 @@ describe("Diagnosis CRD on a real kube-apiserver", function () {
   });
 
   describe("status subresource", () => {
-    it("a status write leaves generation alone and ignores spec; a spec change bumps it", async () => {
+    it("a status write leaves generation alone and ignores spec; the main resource ignores status", async () => {
       await create(diagnosis("status-flow", { target: { pod: "web-0" } }));
       const created = await get("status-flow");
       expect(created.metadata.generation).to.equal(1);
@@ -331,13 +331,38 @@ describe("Diagnosis CRD on a real kube-apiserver", function () {
       expect(afterStatus.status?.phase).to.equal("Running");
       expect(afterStatus.spec.timeoutSeconds, "spec is ignored on /status").to.equal(120);
 
-      const afterSpec = await mergePatch("status-flow", {
-        spec: { timeoutSeconds: 600 },
+      const afterMeta = await mergePatch("status-flow", {
+        metadata: { labels: { team: "shop" } },
         status: { phase: "Failed" },
       });
-      expect(afterSpec.metadata.generation).to.equal(2);
-      expect(afterSpec.spec.timeoutSeconds).to.equal(600);
-      expect(afterSpec.status?.phase, "status is ignored on the main resource").to.equal("Running");
+      expect(afterMeta.metadata.generation, "no spec change").to.equal(1);
+      expect(afterMeta.status?.phase, "status is ignored on the main resource").to.equal("Running");
+    });
+
+    it("refuses any change of the spec after creation; metadata and status still change", async () => {
+      await create(diagnosis("immutable", { target: { pod: "web-0" }, checks: ["memory"] }));
+      for (const spec of [
+        { timeoutSeconds: 600 },
+        { target: { pod: "other-pod" } },
+        { checks: ["memory", "jvm"] },
+        { profile: { durationSeconds: 5 } },
+      ]) {
+        const { code, message } = await rejection(mergePatch("immutable", { spec }));
+        expect(code, JSON.stringify(spec)).to.equal(422);
+        expect(message).to.match(/spec is immutable: delete the Diagnosis and create a new one/);
+      }
+      const unchanged = await get("immutable");
+      expect(unchanged.spec).to.deep.equal({
+        target: { pod: "web-0" },
+        checks: ["memory"],
+        timeoutSeconds: 120,
+      });
+      expect(unchanged.metadata.generation).to.equal(1);
+      const relabelled = await mergePatch("immutable", {
+        metadata: { finalizers: ["diagnose.dev/cleanup-job"], labels: { a: "b" } },
+      });
+      expect(relabelled.metadata.finalizers).to.deep.equal(["diagnose.dev/cleanup-job"]);
+      await replaceStatus(relabelled, { phase: "Running" });
     });
 
     it("validates status writes too", async () => {

@@ -26,6 +26,7 @@ import {
   PLURAL,
   VERSION,
 } from "../../operator/api/v1alpha1/diagnosis.js";
+import { DEFAULT_COLLECTOR_TOLERATIONS } from "../../operator/controller/config.js";
 import {
   bareContainerId,
   buildCollectorJob,
@@ -235,9 +236,13 @@ describe("Diagnosis reconciler (real kube-apiserver)", function () {
         reportToken: token,
         deadlineSeconds: 55,
       }),
+      checks: ["memory", "jvm", "cpu"],
+      cpuRequest: "10m",
+      memoryRequest: "64Mi",
       cpuLimit: "500m",
       memoryLimit: "256Mi",
-      priorityClass: "",
+      priorityClass: "system-node-critical",
+      tolerations: [...DEFAULT_COLLECTOR_TOLERATIONS],
       activeDeadlineSeconds: 60,
       reportToken: token,
     });
@@ -254,12 +259,13 @@ describe("Diagnosis reconciler (real kube-apiserver)", function () {
     expect(podSpec).to.deep.include({
       nodeName: NODE,
       hostPID: true,
-      hostNetwork: true,
       automountServiceAccountToken: false,
       serviceAccountName: "diagnose-collector",
       restartPolicy: "Never",
-      tolerations: [{ operator: "Exists" }],
+      tolerations: want.tolerations,
+      priorityClassName: "system-node-critical",
     });
+    expect(podSpec.hostNetwork, "no check needs the host's network namespace").to.equal(undefined);
     expect(podSpec.volumes).to.deep.equal(want.volumes);
     const c = podSpec.containers[0]!;
     const w = want.containers[0]!;

@@ -88,7 +88,9 @@ export interface ProfileSpec {
 }
 
 /**
- * What to diagnose and which checks to run.
+ * What to diagnose and which checks to run. Immutable: the status (and the collector Job) always
+ * describe the spec the Diagnosis was created with.
+ * @validation self == oldSelf :: spec is immutable: delete the Diagnosis and create a new one
  * @validation !has(self.profile) || !has(self.profile.durationSeconds) || !has(self.timeoutSeconds) || self.profile.durationSeconds < self.timeoutSeconds :: spec.profile.durationSeconds must be shorter than spec.timeoutSeconds :: .profile.durationSeconds
  * @validation has(self.target.pod) || !has(self.checks) || !self.checks.exists(c, c in ['memory', 'jvm', 'cpu']) :: checks memory, jvm and cpu need target.pod; a node target runs network, softirq and profile :: .checks
  */

@@ -200,7 +200,7 @@ class NetworkProbe {
         peer = findVethPeer(pod, links, { netns: name });
       }
       if (!peer) {
-        hostLinks ??= await hostVethsFrom(this.ctx.runner, this.ctx.sysRoot);
+        hostLinks ??= await hostVethsFrom(this.ctx, this.ctx.sysRoot);
         peer = findVethPeer(pod, hostLinks, "host");
       }
       if (peer) out.push(peer);
@@ -214,12 +214,11 @@ class NetworkProbe {
  * numbers are per namespace, so an unrelated host device (ifb0, a bridge) can carry the very
  * ifindex/iflink pair a pod interface points at.
  */
-async function hostVethsFrom(
-  runner: CheckContext["runner"],
-  sysRoot: string,
-): Promise<CandidateLink[]> {
+async function hostVethsFrom(ctx: CheckContext, sysRoot: string): Promise<CandidateLink[]> {
   try {
-    const text = await hostOutput(runner, "ip", ["-j", "-d", "link", "show"]);
+    // The host's namespace is pid 1's: the collector does not run in it (no hostNetwork).
+    const host = new NetnsRunner(ctx.runner, join(ctx.procRoot, "1", "ns", "net"));
+    const text = await host.output("ip", ["-j", "-d", "link", "show"]);
     return parseIpLinkJson(text)
       .filter((l) => l.kind === "veth" && l.linkNetnsId !== undefined)
       .map((l) => ({ ifindex: l.ifindex, iflink: l.linkIndex, name: l.name, mtu: l.mtu }));
@@ -259,7 +258,7 @@ async function targetNetns(ctx: CheckContext): Promise<NetnsChoice> {
   if (pids.length === 0) throw new Error("network check needs a target process (--pid)");
   const seen = await Promise.all(pids.map(async (pid) => ({ pid, netns: await link(pid) })));
   const known = seen.filter((p): p is { pid: number; netns: string } => p.netns !== undefined);
-  const choice = chooseTargetNetns(known, await link("self"));
+  const choice = chooseTargetNetns(known, await link(1));
   // Unreadable links (gone, or no permission): go on with the first pid and let the reads say why.
   return choice ?? { pid: pids[0]!, netns: "unknown", candidates: [] };
 }

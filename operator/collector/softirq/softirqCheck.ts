@@ -45,15 +45,16 @@ interface NetnsSource {
 }
 
 /**
- * The node's namespace (the collector runs with hostNetwork) plus each distinct network
- * namespace of the target's processes, read through /proc/<pid>/net without entering it.
+ * The node's namespace (pid 1's, seen through hostPID: the collector needs no host network) plus
+ * each distinct network namespace of the target's processes, read through /proc/<pid>/net
+ * without entering it.
  */
 async function netnsSources(ctx: CheckContext): Promise<NetnsSource[]> {
-  const own = await readlink(`${ctx.procRoot}/self/ns/net`).catch(() => undefined);
+  const host = await readlink(`${ctx.procRoot}/1/ns/net`).catch(() => undefined);
   const sources: NetnsSource[] = [
-    { label: "node", netDir: `${ctx.procRoot}/net`, ...(own ? { inode: own } : {}) },
+    { label: "node", netDir: `${ctx.procRoot}/1/net`, ...(host ? { inode: host } : {}) },
   ];
-  const seen = new Set(own ? [own] : []);
+  const seen = new Set(host ? [host] : []);
   for (const pid of ctx.target.pids) {
     const ns = await readlink(`${ctx.procRoot}/${pid}/ns/net`).catch(() => undefined);
     if (ns && seen.has(ns)) continue;

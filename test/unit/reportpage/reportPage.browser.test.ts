@@ -141,7 +141,12 @@ describe("report page in a real browser (chromium headless)", function () {
       .locator("article.finding[data-code='JvmHeapExceedsLimit'] .cmd button")
       .first();
     await button.click();
-    expect(await button.textContent()).to.equal("copied");
+    // The copy is asynchronous (the clipboard's promise) and the label reverts after 1.5 s:
+    // wait for the state (a timeout fails the test) rather than read it once.
+    await page
+      .locator("article.finding[data-code='JvmHeapExceedsLimit'] .cmd button.copied")
+      .first()
+      .waitFor({ timeout: 10_000 });
     expect(await page.locator("#checks svg.timing-chart rect.timing").count()).to.equal(3);
     await finish(o, "s1");
   });

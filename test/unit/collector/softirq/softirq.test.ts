@@ -121,7 +121,8 @@ describe("softirq check collect", () => {
     await cp(`${dir}proc-kthreads-${phase}`, procRoot, { recursive: true });
     await writeFile(`${procRoot}/softirqs`, fixture(`softirqs.synflood-${phase}.txt`));
     await writeFile(`${procRoot}/stat`, fixture(`stat.synflood-${phase}.txt`));
-    for (const net of [`${procRoot}/net`, `${procRoot}/4242/net`]) {
+    // The node's namespace is pid 1's (the collector does not join the host network).
+    for (const net of [`${procRoot}/1/net`, `${procRoot}/4242/net`]) {
       await mkdir(net, { recursive: true });
       await writeFile(`${net}/netstat`, fixture(`netstat.synflood-${phase}.txt`));
       await writeFile(`${net}/tcp`, fixture("net-tcp.synflood.txt"));
