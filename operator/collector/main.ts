@@ -5,6 +5,7 @@ import { encodeTerminationMessage } from "../report/terminationMessage.js";
 import { CHECKS } from "./checks/registry.js";
 import { ChildProcessRunner } from "./commandRunner.js";
 import { parseCollectorArgs, USAGE, UsageError } from "./parseCollectorArgs.js";
+import { runCollapseCommand } from "./profile/runCollapseCommand.js";
 import { renderReport } from "./renderReport.js";
 import { TargetNotFoundError } from "./resolveTarget.js";
 import { COLLECTOR_VERSION, runCollector } from "./runCollector.js";
@@ -13,6 +14,8 @@ import { COLLECTOR_VERSION, runCollector } from "./runCollector.js";
 async function main(argv: string[]): Promise<number> {
   if (argv[0] === "flamegraph")
     return runFlamegraphCommand(argv.slice(1), process.stdin, process.stdout);
+  if (argv[0] === "collapse-perf")
+    return runCollapseCommand(argv.slice(1), process.stdin, process.stdout);
   let parsed: ReturnType<typeof parseCollectorArgs>;
   try {
     parsed = parseCollectorArgs(

@@ -1,6 +1,6 @@
 /**
  * The container image must hold every external command the collector can run. This scans the
- * collector sources with the TypeScript checker for CommandRunner.run(...) call sites (and the
+ * collector sources with the TypeScript checker for CommandRunner.run/stream(...) call sites (and the
  * command nsenter runs inside a namespace), maps each command to the Debian package that ships it,
  * and checks the Dockerfile's runtime stage installs that package.
  */
@@ -97,7 +97,11 @@ function literalValues(checker: ts.TypeChecker, node: ts.Expression): string[] |
 
 function isRunnerRun(checker: ts.TypeChecker, call: ts.CallExpression): boolean {
   const callee = call.expression;
-  if (!ts.isPropertyAccessExpression(callee) || callee.name.text !== "run") return false;
+  if (
+    !ts.isPropertyAccessExpression(callee) ||
+    (callee.name.text !== "run" && callee.name.text !== "stream")
+  )
+    return false;
   const symbol = checker.getSymbolAtLocation(callee.name);
   return (symbol?.declarations ?? []).some((d) =>
     d.getSourceFile().fileName.endsWith("/collector/commandRunner.ts"),

@@ -17,6 +17,7 @@ import {
 import { topFrames } from "../../../../operator/collector/profile/topFrames.js";
 import { decodeCollapsed } from "../../../../operator/report/collapsedBlob.js";
 import { parseCollapsed } from "../../../../operator/report/collapsedText.js";
+import { recordedRunner } from "../recordedRunner.js";
 
 const dir = new URL("../../../fixtures/profile/", import.meta.url).pathname;
 const fixture = (name: string) => readFile(`${dir}${name}`, "utf8");
@@ -162,12 +163,10 @@ describe("profile check", () => {
   it("runs perf record and perf script with argument arrays and collapses the output", async () => {
     const calls: string[][] = [];
     const script = await fixture("perf-script-excerpt.txt");
-    const runner: CommandRunner = {
-      async run(cmd, args) {
-        calls.push([cmd, ...args]);
-        return { stdout: args[0] === "script" ? script : "", stderr: "", exitCode: 0 };
-      },
-    };
+    const runner = recordedRunner(async (cmd, args) => {
+      calls.push([cmd, ...args]);
+      return { stdout: args[0] === "script" ? script : "", stderr: "", exitCode: 0 };
+    });
     const check = createProfileCheck({ makeTempDir: tmp });
     const data = await check.collect(fakeContext(runner, kthreads, { kernelThread: "ksoftirqd" }));
     expect(calls[0]?.slice(0, 6)).to.deep.equal(["perf", "record", "-g", "-F", "99", "-p"]);
@@ -182,16 +181,14 @@ describe("profile check", () => {
   });
 
   it("reports perf missing or not permitted as unavailable", async () => {
-    const missing: CommandRunner = {
-      run: async () => {
-        throw new ToolUnavailableError("perf", "not installed");
-      },
-    };
+    const missing = recordedRunner(async () => {
+      throw new ToolUnavailableError("perf", "not installed");
+    });
     const check = createProfileCheck({ makeTempDir: tmp });
     const err1 = await check.collect(fakeContext(missing, kthreads)).catch((e: unknown) => e);
     expect(err1).to.be.instanceOf(ToolUnavailableError);
     const stderr = await fixture("perf-record-not-permitted.stderr.txt");
-    const denied: CommandRunner = { run: async () => ({ stdout: "", stderr, exitCode: 255 }) };
+    const denied = recordedRunner(async () => ({ stdout: "", stderr, exitCode: 255 }));
     const err2 = await check.collect(fakeContext(denied, kthreads)).catch((e: unknown) => e);
     expect(err2).to.be.instanceOf(ToolUnavailableError);
     expect((err2 as Error).message).to.match(/^perf: not permitted/);
