@@ -2,7 +2,7 @@
  * Bundles the operator (operator/controller/main.ts) and its dependencies into one minified ESM
  * file, dist/operator-bundle/diagnose-operator.mjs, the package's `diagnose-operator` bin.
  * Why a bundle: one module graph without the dependencies' unused code keeps the operator's heap
- * and RSS lower than the tsc output plus node_modules (DESIGN.md's memory target at 10,000 pods).
+ * and RSS lower than the tsc output plus node_modules (`npm run bench -- --only memory` measures it).
  *   tsx hack/bundle-operator.ts [--outfile <path>]
  */
 import { chmodSync } from "node:fs";
@@ -12,7 +12,7 @@ import { build } from "esbuild";
 
 const REPO = fileURLToPath(new URL("../", import.meta.url));
 
-export const OPERATOR_BUNDLE = join(REPO, "dist/operator-bundle/diagnose-operator.mjs");
+const OPERATOR_BUNDLE = join(REPO, "dist/operator-bundle/diagnose-operator.mjs");
 
 /** Writes the bundle (and its linked source map) to outfile. */
 export async function bundleOperator(outfile: string = OPERATOR_BUNDLE): Promise<void> {

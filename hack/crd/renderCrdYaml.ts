@@ -6,7 +6,45 @@ const GENERATED_HEADER = [
   "# Change the TypeScript types and run `npm run crd:gen`.",
 ].join("\n");
 
-/** YAML text with the header; no line folding, so the output never depends on line width. */
+/** YAML without line folding, so the output never depends on line width. */
+function yamlOf(crd: CustomResourceDefinition): string {
+  return stringify(crd, { lineWidth: 0, indent: 2, aliasDuplicateObjects: false });
+}
+
+/** The CRD as `kubectl apply -f crds/` users get it: the header, then the YAML. */
 export function renderCrdYaml(crd: CustomResourceDefinition): string {
-  return `${GENERATED_HEADER}\n${stringify(crd, { lineWidth: 0, indent: 2, aliasDuplicateObjects: false })}`;
+  return `${GENERATED_HEADER}\n${yamlOf(crd)}`;
+}
+
+/**
+ * The same CRD as a Helm template, the way cert-manager's chart ships its CRDs (so that `helm
+ * upgrade` updates it, which Helm never does for a chart's crds/ folder): rendered only when
+ * `.Values.crds.enabled`, with `helm.sh/resource-policy: keep` when `.Values.crds.keep` (helm
+ * uninstall then leaves the CRD and every Diagnosis), and the chart's labels.
+ */
+export function renderChartCrdTemplate(crd: CustomResourceDefinition): string {
+  const yaml = yamlOf(crd);
+  if (/\{\{|\}\}/.test(yaml))
+    throw new Error(
+      "the CRD text holds '{{' or '}}', which Helm would read as template actions: reword the JSDoc or rule that put it there",
+    );
+  const nameLine = `  name: ${crd.metadata.name}\n`;
+  const at = yaml.indexOf(`metadata:\n${nameLine}`);
+  if (at < 0) throw new Error("the CRD's metadata does not start with its name");
+  const afterName = at + "metadata:\n".length + nameLine.length;
+  const chartMetadata = [
+    "  {{- if .Values.crds.keep }}",
+    "  annotations:",
+    "    helm.sh/resource-policy: keep",
+    "  {{- end }}",
+    "  labels:",
+    '    {{- include "diagnose-operator.labels" . | nindent 4 }}',
+    "",
+  ].join("\n");
+  return [
+    "{{- if .Values.crds.enabled }}",
+    GENERATED_HEADER,
+    `${yaml.slice(0, afterName)}${chartMetadata}${yaml.slice(afterName)}{{- end }}`,
+    "",
+  ].join("\n");
 }

@@ -78,7 +78,7 @@ build_jvm() {
   [[ -e /etc/ssl/certs/java/cacerts ]] && rootfs_add "${root}" /etc/ssl/certs/java/cacerts
   rootfs_add_tree_libs "${root}" "${root}${jdk}"
   mkdir -p "${root}/app"
-  javac -d "${root}/app" "${repo}/hack/scenarios/s1/Alloc.java"
+  javac -d "${root}/app" "${repo}/test/support/faults/Alloc.java"
 }
 
 # --- operator ------------------------------------------------------------------------------
@@ -143,7 +143,7 @@ command -v go javac jq objcopy ldd >/dev/null || {
   exit 1
 }
 image pause "$(key "${here}/pause" "${here}/oci-image.sh")" build_pause
-image jvm "$(key "${jdk}/release" "${repo}/hack/scenarios/s1/Alloc.java" "${here}/lib/rootfs.sh" "${here}/oci-image.sh")" build_jvm
+image jvm "$(key "${jdk}/release" "${repo}/test/support/faults/Alloc.java" "${here}/lib/rootfs.sh" "${here}/oci-image.sh")" build_jvm
 image diagnose-operator "$(key "${src}/operator" "${src}/package-lock.json" "${src}/tsconfig.json" \
   "${src}/tsconfig.build.json" "${src}/hack/bundle-operator.ts" "${here}/lib/rootfs.sh" "${here}/oci-image.sh" "$(node --version)")" build_operator
 log "done"

@@ -6,9 +6,8 @@
 import { hostname } from "node:os";
 import { KubeConfig } from "@kubernetes/client-node";
 import { parseOperatorConfig } from "./config.js";
-import { setupControllers } from "./diagnosis/setup.js";
 import { createOperatorLogger } from "./logging.js";
-import { startOperator } from "./runtime/operatorRuntime.js";
+import { startOperator } from "./operator.js";
 
 const SHUTDOWN_DEADLINE_MS = 10_000;
 
@@ -49,7 +48,6 @@ async function main(): Promise<number> {
     config,
     kubeConfig,
     logger,
-    setupControllers,
     onFatal: (reason) => {
       logger.error("exiting", { reason });
       exitCode = 1;

@@ -24,12 +24,12 @@ import {
 import { expect } from "chai";
 import type { Diagnosis, Finding } from "../../operator/api/v1alpha1/diagnosis.js";
 import { repoRoot, toolsBinDir } from "../support/controlPlane.js";
+import { mustRun } from "../support/runCommand.js";
 import {
   E2E_NODE_NAME,
   type E2eCluster,
   e2eUnavailableReason,
   leftoversOf,
-  run,
   startE2eCluster,
 } from "./support/e2eCluster.js";
 import { createStageClock } from "./support/stageClock.js";
@@ -87,7 +87,7 @@ describe("e2e: the seed incidents on a real one-node cluster", function () {
     custom = cluster.kubeConfig.makeApiClient(CustomObjectsApi);
     const c = cluster;
     await clock.time("helm install (operator from the chart)", () =>
-      run(
+      mustRun(
         join(c.toolsBin, "helm"),
         [
           "install",
@@ -114,7 +114,7 @@ describe("e2e: the seed incidents on a real one-node cluster", function () {
           "--timeout",
           "180s",
         ],
-        { timeoutMs: Math.min(200_000, clock.remainingMs()) },
+        { timeoutMs: Math.min(200_000, clock.remainingMs()), killSignal: "SIGTERM" },
       ),
     );
   });

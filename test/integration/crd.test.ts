@@ -17,8 +17,7 @@ import {
 } from "@kubernetes/client-node";
 import { expect } from "chai";
 import { parse } from "yaml";
-import type { CustomResourceDefinition } from "../../hack/crd/schemaTypes.js";
-import { CRD_PATH } from "../../hack/gen-crd.js";
+import { CRD_PATH, type CustomResourceDefinition } from "../../hack/devtools.js";
 import {
   API_VERSION,
   type Diagnosis,

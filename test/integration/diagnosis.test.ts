@@ -331,6 +331,19 @@ describe("Diagnosis reconciler (real kube-apiserver)", function () {
     }).catch(() => undefined);
     expect(reasons).to.include.members(wanted);
     expect(await jobsFor(d.metadata.uid!)).to.have.length(1);
+
+    // The runtime's metrics, under controller-runtime's names and labels.
+    const metrics = op!.operator.registry.render();
+    for (const series of [
+      'controller_runtime_reconcile_total{controller="diagnosis",result="success"}',
+      'controller_runtime_reconcile_total{controller="diagnosis",result="requeue_after"}',
+      'controller_runtime_reconcile_time_seconds_count{controller="diagnosis"}',
+      'workqueue_adds_total{name="diagnosis",controller="diagnosis"}',
+      'workqueue_queue_duration_seconds_count{name="diagnosis",controller="diagnosis"}',
+      'rest_client_requests_total{code="201",method="POST",',
+      'rest_client_requests_total{code="200",method="PATCH",',
+    ])
+      expect(metrics).to.match(new RegExp(`^${series.replace(/[{}]/g, "\\$&")}.* [1-9]`, "m"));
   });
 
   it("falls back to the termination message when the log cannot be read", async () => {

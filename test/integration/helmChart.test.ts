@@ -20,8 +20,8 @@ import {
 import { expect } from "chai";
 import { parseAllDocuments } from "yaml";
 import { type ControlPlane, startControlPlane } from "../support/controlPlane.js";
+import { CHART_DIR, helm, helmOk } from "../support/helm.js";
 import { waitFor } from "../support/waitFor.js";
-import { CHART_DIR, helm, helmOk } from "../unit/chart/helmBinary.js";
 
 const RELEASE = "diagnose";
 const RELEASE_NS = "diagnose-operator";

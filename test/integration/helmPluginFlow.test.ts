@@ -16,9 +16,9 @@ import {
 import { expect } from "chai";
 import type { Diagnosis } from "../../operator/api/v1alpha1/diagnosis.js";
 import { type ControlPlane, repoRoot, startControlPlane } from "../support/controlPlane.js";
+import { CHART_DIR, helmOk } from "../support/helm.js";
+import { s1Diagnosis } from "../support/sampleDiagnoses.js";
 import { sleep, waitFor } from "../support/waitFor.js";
-import { CHART_DIR, helmOk } from "../unit/chart/helmBinary.js";
-import { s1Diagnosis } from "../unit/cli/sampleDiagnoses.js";
 
 const NS = "shop";
 const REF = { group: "diagnose.dev", version: "v1alpha1", namespace: NS, plural: "diagnoses" };

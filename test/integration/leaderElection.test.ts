@@ -217,6 +217,29 @@ describe("leader election over a real Lease", function () {
     const metrics = (await httpGet(leader.port, "/metrics")).body;
     expect(metrics).to.match(/^diagnose_operator_informer_synced\{informer="diagnoses"\} 1$/m);
     expect(metrics).to.match(/^diagnose_operator_informer_synced\{informer="pods"\} 1$/m);
+    // Controller and API client metrics under controller-runtime's names: the informers' lists
+    // (node:https) and the leader's create of the fresh Lease (client-node, undici) are counted
+    // by code, method and host.
+    const apiHost = new URL(cp!.kubeConfig.getCurrentCluster()!.server).host;
+    for (const [code, method] of [
+      ["200", "GET"],
+      ["201", "POST"],
+    ])
+      expect(metrics).to.match(
+        new RegExp(
+          `^rest_client_requests_total\\{code="${code}",method="${method}",host="${apiHost}"\\} [1-9]`,
+          "m",
+        ),
+      );
+    for (const family of [
+      "# TYPE controller_runtime_reconcile_total counter",
+      "# TYPE controller_runtime_reconcile_errors_total counter",
+      "# TYPE controller_runtime_reconcile_time_seconds histogram",
+      "# TYPE workqueue_depth gauge",
+      "# TYPE workqueue_adds_total counter",
+      "# TYPE workqueue_queue_duration_seconds histogram",
+    ])
+      expect(metrics).to.include(family);
 
     // Graceful: SIGTERM -> lease released, exit 0 within a few seconds, standby takes over fast.
     const t0 = Date.now();

@@ -13,9 +13,9 @@
 import { connect, createServer, type Server, type Socket } from "node:net";
 import { CoreV1Api, KubeConfig, type V1Pod } from "@kubernetes/client-node";
 import { expect } from "chai";
+import { trimPod } from "../../operator/controller/kinds/podTransform.js";
 import { Informer, type ListWatch } from "../../operator/controller/runtime/informer.js";
 import { KubeListWatch } from "../../operator/controller/runtime/kubeListWatch.js";
-import { trimPod } from "../../operator/controller/runtime/podTransform.js";
 import { type ControlPlane, startControlPlane } from "../support/controlPlane.js";
 
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));

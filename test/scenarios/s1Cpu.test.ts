@@ -1,9 +1,13 @@
 import { rm } from "node:fs/promises";
 import { expect } from "chai";
-import { compileAlloc, startAllocJvm } from "../../hack/scenarios/s1/processes.js";
-import { collectorJsonArgs, runCollectorCli } from "../../hack/scenarios/s1/runCollectorCli.js";
-import { cgroupV1Available, ScenarioCgroup } from "../../hack/scenarios/s1/scenarioCgroup.js";
 import type { CpuEvidence } from "../../operator/report/evidence/cpuEvidence.js";
+import { collectorJsonArgs, runCollectorCli } from "../support/collectorCli.js";
+import {
+  cgroupV1Available,
+  removeStaleScenarioCgroups,
+  ScenarioCgroup,
+} from "../support/faults/cgroupV1.js";
+import { compileAlloc, startAllocJvm } from "../support/faults/jvm.js";
 
 describe("S1 scenario: a 0.1 CPU quota during a JVM start (real kernel)", function () {
   this.timeout(120_000);
@@ -15,6 +19,7 @@ describe("S1 scenario: a 0.1 CPU quota during a JVM start (real kernel)", functi
       this.skip();
       return;
     }
+    await removeStaleScenarioCgroups();
     classes = await compileAlloc();
   });
 

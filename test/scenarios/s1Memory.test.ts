@@ -1,16 +1,20 @@
 import { rm } from "node:fs/promises";
 import { expect } from "chai";
+import type { Finding } from "../../operator/api/v1alpha1/diagnosis.js";
+import type { JvmEvidence } from "../../operator/report/evidence/jvmEvidence.js";
+import type { MemoryEvidence } from "../../operator/report/evidence/memoryEvidence.js";
+import { collectorJsonArgs, runCollectorCli } from "../support/collectorCli.js";
+import {
+  cgroupV1Available,
+  removeStaleScenarioCgroups,
+  ScenarioCgroup,
+} from "../support/faults/cgroupV1.js";
 import {
   compileAlloc,
   perlAllocatorArgs,
   startAllocJvm,
   waitForExit,
-} from "../../hack/scenarios/s1/processes.js";
-import { collectorJsonArgs, runCollectorCli } from "../../hack/scenarios/s1/runCollectorCli.js";
-import { cgroupV1Available, ScenarioCgroup } from "../../hack/scenarios/s1/scenarioCgroup.js";
-import type { Finding } from "../../operator/api/v1alpha1/diagnosis.js";
-import type { JvmEvidence } from "../../operator/report/evidence/jvmEvidence.js";
-import type { MemoryEvidence } from "../../operator/report/evidence/memoryEvidence.js";
+} from "../support/faults/jvm.js";
 
 const MiB = 1024 * 1024;
 const codes = (fs: Finding[]) => fs.map((f) => f.code);
@@ -25,6 +29,7 @@ describe("S1 scenarios: OOM kills and JVM heap vs the cgroup limit (real kernel)
       this.skip();
       return;
     }
+    await removeStaleScenarioCgroups();
     classes = await compileAlloc();
   });
 

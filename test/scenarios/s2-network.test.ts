@@ -1,12 +1,14 @@
-import { type ChildProcess, spawn } from "node:child_process";
+import type { ChildProcess } from "node:child_process";
 import { expect } from "chai";
-import { s2CheckContext } from "../../hack/scenarios/s2/checkContext.js";
+import { analyzeReport } from "../../operator/analysis/analyzeReport.js";
+import type { Finding } from "../../operator/api/v1alpha1/diagnosis.js";
+import { networkCheck } from "../../operator/collector/network/networkCheck.js";
 import {
   addRandomDropRules,
   addSlowTbf,
   dropHandshakeAcksTo,
   setPodMtu,
-} from "../../hack/scenarios/s2/faults.js";
+} from "../support/faults/netFaults.js";
 import {
   createNetnsPair,
   createPodWithHostVeth,
@@ -16,33 +18,21 @@ import {
   startPodProcess,
   stopProcess,
   sweepStaleNamespaces,
-} from "../../hack/scenarios/s2/netnsPair.js";
+} from "../support/faults/netnsPair.js";
 import {
   pingPod,
   requestFromPeer,
   startEchoServer,
   synProbe,
   udpBurstFromPod,
-} from "../../hack/scenarios/s2/traffic.js";
-import { analyzeReport } from "../../operator/analysis/analyzeReport.js";
-import type { Finding } from "../../operator/api/v1alpha1/diagnosis.js";
-import { networkCheck } from "../../operator/collector/network/networkCheck.js";
+} from "../support/faults/traffic.js";
+import { hostCheckContext } from "../support/hostCheckContext.js";
+import { mustRun } from "../support/runCommand.js";
 
 /** Loads iptables-restore text into the pod's namespace without flushing what is there. */
-function restoreInPod(pair: NetnsPair, rules: string): Promise<void> {
-  return new Promise((resolve, reject) => {
-    const child = spawn("ip", ["netns", "exec", pair.pod, "iptables-restore", "--noflush"], {
-      stdio: ["pipe", "ignore", "pipe"],
-    });
-    let err = "";
-    child.stderr.on("data", (b: Buffer) => {
-      err += b.toString();
-    });
-    child.on("error", reject);
-    child.on("close", (code) =>
-      code === 0 ? resolve() : reject(new Error(`iptables-restore: exit ${code}: ${err}`)),
-    );
-    child.stdin.end(rules);
+async function restoreInPod(pair: NetnsPair, rules: string): Promise<void> {
+  await mustRun("ip", ["netns", "exec", pair.pod, "iptables-restore", "--noflush"], {
+    input: rules,
   });
 }
 
@@ -83,7 +73,7 @@ function controllerRules(pair: NetnsPair): string {
 }
 
 async function runCheck(pid: number, sampleSeconds = 1) {
-  const data = await networkCheck.collect(s2CheckContext(pid, sampleSeconds));
+  const data = await networkCheck.collect(hostCheckContext(pid, sampleSeconds));
   return { data, findings: analyzeReport({ network: { status: "ok", durationMs: 0, data } }) };
 }
 
@@ -291,7 +281,7 @@ describe("S2 scenario: packet-loss causes in a real pod network namespace", func
   });
 
   it("a target whose namespace cannot be read fails with a reason, not a crash", async () => {
-    const err = await networkCheck.collect(s2CheckContext(2 ** 22 + 7, 1)).then(
+    const err = await networkCheck.collect(hostCheckContext(2 ** 22 + 7, 1)).then(
       () => undefined,
       (e: Error) => e,
     );

@@ -1,8 +1,6 @@
 import { spawnSync } from "node:child_process";
 import { mkdirSync, writeFileSync } from "node:fs";
 import { expect } from "chai";
-import { s2CheckContext } from "../../hack/scenarios/s2/checkContext.js";
-import { type SynFloodLab, startSynFloodLab } from "../../hack/scenarios/s3/synFloodLab.js";
 import { analyzeReport } from "../../operator/analysis/analyzeReport.js";
 import type { CheckContext, CollectorOptions } from "../../operator/collector/check.js";
 import { profileCheck } from "../../operator/collector/profile/profileCheck.js";
@@ -10,6 +8,8 @@ import { softirqCheck } from "../../operator/collector/softirq/softirqCheck.js";
 import { renderFlameGraph } from "../../operator/flamegraph/renderFlameGraph.js";
 import { decodeCollapsed } from "../../operator/report/collapsedBlob.js";
 import { parseCollapsed } from "../../operator/report/collapsedText.js";
+import { type SynFloodLab, startSynFloodLab } from "../support/faults/synFloodLab.js";
+import { hostCheckContext } from "../support/hostCheckContext.js";
 
 /** Where the rendered flame graph is kept for a person to look at. */
 const SVG_OUT = process.env.S3_FLAMEGRAPH_OUT ?? "/tmp/dgn-s3/flood-node.svg";
@@ -30,7 +30,7 @@ describe("S3: SYN flood between network namespaces (real)", function () {
   it("shows NET_RX rising, SYN flood evidence, and network receive frames in a profile", async () => {
     lab = await startSynFloodLab();
     const ctx = (options: CollectorOptions): CheckContext => ({
-      ...s2CheckContext(lab?.listenerPid ?? 0, options.sampleSeconds, "s3"),
+      ...hostCheckContext(lab?.listenerPid ?? 0, options.sampleSeconds, "s3"),
       options,
     });
 

@@ -5,10 +5,9 @@
  */
 import { spawnSync } from "node:child_process";
 import { rmSync } from "node:fs";
-import { dirname, join, resolve } from "node:path";
-import { fileURLToPath } from "node:url";
+import { join } from "node:path";
+import { repoRoot } from "./repoRoot.js";
 
-export const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), "..", "..");
 export const clusterUpScript = join(repoRoot, "hack", "cluster-up.sh");
 export const clusterDownScript = join(repoRoot, "hack", "cluster-down.sh");
 

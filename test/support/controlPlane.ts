@@ -5,7 +5,7 @@
  * stopped by hack/cluster-down.sh. No scheduler or kubelet: Pods stay Pending.
  * Binaries come from `npm run tools:build`.
  */
-import { spawn, spawnSync } from "node:child_process";
+import { spawnSync } from "node:child_process";
 import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -14,11 +14,12 @@ import { KubeConfig } from "@kubernetes/client-node";
 import {
   clusterDownScript as clusterDown,
   clusterUpScript as clusterUp,
-  repoRoot,
   stopClusterSync as stopSync,
   trackCluster,
   untrackCluster,
 } from "./clusterTeardown.js";
+import { repoRoot } from "./repoRoot.js";
+import { runCommand, tailLines } from "./runCommand.js";
 
 export { repoRoot };
 
@@ -62,13 +63,9 @@ export function toolsBinDir(): string {
   return r.stdout.trim();
 }
 
-function tail(text: string, lines: number): string {
-  return text.trimEnd().split("\n").slice(-lines).join("\n");
-}
-
 function readTail(path: string, lines: number): string {
   try {
-    return tail(readFileSync(path, "utf8"), lines);
+    return tailLines(readFileSync(path, "utf8"), lines);
   } catch {
     return "(no log)";
   }
@@ -87,24 +84,18 @@ export async function startControlPlane(opts: ControlPlaneOptions = {}): Promise
   };
   say(`starting in ${dir}`);
 
-  let stderr = "";
-  const code = await new Promise<number>((resolvePromise, reject) => {
-    const child = spawn("bash", [clusterUp], {
-      env: {
-        ...process.env,
-        DIAGNOSE_CLUSTER_DIR: dir,
-        DIAGNOSE_CLUSTER_TIMEOUT: String(timeout),
-      },
-      stdio: ["ignore", "ignore", "pipe"],
-    });
-    child.stderr.setEncoding("utf8");
-    child.stderr.on("data", (chunk: string) => {
-      stderr += chunk;
-      if (!opts.quiet) process.stderr.write(chunk);
-    });
-    child.on("error", reject);
-    child.on("close", (c) => resolvePromise(c ?? 1));
+  // cluster-up.sh waits up to `timeout` seconds for each of its three components.
+  const up = await runCommand("bash", [clusterUp], {
+    env: {
+      ...process.env,
+      DIAGNOSE_CLUSTER_DIR: dir,
+      DIAGNOSE_CLUSTER_TIMEOUT: String(timeout),
+    },
+    timeoutMs: (3 * timeout + 60) * 1000,
+    killSignal: "SIGTERM",
+    echo: !opts.quiet,
   });
+  const { stderr, exitCode: code } = up;
 
   if (code !== 0) {
     // cluster-up.sh prints the log tail of a component that failed to come up;
@@ -117,7 +108,7 @@ export async function startControlPlane(opts: ControlPlaneOptions = {}): Promise
     const hint = stderr.includes("npm run tools:build")
       ? "control plane binaries are missing: run npm run tools:build"
       : `control plane did not start (hack/cluster-up.sh exited ${code})`;
-    throw new Error(`${hint}\n--- cluster-up output ---\n${tail(stderr, 40)}${apiserverTail}`);
+    throw new Error(`${hint}\n--- cluster-up output ---\n${tailLines(stderr, 40)}${apiserverTail}`);
   }
 
   const kubeconfigPath = join(dir, "kubeconfig");
@@ -146,14 +137,12 @@ export async function startControlPlane(opts: ControlPlaneOptions = {}): Promise
       if (stopped) return;
       stopped = true;
       untrackCluster(dir);
-      await new Promise<void>((resolvePromise) => {
-        const child = spawn("bash", [clusterDown], {
-          env: { ...process.env, DIAGNOSE_CLUSTER_DIR: dir },
-          stdio: ["ignore", "ignore", opts.quiet ? "ignore" : "inherit"],
-        });
-        child.on("error", () => resolvePromise());
-        child.on("close", () => resolvePromise());
-      });
+      await runCommand("bash", [clusterDown], {
+        env: { ...process.env, DIAGNOSE_CLUSTER_DIR: dir },
+        timeoutMs: 120_000,
+        killSignal: "SIGTERM",
+        echo: !opts.quiet,
+      }).catch(() => undefined);
       rmSync(dir, { recursive: true, force: true });
       say("stopped");
     },

@@ -5,14 +5,14 @@
  *    (127.0.0.1) point at a small HTTPS server here, so the API server proxies pods/log to it;
  *  - answers the kubelet's `GET /containerLogs/<ns>/<pod>/<container>` with the log it holds;
  *  - runs a pod's collector command locally, as a container runtime would (the command from the
- *    pod spec, with the target swapped as described at runCollectorPod), and publishes the result
+ *    pod spec, with the substitutions described at runCollectorPod), and publishes the result
  *    the way a kubelet does: the container's terminated state with the termination message, via
  *    the pods/status subresource, and the stdout+stderr log through the log endpoint.
  * The API server verifies no kubelet certificate here: hack/cluster-up.sh sets no
  * --kubelet-certificate-authority, and kube-apiserver then skips verification of the kubelet's
  * serving certificate (a self-signed one is generated below).
  */
-import { spawn, spawnSync } from "node:child_process";
+import { spawnSync } from "node:child_process";
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { createServer, type Server } from "node:https";
 import { tmpdir } from "node:os";
@@ -24,9 +24,9 @@ import {
   setHeaderOptions,
   type V1Pod,
 } from "@kubernetes/client-node";
-import type { CollectorReport } from "../../operator/report/collectorReport.js";
-import { encodeTerminationMessage } from "../../operator/report/terminationMessage.js";
-import { repoRoot } from "./controlPlane.js";
+import { localCollectorArgv } from "./localCollectorArgv.js";
+import { repoRoot } from "./repoRoot.js";
+import { runCommand } from "./runCommand.js";
 
 const mergePatch = setHeaderOptions("Content-Type", PatchStrategy.MergePatch);
 
@@ -34,18 +34,27 @@ export interface CollectorRun {
   exitCode: number;
   stdout: string;
   stderr: string;
+  /** What the collector wrote to its termination message file. */
   terminationMessage: string;
-  /** True when the collector wrote the termination message itself. */
-  collectorWroteTerminationMessage: boolean;
+  wallMs: number;
 }
 
 export interface RunCollectorPodOptions {
-  /** Local process that stands in for the target container (no container runtime here). */
-  targetPid: number;
-  /** Serve the log through the kubelet endpoint (false: the log is "gone", 404). */
-  serveLog: boolean;
-  /** Publish the termination message (false: empty, as when the collector died early). */
-  publishTerminationMessage: boolean;
+  /**
+   * A local process that stands in for the target container (no container runtime made it):
+   * `--container-id` becomes `--pid`. Omitted: `--container-id` is kept, for a target in a
+   * kubelet-shaped cgroup (the demo's).
+   */
+  targetPid?: number;
+  /** Serve the log through the kubelet endpoint (false: the log is "gone", 404). Default true. */
+  serveLog?: boolean;
+  /** Publish the termination message (false: empty, as when the collector died early). Default true. */
+  publishTerminationMessage?: boolean;
+  /** Default 60 s. */
+  timeoutMs?: number;
+  abort?: AbortSignal;
+  /** Each line of the collector's stderr (its progress) as it comes. */
+  onStderrLine?: (line: string) => void;
 }
 
 function selfSignedCert(dir: string): { key: Buffer; cert: Buffer } {
@@ -113,7 +122,7 @@ export class KubeletStandIn {
     await this.registerNode();
   }
 
-  async registerNode(): Promise<void> {
+  private async registerNode(): Promise<void> {
     await this.core.createNode({
       body: {
         metadata: { name: this.nodeName, labels: { "kubernetes.io/hostname": this.nodeName } },
@@ -141,10 +150,6 @@ export class KubeletStandIn {
       },
       mergePatch,
     );
-  }
-
-  async deleteNode(): Promise<void> {
-    await this.core.deleteNode({ name: this.nodeName });
   }
 
   setLog(namespace: string, pod: string, container: string, text: string): void {
@@ -180,76 +185,47 @@ export class KubeletStandIn {
   }
 
   /**
-   * Runs the collector container's command locally and publishes its result. Substitutions, each
-   * standing in for something only a real node has:
-   *  - `diagnose-collector` (the image's binary) runs as `tsx operator/collector/main.ts`;
-   *  - `--container-id <id>` becomes `--pid <targetPid>`: there is no container runtime, the
-   *    local process plays the target container;
-   *  - the termination message path becomes a file here (the kubelet mounts one per container).
-   *    If the collector does not take --termination-message-path yet, the stand-in drops the flag
-   *    and writes encodeTerminationMessage(report) itself (reported as such in the result).
+   * Runs the collector container's command locally, as a container runtime would, with the
+   * substitutions of localCollectorArgv (the binary from source, the termination message path a
+   * local file, and with `targetPid` the target container's ID swapped for a local pid), then
+   * publishes the result as a kubelet does: the log, and the terminated state with the
+   * termination message.
    */
-  async runCollectorPod(pod: V1Pod, opts: RunCollectorPodOptions): Promise<CollectorRun> {
+  async runCollectorPod(pod: V1Pod, opts: RunCollectorPodOptions = {}): Promise<CollectorRun> {
     const container = pod.spec!.containers[0]!;
-    const command = [...(container.command ?? []), ...(container.args ?? [])];
-    if (command[0] !== "diagnose-collector") throw new Error(`unexpected command ${command[0]}`);
-    const supportsTerminationFlag = spawnSync(
-      "npx",
-      ["tsx", "operator/collector/main.ts", "--help"],
-      { cwd: repoRoot, encoding: "utf8" },
-    ).stdout.includes("--termination-message-path");
     const messagePath = join(this.dir, `${pod.metadata!.name}.termination-log`);
     writeFileSync(messagePath, "");
-    const argv: string[] = [];
-    for (let i = 1; i < command.length; i++) {
-      const a = command[i]!;
-      if (a === "--container-id") {
-        argv.push("--pid", String(opts.targetPid));
-        i++;
-      } else if (a === "--termination-message-path") {
-        if (supportsTerminationFlag) argv.push(a, messagePath);
-        i++;
-      } else argv.push(a);
-    }
+    const argv = localCollectorArgv(
+      [...(container.command ?? []), ...(container.args ?? [])],
+      messagePath,
+      opts.targetPid,
+    );
     await this.markRunning(pod);
     const startedAt = new Date();
-    const child = spawn("npx", ["tsx", "operator/collector/main.ts", ...argv], {
+    const run = await runCommand(process.execPath, ["--import", "tsx", ...argv], {
       cwd: repoRoot,
-      stdio: ["ignore", "pipe", "pipe"],
+      timeoutMs: opts.timeoutMs ?? 60_000,
+      ...(opts.abort ? { abort: opts.abort } : {}),
+      ...(opts.onStderrLine ? { onStderrLine: opts.onStderrLine } : {}),
     });
-    let stdout = "";
-    let stderr = "";
-    let combined = "";
-    child.stdout.setEncoding("utf8").on("data", (c: string) => {
-      stdout += c;
-      combined += c;
-    });
-    child.stderr.setEncoding("utf8").on("data", (c: string) => {
-      stderr += c;
-      combined += c;
-    });
-    const timer = setTimeout(() => child.kill("SIGKILL"), 60_000);
-    const exitCode = await new Promise<number>((resolve) =>
-      child.on("close", (c) => resolve(c ?? 137)),
-    );
-    clearTimeout(timer);
-
-    let terminationMessage = readFileSync(messagePath, "utf8");
-    const collectorWroteTerminationMessage = terminationMessage.length > 0;
-    if (!collectorWroteTerminationMessage && exitCode === 0) {
-      const lastLine = stdout.trimEnd().split("\n").pop() ?? "";
-      terminationMessage = encodeTerminationMessage(JSON.parse(lastLine) as CollectorReport);
-    }
-    if (opts.serveLog)
-      this.setLog(pod.metadata!.namespace!, pod.metadata!.name!, container.name, combined);
     const finishedAt = new Date();
+    const exitCode = run.exitCode ?? 137;
+    const terminationMessage = readFileSync(messagePath, "utf8");
+    if (opts.serveLog ?? true)
+      this.setLog(pod.metadata!.namespace!, pod.metadata!.name!, container.name, run.output);
     await this.publishTerminated(pod, container, {
       exitCode,
-      message: opts.publishTerminationMessage ? terminationMessage : undefined,
+      message: (opts.publishTerminationMessage ?? true) ? terminationMessage : undefined,
       startedAt,
       finishedAt,
     });
-    return { exitCode, stdout, stderr, terminationMessage, collectorWroteTerminationMessage };
+    return {
+      exitCode,
+      stdout: run.stdout,
+      stderr: run.stderr,
+      terminationMessage,
+      wallMs: finishedAt.getTime() - startedAt.getTime(),
+    };
   }
 
   /** Publishes a container's end as a kubelet would: its terminated state, through pods/status. */

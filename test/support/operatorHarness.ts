@@ -16,12 +16,9 @@ import {
 import winston from "winston";
 import { GROUP, PLURAL } from "../../operator/api/v1alpha1/diagnosis.js";
 import { parseOperatorConfig } from "../../operator/controller/config.js";
-import type { SetupOverrides } from "../../operator/controller/diagnosis/setup.js";
-import { setupControllersWith } from "../../operator/controller/diagnosis/setup.js";
-import {
-  type RunningOperator,
-  startOperator,
-} from "../../operator/controller/runtime/operatorRuntime.js";
+import { type RunningOperator, startOperator } from "../../operator/controller/operator.js";
+import type { SetupOverrides } from "../../operator/controller/setup.js";
+import { setupControllersWith } from "../../operator/controller/setup.js";
 import {
   type ControlPlane,
   type ControlPlaneOptions,

@@ -23,7 +23,8 @@ import {
   PLURAL,
   VERSION,
 } from "../../api/v1alpha1/diagnosis.js";
-import { apiStatusCode as statusCode } from "../apiStatusCode.js";
+import { FIELD_MANAGER } from "../../api/v1alpha1/wellKnown.js";
+import { apiStatusCode } from "../runtime/apiStatusCode.js";
 import { ConflictError } from "../runtime/contracts.js";
 
 export interface ClusterClient {
@@ -70,7 +71,7 @@ async function orUndefined<T>(p: Promise<T>): Promise<T | undefined> {
   try {
     return await p;
   } catch (err) {
-    if (statusCode(err) === 404) return undefined;
+    if (apiStatusCode(err) === 404) return undefined;
     throw err;
   }
 }
@@ -80,7 +81,7 @@ async function orExists<T>(p: Promise<T>): Promise<T | "exists"> {
   try {
     return await p;
   } catch (err) {
-    if (statusCode(err) === 409) return "exists";
+    if (apiStatusCode(err) === 409) return "exists";
     throw err;
   }
 }
@@ -92,7 +93,7 @@ async function conflictAware<T>(what: string, p: Promise<T>): Promise<T> {
   try {
     return await p;
   } catch (err) {
-    if (statusCode(err) === 409) throw new ConflictError(`${what}: the object has changed`);
+    if (apiStatusCode(err) === 409) throw new ConflictError(`${what}: the object has changed`);
     throw err;
   }
 }
@@ -126,7 +127,11 @@ export class KubeClusterClient implements ClusterClient {
 
   createJob(job: V1Job): Promise<V1Job | "exists"> {
     return orExists(
-      this.batch.createNamespacedJob({ namespace: job.metadata!.namespace!, body: job }),
+      this.batch.createNamespacedJob({
+        namespace: job.metadata!.namespace!,
+        body: job,
+        fieldManager: FIELD_MANAGER,
+      }),
     );
   }
 
@@ -169,6 +174,7 @@ export class KubeClusterClient implements ClusterClient {
         namespace: d.metadata.namespace!,
         plural: PLURAL,
         body: d,
+        fieldManager: FIELD_MANAGER,
       }) as Promise<Diagnosis>,
     );
   }
@@ -189,6 +195,7 @@ export class KubeClusterClient implements ClusterClient {
           plural: PLURAL,
           name,
           body: resourceVersion ? { metadata: { resourceVersion }, status } : { status },
+          fieldManager: FIELD_MANAGER,
         },
         mergePatch,
       ),
@@ -211,6 +218,7 @@ export class KubeClusterClient implements ClusterClient {
           plural: PLURAL,
           name,
           body: { metadata: { resourceVersion, finalizers } },
+          fieldManager: FIELD_MANAGER,
         },
         mergePatch,
       ),
@@ -218,6 +226,10 @@ export class KubeClusterClient implements ClusterClient {
   }
 
   async createEvent(event: CoreV1Event): Promise<void> {
-    await this.core.createNamespacedEvent({ namespace: event.metadata.namespace!, body: event });
+    await this.core.createNamespacedEvent({
+      namespace: event.metadata.namespace!,
+      body: event,
+      fieldManager: FIELD_MANAGER,
+    });
   }
 }

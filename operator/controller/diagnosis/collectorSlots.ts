@@ -24,7 +24,7 @@ export function jobFinished(job: V1Job): boolean {
 }
 
 /** Jobs that hold a slot: not finished, not being deleted. */
-export function activeJobs(jobs: readonly V1Job[]): ActiveJob[] {
+function activeJobs(jobs: readonly V1Job[]): ActiveJob[] {
   return jobs
     .filter((j) => !jobFinished(j) && !j.metadata?.deletionTimestamp)
     .map((j) => ({ name: j.metadata!.name!, node: j.spec?.template.spec?.nodeName ?? "" }));

@@ -15,7 +15,7 @@ const POD_ONLY: readonly CheckName[] = ["memory", "jvm", "cpu"];
 export const DEFAULT_TIMEOUT_SECONDS = 120;
 /** The collector needs time after the profile to symbolize stacks and write its report. */
 const PROFILE_MARGIN_SECONDS = 10;
-export const MAX_FINDINGS = 64;
+const MAX_FINDINGS = 64;
 const MAX_EVIDENCE_BYTES = 4096;
 
 export function effectiveChecks(spec: DiagnosisSpec): CheckName[] {

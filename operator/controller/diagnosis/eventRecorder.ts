@@ -6,6 +6,7 @@
 import type { CoreV1Event } from "@kubernetes/client-node";
 import type { Logger } from "winston";
 import { API_VERSION, type Diagnosis, KIND } from "../../api/v1alpha1/diagnosis.js";
+import { REPORTING_COMPONENT } from "../../api/v1alpha1/wellKnown.js";
 import type { Clock } from "../runtime/contracts.js";
 import type { ClusterClient } from "./clusterClient.js";
 
@@ -15,9 +16,7 @@ export interface EventSink {
   record(d: Diagnosis, type: EventType, reason: string, message: string): void;
 }
 
-export const REPORTING_COMPONENT = "diagnose-operator";
-
-export function buildEvent(
+function buildEvent(
   d: Diagnosis,
   type: EventType,
   reason: string,
@@ -52,8 +51,6 @@ export function buildEvent(
 }
 
 export class EventRecorder implements EventSink {
-  private readonly pending = new Set<Promise<void>>();
-
   constructor(
     private readonly client: ClusterClient,
     private readonly clock: Clock,
@@ -63,7 +60,7 @@ export class EventRecorder implements EventSink {
 
   record(d: Diagnosis, type: EventType, reason: string, message: string): void {
     const event = buildEvent(d, type, reason, message, this.clock.now(), this.reportingInstance);
-    const p = this.client.createEvent(event).then(
+    void this.client.createEvent(event).then(
       () => undefined,
       (err: unknown) => {
         this.logger.warn("event not recorded", {
@@ -73,12 +70,5 @@ export class EventRecorder implements EventSink {
         });
       },
     );
-    this.pending.add(p);
-    void p.finally(() => this.pending.delete(p));
-  }
-
-  /** Waits for Events in flight (shutdown, tests). */
-  async flush(): Promise<void> {
-    await Promise.all([...this.pending]);
   }
 }

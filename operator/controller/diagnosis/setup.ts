@@ -1,124 +1,104 @@
 /**
- * Wires the reconcilers to the runtime (see ControllerDeps in runtime/contracts.ts): the
- * Diagnosis reconciler (Diagnoses, and the collector Jobs that name them) and, when
- * --auto-trigger is on, the pod-restart trigger (Pods).
+ * The Diagnosis controller's wiring: the indexes its mappers read, what it watches (Diagnoses;
+ * the collector Jobs and their pods, by label; Nodes), and its reconciler's collaborators.
  */
-import type { V1Job } from "@kubernetes/client-node";
+import type { Logger } from "winston";
 import { analyzeCollectorReport } from "../../analysis/analyzeReport.js";
 import type { Diagnosis } from "../../api/v1alpha1/diagnosis.js";
-import { COMPLETED, FAILED, findCondition, isTrue, JOB_CREATED } from "../conditions.js";
-import {
-  DIAGNOSIS_NAME_LABEL,
-  DIAGNOSIS_NAMESPACE_LABEL,
-  DIAGNOSIS_UID_LABEL,
-  MANAGED_BY,
-  MANAGED_BY_LABEL,
-} from "../jobs/collectorJob.js";
-import {
-  type ControllerDeps,
-  type ControllerRegistration,
-  type ObjectCache,
-  type ObjectKey,
-  objectKey,
-  type Reconciler,
-  type WatchedObject,
+import type { OperatorConfig } from "../config.js";
+import type { OperatorKinds } from "../kinds/kinds.js";
+import type {
+  Clock,
+  MetricsRegistrar,
+  ObjectCache,
+  ObjectKey,
+  Reconciler,
 } from "../runtime/contracts.js";
-import { RestartTrigger } from "../trigger/restartTrigger.js";
-import { KubeClusterClient } from "./clusterClient.js";
+import type { ControllerSetup } from "../runtime/manager.js";
+import type { ClusterClient } from "./clusterClient.js";
+import { CollectorJobs } from "./collectorJobs.js";
 import { CollectorSlots, jobFinished } from "./collectorSlots.js";
 import { DEFAULT_RECONCILER_TIMINGS, DiagnosisReconciler } from "./diagnosisReconciler.js";
+import { DiagnosisStatusWriter } from "./diagnosisStatusWriter.js";
+import {
+  diagnosesOnNode,
+  diagnosisIndexes,
+  diagnosisKeyOfJob,
+  JOB_UID_INDEX,
+  podJobUid,
+  queuedDiagnoses,
+} from "./diagnosisWatches.js";
 import { EventRecorder } from "./eventRecorder.js";
+import { ReportReader } from "./reportReader.js";
+import { TargetResolver } from "./targetResolver.js";
 
-/** The Diagnosis a collector Job belongs to, from its labels. */
-export function diagnosisKeyOfJob(
-  job: WatchedObject,
-  diagnoses: ObjectCache<Diagnosis>,
-): ObjectKey[] {
-  const labels = job.metadata?.labels ?? {};
-  if (labels[MANAGED_BY_LABEL] !== MANAGED_BY) return [];
-  const ns = labels[DIAGNOSIS_NAMESPACE_LABEL];
-  const name = labels[DIAGNOSIS_NAME_LABEL];
-  const uid = labels[DIAGNOSIS_UID_LABEL];
-  if (!ns || !name) return [];
-  const direct = objectKey(ns, name);
-  if (diagnoses.get(direct)?.metadata.uid === uid) return [direct];
-  // Names over 63 characters are hashed in the label: find the Diagnosis by UID.
-  const byUid = diagnoses.list(ns).find((d) => d.metadata.uid === uid);
-  return byUid ? [objectKey(ns, byUid.metadata.name!)] : [direct];
-}
-
-function queuedDiagnoses(diagnoses: ObjectCache<Diagnosis>): ObjectKey[] {
-  return diagnoses
-    .list()
-    .filter((d) => findCondition(d.status?.conditions, JOB_CREATED)?.reason === "Queued")
-    .map((d) => objectKey(d.metadata.namespace, d.metadata.name!));
-}
-
-/**
- * The unfinished Diagnoses that run on (or target) node `name`: a Node added or deleted changes
- * their fate (NodeGone), so they are reconciled at once rather than at their next poll.
- */
-export function diagnosesOnNode(name: string, diagnoses: ObjectCache<Diagnosis>): ObjectKey[] {
-  return diagnoses
-    .list()
-    .filter((d) => {
-      const c = d.status?.conditions;
-      if (isTrue(c, COMPLETED) || isTrue(c, FAILED)) return false;
-      return d.status?.target?.node === name || d.spec.target.node === name;
-    })
-    .map((d) => objectKey(d.metadata.namespace, d.metadata.name!));
-}
-
-/** Knobs tests turn (shorter waits); production uses the defaults. */
-export interface SetupOverrides {
+export interface DiagnosisControllerDeps {
+  manager: ControllerSetup;
+  kinds: OperatorKinds;
+  client: ClusterClient;
+  config: OperatorConfig;
+  clock: Clock;
+  logger: Logger;
+  metrics: MetricsRegistrar;
+  /** Shorter waits (tests); production uses the defaults. */
   timings?: Partial<typeof DEFAULT_RECONCILER_TIMINGS>;
-  /** Called with every Diagnosis reconcile key (tests count reconciles to rule out retry storms). */
-  onDiagnosisReconcile?: (key: ObjectKey) => void;
+  /** Called with every reconcile key (tests count reconciles to rule out retry storms). */
+  onReconcile?: (key: ObjectKey) => void;
 }
 
-export function setupControllers(deps: ControllerDeps): ControllerRegistration[] {
-  return setupControllersWith(deps, {});
-}
-
-export function setupControllersWith(
-  deps: ControllerDeps,
-  overrides: SetupOverrides,
-): ControllerRegistration[] {
-  const { config, clock, logger, caches } = deps;
-  const client = new KubeClusterClient(deps.kubeConfig);
+export function setupDiagnosisController(deps: DiagnosisControllerDeps): void {
+  const { manager, kinds, config, clock, logger } = deps;
+  // The Pod cache holds the operator namespace: collector pods are read from it, and their
+  // events wake their Diagnosis. Otherwise they are listed from the API.
   const collectorPodsCached =
     config.watchNamespaces.length === 0 || config.watchNamespaces.includes(config.namespace);
-  const slots = new CollectorSlots(
-    { maxJobsPerNode: config.maxJobsPerNode, maxJobs: config.maxJobs },
-    clock,
-  );
-  const events = new EventRecorder(client, clock, logger, config.identity);
+  for (const [name, fn] of Object.entries(diagnosisIndexes))
+    manager.indexField(kinds.diagnoses, name, fn);
+  if (collectorPodsCached) manager.indexField(kinds.pods, JOB_UID_INDEX, podJobUid);
+  const diagnoses = manager.cache(kinds.diagnoses);
+
+  const client = deps.client;
+  const timings = { ...DEFAULT_RECONCILER_TIMINGS, ...deps.timings };
   const reconciler = new DiagnosisReconciler({
     client,
-    diagnoses: caches.diagnoses,
-    jobs: caches.jobs,
-    pods: caches.pods,
-    nodes: caches.nodes,
-    slots,
-    events,
-    clock,
-    logger,
-    analyze: analyzeCollectorReport,
-    options: {
-      operatorNamespace: config.namespace,
-      collectorImage: config.collectorImage,
-      collectorServiceAccount: config.collectorServiceAccount,
-      collectorCpuLimit: config.collectorCpuLimit,
-      collectorMemoryLimit: config.collectorMemoryLimit,
-      collectorPriorityClass: config.collectorPriorityClass,
-      collectorTolerations: config.collectorTolerations,
-      ...DEFAULT_RECONCILER_TIMINGS,
-      ...overrides.timings,
-      collectorPodsCached,
-    },
+    diagnoses,
+    targets: new TargetResolver({
+      client,
+      pods: manager.cache(kinds.pods),
+      nodes: manager.cache(kinds.nodes),
+      clock,
+      unscheduledGraceSeconds: timings.unscheduledGraceSeconds,
+    }),
+    jobs: new CollectorJobs({
+      client,
+      jobs: manager.cache(kinds.jobs),
+      pods: manager.cache(kinds.pods),
+      slots: new CollectorSlots(
+        { maxJobsPerNode: config.maxJobsPerNode, maxJobs: config.maxJobs },
+        clock,
+      ),
+      logger,
+      options: {
+        operatorNamespace: config.namespace,
+        collectorImage: config.collectorImage,
+        collectorServiceAccount: config.collectorServiceAccount,
+        collectorCpuLimit: config.collectorCpuLimit,
+        collectorMemoryLimit: config.collectorMemoryLimit,
+        collectorPriorityClass: config.collectorPriorityClass,
+        collectorTolerations: config.collectorTolerations,
+        collectorPodsCached,
+      },
+    }),
+    reports: new ReportReader({ client, analyze: analyzeCollectorReport }),
+    status: new DiagnosisStatusWriter({
+      client,
+      events: new EventRecorder(client, clock, logger, config.identity),
+      clock,
+    }),
+    timings,
   });
-  const onReconcile = overrides.onDiagnosisReconcile;
-  const diagnosisReconciler: Reconciler = onReconcile
+  const onReconcile = deps.onReconcile;
+  const counted: Reconciler = onReconcile
     ? {
         name: reconciler.name,
         reconcile: (key) => {
@@ -128,12 +108,43 @@ export function setupControllersWith(
       }
     : reconciler;
 
-  deps.metrics.registerGauge(
+  registerDiagnosesGauge(deps.metrics, diagnoses);
+
+  const controller = manager
+    .newController()
+    .for(kinds.diagnoses)
+    .watches(kinds.jobs, (job, old) => {
+      const keys = diagnosisKeyOfJob(job, diagnoses);
+      // A finished (or added/deleted) Job may have freed a slot: wake the queued ones now
+      // rather than at their next poll.
+      if (!old || jobFinished(job)) keys.push(...queuedDiagnoses(diagnoses));
+      return keys;
+    });
+  if (collectorPodsCached)
+    // Collector pods carry their Job's labels: a pod change (running, terminated) wakes its
+    // Diagnosis, which reads the pod from the cache.
+    controller.watches(kinds.pods, (pod) =>
+      pod.metadata?.namespace === config.namespace ? diagnosisKeyOfJob(pod, diagnoses) : [],
+    );
+  controller
+    // Adds and deletes only: the cache keeps node identity, so updates carry no news.
+    .watches(kinds.nodes, (node, old) =>
+      old ? [] : diagnosesOnNode(node.metadata?.name ?? "", diagnoses),
+    )
+    .workers(4)
+    .complete(counted);
+}
+
+function registerDiagnosesGauge(
+  metrics: MetricsRegistrar,
+  diagnoses: ObjectCache<Diagnosis>,
+): void {
+  metrics.registerGauge(
     "diagnose_diagnoses",
     "Diagnoses by phase and top finding code (empty while none).",
     () => {
       const counts = new Map<string, { phase: string; code: string; n: number }>();
-      for (const d of caches.diagnoses.list()) {
+      for (const d of diagnoses.list()) {
         const phase = d.status?.phase ?? "Pending";
         const code = d.status?.findings?.[0]?.code ?? "";
         const k = `${phase}\u0000${code}`;
@@ -147,72 +158,4 @@ export function setupControllersWith(
       }));
     },
   );
-
-  const registrations: ControllerRegistration[] = [
-    {
-      reconciler: diagnosisReconciler,
-      workers: 4,
-      watches: [
-        {
-          informer: "diagnoses",
-          mapToKeys: (d) => [objectKey(d.metadata?.namespace, d.metadata?.name ?? "")],
-        },
-        {
-          informer: "jobs",
-          mapToKeys: (job, old) => {
-            const keys = diagnosisKeyOfJob(job, caches.diagnoses);
-            // A finished (or added/deleted) Job may have freed a slot: wake the queued ones now
-            // rather than at their next poll.
-            if (!old || jobFinished(job as V1Job)) keys.push(...queuedDiagnoses(caches.diagnoses));
-            return keys;
-          },
-        },
-        ...(collectorPodsCached
-          ? [
-              {
-                informer: "pods" as const,
-                // Collector pods carry their Job's labels: a pod change (running, terminated)
-                // wakes its Diagnosis, which reads the pod from the cache.
-                mapToKeys: (pod: WatchedObject) =>
-                  pod.metadata?.namespace === config.namespace
-                    ? diagnosisKeyOfJob(pod, caches.diagnoses)
-                    : [],
-              },
-            ]
-          : []),
-        {
-          informer: "nodes",
-          // Adds and deletes only: the cache keeps node identity, so updates carry no news.
-          mapToKeys: (node, old) =>
-            old ? [] : diagnosesOnNode(node.metadata?.name ?? "", caches.diagnoses),
-        },
-      ],
-    },
-  ];
-
-  if (config.autoTrigger) {
-    const restarts = deps.metrics.counter(
-      "diagnose_trigger_restarts_total",
-      "OOM restarts seen by the trigger, by what became of them.",
-      ["outcome"],
-    );
-    const trigger = new RestartTrigger({
-      client,
-      pods: caches.pods,
-      diagnoses: caches.diagnoses,
-      clock,
-      logger,
-      options: {
-        cooldownSeconds: config.cooldownSeconds,
-        namespaceSelector: config.autoNamespaceSelector,
-      },
-      count: (outcome, by) => restarts.inc({ outcome }, by),
-    });
-    registrations.push({
-      reconciler: trigger,
-      workers: 4,
-      watches: [{ informer: "pods", mapToKeys: trigger.mapToKeys }],
-    });
-  }
-  return registrations;
 }

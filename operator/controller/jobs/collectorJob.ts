@@ -6,16 +6,18 @@
 import { createHash } from "node:crypto";
 import type { V1Container, V1Job, V1PodSpec, V1Toleration } from "@kubernetes/client-node";
 import type { CheckName } from "../../api/v1alpha1/diagnosis.js";
+import {
+  DIAGNOSIS_NAME_LABEL,
+  DIAGNOSIS_NAMESPACE_LABEL,
+  DIAGNOSIS_UID_LABEL,
+  MANAGED_BY_LABEL,
+  MANAGED_BY_VALUE,
+} from "../../api/v1alpha1/wellKnown.js";
 
 export const COLLECTOR_CONTAINER = "collector";
-export const MANAGED_BY_LABEL = "app.kubernetes.io/managed-by";
-export const MANAGED_BY = "diagnose-operator";
-export const DIAGNOSIS_NAMESPACE_LABEL = "diagnose.dev/diagnosis-namespace";
-export const DIAGNOSIS_NAME_LABEL = "diagnose.dev/diagnosis-name";
-export const DIAGNOSIS_UID_LABEL = "diagnose.dev/diagnosis-uid";
-export const TERMINATION_MESSAGE_PATH = "/dev/termination-log";
+const TERMINATION_MESSAGE_PATH = "/dev/termination-log";
 /** Finished Jobs linger this long for `kubectl logs`, then the TTL controller removes them. */
-export const JOB_TTL_SECONDS = 600;
+const JOB_TTL_SECONDS = 600;
 
 /** `diag-<first 40 chars of the name>-<8 hex of sha256(uid)>`: deterministic, <= 54 chars. */
 export function collectorJobName(diagnosisName: string, diagnosisUid: string): string {
@@ -39,7 +41,7 @@ export function diagnosisLabels(d: {
   uid: string;
 }): Record<string, string> {
   return {
-    [MANAGED_BY_LABEL]: MANAGED_BY,
+    [MANAGED_BY_LABEL]: MANAGED_BY_VALUE,
     [DIAGNOSIS_NAMESPACE_LABEL]: d.namespace,
     [DIAGNOSIS_NAME_LABEL]: labelValue(d.name),
     [DIAGNOSIS_UID_LABEL]: d.uid,
@@ -148,7 +150,7 @@ export function baseJob(input: CollectorJobInput): V1Job {
 }
 
 /** The collector must inspect one specific node: the one running the target. */
-export const pinToNode =
+const pinToNode =
   (nodeName: string): JobMutator =>
   (job) =>
     podSpec((spec) => {
@@ -157,12 +159,12 @@ export const pinToNode =
     })(job);
 
 /** The collector lists the target's processes and reads /proc/<pid>/{root,environ,ns/net}. */
-export const withHostPID: JobMutator = podSpec((spec) => {
+const withHostPID: JobMutator = podSpec((spec) => {
   spec.hostPID = true;
 });
 
 /** Node-level network counters, softirq and SYN-flood evidence live in the host network namespace. */
-export const withHostNetwork: JobMutator = podSpec((spec) => {
+const withHostNetwork: JobMutator = podSpec((spec) => {
   spec.hostNetwork = true;
   // With hostNetwork, ClusterFirst would silently fall back anyway; the collector needs no DNS.
   spec.dnsPolicy = "Default";
@@ -183,12 +185,12 @@ export const privileged: JobMutator = collectorContainer((c) => {
 });
 
 /** Tainted nodes (NoSchedule, NoExecute, unreachable) are exactly where trouble is. */
-export const tolerateAllTaints: JobMutator = podSpec((spec) => {
+const tolerateAllTaints: JobMutator = podSpec((spec) => {
   spec.tolerations = [{ operator: "Exists" }];
 });
 
 /** An administrator's narrower choice (chart value collector.tolerations) replaces the default. */
-export const withTolerations =
+const withTolerations =
   (tolerations: V1Toleration[] | undefined): JobMutator =>
   (job) =>
     tolerations
@@ -198,7 +200,7 @@ export const withTolerations =
       : job;
 
 /** The collector talks to no API server: it has no credentials to leak. */
-export const noApiCredentials: JobMutator = podSpec((spec) => {
+const noApiCredentials: JobMutator = podSpec((spec) => {
   spec.automountServiceAccountToken = false;
 });
 
@@ -215,19 +217,19 @@ const withHostPath =
     );
 
 /** Kernel OOM-killer lines are read from the host's kernel log. */
-export const withKmsg: JobMutator = withHostPath("kmsg", "/dev/kmsg", "CharDevice");
+const withKmsg: JobMutator = withHostPath("kmsg", "/dev/kmsg", "CharDevice");
 
 /**
  * The host's /sys: a container's own /sys/fs/cgroup shows only its own cgroup, the collector needs
  * the target's. Read-only: the collector never writes to cgroups.
  */
-export const withHostSys: JobMutator = withHostPath("host-sys", "/sys", "Directory");
+const withHostSys: JobMutator = withHostPath("host-sys", "/sys", "Directory");
 
 /**
  * Bounded: the collector runs on a node that may already be in trouble. Requests equal limits
  * (Guaranteed QoS), so under node memory pressure the kernel picks someone else to kill.
  */
-export const withResources =
+const withResources =
   (cpu: string, memory: string): JobMutator =>
   (job) =>
     collectorContainer((c) => {
@@ -244,7 +246,7 @@ export const withPriorityClass =
       : job;
 
 /** The Diagnosis' timeout: the Job controller kills the pod and marks the Job DeadlineExceeded. */
-export const withDeadline =
+const withDeadline =
   (seconds: number): JobMutator =>
   (job) => {
     const next = structuredClone(job);

@@ -3,11 +3,12 @@
  * Thrown TerminalError -> forget (no retry); ConflictError -> a quiet retry (debug log, conflicts
  * counter); any other error -> per-key backoff retry, logged as an error;
  * requeueAfterMs -> a delayed re-add that does not count as a failure.
+ * Results are counted as controller-runtime counts them: success, error (terminal ones too, and
+ * also as terminal errors), requeue (a rate-limited retry: our conflicts), requeue_after.
  */
 import type { Logger } from "winston";
-import type { OperatorMetrics } from "../metrics/operatorMetrics.js";
 import { ConflictError, type ObjectKey, type Reconciler, TerminalError } from "./contracts.js";
-import type { RateLimiter } from "./rateLimiter.js";
+import type { RuntimeMetrics } from "./runtimeMetrics.js";
 import { systemTimers, type Timers } from "./timers.js";
 import { WorkQueue } from "./workQueue.js";
 
@@ -15,9 +16,8 @@ export interface ControllerOptions {
   reconciler: Reconciler;
   workers?: number;
   logger: Logger;
-  metrics?: OperatorMetrics;
+  metrics?: RuntimeMetrics;
   timers?: Timers;
-  rateLimiter?: RateLimiter;
 }
 
 export class Controller {
@@ -31,14 +31,14 @@ export class Controller {
     this.name = opts.reconciler.name;
     this.timers = opts.timers ?? systemTimers;
     const m = opts.metrics;
-    const labels = { queue: this.name };
+    const labels = { name: this.name, controller: this.name };
     this.queue = new WorkQueue({
       name: this.name,
       timers: this.timers,
-      ...(opts.rateLimiter ? { rateLimiter: opts.rateLimiter } : {}),
       onDepth: (depth) => m?.queueDepth.set(labels, depth),
       onAdd: () => m?.queueAdds.inc(labels),
       onRetry: () => m?.queueRetries.inc(labels),
+      onQueueDuration: (ms) => m?.queueDuration.observe(labels, ms / 1000),
     });
   }
 
@@ -46,10 +46,6 @@ export class Controller {
   enqueue(keys: readonly ObjectKey[]): void {
     if (!this.running) return;
     for (const key of keys) this.queue.add(key);
-  }
-
-  isRunning(): boolean {
-    return this.running;
   }
 
   /** Start the workers, then enqueue every key the current caches map to (initial resync). */
@@ -92,7 +88,7 @@ export class Controller {
       this.queue.forget(key);
       if (res?.requeueAfterMs !== undefined && res.requeueAfterMs >= 0) {
         this.queue.addAfter(key, res.requeueAfterMs);
-        result = "requeue";
+        result = "requeue_after";
       } else {
         result = "success";
       }
@@ -109,20 +105,19 @@ export class Controller {
           key,
           error: err.message,
         });
-        metrics?.reconcileTotal.inc({ controller, result: "conflict" });
-        metrics?.reconcileDuration.observe({ controller }, (this.timers.now() - started) / 1000);
-        return;
-      }
-      metrics?.reconcileErrors.inc({ controller });
-      if (err instanceof TerminalError) {
+        result = "requeue";
+      } else if (err instanceof TerminalError) {
+        metrics?.reconcileErrors.inc({ controller });
+        result = "error";
         this.queue.forget(key);
-        result = "terminal";
+        metrics?.terminalReconcileErrors.inc({ controller });
         logger.warn("reconcile failed terminally, not retrying", {
           controller,
           key,
           error: err.message,
         });
       } else {
+        metrics?.reconcileErrors.inc({ controller });
         result = "error";
         this.queue.addRateLimited(key);
         logger.error("reconcile failed, retrying with backoff", {
@@ -135,6 +130,6 @@ export class Controller {
       }
     }
     metrics?.reconcileTotal.inc({ controller, result });
-    metrics?.reconcileDuration.observe({ controller }, (this.timers.now() - started) / 1000);
+    metrics?.reconcileTime.observe({ controller }, (this.timers.now() - started) / 1000);
   }
 }

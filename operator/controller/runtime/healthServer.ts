@@ -2,7 +2,7 @@
 import { createServer } from "node:http";
 import type { AddressInfo } from "node:net";
 import type { Logger } from "winston";
-import { type MetricsRegistry, PROMETHEUS_CONTENT_TYPE } from "../metrics/registry.js";
+import { type MetricsRegistry, PROMETHEUS_CONTENT_TYPE } from "./metricsRegistry.js";
 
 export interface Readiness {
   ready: boolean;

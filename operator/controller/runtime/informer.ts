@@ -7,7 +7,8 @@
  * Events whose resourceVersion the cache already holds are dropped, so nothing is handled twice.
  */
 import type { Logger } from "winston";
-import type { ObjectCache, ObjectKey } from "./contracts.js";
+import { apiStatusCode } from "./apiStatusCode.js";
+import type { IndexFunc, ObjectCache, ObjectKey } from "./contracts.js";
 import { type HasMetadata, keyOf, ObjectStore } from "./objectStore.js";
 import { diffRelist } from "./relistDiff.js";
 import { sleep, systemTimers, type Timers } from "./timers.js";
@@ -69,19 +70,9 @@ export interface InformerOptions<T> {
   minWatchLifetimeMs?: number;
 }
 
-export class GoneError extends Error {
-  constructor(message = "resource version too old (410 Gone)") {
-    super(message);
-    this.name = "GoneError";
-  }
-}
-
-/** 410 from an HTTP status, an ApiException-like error, or a Status object. */
-export function isGone(err: unknown): boolean {
-  if (err instanceof GoneError) return true;
-  if (typeof err !== "object" || err === null) return false;
-  const e = err as { statusCode?: unknown; code?: unknown; status?: unknown };
-  return e.statusCode === 410 || e.code === 410 || e.status === 410;
+/** 410 from a failed list or watch, or in the Status of a watch ERROR event. */
+function isGone(err: unknown): boolean {
+  return apiStatusCode(err) === 410;
 }
 
 type WatchOutcome = { kind: "closed" } | { kind: "gone" } | { kind: "error"; err: unknown };
@@ -113,6 +104,15 @@ export class Informer<T extends HasMetadata> implements ObjectCache<T> {
 
   list(namespace?: string): T[] {
     return this.store.list(namespace);
+  }
+
+  /** A named index over the cache (see ObjectStore.addIndex). */
+  addIndex(name: string, fn: IndexFunc<T>): void {
+    this.store.addIndex(name, fn);
+  }
+
+  byIndex(name: string, value: string): T[] {
+    return this.store.byIndex(name, value);
   }
 
   hasSynced(): boolean {

@@ -1,5 +1,5 @@
 /** Several single-namespace informers seen as one cache (Pods with --watch-namespaces). */
-import { type ObjectKey, splitObjectKey } from "./contracts.js";
+import { type IndexFunc, type ObjectKey, splitObjectKey } from "./contracts.js";
 import type { Informer, InformerHandler } from "./informer.js";
 import type { HasMetadata } from "./objectStore.js";
 
@@ -25,6 +25,14 @@ export class InformerGroup<T extends HasMetadata> {
   list(namespace?: string): T[] {
     if (namespace !== undefined) return this.byNamespace.get(namespace)?.list(namespace) ?? [];
     return [...this.byNamespace.values()].flatMap((inf) => inf.list());
+  }
+
+  addIndex(name: string, fn: IndexFunc<T>): void {
+    for (const inf of this.byNamespace.values()) inf.addIndex(name, fn);
+  }
+
+  byIndex(name: string, value: string): T[] {
+    return [...this.byNamespace.values()].flatMap((inf) => inf.byIndex(name, value));
   }
 
   hasSynced(): boolean {

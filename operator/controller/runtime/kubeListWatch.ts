@@ -6,6 +6,7 @@
 import * as http from "node:http";
 import * as https from "node:https";
 import { type KubeConfig, Watch } from "@kubernetes/client-node";
+import { apiStatusCode } from "./apiStatusCode.js";
 import type { ListPage, ListWatch, WatchEventType, WatchStream } from "./informer.js";
 
 export interface KubeListWatchOptions {
@@ -24,9 +25,10 @@ export interface KubeListWatchOptions {
   watchTimeoutSeconds?: () => number;
 }
 
-export class ApiStatusError extends Error {
+/** A failed GET's HTTP status, as `code` like client-node's ApiException (see apiStatusCode). */
+class ApiStatusError extends Error {
   constructor(
-    readonly statusCode: number,
+    readonly code: number,
     message: string,
   ) {
     super(message);
@@ -42,7 +44,7 @@ interface RawList {
 }
 
 /** GET path with query; JSON body or an ApiStatusError carrying the HTTP status. */
-export async function getJson(
+async function getJson(
   kubeConfig: KubeConfig,
   path: string,
   query: Record<string, string | undefined>,
@@ -93,7 +95,7 @@ export class KubeListWatch implements ListWatch {
       try {
         return await this.listAllPages(signal, decode);
       } catch (err) {
-        if (!(err instanceof ApiStatusError && err.statusCode === 410) || attempt >= 2) throw err;
+        if (apiStatusCode(err) !== 410 || attempt >= 2) throw err;
       }
     }
   }

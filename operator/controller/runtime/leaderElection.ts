@@ -10,7 +10,7 @@
  *   replica takes over on its next retry instead of waiting out the lease.
  */
 import type { Logger } from "winston";
-import { apiStatusCode } from "../apiStatusCode.js";
+import { apiStatusCode } from "./apiStatusCode.js";
 import type { Clock } from "./contracts.js";
 import { sleep, systemTimers, type Timers } from "./timers.js";
 
@@ -82,11 +82,6 @@ export class LeaderElector {
 
   isLeader(): boolean {
     return this.leader;
-  }
-
-  /** Identity of the holder we last observed ("" if none). */
-  observedLeader(): string {
-    return this.observed?.record.holderIdentity ?? "";
   }
 
   /** Acquire, then renew until leadership is lost or stop() is called. */

@@ -1,6 +1,6 @@
 /** ResourceLock over a coordination.k8s.io/v1 Lease. */
 import { CoordinationV1Api, type KubeConfig, type V1Lease } from "@kubernetes/client-node";
-import { apiStatusCode } from "../apiStatusCode.js";
+import { apiStatusCode } from "./apiStatusCode.js";
 import type { LeaderRecord, ResourceLock, VersionedRecord } from "./leaderElection.js";
 
 /**
@@ -8,7 +8,7 @@ import type { LeaderRecord, ResourceLock, VersionedRecord } from "./leaderElecti
  * and @kubernetes/client-node 2.0.1 serializes Date with three (400 BadRequest). Its serializer
  * passes non-Date values through, so we hand it the string in the right shape.
  */
-export function formatMicroTime(d: Date): string {
+function formatMicroTime(d: Date): string {
   return d.toISOString().replace(/\.(\d{3})Z$/, ".$1000Z");
 }
 
@@ -44,6 +44,8 @@ export class LeaseLock implements ResourceLock {
     kubeConfig: KubeConfig,
     private readonly namespace: string,
     private readonly name: string,
+    /** metadata.managedFields manager of the Lease writes. */
+    private readonly fieldManager?: string,
   ) {
     this.api = kubeConfig.makeApiClient(CoordinationV1Api);
   }
@@ -70,7 +72,13 @@ export class LeaseLock implements ResourceLock {
       metadata: { name: this.name, namespace: this.namespace },
       spec: toSpec(record),
     };
-    return toRecord(await this.api.createNamespacedLease({ namespace: this.namespace, body }));
+    return toRecord(
+      await this.api.createNamespacedLease({
+        namespace: this.namespace,
+        body,
+        fieldManager: this.fieldManager,
+      }),
+    );
   }
 
   async update(record: LeaderRecord, version: string): Promise<VersionedRecord> {
@@ -82,7 +90,12 @@ export class LeaseLock implements ResourceLock {
       spec: toSpec(record),
     };
     return toRecord(
-      await this.api.replaceNamespacedLease({ name: this.name, namespace: this.namespace, body }),
+      await this.api.replaceNamespacedLease({
+        name: this.name,
+        namespace: this.namespace,
+        body,
+        fieldManager: this.fieldManager,
+      }),
     );
   }
 }

@@ -1,109 +1,101 @@
 /**
- * Wires controller registrations to informers: every watched event maps to keys that are
- * enqueued on the registration's controller. Controllers run only between startControllers()
- * and stopControllers() (i.e. while leading); informers run on every replica.
+ * The manager (controller-runtime's): the shared caches of every watched kind and the
+ * controllers that watch them. Setup code reads caches, adds indexes and declares controllers;
+ * the runtime then starts the caches on every replica, and the controllers only between
+ * startControllers() and stopControllers() (while leading).
  */
-import type { Logger } from "winston";
-import type { OperatorMetrics } from "../metrics/operatorMetrics.js";
-import type {
-  ControllerRegistration,
-  InformerName,
-  ObjectCache,
-  ObjectKey,
-  WatchedObject,
-  WatchRegistration,
-} from "./contracts.js";
+import { type BoundWatch, ControllerBuilder, type ControllerRegistration } from "./builder.js";
+import type { IndexFunc, ObjectCache, ObjectKey } from "./contracts.js";
 import { Controller } from "./controller.js";
-import type { InformerHandler } from "./informer.js";
-import type { RateLimiter } from "./rateLimiter.js";
-import type { Timers } from "./timers.js";
+import type { Kind } from "./kind.js";
+import type { HasMetadata } from "./objectStore.js";
+import type { RuntimeMetrics } from "./runtimeMetrics.js";
+import { SharedInformers, type SharedInformersOptions } from "./sharedInformers.js";
 
-/** What the manager needs from an informer (an Informer or an InformerGroup). */
-export interface WatchSource extends ObjectCache<WatchedObject> {
-  addHandler(handler: InformerHandler<WatchedObject>): void;
+/** What controller setup may do: read caches, index them, declare controllers. */
+export interface ControllerSetup {
+  /** The shared cache of `kind` (controller-runtime's GetCache().GetInformer). */
+  cache<T extends HasMetadata>(kind: Kind<T>): ObjectCache<T>;
+  /**
+   * A named index over `kind`'s cache, read with byIndex(name, value) (controller-runtime's
+   * FieldIndexer.IndexField). Before the caches start.
+   */
+  indexField<T extends HasMetadata>(kind: Kind<T>, name: string, fn: IndexFunc<T>): void;
+  /** Declares a controller (controller-runtime's NewControllerManagedBy). */
+  newController(): ControllerBuilder;
 }
 
-export interface ControllerManagerOptions {
-  sources: Record<InformerName, WatchSource>;
-  registrations: readonly ControllerRegistration[];
-  logger: Logger;
-  metrics?: OperatorMetrics;
-  timers?: Timers;
-  rateLimiter?: () => RateLimiter;
+export interface ManagerOptions extends SharedInformersOptions {
+  metrics?: RuntimeMetrics;
 }
 
-export class ControllerManager {
-  readonly controllers: Controller[] = [];
+export class Manager implements ControllerSetup {
+  private readonly informers: SharedInformers;
+  private readonly controllers: Array<{ controller: Controller; watches: readonly BoundWatch[] }> =
+    [];
 
-  constructor(private readonly opts: ControllerManagerOptions) {
-    const names = new Set<string>();
-    for (const reg of opts.registrations) {
-      if (names.has(reg.reconciler.name))
-        throw new Error(`two controllers named ${reg.reconciler.name}`);
-      names.add(reg.reconciler.name);
-      const controller = new Controller({
-        reconciler: reg.reconciler,
-        logger: opts.logger,
-        ...(reg.workers !== undefined ? { workers: reg.workers } : {}),
-        ...(opts.metrics ? { metrics: opts.metrics } : {}),
-        ...(opts.timers ? { timers: opts.timers } : {}),
-        ...(opts.rateLimiter ? { rateLimiter: opts.rateLimiter() } : {}),
-      });
-      this.controllers.push(controller);
-      for (const watch of reg.watches) {
-        const source = opts.sources[watch.informer];
-        if (!source)
-          throw new Error(
-            `controller ${reg.reconciler.name} watches unknown informer ${watch.informer}`,
-          );
-        source.addHandler({
-          onAdd: (obj) => controller.enqueue(this.map(controller.name, watch, obj)),
-          onUpdate: (oldObj, newObj) =>
-            controller.enqueue(this.map(controller.name, watch, newObj, oldObj)),
-          onDelete: (obj) => controller.enqueue(this.map(controller.name, watch, obj)),
-        });
-      }
-    }
+  constructor(private readonly opts: ManagerOptions) {
+    this.informers = new SharedInformers(opts);
   }
 
-  /** Start every controller's workers and enqueue the keys of everything already cached. */
+  cache<T extends HasMetadata>(kind: Kind<T>): ObjectCache<T> {
+    return this.informers.get(kind);
+  }
+
+  indexField<T extends HasMetadata>(kind: Kind<T>, name: string, fn: IndexFunc<T>): void {
+    this.informers.get(kind).addIndex(name, fn);
+  }
+
+  newController(): ControllerBuilder {
+    return new ControllerBuilder(this.informers, this.opts.logger, (r) => this.register(r));
+  }
+
+  controllerNames(): string[] {
+    return this.controllers.map(({ controller }) => controller.name);
+  }
+
+  startCaches(): void {
+    this.informers.start();
+  }
+
+  waitForCacheSync(): Promise<void> {
+    return this.informers.waitForSync();
+  }
+
+  cacheSyncState(): Array<{ name: string; synced: boolean }> {
+    return this.informers.syncState();
+  }
+
+  stopCaches(): Promise<void> {
+    return this.informers.stop();
+  }
+
+  /** Starts every controller's workers and enqueues the keys of everything already cached. */
   startControllers(): void {
-    this.opts.registrations.forEach((reg, i) => {
-      const controller = this.controllers[i] as Controller;
-      controller.start(() => this.initialKeys(controller.name, reg.watches));
-    });
+    for (const { controller, watches } of this.controllers)
+      controller.start(() => initialKeys(watches));
   }
 
   async stopControllers(): Promise<void> {
-    await Promise.all(this.controllers.map((c) => c.stop()));
+    await Promise.all(this.controllers.map(({ controller }) => controller.stop()));
   }
 
-  private *initialKeys(
-    controller: string,
-    watches: readonly WatchRegistration[],
-  ): Iterable<ObjectKey> {
-    for (const watch of watches) {
-      for (const obj of this.opts.sources[watch.informer].list())
-        yield* this.map(controller, watch, obj);
-    }
+  private register(reg: ControllerRegistration): void {
+    const name = reg.reconciler.name;
+    if (this.controllers.some(({ controller }) => controller.name === name))
+      throw new Error(`two controllers named ${name}`);
+    const controller = new Controller({
+      reconciler: reg.reconciler,
+      logger: this.opts.logger,
+      workers: reg.workers,
+      metrics: this.opts.metrics,
+      timers: this.opts.timers,
+    });
+    for (const watch of reg.watches) watch.subscribe((keys) => controller.enqueue(keys));
+    this.controllers.push({ controller, watches: reg.watches });
   }
+}
 
-  private map(
-    controller: string,
-    watch: WatchRegistration,
-    obj: WatchedObject,
-    oldObj?: WatchedObject,
-  ): ObjectKey[] {
-    try {
-      return watch.mapToKeys(obj, oldObj);
-    } catch (err) {
-      this.opts.logger.error("mapToKeys threw; event dropped", {
-        controller,
-        informer: watch.informer,
-        object: `${obj.metadata?.namespace ?? ""}/${obj.metadata?.name ?? ""}`,
-        error: String(err),
-      });
-      return [];
-    }
-  }
+function* initialKeys(watches: readonly BoundWatch[]): Iterable<ObjectKey> {
+  for (const watch of watches) yield* watch.cachedKeys();
 }

@@ -1,4 +1,4 @@
-import { type ObjectCache, type ObjectKey, objectKey, splitObjectKey } from "./contracts.js";
+import { type IndexFunc, type ObjectCache, type ObjectKey, objectKey } from "./contracts.js";
 
 export interface HasMetadata {
   metadata?: { name?: string; namespace?: string; resourceVersion?: string };
@@ -8,10 +8,24 @@ export function keyOf(obj: HasMetadata): ObjectKey {
   return objectKey(obj.metadata?.namespace, obj.metadata?.name ?? "");
 }
 
-/** An informer's cache: objects by key, indexed by namespace for list(namespace). */
+/** Keys by index value, for one named index. */
+interface Index<T> {
+  fn: IndexFunc<T>;
+  byValue: Map<string, Set<ObjectKey>>;
+}
+
+/**
+ * An informer's cache: objects by key, plus named indexes (client-go's Indexer): an index
+ * function maps an object to the values it is found under, and byIndex(name, value) answers
+ * from a map instead of a scan. list(namespace) is such an index, kept always.
+ */
 export class ObjectStore<T extends HasMetadata> implements ObjectCache<T> {
   private readonly items = new Map<ObjectKey, T>();
-  private readonly byNamespace = new Map<string, Set<ObjectKey>>();
+  private readonly byNamespace: Index<T> = {
+    fn: (obj) => [obj.metadata?.namespace ?? ""],
+    byValue: new Map(),
+  };
+  private readonly indexes = new Map<string, Index<T>>();
   private synced = false;
 
   get(key: ObjectKey): T | undefined {
@@ -20,17 +34,27 @@ export class ObjectStore<T extends HasMetadata> implements ObjectCache<T> {
 
   list(namespace?: string): T[] {
     if (namespace === undefined) return [...this.items.values()];
-    const keys = this.byNamespace.get(namespace);
-    return keys ? [...keys].map((k) => this.items.get(k) as T) : [];
+    return this.lookup(this.byNamespace, namespace);
+  }
+
+  /** Adds a named index; objects already stored are indexed at once. */
+  addIndex(name: string, fn: IndexFunc<T>): void {
+    if (this.indexes.has(name)) throw new Error(`index ${name} already exists`);
+    const index: Index<T> = { fn, byValue: new Map() };
+    for (const [key, obj] of this.items) insert(index, key, valuesOf(index, obj));
+    this.indexes.set(name, index);
+  }
+
+  /** Objects whose index function returned `value` when last stored. */
+  byIndex(name: string, value: string): T[] {
+    const index = this.indexes.get(name);
+    if (!index) throw new Error(`no index ${name}`);
+    return this.lookup(index, value);
   }
 
   /** Read-only view of the cache by key, for diffing a relist. */
   view(): ReadonlyMap<ObjectKey, T> {
     return this.items;
-  }
-
-  keys(): IterableIterator<ObjectKey> {
-    return this.items.keys();
   }
 
   size(): number {
@@ -50,15 +74,13 @@ export class ObjectStore<T extends HasMetadata> implements ObjectCache<T> {
     const key = keyOf(obj);
     const old = this.items.get(key);
     this.items.set(key, obj);
-    // An update keeps its key, so the namespace index already holds it.
-    if (old) return old;
-    const ns = obj.metadata?.namespace ?? "";
-    let set = this.byNamespace.get(ns);
-    if (!set) {
-      set = new Set();
-      this.byNamespace.set(ns, set);
+    for (const index of this.allIndexes()) {
+      const before = old ? valuesOf(index, old) : [];
+      const after = valuesOf(index, obj);
+      if (sameValues(before, after)) continue;
+      remove(index, key, before);
+      insert(index, key, after);
     }
-    set.add(key);
     return old;
   }
 
@@ -66,10 +88,49 @@ export class ObjectStore<T extends HasMetadata> implements ObjectCache<T> {
     const old = this.items.get(key);
     if (!old) return undefined;
     this.items.delete(key);
-    const ns = splitObjectKey(key).namespace ?? "";
-    const set = this.byNamespace.get(ns);
-    set?.delete(key);
-    if (set?.size === 0) this.byNamespace.delete(ns);
+    for (const index of this.allIndexes()) remove(index, key, valuesOf(index, old));
     return old;
+  }
+
+  private *allIndexes(): Iterable<Index<T>> {
+    yield this.byNamespace;
+    yield* this.indexes.values();
+  }
+
+  private lookup(index: Index<T>, value: string): T[] {
+    const keys = index.byValue.get(value);
+    return keys ? [...keys].map((k) => this.items.get(k) as T) : [];
+  }
+}
+
+/** An index function that throws indexes nothing: one bad object must not stop the informer. */
+function valuesOf<T>(index: Index<T>, obj: T): readonly string[] {
+  try {
+    return index.fn(obj);
+  } catch {
+    return [];
+  }
+}
+
+function sameValues(a: readonly string[], b: readonly string[]): boolean {
+  return a.length === b.length && a.every((v, i) => v === b[i]);
+}
+
+function insert<T>(index: Index<T>, key: ObjectKey, values: readonly string[]): void {
+  for (const v of values) {
+    let keys = index.byValue.get(v);
+    if (!keys) {
+      keys = new Set();
+      index.byValue.set(v, keys);
+    }
+    keys.add(key);
+  }
+}
+
+function remove<T>(index: Index<T>, key: ObjectKey, values: readonly string[]): void {
+  for (const v of values) {
+    const keys = index.byValue.get(v);
+    keys?.delete(key);
+    if (keys?.size === 0) index.byValue.delete(v);
   }
 }

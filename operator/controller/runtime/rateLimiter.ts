@@ -2,28 +2,22 @@
  * Per-key exponential backoff (client-go's ItemExponentialFailureRateLimiter):
  * delay = base * 2^failures, capped. forget() resets a key after a success.
  */
-export interface RateLimiter {
-  /** Delay before the next retry of key; counts one more failure. */
-  when(key: string): number;
-  forget(key: string): void;
-  numRequeues(key: string): number;
-}
-
 export interface ExponentialBackoffOptions {
   baseDelayMs: number;
   maxDelayMs: number;
 }
 
-export const DEFAULT_BACKOFF: ExponentialBackoffOptions = {
+const DEFAULT_BACKOFF: ExponentialBackoffOptions = {
   baseDelayMs: 5,
   maxDelayMs: 5 * 60_000,
 };
 
-export class ExponentialFailureRateLimiter implements RateLimiter {
+export class ExponentialFailureRateLimiter {
   private readonly failures = new Map<string, number>();
 
   constructor(private readonly opts: ExponentialBackoffOptions = DEFAULT_BACKOFF) {}
 
+  /** Delay before the next retry of key; counts one more failure. */
   when(key: string): number {
     const n = this.failures.get(key) ?? 0;
     this.failures.set(key, n + 1);

@@ -1,15 +1,17 @@
 import type { ObjectKey } from "./contracts.js";
-import { ExponentialFailureRateLimiter, type RateLimiter } from "./rateLimiter.js";
+import { ExponentialFailureRateLimiter } from "./rateLimiter.js";
 import { systemTimers, type Timers } from "./timers.js";
 
 export interface WorkQueueOptions {
   name: string;
-  rateLimiter?: RateLimiter;
   timers?: Timers;
   /** Called whenever the number of queued (not in-flight, not delayed) keys changes. */
   onDepth?: (depth: number) => void;
+  /** A key became queued (client-go counts these as adds; a key already queued is not one). */
   onAdd?: () => void;
   onRetry?: () => void;
+  /** A worker took a key that had waited `ms` since it was added. */
+  onQueueDuration?: (ms: number) => void;
 }
 
 /**
@@ -24,33 +26,26 @@ export class WorkQueue {
   private readonly dirty = new Set<ObjectKey>();
   private readonly processing = new Set<ObjectKey>();
   private readonly delayed = new Map<ObjectKey, { at: number; handle: unknown }>();
+  /** When each dirty key was added, for onQueueDuration. */
+  private readonly addedAt = new Map<ObjectKey, number>();
   private readonly waiters: Array<(key: ObjectKey | undefined) => void> = [];
   private readonly drainWaiters: Array<() => void> = [];
   private shuttingDown = false;
-  private readonly rateLimiter: RateLimiter;
+  private readonly rateLimiter = new ExponentialFailureRateLimiter();
   private readonly timers: Timers;
 
   constructor(private readonly opts: WorkQueueOptions) {
     this.name = opts.name;
-    this.rateLimiter = opts.rateLimiter ?? new ExponentialFailureRateLimiter();
     this.timers = opts.timers ?? systemTimers;
   }
 
   add(key: ObjectKey): void {
-    if (this.shuttingDown) return;
+    if (this.shuttingDown || this.dirty.has(key)) return;
     this.opts.onAdd?.();
-    if (this.dirty.has(key)) return;
     this.dirty.add(key);
+    this.addedAt.set(key, this.timers.now());
     if (this.processing.has(key)) return;
-    const waiter = this.waiters.shift();
-    if (waiter) {
-      this.dirty.delete(key);
-      this.processing.add(key);
-      waiter(key);
-      return;
-    }
-    this.queue.push(key);
-    this.opts.onDepth?.(this.queue.length);
+    this.push(key);
   }
 
   addAfter(key: ObjectKey, delayMs: number): void {
@@ -90,9 +85,8 @@ export class WorkQueue {
     if (this.shuttingDown) return Promise.resolve(undefined);
     const key = this.queue.shift();
     if (key !== undefined) {
-      this.dirty.delete(key);
-      this.processing.add(key);
       this.opts.onDepth?.(this.queue.length);
+      this.take(key);
       return Promise.resolve(key);
     }
     return new Promise((resolve) => this.waiters.push(resolve));
@@ -100,14 +94,32 @@ export class WorkQueue {
 
   done(key: ObjectKey): void {
     this.processing.delete(key);
-    if (this.dirty.has(key)) {
-      // Re-added while in flight: hand it out again now that no worker holds it.
-      this.dirty.delete(key);
-      this.add(key);
-    }
+    // Re-added while in flight: hand it out again now that no worker holds it.
+    if (this.dirty.has(key)) this.push(key);
     if (this.processing.size === 0) {
       for (const resolve of this.drainWaiters.splice(0)) resolve();
     }
+  }
+
+  /** A dirty key to a waiting worker, else to the back of the queue. */
+  private push(key: ObjectKey): void {
+    const waiter = this.waiters.shift();
+    if (waiter) {
+      this.take(key);
+      waiter(key);
+      return;
+    }
+    this.queue.push(key);
+    this.opts.onDepth?.(this.queue.length);
+  }
+
+  /** The key goes to a worker: no longer dirty, in flight. */
+  private take(key: ObjectKey): void {
+    this.dirty.delete(key);
+    this.processing.add(key);
+    const at = this.addedAt.get(key);
+    this.addedAt.delete(key);
+    if (at !== undefined) this.opts.onQueueDuration?.(this.timers.now() - at);
   }
 
   /** Queued keys (excluding in-flight and delayed ones). */
@@ -130,6 +142,7 @@ export class WorkQueue {
     this.delayed.clear();
     this.queue.length = 0;
     this.dirty.clear();
+    this.addedAt.clear();
     this.opts.onDepth?.(0);
     for (const resolve of this.waiters.splice(0)) resolve(undefined);
     if (this.processing.size === 0) return Promise.resolve();

@@ -5,9 +5,9 @@
  */
 import type { V1Pod } from "@kubernetes/client-node";
 import type { RecordedRestart, Trigger } from "../../api/v1alpha1/diagnosis.js";
+import { AUTO_TRIGGER_ANNOTATION } from "../../api/v1alpha1/wellKnown.js";
 
-export const OPT_OUT_ANNOTATION = "diagnose.dev/auto";
-export const MAX_RECORDED_RESTARTS = 50;
+const MAX_RECORDED_RESTARTS = 50;
 
 /** Restart counts last seen per container of one pod (by pod UID, so a recreated pod starts over). */
 export interface SeenRestarts {
@@ -124,10 +124,10 @@ export function triggeredDiagnosisName(workload: string, window: number): string
 }
 
 export function optedOut(pod: V1Pod): boolean {
-  return pod.metadata?.annotations?.[OPT_OUT_ANNOTATION] === "false";
+  return pod.metadata?.annotations?.[AUTO_TRIGGER_ANNOTATION] === "false";
 }
 
-export function triggerFor(workload: Workload, r: OomRestart): Trigger {
+function triggerFor(workload: Workload, r: OomRestart): Trigger {
   const t: Trigger = {
     source: "PodRestart",
     exitCode: r.exitCode,

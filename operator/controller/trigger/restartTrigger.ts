@@ -15,9 +15,14 @@
 import type { V1Pod } from "@kubernetes/client-node";
 import type { Logger } from "winston";
 import { API_VERSION, type Diagnosis, KIND } from "../../api/v1alpha1/diagnosis.js";
+import {
+  CLEANUP_FINALIZER,
+  MANAGED_BY_LABEL,
+  MANAGED_BY_VALUE,
+  TRIGGER_LABEL,
+  WORKLOAD_ANNOTATION,
+} from "../../api/v1alpha1/wellKnown.js";
 import type { ClusterClient } from "../diagnosis/clusterClient.js";
-import { FINALIZER, TRIGGER_LABEL } from "../diagnosis/diagnosisReconciler.js";
-import { MANAGED_BY, MANAGED_BY_LABEL } from "../jobs/collectorJob.js";
 import { type LabelMatcher, parseLabelSelector } from "../labelSelector.js";
 import {
   type Clock,
@@ -26,7 +31,6 @@ import {
   objectKey,
   type ReconcileResult,
   type Reconciler,
-  type WatchedObject,
 } from "../runtime/contracts.js";
 import {
   cooldownWindow,
@@ -42,7 +46,16 @@ import {
 } from "./restartRules.js";
 import { TriggerStatusWriter } from "./triggerStatusWriter.js";
 
-export const WORKLOAD_ANNOTATION = "diagnose.dev/workload";
+/** Triggered Diagnoses by `namespace/Kind/name` of their workload (see triggeredWorkload). */
+export const TRIGGERED_WORKLOAD_INDEX = "triggeredWorkload";
+
+/** The index function of TRIGGERED_WORKLOAD_INDEX. */
+export function triggeredWorkload(d: Diagnosis): string[] {
+  const workload = d.metadata.annotations?.[WORKLOAD_ANNOTATION];
+  if (d.metadata.labels?.[TRIGGER_LABEL] !== "PodRestart" || !workload) return [];
+  return [`${d.metadata.namespace}/${workload}`];
+}
+
 /** Namespace labels change rarely; one GET per namespace per minute at most. */
 const NAMESPACE_LABELS_TTL_MS = 60_000;
 
@@ -70,22 +83,8 @@ export interface RestartTriggerDeps {
   count?: (outcome: TriggerOutcome, by: number) => void;
 }
 
-interface WatchedStatus {
-  status?: {
-    containerStatuses?: Array<{
-      name: string;
-      restartCount?: number;
-      lastState?: { terminated?: { exitCode?: number; reason?: string } };
-    }>;
-  };
-}
-
-function keyOf(obj: WatchedObject): ObjectKey {
-  return objectKey(obj.metadata?.namespace, obj.metadata?.name ?? "");
-}
-
-function statuses(obj: WatchedObject): NonNullable<WatchedStatus["status"]>["containerStatuses"] {
-  return (obj as WatchedObject & WatchedStatus).status?.containerStatuses;
+function keyOf(pod: V1Pod): ObjectKey {
+  return objectKey(pod.metadata?.namespace, pod.metadata?.name ?? "");
 }
 
 export class RestartTrigger implements Reconciler {
@@ -107,8 +106,8 @@ export class RestartTrigger implements Reconciler {
    * Informer event -> keys. Cheap and pure over its inputs plus the seen map: updates whose
    * restart counts did not move are dropped here, so 10,000 pods' status churn costs nothing.
    */
-  mapToKeys = (obj: WatchedObject, oldObj?: WatchedObject): ObjectKey[] => {
-    const now = statuses(obj) ?? [];
+  mapToKeys = (obj: V1Pod, oldObj?: V1Pod): ObjectKey[] => {
+    const now = obj.status?.containerStatuses ?? [];
     if (!oldObj) {
       // Add (first list, new pod) or delete: only pods with an OOM-looking last termination, or
       // pods we remember (to forget them).
@@ -117,7 +116,7 @@ export class RestartTrigger implements Reconciler {
       return oom || this.seen.has(key) ? [key] : [];
     }
     if (oldObj.metadata?.uid !== obj.metadata?.uid) return [keyOf(obj)];
-    const old = statuses(oldObj) ?? [];
+    const old = oldObj.status?.containerStatuses ?? [];
     if (!restartCountsMoved(old, now)) return [];
     // A pod not reconciled yet: remember the counts before this update as the baseline, so two
     // quick restarts coalesced by the queue still count as two (first sight alone would say 1).
@@ -165,16 +164,19 @@ export class RestartTrigger implements Reconciler {
     return this.namespaceMatches(entry.labels);
   }
 
-  /** A Diagnosis of this workload created within the cooldown before the restart, if cached. */
+  /**
+   * A Diagnosis of this workload created within the cooldown before the restart, if cached.
+   * The Diagnosis cache must carry TRIGGERED_WORKLOAD_INDEX.
+   */
   private recentDiagnosis(namespace: string, workload: Workload, at: Date): Diagnosis | undefined {
     const since = at.getTime() - this.deps.options.cooldownSeconds * 1000;
-    return this.deps.diagnoses.list(namespace).find((d) => {
-      if (d.metadata.labels?.[TRIGGER_LABEL] !== "PodRestart" || d.metadata.deletionTimestamp)
-        return false;
-      if (d.metadata.annotations?.[WORKLOAD_ANNOTATION] !== `${workload.kind}/${workload.name}`)
-        return false;
-      return new Date(d.metadata.creationTimestamp ?? 0).getTime() >= since;
-    });
+    return this.deps.diagnoses
+      .byIndex(TRIGGERED_WORKLOAD_INDEX, `${namespace}/${workload.kind}/${workload.name}`)
+      .find(
+        (d) =>
+          !d.metadata.deletionTimestamp &&
+          new Date(d.metadata.creationTimestamp ?? 0).getTime() >= since,
+      );
   }
 
   private async handle(pod: V1Pod, workload: Workload, r: OomRestart): Promise<void> {
@@ -194,9 +196,9 @@ export class RestartTrigger implements Reconciler {
       metadata: {
         name,
         namespace,
-        labels: { [MANAGED_BY_LABEL]: MANAGED_BY, [TRIGGER_LABEL]: "PodRestart" },
+        labels: { [MANAGED_BY_LABEL]: MANAGED_BY_VALUE, [TRIGGER_LABEL]: "PodRestart" },
         annotations: { [WORKLOAD_ANNOTATION]: `${workload.kind}/${workload.name}` },
-        finalizers: [FINALIZER],
+        finalizers: [CLEANUP_FINALIZER],
       },
       spec: { target: { pod: pod.metadata!.name!, container: r.container } },
     });

@@ -5,7 +5,7 @@
  * also runs hack/e2e/node-down.sh. Also torn down synchronously if the test process exits or
  * is interrupted first.
  */
-import { spawn, spawnSync } from "node:child_process";
+import { spawnSync } from "node:child_process";
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
 import { join } from "node:path";
 import { KubeConfig } from "@kubernetes/client-node";
@@ -17,6 +17,7 @@ import {
   untrackCluster,
 } from "../../support/clusterTeardown.js";
 import { toolsBinDir } from "../../support/controlPlane.js";
+import { mustRun, runCommand, succeeded } from "../../support/runCommand.js";
 
 /** The node name and pod network hack/e2e/lib/node-env.sh gives the node. */
 export const E2E_NODE_NAME = "diagnose-e2e";
@@ -48,50 +49,18 @@ export function e2eUnavailableReason(toolsBin: string): string | undefined {
   return undefined;
 }
 
-/** Runs a command to completion with a deadline; rejects with its output tail on failure. */
-export function run(
-  command: string,
-  args: readonly string[],
-  opts: { env?: NodeJS.ProcessEnv; timeoutMs: number; echo?: boolean },
-): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(command, args, {
-      env: opts.env ?? process.env,
-      stdio: ["ignore", "pipe", "pipe"],
-      timeout: opts.timeoutMs,
-      killSignal: "SIGTERM",
-    });
-    let out = "";
-    const take = (chunk: Buffer): void => {
-      out += chunk.toString();
-      if (opts.echo) process.stderr.write(chunk);
-    };
-    child.stdout.on("data", take);
-    child.stderr.on("data", take);
-    child.on("error", reject);
-    child.on("close", (code, signal) => {
-      if (code === 0) resolve(out);
-      else {
-        const why = signal
-          ? `killed by ${signal} (deadline ${opts.timeoutMs} ms?)`
-          : `exit ${code}`;
-        reject(
-          new Error(
-            `${command} ${args.join(" ")}: ${why}\n${out.trimEnd().split("\n").slice(-40).join("\n")}`,
-          ),
-        );
-      }
-    });
-  });
-}
-
 export async function startE2eCluster(parentDir: string, timeoutMs: number): Promise<E2eCluster> {
   const toolsBin = toolsBinDir();
   const dir = mkdtempSync(join(parentDir, "diagnose-e2e-"));
   trackCluster(dir);
   const env = { ...process.env, DIAGNOSE_CLUSTER_DIR: dir };
   try {
-    await run("bash", [clusterUp, "--full"], { env, timeoutMs, echo: true });
+    await mustRun("bash", [clusterUp, "--full"], {
+      env,
+      timeoutMs,
+      killSignal: "SIGTERM",
+      echo: true,
+    });
   } catch (err) {
     stopSync(dir);
     throw err;
@@ -106,10 +75,16 @@ export async function startE2eCluster(parentDir: string, timeoutMs: number): Pro
     kubeConfig,
     toolsBin,
     stop(): Promise<string> {
-      stopped ??= run("bash", [clusterDown], { env, timeoutMs: 120_000 }).finally(() => {
-        untrackCluster(dir);
-        rmSync(dir, { recursive: true, force: true });
-      });
+      stopped ??= runCommand("bash", [clusterDown], {
+        env,
+        timeoutMs: 120_000,
+        killSignal: "SIGTERM",
+      })
+        .then((r) => succeeded("bash", [clusterDown], r).output)
+        .finally(() => {
+          untrackCluster(dir);
+          rmSync(dir, { recursive: true, force: true });
+        });
       return stopped;
     },
   };

@@ -142,7 +142,7 @@ describe("analyzeNetwork", () => {
     expect(one(analyzeNetwork(d), "IptablesDropRule").severity).to.equal("Warning");
   });
 
-  it("netem loss 30% (S2, JSON or text) -> Critical QdiscLoss with the delete command", () => {
+  it("netem loss 30% (S2, JSON or text) -> Critical QdiscLoss with the delete command (fixtures written from the documented format)", () => {
     for (const qdiscs of [
       parseTcQdiscJson(fixture("tc-qdisc-netem-s2.json")),
       parseTcQdiscText(fixture("tc-qdisc-netem-s2.txt"), "eth0"),
@@ -160,7 +160,7 @@ describe("analyzeNetwork", () => {
     }
   });
 
-  it("netem without loss is an impairment; a child qdisc is deleted by parent and handle", () => {
+  it("netem without loss is an impairment; a child qdisc is deleted by parent and handle (fixture written from the documented format)", () => {
     const d = healthy();
     d.qdiscs = parseTcQdiscJson(fixture("tc-qdisc-netem-full.json"));
     const fs = analyzeNetwork(d);

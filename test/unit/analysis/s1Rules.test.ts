@@ -69,7 +69,7 @@ function jvm(
 }
 
 describe("memory rules", () => {
-  it("S1: OOM-killed by its cgroup, java, usage = limit, anon-dominated", () => {
+  it("S1: OOM-killed by its cgroup, java, usage = limit, anon-dominated (the kernel log: fixture written from the documented format)", () => {
     const data = memoryEvidence(
       "s1-docker-old-format.dmesg",
       DOCKER,
@@ -89,7 +89,7 @@ describe("memory rules", () => {
     expect(f[0]!.remediation).to.match(/anonymous/);
   });
 
-  it("captured memcg OOM of perl on this machine, and a node-wide OOM", () => {
+  it("captured memcg OOM of perl on this machine, and a node-wide OOM (that one and its v2 cgroup: fixtures written from the documented format)", () => {
     const perl = analyzeMemory(
       memoryEvidence(
         "memcg-oom-perl-6.18.kmsg",
@@ -112,7 +112,7 @@ describe("memory rules", () => {
     expect(node[0]!.summary).to.include("CONSTRAINT_NONE");
   });
 
-  it("falls back to the oom_kill counter when the kernel log lost the record", () => {
+  it("falls back to the oom_kill counter when the kernel log lost the record (fixture written from the documented format)", () => {
     const f = analyzeMemory(
       memoryEvidence(undefined, "/k", "test/fixtures/memory/v2/oom-at-limit", 2),
     );
@@ -120,7 +120,7 @@ describe("memory rules", () => {
     expect(f.map((x) => x.code)).to.include("MemoryNearLimit");
   });
 
-  it("healthy cgroup: only an Info that no OOM kill happened", () => {
+  it("healthy cgroup: only an Info that no OOM kill happened (v2 cgroup: fixture written from the documented format)", () => {
     const f = analyzeMemory(
       memoryEvidence("memcg-oom-perl-6.18.kmsg", "/k", "test/fixtures/memory/v2/healthy", 2),
     );
@@ -199,7 +199,7 @@ describe("jvm rules", () => {
 });
 
 describe("cpu rules", () => {
-  it("throttled 0.1 CPU cgroups (v1 captured, v2) yield CpuThrottled", () => {
+  it("throttled 0.1 CPU cgroups (v1 captured, v2 fixture written from the documented format) yield CpuThrottled", () => {
     const v1 = analyzeCpu({
       cgroup: parseCgroupV1Cpu("/c", files("test/fixtures/cpu/v1/throttled")),
     });
@@ -211,7 +211,7 @@ describe("cpu rules", () => {
     });
     expect(v2[0]!.evidence).to.deep.include({ nrThrottled: 238, throttledSeconds: 21.544 });
   });
-  it("no quota, no finding", () => {
+  it("no quota, no finding (v1 captured, v2 fixture written from the documented format)", () => {
     expect(
       analyzeCpu({ cgroup: parseCgroupV1Cpu("/c", files("test/fixtures/cpu/v1/unlimited")) }),
     ).to.deep.equal([]);
@@ -222,7 +222,7 @@ describe("cpu rules", () => {
 });
 
 describe("analyzeReport", () => {
-  it("ranks findings of all checks, most severe first, marked as from the collector", () => {
+  it("ranks findings of all checks, most severe first, marked as from the collector (the kernel log: fixture written from the documented format)", () => {
     const memory = memoryEvidence(
       "s1-docker-old-format.dmesg",
       DOCKER,
@@ -254,7 +254,7 @@ describe("analyzeReport", () => {
     const f = analyzeReport({ memory: { status: "ok", durationMs: 1, data: { nonsense: true } } });
     expect(f.map((x) => [x.code, x.severity])).to.deep.equal([["AnalysisFailed", "Info"]]);
   });
-  it("healthy input yields no Warning or Critical", () => {
+  it("healthy input yields no Warning or Critical (fixtures written from the documented format)", () => {
     const memory = memoryEvidence(undefined, "/k", "test/fixtures/memory/v2/healthy", 2);
     const j = jvm(["java", "-Xmx256m", "Main"], "17.0.15");
     const findings = analyzeReport({

@@ -1,5 +1,5 @@
 import { expect } from "chai";
-import { BENCH_NAMES, benchPlan, parseBenchArgs } from "../../../hack/bench/benchArgs.js";
+import { BENCH_NAMES, benchPlan, parseBenchArgs } from "../../bench/benchArgs.js";
 
 describe("bench arguments", () => {
   it("runs everything, full size, no JSON by default", () => {

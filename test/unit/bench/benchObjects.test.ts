@@ -1,5 +1,6 @@
 import type { V1Pod } from "@kubernetes/client-node";
 import { expect } from "chai";
+import { detectOomRestarts } from "../../../operator/controller/trigger/restartRules.js";
 import {
   benchPod,
   fakeContainerId,
@@ -7,8 +8,7 @@ import {
   podIp,
   runningPodStatus,
   workloadOwner,
-} from "../../../hack/bench/benchObjects.js";
-import { detectOomRestarts } from "../../../operator/controller/trigger/restartRules.js";
+} from "../../bench/benchObjects.js";
 
 describe("bench objects", () => {
   it("binds the pod to the fake node and gives bare pods no owner", () => {

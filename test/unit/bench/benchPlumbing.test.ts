@@ -1,9 +1,9 @@
 import { expect } from "chai";
-import { runBounded } from "../../../hack/bench/boundedPool.js";
-import { parseGnuTimeMaxRss } from "../../../hack/bench/collectorBench.js";
-import { EventTimes, podOfTriggeredDiagnosis } from "../../../hack/bench/eventTimes.js";
-import { metricValue, reconcileStats } from "../../../hack/bench/prometheusText.js";
-import { routeOf } from "../../../hack/bench/requestRoute.js";
+import { runBounded } from "../../bench/boundedPool.js";
+import { parseGnuTimeMaxRss } from "../../bench/collectorBench.js";
+import { EventTimes, podOfTriggeredDiagnosis } from "../../bench/eventTimes.js";
+import { routeOf } from "../../bench/requestRoute.js";
+import { metricValue, reconcileStats } from "../../support/prometheusText.js";
 
 describe("bench plumbing", () => {
   it("names apiserver requests by verb and resource", () => {
@@ -38,9 +38,9 @@ describe("bench plumbing", () => {
 
   it("averages reconcile durations per controller from the histogram", () => {
     const text = [
-      'diagnose_operator_reconcile_duration_seconds_bucket{controller="diagnosis",le="0.1"} 3',
-      'diagnose_operator_reconcile_duration_seconds_sum{controller="diagnosis"} 0.5',
-      'diagnose_operator_reconcile_duration_seconds_count{controller="diagnosis"} 4',
+      'controller_runtime_reconcile_time_seconds_bucket{controller="diagnosis",le="0.1"} 3',
+      'controller_runtime_reconcile_time_seconds_sum{controller="diagnosis"} 0.5',
+      'controller_runtime_reconcile_time_seconds_count{controller="diagnosis"} 4',
     ].join("\n");
     expect(reconcileStats(text, ["diagnosis", "restart-trigger"])).to.deep.equal({
       diagnosis: { count: 4, meanMs: 125 },

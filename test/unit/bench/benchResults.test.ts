@@ -5,7 +5,7 @@ import {
   renderBenchResults,
   renderTable,
   withGrowthPerPod,
-} from "../../../hack/bench/benchResults.js";
+} from "../../bench/benchResults.js";
 
 function sample(): BenchResults {
   return {

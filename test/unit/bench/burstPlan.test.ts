@@ -1,7 +1,7 @@
 import { expect } from "chai";
-import { benchPod } from "../../../hack/bench/benchObjects.js";
-import { accountedRestarts, burstPods, sendSchedule } from "../../../hack/bench/burstPlan.js";
 import { owningWorkload } from "../../../operator/controller/trigger/restartRules.js";
+import { benchPod } from "../../bench/benchObjects.js";
+import { accountedRestarts, burstPods, sendSchedule } from "../../bench/burstPlan.js";
 
 describe("burst plan", () => {
   const nodes = ["n0", "n1", "n2"];

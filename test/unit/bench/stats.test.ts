@@ -1,10 +1,5 @@
 import { expect } from "chai";
-import {
-  bytesPerObject,
-  percentile,
-  ratio,
-  summarizeLatencies,
-} from "../../../hack/bench/stats.js";
+import { bytesPerObject, percentile, ratio, summarizeLatencies } from "../../bench/stats.js";
 
 describe("bench stats", () => {
   it("takes nearest-rank percentiles: always a measured value", () => {

@@ -3,13 +3,13 @@
  * (UPDATE_GOLDEN=1 rewrites them), `helm lint --strict`, the values schema, and the properties
  * the security model and the operator contract depend on.
  */
-import { readFileSync, writeFileSync } from "node:fs";
+import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { expect } from "chai";
-import { parseAllDocuments } from "yaml";
+import { parse, parseAllDocuments } from "yaml";
 import { operatorHelpText, parseOperatorConfig } from "../../../operator/controller/config.js";
-import { repoRoot } from "../../support/controlPlane.js";
-import { CHART_DIR, helm, helmOk } from "./helmBinary.js";
+import { CHART_DIR, helm, helmOk } from "../../support/helm.js";
+import { repoRoot } from "../../support/repoRoot.js";
 
 const FIXTURES = join(repoRoot, "test", "fixtures", "chart");
 
@@ -290,12 +290,36 @@ describe("helm chart: rendering", function () {
     expect(svc.spec.ports[0]).to.deep.include({ port: 9090, targetPort: "metrics" });
   });
 
-  it("ships the CRD in crds/ (not templated) and NOTES with the first kubectl apply", () => {
-    expect(find(defaults.objects, "CustomResourceDefinition")).to.deep.equal([]);
-    const withCrds = render(["-n", "diagnose-operator", "--include-crds"]);
-    expect(one(withCrds.objects, "CustomResourceDefinition").metadata.name).to.equal(
-      "diagnoses.diagnose.dev",
+  it("renders the generated CRD by default, kept on uninstall, with the spec of crds/", () => {
+    const crd = one(defaults.objects, "CustomResourceDefinition");
+    expect(crd.metadata.name).to.equal("diagnoses.diagnose.dev");
+    expect(crd.metadata.annotations).to.deep.equal({ "helm.sh/resource-policy": "keep" });
+    expect(crd.metadata.labels).to.include({
+      "app.kubernetes.io/managed-by": "Helm",
+      "app.kubernetes.io/instance": "diagnose",
+    });
+    const committed = parse(
+      readFileSync(join(repoRoot, "crds", "diagnose.dev_diagnoses.yaml"), "utf8"),
     );
+    expect(crd.spec).to.deep.equal(committed.spec);
+    expect(crd.apiVersion).to.equal(committed.apiVersion);
+    // Nothing else may ship it: Helm would install a crds/ copy once and never upgrade it.
+    expect(existsSync(join(CHART_DIR, "crds"))).to.equal(false);
+  });
+
+  it("crds.keep=false drops the keep annotation; crds.enabled=false renders no CRD", () => {
+    const unkept = one(
+      render(["-n", "diagnose-operator", "--set", "crds.keep=false"]).objects,
+      "CustomResourceDefinition",
+    );
+    expect(unkept.metadata.annotations).to.equal(undefined);
+    expect(unkept.spec.names.kind).to.equal("Diagnosis");
+    const off = render(["-n", "diagnose-operator", "--set", "crds.enabled=false"]).objects;
+    expect(find(off, "CustomResourceDefinition")).to.deep.equal([]);
+    expect(one(off, "Deployment").metadata.name).to.equal("diagnose-diagnose-operator");
+  });
+
+  it("ships NOTES with the first kubectl apply", () => {
     const notes = readFileSync(join(CHART_DIR, "templates", "NOTES.txt"), "utf8");
     expect(notes).to.include("kubectl apply -f -");
     expect(notes).to.include("kind: Diagnosis");

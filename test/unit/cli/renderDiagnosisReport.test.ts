@@ -5,7 +5,7 @@ import {
   renderDiagnosisReport,
 } from "../../../operator/cli/renderDiagnosisReport.js";
 import { renderTable, wrapText } from "../../../operator/cli/renderTable.js";
-import { s1Diagnosis } from "./sampleDiagnoses.js";
+import { s1Diagnosis } from "../../support/sampleDiagnoses.js";
 
 const ANSI = /\u001b\[[0-9;]*m/g;
 

@@ -11,7 +11,7 @@ import { collapseStacks } from "../../../operator/collector/profile/collapseStac
 import { parsePerfScript } from "../../../operator/collector/profile/parsePerfScript.js";
 import { encodeCollapsed } from "../../../operator/report/collapsedBlob.js";
 import { repoRoot } from "../../support/controlPlane.js";
-import { s1Diagnosis } from "./sampleDiagnoses.js";
+import { s1Diagnosis } from "../../support/sampleDiagnoses.js";
 
 /** An in-memory apiserver: each get() returns the next scripted state of the object. */
 class ScriptedClient implements DiagnosisClient {

@@ -70,7 +70,7 @@ function buildTree(root: string): { procRoot: string; sysRoot: string } {
   return { procRoot, sysRoot };
 }
 
-describe("runCollector on a recorded cgroup v2 node", () => {
+describe("runCollector on a cgroup v2 node (fixtures written from the documented format)", () => {
   let root: string;
   let trees: { procRoot: string; sysRoot: string };
   const checks: Check[] = [memoryCheck as Check, jvmCheck as Check, cpuCheck as Check];

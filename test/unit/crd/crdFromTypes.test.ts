@@ -1,6 +1,5 @@
 import { expect } from "chai";
-import { crdFromSource } from "../../../hack/crd/crdFromTypes.js";
-import type { JsonSchema } from "../../../hack/crd/schemaTypes.js";
+import { crdFromSource, type JsonSchema } from "../../../hack/devtools.js";
 
 const NAMES = `
 export const GROUP = "example.dev";

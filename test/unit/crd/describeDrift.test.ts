@@ -1,5 +1,5 @@
 import { expect } from "chai";
-import { describeDrift } from "../../../hack/crd/describeDrift.js";
+import { describeDrift } from "../../../hack/devtools.js";
 
 describe("describeDrift", () => {
   it("is undefined for equal texts", () => {

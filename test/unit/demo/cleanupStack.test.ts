@@ -1,5 +1,5 @@
 import { expect } from "chai";
-import { CleanupStack } from "../../../hack/demo/cleanupStack.js";
+import { CleanupStack } from "../../demo/cleanupStack.js";
 
 describe("demo cleanup stack", () => {
   it("runs actions newest first, once, even when one fails", async () => {

@@ -1,7 +1,7 @@
 import { expect } from "chai";
-import { closingNotes, missingCodes } from "../../../hack/demo/closingNotes.js";
-import { parseHpingSummary } from "../../../hack/demo/hpingSummary.js";
-import { preflightProblems } from "../../../hack/demo/preflight.js";
+import { closingNotes, missingCodes } from "../../demo/closingNotes.js";
+import { parseHpingSummary } from "../../demo/hpingSummary.js";
+import { preflightProblems } from "../../demo/preflight.js";
 
 describe("demo: expected findings, closing notes, preflight", () => {
   it("S1 needs both the cgroup OOM kill and the oversized heap", () => {

@@ -1,16 +1,16 @@
 import type { V1Pod } from "@kubernetes/client-node";
 import { expect } from "chai";
 import {
+  detectOomRestarts,
+  owningWorkload,
+} from "../../../operator/controller/trigger/restartRules.js";
+import {
   runningPodStatus,
   S1_CONTAINER,
   s1ReplicaSet,
   s2Diagnosis,
   s2Pod,
-} from "../../../hack/demo/demoObjects.js";
-import {
-  detectOomRestarts,
-  owningWorkload,
-} from "../../../operator/controller/trigger/restartRules.js";
+} from "../../demo/demoObjects.js";
 
 const ID = "8dce994a7e209f48e52352e16b1b10b20600f5b6051a25171cd4022bcb51fc80";
 

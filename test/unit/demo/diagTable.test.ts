@@ -1,5 +1,5 @@
 import { expect } from "chai";
-import { formatAge, type MetaTable, renderMetaTable } from "../../../hack/demo/diagTable.js";
+import { type MetaTable, renderMetaTable } from "../../demo/diagTable.js";
 
 // Captured from kube-apiserver v1.34.4 (GET .../diagnoses with Accept as=Table) right after a
 // Diagnosis was created, trimmed to the fields kubectl prints; `kubectl get diag` printed the
@@ -16,9 +16,9 @@ const CAPTURED: MetaTable = {
   rows: [{ cells: ["web-network", "web", null, null, null, "0s"] }],
 };
 
-describe("demo: kubectl get diag", () => {
+describe("demo: the API server's table for kubectl get diag", () => {
   it("prints the server's Table as kubectl does (blank cells for unset fields)", () => {
-    expect(renderMetaTable(CAPTURED, new Date(), "demo")).to.equal(
+    expect(renderMetaTable(CAPTURED, "demo")).to.equal(
       [
         "NAME          TARGET   NODE   PHASE   VERDICT   AGE",
         "web-network   web                               0s",
@@ -26,41 +26,21 @@ describe("demo: kubectl get diag", () => {
     );
   });
 
-  it("hides wide-only columns and turns a raw timestamp into an age", () => {
+  it("hides wide-only columns (priority > 0), as kubectl does without -o wide", () => {
     const table: MetaTable = {
       columnDefinitions: [
         { name: "Name", type: "string" },
         { name: "Extra", type: "string", priority: 1 },
         { name: "Age", type: "date" },
       ],
-      rows: [{ cells: ["a", "hidden", "2026-01-01T10:00:00Z"] }],
+      rows: [{ cells: ["a", "hidden", "3m30s"] }],
     };
-    const out = renderMetaTable(table, new Date("2026-01-01T10:03:30Z"), "demo");
-    expect(out).to.equal("NAME   AGE\na      3m30s");
+    expect(renderMetaTable(table, "demo")).to.equal("NAME   AGE\na      3m30s");
   });
 
   it("says so when there is nothing", () => {
     expect(
-      renderMetaTable(
-        { columnDefinitions: CAPTURED.columnDefinitions, rows: [] },
-        new Date(),
-        "demo",
-      ),
+      renderMetaTable({ columnDefinitions: CAPTURED.columnDefinitions, rows: [] }, "demo"),
     ).to.equal("No resources found in demo namespace.");
-  });
-
-  it("formats ages like kubectl's HumanDuration", () => {
-    const s = 1000;
-    expect(formatAge(5 * s)).to.equal("5s");
-    expect(formatAge(119 * s)).to.equal("119s");
-    expect(formatAge(120 * s)).to.equal("2m");
-    expect(formatAge(125 * s)).to.equal("2m5s");
-    expect(formatAge(45 * 60 * s)).to.equal("45m");
-    expect(formatAge(3 * 3600 * s + 60 * s)).to.equal("3h1m");
-    expect(formatAge(30 * 3600 * s)).to.equal("30h");
-    expect(formatAge(3 * 86400 * s)).to.equal("3d");
-    expect(formatAge(3 * 86400 * s + 3600 * s)).to.equal("3d1h");
-    expect(formatAge(400 * 86400 * s)).to.equal("400d");
-    expect(formatAge(-5 * s)).to.equal("<invalid>");
   });
 });

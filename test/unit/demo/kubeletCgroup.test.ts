@@ -1,10 +1,10 @@
 import { expect } from "chai";
+import { containerIdFromCgroupPath } from "../../../operator/collector/containerIdFromCgroupPath.js";
 import {
   cgroupPathChain,
   kubeletContainerCgroup,
   randomContainerId,
-} from "../../../hack/demo/kubeletCgroup.js";
-import { containerIdFromCgroupPath } from "../../../operator/collector/containerIdFromCgroupPath.js";
+} from "../../demo/kubeletCgroup.js";
 
 const UID = "3ce7a3d4-df97-4886-9882-33c00c056c1b";
 

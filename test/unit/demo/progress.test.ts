@@ -1,5 +1,5 @@
 import { expect } from "chai";
-import { createProgress, formatStamp } from "../../../hack/demo/progress.js";
+import { createProgress, formatStamp } from "../../demo/progress.js";
 
 describe("demo progress", () => {
   it("stamps lines with the seconds since the start, one decimal, aligned", () => {

@@ -28,7 +28,7 @@ describe("parseCgroupV1Cpu", () => {
 });
 
 describe("parseCgroupV2Cpu", () => {
-  it("reads cpu.max and cpu.stat", () => {
+  it("reads cpu.max and cpu.stat (fixtures written from the documented format)", () => {
     const s = parseCgroupV2Cpu("/c", files("test/fixtures/cpu/v2/throttled"));
     expect(s.limitCores).to.equal(0.1);
     expect(s.weight).to.equal(100);

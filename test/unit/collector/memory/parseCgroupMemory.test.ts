@@ -39,7 +39,7 @@ describe("parseCgroupV1Memory", () => {
 });
 
 describe("parseCgroupV2Memory", () => {
-  it("reads memory.max, current, peak, events and stat", () => {
+  it("reads memory.max, current, peak, events and stat (fixtures written from the documented format)", () => {
     const s = parseCgroupV2Memory("/k", files("test/fixtures/memory/v2/oom-at-limit"));
     expect(s.cgroupVersion).to.equal(2);
     expect(s.limitBytes).to.equal(536870912);

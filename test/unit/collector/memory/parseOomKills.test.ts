@@ -65,7 +65,7 @@ describe("parseOomKills", () => {
     expect(ev.lines.some((l) => l.includes("RIP:"))).to.equal(false);
   });
 
-  it("assembles the S1 pre-4.19 format (Task in ... killed as a result of limit of ...)", () => {
+  it("assembles the S1 pre-4.19 format (Task in ... killed as a result of limit of ...) (fixture written from the documented format)", () => {
     const [ev] = fixture("s1-docker-old-format.dmesg");
     expect(ev!.kind).to.equal("memcg");
     expect(ev!.taskMemcg).to.equal(`/docker/${DOCKER_ID}`);
@@ -87,7 +87,7 @@ describe("parseOomKills", () => {
     expect(ev!.tasks?.[0]).to.deep.include({ pid: 27281, name: "java", rssPages: 131521 });
   });
 
-  it("assembles a cgroup v2 memcg kill with multi-line stats", () => {
+  it("assembles a cgroup v2 memcg kill with multi-line stats (fixture written from the documented format)", () => {
     const [ev] = fixture("cgroup2-containerd-memcg.dmesg");
     expect(ev!.kind).to.equal("memcg");
     expect(ev!.taskMemcg).to.equal(K8S_CONTAINER);
@@ -96,7 +96,7 @@ describe("parseOomKills", () => {
     expect(ev!.victim).to.deep.include({ pid: 4242, name: "java", uid: 1000, oomScoreAdj: 968 });
   });
 
-  it("tells a node-wide OOM (CONSTRAINT_NONE) from a memcg one", () => {
+  it("tells a node-wide OOM (CONSTRAINT_NONE) from a memcg one (fixture written from the documented format)", () => {
     const [ev] = fixture("node-wide-constraint-none.dmesg");
     expect(ev!.kind).to.equal("node");
     expect(ev!.constraint).to.equal("CONSTRAINT_NONE");
@@ -117,7 +117,7 @@ describe("parseOomKills", () => {
 });
 
 describe("matchOomKills", () => {
-  it("matches by the task's cgroup and ignores other cgroups", () => {
+  it("matches by the task's cgroup and ignores other cgroups (the pre-4.19 report: fixture written from the documented format)", () => {
     const events = [
       ...fixture("memcg-oom-perl-6.18.kmsg"),
       ...fixture("s1-docker-old-format.dmesg"),
@@ -134,7 +134,7 @@ describe("matchOomKills", () => {
     ]);
   });
 
-  it("matches a previous instance of a restarted Kubernetes container through the pod cgroup", () => {
+  it("matches a previous instance of a restarted Kubernetes container through the pod cgroup (fixture written from the documented format)", () => {
     const [ev] = fixture("cgroup2-containerd-memcg.dmesg");
     const restarted = `${K8S_POD}/cri-containerd-${"f".repeat(64)}.scope`;
     expect(podCgroupOf(restarted)).to.equal(K8S_POD);
@@ -143,7 +143,7 @@ describe("matchOomKills", () => {
     expect(matchOomKill(ev!, `/kubepods.slice/other-pod/${"f".repeat(64)}`)).to.equal(undefined);
   });
 
-  it("matches a node-wide kill to the victim's cgroup", () => {
+  it("matches a node-wide kill to the victim's cgroup (fixture written from the documented format)", () => {
     const [ev] = fixture("node-wide-constraint-none.dmesg");
     expect(matchOomKill(ev!, "/docker/0b1c2d3e4f5a")).to.equal("cgroup");
   });

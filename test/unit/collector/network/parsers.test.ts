@@ -90,7 +90,7 @@ describe("network parsers", () => {
       expect(text[1]!.tbf).to.deep.equal(json[1]!.tbf);
     });
 
-    it("parses the S2 netem text: loss 30%, 8 packets sent, 4 dropped", () => {
+    it("parses the S2 netem text: loss 30%, 8 packets sent, 4 dropped (fixture written from the documented format)", () => {
       const [q] = parseTcQdiscText(fixture("tc-qdisc-netem-s2.txt"), "eth0");
       expect(q).to.include({ kind: "netem", handle: "800d:", dev: "eth0", root: true });
       expect(q!.netem).to.deep.equal({
@@ -102,7 +102,7 @@ describe("network parsers", () => {
       expect(q!.stats).to.include({ bytes: 432, packets: 8, drops: 4, overlimits: 0 });
     });
 
-    it("netem JSON (fractions and seconds) and text (percent and ms) give the same config", () => {
+    it("netem JSON (fractions and seconds) and text (percent and ms) give the same config (fixtures written from the documented format)", () => {
       const s2 = parseTcQdiscJson(fixture("tc-qdisc-netem-s2.json"))[0]!;
       const s2Text = parseTcQdiscText(fixture("tc-qdisc-netem-s2.txt"), "eth0")[0]!;
       expect(s2.netem).to.deep.equal(s2Text.netem);

@@ -6,7 +6,7 @@ import {
   FAILED,
   JOB_CREATED,
   setCondition,
-} from "../../../../operator/controller/conditions.js";
+} from "../../../../operator/controller/diagnosis/conditions.js";
 
 const t0 = new Date("2026-01-01T00:00:00.000Z");
 const t1 = new Date("2026-01-01T00:01:00.000Z");

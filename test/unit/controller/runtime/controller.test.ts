@@ -1,7 +1,5 @@
 import { expect } from "chai";
 import winston from "winston";
-import { createOperatorMetrics } from "../../../../operator/controller/metrics/operatorMetrics.js";
-import { MetricsRegistry } from "../../../../operator/controller/metrics/registry.js";
 import {
   ConflictError,
   type ObjectKey,
@@ -9,7 +7,8 @@ import {
   TerminalError,
 } from "../../../../operator/controller/runtime/contracts.js";
 import { Controller } from "../../../../operator/controller/runtime/controller.js";
-import { ExponentialFailureRateLimiter } from "../../../../operator/controller/runtime/rateLimiter.js";
+import { MetricsRegistry } from "../../../../operator/controller/runtime/metricsRegistry.js";
+import { createRuntimeMetrics } from "../../../../operator/controller/runtime/runtimeMetrics.js";
 import { waitFor } from "./fakeListWatch.js";
 
 const logger = winston.createLogger({ silent: true });
@@ -23,7 +22,7 @@ function harness(
   let maxConcurrentSameKey = 0;
   const inFlight = new Set<ObjectKey>();
   const registry = new MetricsRegistry();
-  const metrics = createOperatorMetrics(registry);
+  const metrics = createRuntimeMetrics(registry, "test");
   const controller = new Controller({
     reconciler: {
       name: "test",
@@ -45,7 +44,6 @@ function harness(
     workers: 3,
     logger,
     metrics,
-    rateLimiter: new ExponentialFailureRateLimiter({ baseDelayMs: 5, maxDelayMs: 40 }),
   });
   return {
     controller,
@@ -91,7 +89,7 @@ describe("Controller", () => {
     expect(h.controller.queue.numRequeues("ns/a"), "success forgets the backoff").to.equal(0);
   });
 
-  it("retries a ConflictError quietly: counted as a conflict, not as an error", async () => {
+  it("retries a ConflictError quietly: counted as a conflict and a requeue, not as an error", async () => {
     const h = harness(async (_key, attempt) => {
       if (attempt < 3) throw new ConflictError("the object has changed");
       return undefined;
@@ -102,7 +100,7 @@ describe("Controller", () => {
     await new Promise((r) => setTimeout(r, 30));
     expect(h.calls).to.have.length(3);
     expect(h.metrics.reconcileConflicts.get({ controller: "test" })).to.equal(2);
-    expect(h.metrics.reconcileTotal.get({ controller: "test", result: "conflict" })).to.equal(2);
+    expect(h.metrics.reconcileTotal.get({ controller: "test", result: "requeue" })).to.equal(2);
     expect(h.metrics.reconcileErrors.get({ controller: "test" })).to.equal(0);
   });
 
@@ -115,7 +113,10 @@ describe("Controller", () => {
     await waitFor(() => h.calls.length === 1, "one attempt");
     await new Promise((r) => setTimeout(r, 50));
     expect(h.calls).to.have.length(1);
-    expect(h.metrics.reconcileTotal.get({ controller: "test", result: "terminal" })).to.equal(1);
+    // controller-runtime counts a terminal error as an error, and once more as terminal.
+    expect(h.metrics.reconcileTotal.get({ controller: "test", result: "error" })).to.equal(1);
+    expect(h.metrics.reconcileErrors.get({ controller: "test" })).to.equal(1);
+    expect(h.metrics.terminalReconcileErrors.get({ controller: "test" })).to.equal(1);
   });
 
   it("requeueAfterMs reconciles the key again later without counting a failure", async () => {
@@ -126,7 +127,9 @@ describe("Controller", () => {
     stop = () => h.controller.stop();
     await waitFor(() => h.calls.length === 2, "requeued reconcile");
     expect(h.metrics.reconcileErrors.get({ controller: "test" })).to.equal(0);
-    expect(h.metrics.reconcileTotal.get({ controller: "test", result: "requeue" })).to.equal(1);
+    expect(h.metrics.reconcileTotal.get({ controller: "test", result: "requeue_after" })).to.equal(
+      1,
+    );
   });
 
   it("never reconciles the same key concurrently, and a key changed mid-reconcile runs once more", async () => {

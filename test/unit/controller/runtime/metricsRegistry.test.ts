@@ -1,5 +1,5 @@
 import { expect } from "chai";
-import { MetricsRegistry } from "../../../../operator/controller/metrics/registry.js";
+import { MetricsRegistry } from "../../../../operator/controller/runtime/metricsRegistry.js";
 
 describe("MetricsRegistry", () => {
   it("renders counters, gauges and callback gauges in the Prometheus text format", () => {

@@ -1,5 +1,4 @@
 import { expect } from "chai";
-import { ExponentialFailureRateLimiter } from "../../../../operator/controller/runtime/rateLimiter.js";
 import { WorkQueue } from "../../../../operator/controller/runtime/workQueue.js";
 import { FakeTimers } from "./fakeTimers.js";
 
@@ -125,21 +124,41 @@ describe("WorkQueue", () => {
   });
 });
 
-describe("ExponentialFailureRateLimiter", () => {
-  it("doubles from the base delay up to the cap, per key", () => {
-    const rl = new ExponentialFailureRateLimiter({ baseDelayMs: 5, maxDelayMs: 5 * 60_000 });
-    const delays = Array.from({ length: 20 }, () => rl.when("a"));
-    expect(delays.slice(0, 5)).to.deep.equal([5, 10, 20, 40, 80]);
-    expect(delays.every((d, i) => i === 0 || d >= (delays[i - 1] as number))).to.equal(true);
-    expect(delays.at(-1)).to.equal(300_000);
-    expect(Math.max(...delays)).to.equal(300_000);
-    expect(rl.when("b"), "other keys are independent").to.equal(5);
+describe("WorkQueue metrics hooks", () => {
+  it("reports how long each key waited before a worker took it (client-go's queue duration)", async () => {
+    const timers = new FakeTimers();
+    const waited: number[] = [];
+    const queue = new WorkQueue({ name: "test", timers, onQueueDuration: (ms) => waited.push(ms) });
+    queue.add("ns/a");
+    timers.advance(40);
+    queue.add("ns/b");
+    timers.advance(10);
+    expect(await queue.get()).to.equal("ns/a");
+    expect(await queue.get()).to.equal("ns/b");
+    expect(waited).to.deep.equal([50, 10]);
+
+    // Re-added while in flight: waits from that add until done() hands it out again.
+    queue.add("ns/a");
+    timers.advance(5);
+    queue.done("ns/a");
+    expect(await queue.get()).to.equal("ns/a");
+    // Straight to a waiting worker: no wait at all.
+    const next = queue.get();
+    queue.add("ns/c");
+    expect(await next).to.equal("ns/c");
+    expect(waited).to.deep.equal([50, 10, 5, 0]);
   });
 
-  it("stays at the cap after very many failures (no overflow)", () => {
-    const rl = new ExponentialFailureRateLimiter({ baseDelayMs: 5, maxDelayMs: 1000 });
-    let d = 0;
-    for (let i = 0; i < 2000; i++) d = rl.when("a");
-    expect(d).to.equal(1000);
+  it("counts an add only when the key was not queued already (client-go's adds)", async () => {
+    let adds = 0;
+    const queue = new WorkQueue({ name: "test", timers: new FakeTimers(), onAdd: () => adds++ });
+    queue.add("ns/a");
+    queue.add("ns/a");
+    queue.add("ns/b");
+    expect(adds).to.equal(2);
+    expect(await queue.get()).to.equal("ns/a");
+    queue.add("ns/a");
+    queue.add("ns/a");
+    expect(adds, "one more while in flight").to.equal(3);
   });
 });

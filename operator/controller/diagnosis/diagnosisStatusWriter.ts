@@ -1,0 +1,198 @@
+/**
+ * The one writer of a Diagnosis' status (all but status.trigger, which the trigger owns): every
+ * transition the reconciler makes is a method here. Conditions go through the conditions
+ * helper, the phase is derived from them, a write happens only when something changed, and
+ * each transition worth seeing in `kubectl describe` is recorded as an Event after the write.
+ *
+ * The merge patch stays guarded by resourceVersion although the trigger writes status.trigger
+ * too: this writer decides conditions from what it read, so it must not write from a stale view.
+ * The trigger's patch is unguarded (it owns status.trigger alone) and so never fails on ours;
+ * when it lands between our read and write, ours gets a ConflictError, which the runtime
+ * requeues quietly and the next reconcile decides again from the newer object.
+ */
+import type {
+  Diagnosis,
+  DiagnosisStatus,
+  Finding,
+  ResolvedTarget,
+} from "../../api/v1alpha1/diagnosis.js";
+import { TRIGGER_LABEL } from "../../api/v1alpha1/wellKnown.js";
+import type { Clock } from "../runtime/contracts.js";
+import type { ClusterClient } from "./clusterClient.js";
+import {
+  COMPLETED,
+  type ConditionInput,
+  changedConditions,
+  derivePhase,
+  FAILED,
+  JOB_CREATED,
+  setCondition,
+} from "./conditions.js";
+import { effectiveChecks, mergeFindings, stableStringify, verdictFor } from "./diagnosisRules.js";
+import type { EventSink, EventType } from "./eventRecorder.js";
+
+type StatusFields = Partial<Record<keyof DiagnosisStatus, unknown>>;
+
+interface ExtraEvent {
+  type: EventType;
+  reason: string;
+  message: string;
+}
+
+/** Event reasons for condition transitions (the rest use the condition's own reason). */
+const EVENT_REASON: Record<string, string> = {
+  WaitingForTarget: "Pending",
+  CollectorRunning: "Running",
+};
+
+/** What target resolution found before any collector ran. */
+export interface ResolvedFacts {
+  target: ResolvedTarget;
+  /** Findings from the pod spec alone; the collector's replace them later. */
+  preliminary: readonly Finding[];
+}
+
+export interface DiagnosisStatusWriterDeps {
+  client: Pick<ClusterClient, "patchDiagnosisStatus">;
+  events: EventSink;
+  clock: Clock;
+}
+
+export class DiagnosisStatusWriter {
+  constructor(private readonly deps: DiagnosisStatusWriterDeps) {}
+
+  /** JobCreated False WaitingForTarget: the pod is not scheduled or started yet. */
+  waitingForTarget(d: Diagnosis, message: string): Promise<Diagnosis> {
+    return this.write(d, {
+      conditions: [{ type: JOB_CREATED, status: "False", reason: "WaitingForTarget", message }],
+    });
+  }
+
+  /** JobCreated False Queued: no collector slot free; the target is known already. */
+  queued(d: Diagnosis, message: string, facts: ResolvedFacts): Promise<Diagnosis> {
+    const fields = this.factFields(d, facts);
+    return this.write(
+      d,
+      {
+        conditions: [
+          {
+            type: JOB_CREATED,
+            status: "False",
+            reason: "Queued",
+            message: `waiting for a collector slot: ${message}`,
+          },
+        ],
+        fields,
+      },
+      preliminaryEvent(d, fields),
+    );
+  }
+
+  /** JobCreated True: the collector Job exists; startTime is kept from an earlier write. */
+  jobCreated(
+    d: Diagnosis,
+    job: { namespace: string; name: string; node: string },
+    facts: ResolvedFacts,
+  ): Promise<Diagnosis> {
+    const fields = this.factFields(d, facts);
+    return this.write(
+      d,
+      {
+        conditions: [
+          {
+            type: JOB_CREATED,
+            status: "True",
+            reason: "JobCreated",
+            message: `collector Job ${job.namespace}/${job.name} on node ${job.node}`,
+          },
+        ],
+        fields: {
+          ...fields,
+          jobName: job.name,
+          startTime: d.status?.startTime ?? this.deps.clock.now().toISOString(),
+        },
+      },
+      preliminaryEvent(d, fields),
+    );
+  }
+
+  /** JobCreated True CollectorRunning: its pod runs. */
+  collectorRunning(d: Diagnosis, message: string): Promise<Diagnosis> {
+    return this.write(d, {
+      conditions: [{ type: JOB_CREATED, status: "True", reason: "CollectorRunning", message }],
+    });
+  }
+
+  completed(
+    d: Diagnosis,
+    result: { findings: Finding[]; verdict: string; report: Record<string, unknown> },
+  ): Promise<Diagnosis> {
+    return this.write(d, {
+      conditions: [
+        { type: COMPLETED, status: "True", reason: "Succeeded", message: result.verdict },
+      ],
+      fields: { ...result, completionTime: this.deps.clock.now().toISOString() },
+    });
+  }
+
+  failed(d: Diagnosis, reason: string, message: string): Promise<Diagnosis> {
+    return this.write(d, {
+      conditions: [{ type: FAILED, status: "True", reason, message }],
+      fields: { completionTime: this.deps.clock.now().toISOString() },
+    });
+  }
+
+  /** The resolved target, and the preliminary findings while the status has none yet. */
+  private factFields(d: Diagnosis, facts: ResolvedFacts): StatusFields {
+    const fields: StatusFields = { target: facts.target };
+    if (!d.status?.findings?.length && facts.preliminary.length) {
+      fields.findings = mergeFindings([], facts.preliminary);
+      fields.verdict = verdictFor(facts.preliminary, effectiveChecks(d.spec));
+    }
+    return fields;
+  }
+
+  private async write(
+    d: Diagnosis,
+    change: { conditions?: ConditionInput[]; fields?: StatusFields },
+    extraEvents: ExtraEvent[] = [],
+  ): Promise<Diagnosis> {
+    const now = this.deps.clock.now();
+    let conditions = d.status?.conditions;
+    for (const c of change.conditions ?? [])
+      conditions = setCondition(conditions, c, d.metadata.generation, now);
+    const status: StatusFields = {
+      ...change.fields,
+      conditions,
+      phase: derivePhase(conditions),
+      observedGeneration: d.metadata.generation,
+    };
+    if (!d.status?.trigger && !d.metadata.labels?.[TRIGGER_LABEL])
+      status.trigger = { source: "Manual" };
+    const current = (d.status ?? {}) as StatusFields;
+    const changed = (Object.keys(status) as (keyof DiagnosisStatus)[]).some(
+      (k) => stableStringify(current[k]) !== stableStringify(status[k]),
+    );
+    if (!changed) return d;
+    const updated = await this.deps.client.patchDiagnosisStatus(
+      d.metadata.namespace!,
+      d.metadata.name!,
+      d.metadata.resourceVersion!,
+      status,
+    );
+    for (const e of extraEvents) this.deps.events.record(updated, e.type, e.reason, e.message);
+    for (const c of changedConditions(d.status?.conditions, conditions)) {
+      if (c.status !== "True" && c.reason !== "Queued" && c.reason !== "WaitingForTarget") continue;
+      const type: EventType = c.type === FAILED ? "Warning" : "Normal";
+      const reason = c.type === COMPLETED ? "Succeeded" : (EVENT_REASON[c.reason] ?? c.reason);
+      this.deps.events.record(updated, type, reason, c.message);
+    }
+    return updated;
+  }
+}
+
+/** The first preliminary verdict, as an Event (the collector's verdict is the Succeeded one). */
+function preliminaryEvent(d: Diagnosis, fields: StatusFields): ExtraEvent[] {
+  if (!fields.verdict || d.status?.findings?.length) return [];
+  return [{ type: "Normal", reason: "PreliminaryFindings", message: String(fields.verdict) }];
+}

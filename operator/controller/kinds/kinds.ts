@@ -1,0 +1,46 @@
+/**
+ * The kinds the operator's controllers watch and read, as the runtime lists and caches them.
+ * Created once per run and shared by every controller: the runtime keeps one cache per Kind.
+ */
+import type { V1Job, V1Node, V1Pod } from "@kubernetes/client-node";
+import { type Diagnosis, GROUP, PLURAL, VERSION } from "../../api/v1alpha1/diagnosis.js";
+import { MANAGED_BY_SELECTOR } from "../../api/v1alpha1/wellKnown.js";
+import type { Kind } from "../runtime/kind.js";
+import { decodeJob, trimNode, trimPod } from "./podTransform.js";
+import { StringPool } from "./stringPool.js";
+
+export interface OperatorKinds {
+  diagnoses: Kind<Diagnosis>;
+  /** Trimmed to what target resolution, the trigger and collector-pod reads use. */
+  pods: Kind<V1Pod>;
+  /** The collector Jobs: the operator's own, in its namespace. */
+  jobs: Kind<V1Job>;
+  /** Identity only: whether a node exists is all the reconciler asks. */
+  nodes: Kind<V1Node>;
+}
+
+export function operatorKinds(opts: {
+  /** Collector Jobs live here. */
+  namespace: string;
+  /** Namespaces whose Pods are watched; empty: all. */
+  watchNamespaces: readonly string[];
+}): OperatorKinds {
+  // One copy of the strings pods repeat, shared by the Pod informers of every namespace.
+  const pool = new StringPool();
+  return {
+    diagnoses: { name: "diagnoses", path: () => `/apis/${GROUP}/${VERSION}/${PLURAL}` },
+    pods: {
+      name: "pods",
+      path: (ns) => (ns ? `/api/v1/namespaces/${ns}/pods` : "/api/v1/pods"),
+      namespaces: opts.watchNamespaces,
+      transform: (raw) => trimPod(raw, pool),
+    },
+    jobs: {
+      name: "jobs",
+      path: () => `/apis/batch/v1/namespaces/${opts.namespace}/jobs`,
+      labelSelector: MANAGED_BY_SELECTOR,
+      transform: decodeJob,
+    },
+    nodes: { name: "nodes", path: () => "/api/v1/nodes", transform: trimNode },
+  };
+}

@@ -1,0 +1,21 @@
+import type { HasMetadata } from "./objectStore.js";
+
+/**
+ * A kind a controller watches, as the runtime needs to list, watch and cache it (what
+ * controller-runtime learns from a Go type and its scheme). The product declares its kinds; the
+ * runtime keeps one shared cache per kind, whichever controllers watch it.
+ */
+export interface Kind<T extends HasMetadata> {
+  /** Names the cache in logs, readiness and metrics (informer="..."); one Kind per name. */
+  readonly name: string;
+  /** The collection path: of one namespace when `namespace` is given, else of the whole kind. */
+  path(namespace?: string): string;
+  /** Watch only these namespaces, one list/watch each; absent or empty: path() once. */
+  readonly namespaces?: readonly string[];
+  readonly labelSelector?: string;
+  /**
+   * Trim or decode each object before it is cached. Must keep metadata name, namespace and
+   * resourceVersion: watch events are keyed on the raw object.
+   */
+  readonly transform?: (raw: unknown) => T;
+}

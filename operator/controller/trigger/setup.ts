@@ -1,0 +1,41 @@
+/** The pod-restart trigger's wiring: it reconciles Pods whose restart counts moved. */
+import type { Logger } from "winston";
+import type { OperatorConfig } from "../config.js";
+import type { ClusterClient } from "../diagnosis/clusterClient.js";
+import type { OperatorKinds } from "../kinds/kinds.js";
+import type { Clock, MetricsRegistrar } from "../runtime/contracts.js";
+import type { ControllerSetup } from "../runtime/manager.js";
+import { RestartTrigger, TRIGGERED_WORKLOAD_INDEX, triggeredWorkload } from "./restartTrigger.js";
+
+export interface RestartTriggerSetupDeps {
+  manager: ControllerSetup;
+  kinds: OperatorKinds;
+  client: ClusterClient;
+  config: OperatorConfig;
+  clock: Clock;
+  logger: Logger;
+  metrics: MetricsRegistrar;
+}
+
+export function setupRestartTrigger(deps: RestartTriggerSetupDeps): void {
+  const { manager, kinds, config } = deps;
+  manager.indexField(kinds.diagnoses, TRIGGERED_WORKLOAD_INDEX, triggeredWorkload);
+  const restarts = deps.metrics.counter(
+    "diagnose_trigger_restarts_total",
+    "OOM restarts seen by the trigger, by what became of them.",
+    ["outcome"],
+  );
+  const trigger = new RestartTrigger({
+    client: deps.client,
+    pods: manager.cache(kinds.pods),
+    diagnoses: manager.cache(kinds.diagnoses),
+    clock: deps.clock,
+    logger: deps.logger,
+    options: {
+      cooldownSeconds: config.cooldownSeconds,
+      namespaceSelector: config.autoNamespaceSelector,
+    },
+    count: (outcome, by) => restarts.inc({ outcome }, by),
+  });
+  manager.newController().watches(kinds.pods, trigger.mapToKeys).workers(4).complete(trigger);
+}

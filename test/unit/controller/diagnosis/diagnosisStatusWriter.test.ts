@@ -1,0 +1,191 @@
+import { expect } from "chai";
+import {
+  API_VERSION,
+  type Diagnosis,
+  type DiagnosisStatus,
+  type Finding,
+  KIND,
+} from "../../../../operator/api/v1alpha1/diagnosis.js";
+import { DiagnosisStatusWriter } from "../../../../operator/controller/diagnosis/diagnosisStatusWriter.js";
+import type {
+  EventSink,
+  EventType,
+} from "../../../../operator/controller/diagnosis/eventRecorder.js";
+
+const T0 = new Date("2026-01-01T12:00:00Z");
+
+function diagnosis(status?: DiagnosisStatus, labels?: Record<string, string>): Diagnosis {
+  return {
+    apiVersion: API_VERSION,
+    kind: KIND,
+    metadata: {
+      namespace: "shop",
+      name: "tomcat-oom",
+      uid: "d-1",
+      generation: 2,
+      resourceVersion: "7",
+      ...(labels ? { labels } : {}),
+    },
+    spec: { target: { pod: "tomcat-0" } },
+    ...(status ? { status } : {}),
+  };
+}
+
+/** An API stand-in that stores the Diagnosis and applies merge patches of its status. */
+function harness(start: Diagnosis) {
+  let stored = structuredClone(start);
+  const patches: Array<{ resourceVersion: string | undefined; status: Record<string, unknown> }> =
+    [];
+  const events: Array<{ type: EventType; reason: string; message: string }> = [];
+  let now = T0;
+  const sink: EventSink = {
+    record: (_d, type, reason, message) => events.push({ type, reason, message }),
+  };
+  const writer = new DiagnosisStatusWriter({
+    client: {
+      async patchDiagnosisStatus(_ns, _name, resourceVersion, status) {
+        patches.push({ resourceVersion, status: structuredClone(status) });
+        const rv = String(Number(stored.metadata.resourceVersion) + 1);
+        stored = {
+          ...stored,
+          metadata: { ...stored.metadata, resourceVersion: rv },
+          status: structuredClone({ ...stored.status, ...status }) as DiagnosisStatus,
+        };
+        return structuredClone(stored);
+      },
+    },
+    events: sink,
+    clock: { now: () => now },
+  });
+  return {
+    writer,
+    patches,
+    events,
+    stored: () => stored,
+    tick: (ms: number) => {
+      now = new Date(now.getTime() + ms);
+    },
+  };
+}
+
+const podSpecFinding: Finding = {
+  check: "jvm",
+  severity: "Critical",
+  code: "JvmHeapExceedsLimit",
+  summary: "JVM max heap 2GiB > limit 512MiB",
+  source: "PodSpec",
+};
+
+describe("DiagnosisStatusWriter (API stand-in)", () => {
+  it("writes a transition once, guarded by resourceVersion, with the derived phase; the same transition again writes nothing", async () => {
+    const h = harness(diagnosis());
+    const after = await h.writer.waitingForTarget(h.stored(), "pod shop/tomcat-0 is not scheduled");
+    expect(h.patches).to.have.length(1);
+    expect(h.patches[0]!.resourceVersion).to.equal("7");
+    expect(h.patches[0]!.status).to.include({ phase: "Pending", observedGeneration: 2 });
+    expect(
+      h.patches[0]!.status.trigger,
+      "a Diagnosis without the trigger label is Manual",
+    ).to.deep.equal({
+      source: "Manual",
+    });
+    expect(h.events).to.deep.equal([
+      { type: "Normal", reason: "Pending", message: "pod shop/tomcat-0 is not scheduled" },
+    ]);
+
+    h.tick(3000);
+    const again = await h.writer.waitingForTarget(after, "pod shop/tomcat-0 is not scheduled");
+    expect(h.patches, "nothing changed: no write").to.have.length(1);
+    expect(h.events).to.have.length(1);
+    expect(again).to.equal(after);
+  });
+
+  it("leaves status.trigger alone on triggered Diagnoses (the trigger owns it)", async () => {
+    const h = harness(diagnosis(undefined, { "diagnose.dev/trigger": "PodRestart" }));
+    await h.writer.waitingForTarget(h.stored(), "waiting");
+    expect(h.patches[0]!.status).to.not.have.property("trigger");
+  });
+
+  it("records preliminary findings with the first status that knows the target, and one event for them", async () => {
+    const h = harness(diagnosis());
+    const target = { node: "node-a", podUID: "p-1", container: "app" };
+    const queued = await h.writer.queued(
+      h.stored(),
+      "2/2 collector Jobs are running on node node-a",
+      {
+        target,
+        preliminary: [podSpecFinding],
+      },
+    );
+    expect(h.patches[0]!.status).to.deep.include({
+      target,
+      verdict: "Critical: JVM max heap 2GiB > limit 512MiB",
+    });
+    expect((h.patches[0]!.status.findings as Finding[]).map((f) => f.code)).to.deep.equal([
+      "JvmHeapExceedsLimit",
+    ]);
+    expect(h.events.map((e) => e.reason)).to.deep.equal(["PreliminaryFindings", "Queued"]);
+
+    h.tick(1000);
+    await h.writer.jobCreated(
+      queued,
+      { namespace: "diagnose-system", name: "diag-tomcat-oom-1234abcd", node: "node-a" },
+      { target, preliminary: [podSpecFinding] },
+    );
+    expect(h.patches[1]!.status, "findings already there: not rewritten").to.not.have.property(
+      "findings",
+    );
+    expect(h.patches[1]!.status).to.include({
+      phase: "Running",
+      jobName: "diag-tomcat-oom-1234abcd",
+      startTime: "2026-01-01T12:00:01.000Z",
+    });
+    expect(h.events.map((e) => e.reason)).to.deep.equal([
+      "PreliminaryFindings",
+      "Queued",
+      "JobCreated",
+    ]);
+  });
+
+  it("moves lastTransitionTime only when a condition's status changes", async () => {
+    const h = harness(diagnosis());
+    const created = await h.writer.jobCreated(
+      h.stored(),
+      { namespace: "diagnose-system", name: "diag-x", node: "node-a" },
+      { target: { node: "node-a" }, preliminary: [] },
+    );
+    h.tick(5000);
+    await h.writer.collectorRunning(created, "collector pod diagnose-system/diag-x-abc is running");
+    const c = h.stored().status?.conditions?.find((x) => x.type === "JobCreated");
+    expect(c).to.include({ status: "True", reason: "CollectorRunning" });
+    expect(c?.lastTransitionTime).to.equal(T0.toISOString());
+    expect(h.events.map((e) => e.reason)).to.deep.equal(["JobCreated", "Running"]);
+  });
+
+  it("ends in Completed (Normal Succeeded) or Failed (a Warning with the reason), with a completion time", async () => {
+    const ok = harness(diagnosis());
+    await ok.writer.completed(ok.stored(), {
+      findings: [podSpecFinding],
+      verdict: "Critical: JVM max heap 2GiB > limit 512MiB",
+      report: { schemaVersion: "diagnose.dev/report/v1" },
+    });
+    expect(ok.stored().status).to.include({
+      phase: "Succeeded",
+      completionTime: T0.toISOString(),
+    });
+    expect(ok.events).to.deep.equal([
+      {
+        type: "Normal",
+        reason: "Succeeded",
+        message: "Critical: JVM max heap 2GiB > limit 512MiB",
+      },
+    ]);
+
+    const bad = harness(diagnosis());
+    await bad.writer.failed(bad.stored(), "NodeGone", "node node-a no longer exists");
+    expect(bad.stored().status).to.include({ phase: "Failed", completionTime: T0.toISOString() });
+    expect(bad.events).to.deep.equal([
+      { type: "Warning", reason: "NodeGone", message: "node node-a no longer exists" },
+    ]);
+  });
+});
