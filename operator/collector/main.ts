@@ -11,11 +11,23 @@ enableCompileCacheIn(process.env);
 async function main(argv: string[]): Promise<number> {
   if (argv[0] === "flamegraph") {
     const { runFlamegraphCommand } = await import("../flamegraph/runFlamegraphCommand.js");
-    return runFlamegraphCommand(argv.slice(1), process.stdin, process.stdout);
+    return runFlamegraphCommand(
+      argv.slice(1),
+      () => process.stdin,
+      process.stdout,
+      process.stderr,
+      0,
+    );
   }
   if (argv[0] === "collapse-perf") {
     const { runCollapseCommand } = await import("./profile/runCollapseCommand.js");
-    return runCollapseCommand(argv.slice(1), process.stdin, process.stdout);
+    return runCollapseCommand(
+      argv.slice(1),
+      () => process.stdin,
+      process.stdout,
+      process.stderr,
+      0,
+    );
   }
   const { runCollectorCommand } = await import("./runCollectorCommand.js");
   return runCollectorCommand(argv);

@@ -4,6 +4,7 @@ import { decodeCollapsed } from "../report/collapsedBlob.js";
 import { weightingSubtitle } from "../report/stackWeighting.js";
 import { FrameTreeBuilder } from "./buildFrameTree.js";
 import { CollapsedTextReader } from "./collapsedTextReader.js";
+import { readInputSync } from "./readInputSync.js";
 import { diffFlameGraphChunks, flameGraphChunks, writeChunks } from "./renderFlameGraph.js";
 
 const USAGE = `usage:
@@ -19,9 +20,12 @@ Collapsed input is the folded format of stackcollapse-perf.pl ("frame;frame;leaf
  */
 export async function runFlamegraphCommand(
   argv: readonly string[],
-  stdin: NodeJS.ReadableStream,
+  /** A function when making the stream has a cost (process.stdin makes a pipe non-blocking). */
+  stdin: NodeJS.ReadableStream | (() => NodeJS.ReadableStream),
   stdout: NodeJS.WritableStream,
   stderr: NodeJS.WritableStream = process.stderr,
+  /** stdin's file descriptor, read synchronously while it does not block (readInputSync). */
+  stdinFd?: number,
 ): Promise<number> {
   let args: FlamegraphArgs;
   try {
@@ -43,8 +47,14 @@ export async function runFlamegraphCommand(
     if (args.diff) {
       const [beforeFile, afterFile] = args.diff;
       const builder = new FrameTreeBuilder();
-      await readInto(createReadStream(afterFile), (stack, n) => builder.add(stack, n));
-      await readInto(createReadStream(beforeFile), (stack, n) => builder.add(stack, n, "base"));
+      await readInto(
+        () => createReadStream(afterFile),
+        (stack, n) => builder.add(stack, n),
+      );
+      await readInto(
+        () => createReadStream(beforeFile),
+        (stack, n) => builder.add(stack, n, "base"),
+      );
       const { value, base } = builder.totals;
       chunks = diffFlameGraphChunks(builder.finish(base > 0 ? value / base : 1), opts);
     } else {
@@ -55,7 +65,7 @@ export async function runFlamegraphCommand(
       const add = (stack: string, n: number) => builder.add(stack, n);
       const stacks = fromReport
         ? readText(decodeCollapsed(fromReport), add)
-        : await readInto(stdin, add);
+        : await readInto(typeof stdin === "function" ? stdin : () => stdin, add, stdinFd);
       if (stacks === 0) throw new Error("no collapsed stacks in the input");
       chunks = flameGraphChunks(builder.finish(), {
         ...opts,
@@ -75,11 +85,14 @@ export async function runFlamegraphCommand(
 
 /** Collapsed text from a stream into onStack, a chunk at a time; the number of stacks read. */
 async function readInto(
-  input: NodeJS.ReadableStream,
+  input: NodeJS.ReadableStream | (() => NodeJS.ReadableStream),
   onStack: (stack: string, count: number) => void,
+  fd?: number,
 ): Promise<number> {
   const reader = new CollapsedTextReader(onStack);
-  for await (const chunk of input) reader.write(chunk as Buffer | string);
+  if (fd === undefined || !readInputSync(fd, (chunk) => reader.write(chunk)))
+    for await (const chunk of typeof input === "function" ? input() : input)
+      reader.write(chunk as Buffer | string);
   reader.end();
   return reader.stacks;
 }

@@ -1,4 +1,5 @@
-import { closeSync, openSync, readSync } from "node:fs";
+import { closeSync, openSync } from "node:fs";
+import { readInputSync } from "../../flamegraph/readInputSync.js";
 import { PerfScriptCollapser } from "./collapsePerfScript.js";
 import type { CollapseOptions } from "./stackFolder.js";
 
@@ -10,8 +11,8 @@ sorted), as stackcollapse-perf.pl --kernel --jit and inferno-collapse-perf do:
   --period     weigh samples by their period instead of one each
   --event E    keep samples of event E (default: the first event seen)`;
 
-/** Bytes read at a time: a line is at most 16 Ki characters, any chunk size works. */
-const READ_BYTES = 64 * 1024;
+/** Bytes written at a time. */
+const WRITE_BYTES = 64 * 1024;
 
 /**
  * `diagnose-collector collapse-perf`: `perf script` text -> collapsed stacks on stdout, read and
@@ -19,9 +20,12 @@ const READ_BYTES = 64 * 1024;
  */
 export async function runCollapseCommand(
   argv: readonly string[],
-  stdin: NodeJS.ReadableStream,
+  /** A function when making the stream has a cost (process.stdin makes a pipe non-blocking). */
+  stdin: NodeJS.ReadableStream | (() => NodeJS.ReadableStream),
   stdout: NodeJS.WritableStream,
   stderr: NodeJS.WritableStream = process.stderr,
+  /** stdin's file descriptor, read synchronously while it does not block (readInputSync). */
+  stdinFd?: number,
 ): Promise<number> {
   const options: CollapseOptions = {};
   let file: string | undefined;
@@ -42,8 +46,17 @@ export async function runCollapseCommand(
   let result: ReturnType<PerfScriptCollapser["endSorted"]>;
   try {
     const collapser = new PerfScriptCollapser(options);
-    if (file !== undefined) readFileInto(file, collapser);
-    else for await (const chunk of stdin) collapser.write(chunk as Buffer | string);
+    const write = (chunk: Buffer) => collapser.write(chunk);
+    if (file !== undefined) {
+      const fd = openSync(file, "r");
+      try {
+        readInputSync(fd, write);
+      } finally {
+        closeSync(fd);
+      }
+    } else if (stdinFd === undefined || !readInputSync(stdinFd, write))
+      for await (const chunk of typeof stdin === "function" ? stdin() : stdin)
+        collapser.write(chunk as Buffer | string);
     result = collapser.endSorted();
   } catch (e) {
     stderr.write(`collapse-perf: ${(e as Error).message}\n`);
@@ -63,38 +76,19 @@ export async function runCollapseCommand(
   return 0;
 }
 
-/**
- * The file through one reused buffer (the collapser decodes each chunk before the next read),
- * read synchronously: nothing else runs meanwhile, and a round trip through the thread pool per
- * chunk cost more than the folding on a busy machine.
- */
-function readFileInto(path: string, collapser: PerfScriptCollapser): void {
-  const fd = openSync(path, "r");
-  try {
-    const buffer = Buffer.allocUnsafe(READ_BYTES);
-    for (;;) {
-      const bytesRead = readSync(fd, buffer, 0, READ_BYTES, null);
-      if (bytesRead === 0) break;
-      collapser.write(buffer.subarray(0, bytesRead));
-    }
-  } finally {
-    closeSync(fd);
-  }
-}
-
 /** "stack count" lines encoded straight into 64 KiB buffers: no text of the whole output. */
 async function writeLines(
   stacks: Iterable<[string, number]>,
   out: NodeJS.WritableStream,
 ): Promise<void> {
-  let buffer = Buffer.allocUnsafe(READ_BYTES);
+  let buffer = Buffer.allocUnsafe(WRITE_BYTES);
   let used = 0;
   for (const [stack, count] of stacks) {
     const line = `${stack} ${count}\n`;
     // At most 3 bytes of UTF-8 per UTF-16 unit.
     if (used + line.length * 3 > buffer.length) {
       if (used > 0) await write(out, buffer.subarray(0, used));
-      buffer = Buffer.allocUnsafe(Math.max(READ_BYTES, line.length * 3));
+      buffer = Buffer.allocUnsafe(Math.max(WRITE_BYTES, line.length * 3));
       used = 0;
     }
     used += buffer.write(line, used);

@@ -1,4 +1,6 @@
-import { readFileSync } from "node:fs";
+import { closeSync, mkdtempSync, openSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { Readable, Writable } from "node:stream";
 import { expect } from "chai";
 import { collapseStacks } from "../../../operator/collector/profile/collapseStacks.js";
@@ -54,6 +56,26 @@ describe("flame graph as a stream", () => {
     expect(sink.text()).to.equal(renderFlameGraph(synflood));
     expect(sink.waits()).to.be.greaterThan(0);
     expect([...flameGraphChunks(buildFrameTree(synflood))].length).to.be.greaterThan(10);
+  });
+
+  it("reads stdin's descriptor synchronously when it has one, never making the stream", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "dgn-flamegraph-"));
+    try {
+      writeFileSync(join(dir, "in.txt"), formatCollapsed(synflood));
+      const fd = openSync(join(dir, "in.txt"), "r");
+      const sink = slowSink();
+      const noStream = () => {
+        throw new Error("the stream was made");
+      };
+      try {
+        expect(await runFlamegraphCommand([], noStream, sink.stream, sink.stream, fd)).to.equal(0);
+      } finally {
+        closeSync(fd);
+      }
+      expect(sink.text()).to.equal(renderFlameGraph(synflood));
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   it("builds the same tree from stacks in any order, sharing prefixes or not", () => {
