@@ -3,8 +3,8 @@ import { enableCompileCacheIn } from "./compileCache.js";
 
 /**
  * The diagnose-collector CLI. Report to stdout, progress and errors to stderr. Only what a
- * command runs is imported, after Node's compile cache is on (compileCache.ts): start-up is part
- * of every check's cost (test/bench collector).
+ * command runs is imported (after Node's compile cache is turned on, when asked for:
+ * compileCache.ts): start-up is part of every check's cost (test/bench collector).
  */
 enableCompileCacheIn(process.env);
 

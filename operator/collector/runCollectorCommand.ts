@@ -1,11 +1,7 @@
 import { writeFile } from "node:fs/promises";
-import { encodeTerminationMessage } from "../report/terminationMessage.js";
 import { CHECKS } from "./checks/registry.js";
-import { ChildProcessRunner } from "./commandRunner.js";
+import { COLLECTOR_VERSION } from "./collectorVersion.js";
 import { parseCollectorArgs, USAGE, UsageError } from "./parseCollectorArgs.js";
-import { renderReport } from "./renderReport.js";
-import { TargetNotFoundError } from "./resolveTarget.js";
-import { COLLECTOR_VERSION, runCollector } from "./runCollector.js";
 
 /** `diagnose-collector (--pid N | --container-id ID | --node) ...`: the diagnosis. The exit code. */
 export async function runCollectorCommand(argv: string[]): Promise<number> {
@@ -31,6 +27,15 @@ export async function runCollectorCommand(argv: string[]): Promise<number> {
     return 0;
   }
   const args = parsed.args;
+  // What a run needs, not --help or --version.
+  const [{ runCollector }, { ChildProcessRunner }, { renderReport }, { encodeTerminationMessage }] =
+    await Promise.all([
+      import("./runCollector.js"),
+      import("./commandRunner.js"),
+      import("./renderReport.js"),
+      import("../report/terminationMessage.js"),
+    ]);
+  const { TargetNotFoundError } = await import("./resolveTarget.js");
   try {
     const report = await runCollector(args, {
       checks: CHECKS,
