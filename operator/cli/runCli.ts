@@ -8,6 +8,7 @@ import { type CliCommand, type OutputFormat, parseCliArgs } from "./parseCliArgs
 import { formatElapsed } from "./parseDuration.js";
 import { describeChanges, isFinished, progressLine } from "./progress.js";
 import { renderDiagnosisReport } from "./renderDiagnosisReport.js";
+import { writeReportPage } from "./reportPage.js";
 
 export const EXIT = { ok: 0, failed: 1, usage: 2, error: 3, waitTimeout: 4 } as const;
 
@@ -27,6 +28,8 @@ export interface CliDeps {
   now(): number;
   sleep(ms: number): Promise<void>;
   writeFile(path: string, data: string): Promise<void>;
+  /** Reads a saved Diagnosis (bounded by the caller). */
+  readFile(path: string): Promise<string>;
   loadFlameGraphRenderer(): Promise<FlameGraphRenderer | undefined>;
   /** Poll interval while waiting; default 1000 ms. */
   pollMs?: number;
@@ -83,7 +86,16 @@ async function waitForFinish(
 }
 
 async function execute(command: CliCommand, deps: CliDeps): Promise<number> {
+  // A saved Diagnosis needs no cluster.
+  if (command.kind === "report" && command.fromFile !== undefined) {
+    await writeReportPage(command, deps, undefined);
+    return EXIT.ok;
+  }
   const { client, namespace } = deps.connect(command);
+  if (command.kind === "report") {
+    await writeReportPage(command, deps, { client, namespace });
+    return EXIT.ok;
+  }
   const color =
     command.global.color ?? (deps.stdout.isTTY === true && deps.env.NO_COLOR === undefined);
 

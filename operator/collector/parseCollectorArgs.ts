@@ -12,6 +12,8 @@ export interface CollectorArgs {
   kmsgPath: string;
   /** Where to write the compact findings for the kubelet's termination message (in a Job). */
   terminationMessagePath?: string;
+  /** Where to write the report page (one self-contained HTML file). */
+  htmlPath?: string;
 }
 
 export type ParsedArgs =
@@ -37,6 +39,8 @@ Target (exactly one):
 Options:
   --checks a,b,...        checks to run (default: every implemented default check for the target)
   --json                  print the full report as one JSON object on the last line of stdout
+  --html FILE             also write the report as one self-contained HTML page (findings,
+                          memory against the limit, the flame graph with search and zoom)
   --sample-seconds S      sampling window for rate checks (default 2; 0 = no sampling)
   --profile-seconds S     perf recording length for the profile check (default 30)
   --profile-frequency HZ  perf sampling frequency (default 99)
@@ -92,6 +96,7 @@ export function parseCollectorArgs(
   let sysRoot = "/sys";
   let kmsgPath = "/dev/kmsg";
   let terminationMessagePath: string | undefined;
+  let htmlPath: string | undefined;
 
   for (let i = 0; i < argv.length; i++) {
     const raw = argv[i]!;
@@ -154,6 +159,12 @@ export function parseCollectorArgs(
         profile.kernelThread = v;
         break;
       }
+      case "--html": {
+        const v = value();
+        if (!v) throw new UsageError("--html needs a file path");
+        htmlPath = v;
+        break;
+      }
       case "--termination-message-path": {
         const v = value();
         if (!v) throw new UsageError("--termination-message-path needs a path");
@@ -187,6 +198,7 @@ export function parseCollectorArgs(
   const args: CollectorArgs = { target, json, sampleSeconds, procRoot, sysRoot, kmsgPath };
   if (checks) args.checks = checks;
   if (terminationMessagePath) args.terminationMessagePath = terminationMessagePath;
+  if (htmlPath) args.htmlPath = htmlPath;
   args.profile = profile;
   return { kind: "run", args };
 }

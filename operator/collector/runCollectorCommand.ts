@@ -45,6 +45,27 @@ export async function runCollectorCommand(argv: string[]): Promise<number> {
     });
     // The JSON report is the last line of stdout: the operator reads it from the pod log.
     process.stdout.write(args.json ? `${JSON.stringify(report)}\n` : renderReport(report));
+    if (args.htmlPath) {
+      const [{ renderReportPage }, { pageModelFromCollectorReport }, flameGraph] =
+        await Promise.all([
+          import("../reportpage/renderReportPage.js"),
+          import("../reportpage/pageModelFrom.js"),
+          import("../flamegraph/renderFlameGraph.js"),
+        ]);
+      const page = renderReportPage(pageModelFromCollectorReport(report), {
+        flameGraph: {
+          renderFlameGraph: flameGraph.renderFlameGraph,
+          renderDiffFlameGraph: flameGraph.renderDiffFlameGraph,
+          library: flameGraph.FLAME_GRAPH_LIBRARY,
+        },
+        generator: `diagnose-collector ${COLLECTOR_VERSION}`,
+        generatedAt: new Date().toISOString(),
+      });
+      await writeFile(args.htmlPath, page);
+      process.stderr.write(
+        `diagnose-collector: wrote ${args.htmlPath} (${Buffer.byteLength(page)} bytes)\n`,
+      );
+    }
     // The fallback when the pod log is gone: the kubelet keeps this file's first 4 KiB.
     if (args.terminationMessagePath)
       await writeFile(args.terminationMessagePath, encodeTerminationMessage(report));

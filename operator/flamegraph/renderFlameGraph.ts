@@ -2,6 +2,10 @@ import type { CollapsedStacks } from "../report/collapsedText.js";
 import { displayName, frameKind } from "../report/frameKind.js";
 import { buildFrameTree, type FrameTree, maxDepth } from "./buildFrameTree.js";
 import { FLAME_GRAPH_SCRIPT } from "./flameGraphScript.js";
+
+/** For pages that embed graphs (embedded: true): defines dgnFlameGraph(svg). */
+export { FLAME_GRAPH_LIBRARY } from "./flameGraphScript.js";
+
 import { diffColor, frameColor } from "./frameColor.js";
 
 export interface FlameGraphOptions {
@@ -15,6 +19,13 @@ export interface FlameGraphOptions {
   minWidthPx?: number;
   /** What a count is: "samples". */
   countName?: string;
+  /**
+   * For an HTML page: no XML prolog, no script and no in-picture Search button (the page loads
+   * FLAME_GRAPH_LIBRARY once and offers its own search box); styles are scoped to the graph.
+   */
+  embedded?: boolean;
+  /** Prefix of the graph's one element id (its background), unique per graph on a page. */
+  idPrefix?: string;
 }
 
 const DEFAULTS = {
@@ -24,6 +35,8 @@ const DEFAULTS = {
   fontSize: 12,
   minWidthPx: 0.1,
   countName: "samples",
+  embedded: false,
+  idPrefix: "fg",
 };
 const XPAD = 10;
 
@@ -116,17 +129,40 @@ export function* diffFlameGraphChunks(
   });
 }
 
-/** Writes chunks to a stream, waiting when it asks to (backpressure). */
+/**
+ * Writes chunks to a stream, waiting when it asks to (backpressure); rejects with the stream's
+ * error (a closed pipe) instead of leaving it unhandled.
+ */
 export async function writeChunks(
   chunks: Iterable<string>,
   out: NodeJS.WritableStream,
 ): Promise<void> {
-  for (const chunk of chunks) {
-    if (!out.write(chunk)) await new Promise<void>((resolve) => out.once("drain", resolve));
+  let failed: Error | undefined;
+  const onError = (e: Error) => {
+    failed ??= e;
+  };
+  out.on("error", onError);
+  try {
+    for (const chunk of chunks) {
+      if (failed) throw failed;
+      if (!out.write(chunk))
+        await new Promise<void>((resolve) => {
+          const done = () => {
+            out.off("drain", done);
+            out.off("error", done);
+            resolve();
+          };
+          out.once("drain", done);
+          out.once("error", done);
+        });
+    }
+    if (failed) throw failed;
+    await new Promise<void>((resolve, reject) =>
+      out.write("", (err) => (err ? reject(err) : failed ? reject(failed) : resolve())),
+    );
+  } finally {
+    out.off("error", onError);
   }
-  await new Promise<void>((resolve, reject) =>
-    out.write("", (err) => (err ? reject(err) : resolve())),
-  );
 }
 
 interface Style {
@@ -154,30 +190,40 @@ function* render(
   // Frames narrower than minWidthPx are not drawn, nor counted in the height (flamegraph.pl).
   const depth = total > 0 ? maxDepth(tree, scale, o.minWidthPx) : 0;
   const height = padTop + (depth + 1) * o.frameHeight + padBottom;
+  const bg = `${esc(o.idPrefix)}-background`;
   const out: string[] = [];
+  if (!o.embedded) out.push(`<?xml version="1.0" standalone="no"?>\n`);
   out.push(
-    `<?xml version="1.0" standalone="no"?>\n`,
-    `<svg version="1.1" width="${o.width}" height="${height}" viewBox="0 0 ${o.width} ${height}" xmlns="http://www.w3.org/2000/svg"`,
+    `<svg version="1.1" class="fg" width="${o.width}" height="${height}" viewBox="0 0 ${o.width} ${height}" xmlns="http://www.w3.org/2000/svg"`,
     ` data-total="${total}" data-xpad="${XPAD}" data-font="${font}">\n`,
-    `<defs><linearGradient id="background" y1="0" y2="1" x1="0" x2="0"><stop stop-color="#eeeeee" offset="5%"/><stop stop-color="#eeeeb0" offset="95%"/></linearGradient></defs>\n`,
-    `<style type="text/css">text { font-family: Verdana, "DejaVu Sans", sans-serif; font-size: ${font}px; fill: rgb(0,0,0); }\n`,
-    `#title { text-anchor: middle; font-size: ${font + 5}px; } #subtitle { text-anchor: middle; fill: rgb(80,80,80); }\n`,
-    `#search, #unzoom, #matched { cursor: pointer; } #search, #matched { text-anchor: end; } .hide { display: none; }\n`,
-    `.f { cursor: pointer; } .f:hover rect { stroke: rgb(0,0,0); stroke-width: 0.5; } .f text { pointer-events: none; } .parent { opacity: 0.5; }</style>\n`,
-    `<script type="text/ecmascript"><![CDATA[${FLAME_GRAPH_SCRIPT.replaceAll("]]>", "]]]]><![CDATA[>")}]]></script>\n`,
-    `<rect x="0" y="0" width="${o.width}" height="${height}" fill="url(#background)"/>\n`,
-    `<text id="title" x="${o.width / 2}" y="${font * 2}">${esc(o.title)}</text>\n`,
+    `<defs><linearGradient id="${bg}" y1="0" y2="1" x1="0" x2="0"><stop stop-color="#eeeeee" offset="5%"/><stop stop-color="#eeeeb0" offset="95%"/></linearGradient></defs>\n`,
+    // Every selector under .fg: inside an HTML page an SVG's <style> applies to the whole page.
+    `<style type="text/css">.fg text { font-family: Verdana, "DejaVu Sans", sans-serif; font-size: ${font}px; fill: rgb(0,0,0); }\n`,
+    `.fg .fg-title { text-anchor: middle; font-size: ${font + 5}px; } .fg .fg-subtitle { text-anchor: middle; fill: rgb(80,80,80); }\n`,
+    `.fg .fg-search, .fg .fg-unzoom, .fg .fg-matched { cursor: pointer; } .fg .fg-search, .fg .fg-matched { text-anchor: end; } .fg .hide { display: none; }\n`,
+    `.fg .f { cursor: pointer; } .fg .f:hover rect { stroke: rgb(0,0,0); stroke-width: 0.5; } .fg .f text { pointer-events: none; } .fg .parent { opacity: 0.5; }</style>\n`,
+  );
+  if (!o.embedded)
+    out.push(
+      `<script type="text/ecmascript"><![CDATA[${FLAME_GRAPH_SCRIPT.replaceAll("]]>", "]]]]><![CDATA[>")}]]></script>\n`,
+    );
+  out.push(
+    `<rect x="0" y="0" width="${o.width}" height="${height}" fill="url(#${bg})"/>\n`,
+    `<text class="fg-title" x="${o.width / 2}" y="${font * 2}">${esc(o.title)}</text>\n`,
   );
   if (o.subtitle)
     out.push(
-      `<text id="subtitle" x="${o.width / 2}" y="${font * 3 + 2}">${esc(o.subtitle)}</text>\n`,
+      `<text class="fg-subtitle" x="${o.width / 2}" y="${font * 3 + 2}">${esc(o.subtitle)}</text>\n`,
     );
   out.push(
-    `<text id="details" x="${XPAD}" y="${height - font}"> </text>\n`,
-    `<text id="unzoom" class="hide" x="${XPAD}" y="${font * 2}">Reset Zoom</text>\n`,
-    `<text id="search" x="${o.width - XPAD}" y="${font * 2}">Search</text>\n`,
-    `<text id="matched" class="hide" x="${o.width - XPAD}" y="${height - font}"> </text>\n`,
-    `<g id="frames">\n`,
+    `<text class="fg-details" x="${XPAD}" y="${height - font}"> </text>\n`,
+    `<text class="fg-unzoom hide" x="${XPAD}" y="${font * 2}">Reset Zoom</text>\n`,
+  );
+  if (!o.embedded)
+    out.push(`<text class="fg-search" x="${o.width - XPAD}" y="${font * 2}">Search</text>\n`);
+  out.push(
+    `<text class="fg-matched hide" x="${o.width - XPAD}" y="${height - font}"> </text>\n`,
+    `<g class="fg-frames">\n`,
   );
   yield out.join("");
   const names = displayNames(tree);

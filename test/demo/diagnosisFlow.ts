@@ -140,6 +140,7 @@ export async function showDiagnosis(ctx: DemoContext, name: string): Promise<voi
     now: () => Date.now(),
     sleep: (ms) => new Promise((r) => setTimeout(r, ms)),
     writeFile: async () => {},
+    readFile: async () => "",
     loadFlameGraphRenderer: async () => undefined,
   });
   ctx.progress.block(`\n$ kubectl diagnose get ${name} -n ${ctx.namespace}\n${out}${err}`);

@@ -5,6 +5,8 @@
  * terminated state and termination message, serves the log the API server proxies pods/log to).
  */
 import { type ChildProcess, spawn } from "node:child_process";
+import { readFileSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
 import {
   BatchV1Api,
   CoreV1Api,
@@ -31,7 +33,7 @@ import {
   collectorJobName,
   diagnosisLabels,
 } from "../../operator/controller/jobs/collectorJob.js";
-import type { ControlPlane } from "../support/controlPlane.js";
+import { type ControlPlane, repoRoot } from "../support/controlPlane.js";
 import { KubeletStandIn } from "../support/kubeletStandIn.js";
 import {
   OPERATOR_NAMESPACE,
@@ -280,7 +282,8 @@ describe("Diagnosis reconciler (real kube-apiserver)", function () {
       ["ContainerOOMKilled", "PodSpec"],
       ["JvmHeapExceedsLimit", "PodSpec"],
     ]);
-    expect(running.status?.verdict).to.match(/^Critical: /);
+    expect(running.status?.verdict).to.match(/^Critical ContainerOOMKilled: /);
+    expect(running.status!.verdict!.length).to.be.at.most(56);
     expect(running.status?.target).to.deep.include({
       node: NODE,
       container: "app",
@@ -300,6 +303,12 @@ describe("Diagnosis reconciler (real kube-apiserver)", function () {
 
     const done = await phaseOf("tomcat-oom", "Succeeded");
     const s = done.status!;
+    // A real Diagnosis as `kubectl get diag -o json` shows it (test/fixtures/reports/README.md).
+    if (process.env.DGN_REPORT_CAPTURE_DIR)
+      writeFileSync(
+        join(process.env.DGN_REPORT_CAPTURE_DIR, "manual.diagnosis.json"),
+        `${JSON.stringify(await getDiagnosis("tomcat-oom"), null, 2)}\n`,
+      );
     expect(s.report?.source, JSON.stringify(s).slice(0, 3000)).to.equal("log");
     expect(s.report?.schemaVersion).to.equal("diagnose.dev/report/v1");
     expect(Object.keys((s.report?.checks ?? {}) as object).sort()).to.deep.equal([
@@ -344,6 +353,24 @@ describe("Diagnosis reconciler (real kube-apiserver)", function () {
       'rest_client_requests_total{code="200",method="PATCH",',
     ])
       expect(metrics).to.match(new RegExp(`^${series.replace(/[{}]/g, "\\$&")}.* [1-9]`, "m"));
+
+    // Alertable findings: each finding of the completed Diagnosis counted once, by workload.
+    for (const f of s.findings ?? [])
+      expect(metrics).to.include(
+        `diagnose_findings_total{namespace="${d.metadata.namespace}",workload="pod/tomcat-0",code="${f.code}",severity="${f.severity}"} 1\n`,
+      );
+    expect(metrics).to.match(/^diagnose_diagnoses\{phase="Succeeded"\} [1-9]/m);
+    expect(metrics).to.match(/^diagnose_diagnoses\{phase="Failed"\} \d/m);
+    // Every metric the chart's alert and dashboard query is one this operator exports.
+    const exported = new Set([...metrics.matchAll(/^# TYPE (\S+) /gm)].map((m) => m[1]));
+    const chart = ["templates/prometheusrule.yaml", "dashboards/diagnose-operator.json"]
+      .map((f) => readFileSync(join(repoRoot, "charts/diagnose-operator", f), "utf8"))
+      .join("\n");
+    const queried = new Set(
+      chart.match(/\b(diagnose|controller_runtime|workqueue|process|rest_client)_[a-z_]+\b/g),
+    );
+    expect(queried.size).to.be.greaterThan(4);
+    for (const name of queried) expect(exported, name).to.include(name);
   });
 
   it("falls back to the termination message when the log cannot be read", async () => {

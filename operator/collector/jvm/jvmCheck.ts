@@ -10,7 +10,7 @@ import { readMemoryCgroup } from "../memory/memoryCheck.js";
 import { readTextIfExists } from "../readTextFile.js";
 import { containerSupport } from "./containerSupport.js";
 import { identifyJvm, type ProcessIdentity, splitNul } from "./findJvms.js";
-import { summarizeHsperfdata } from "./heapFromHsperfdata.js";
+import { isSummarizedCounter, summarizeHsperfdata } from "./heapFromHsperfdata.js";
 import { parseHsperfdata } from "./parseHsperfdata.js";
 import { javaVersionFromRelease, parseJavaVersion } from "./parseJavaRelease.js";
 
@@ -21,6 +21,7 @@ interface ProcStatus {
   uid?: number;
   nsPid?: number;
   rssBytes?: number;
+  threads?: number;
 }
 
 function parseStatus(text: string): ProcStatus {
@@ -32,6 +33,8 @@ function parseStatus(text: string): ProcStatus {
   if (ns) out.nsPid = Number(ns[1]!.trim().split(/\s+/).at(-1));
   const rss = /^VmRSS:\s+(\d+) kB/m.exec(text);
   if (rss) out.rssBytes = Number(rss[1]) * 1024;
+  const threads = /^Threads:\s+(\d+)/m.exec(text);
+  if (threads) out.threads = Number(threads[1]);
   return out;
 }
 
@@ -91,7 +94,7 @@ async function inspectJvm(ctx: CheckContext, id: ProcessIdentity): Promise<JvmPr
   let perfUnavailable: string | undefined;
   if (hs) {
     try {
-      perf = summarizeHsperfdata(parseHsperfdata(hs.bytes));
+      perf = summarizeHsperfdata(parseHsperfdata(hs.bytes, isSummarizedCounter));
     } catch (e) {
       perfUnavailable = `${hs.path}: ${(e as Error).message}`;
     }
@@ -126,6 +129,7 @@ async function inspectJvm(ctx: CheckContext, id: ProcessIdentity): Promise<JvmPr
   if (id.exe) ev.exe = id.exe;
   if (status.nsPid !== undefined) ev.nsPid = status.nsPid;
   if (status.rssBytes !== undefined) ev.rssBytes = status.rssBytes;
+  if (status.threads !== undefined) ev.threads = status.threads;
   if (hs) ev.hsperfdataPath = hs.path;
   if (perf) ev.perf = perf;
   if (perfUnavailable) ev.perfUnavailable = perfUnavailable;

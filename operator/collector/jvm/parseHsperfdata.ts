@@ -11,6 +11,10 @@
  *     entry_length i4, name_offset i4, vector_length i4 (0 = scalar), data_type u1 (a JNI type
  *     char: 'J' long, 'B' byte), flags u1, data_units u1, data_variability u1, data_offset i4;
  *     the NUL-terminated name at entry+name_offset, the data at entry+data_offset.
+ *
+ * The file is the target's: hostile input. Every offset is checked against its entry and the
+ * used region, the entry count and name lengths are capped, and only the counters the caller
+ * names are decoded (the rest are skipped by name).
  */
 
 export const HSPERF_MAGIC = 0xcafec0c0;
@@ -38,10 +42,18 @@ export class HsperfdataFormatError extends Error {
   override name = "HsperfdataFormatError";
 }
 
+/** HotSpot publishes ~200 counters; a file claiming far more is not one we read. */
+const MAX_ENTRIES = 4096;
+const MAX_NAME_BYTES = 256;
+const MAX_STRING_BYTES = 4096;
+
+/** Which counters to decode; the default decodes all (tests and tools on recorded files). */
+export type CounterFilter = (name: string) => boolean;
+
 const UNITS: PerfUnits[] = ["unknown", "none", "bytes", "ticks", "events", "string", "hertz"];
 const VARIABILITY: PerfVariability[] = ["unknown", "constant", "monotonic", "variable"];
 
-export function parseHsperfdata(buf: Uint8Array): Hsperfdata {
+export function parseHsperfdata(buf: Uint8Array, wanted: CounterFilter = () => true): Hsperfdata {
   const view = new DataView(buf.buffer, buf.byteOffset, buf.byteLength);
   if (buf.byteLength < 32)
     throw new HsperfdataFormatError("file shorter than the 32-byte prologue");
@@ -59,6 +71,10 @@ export function parseHsperfdata(buf: Uint8Array): Hsperfdata {
   const used = Math.min(view.getInt32(8, little), buf.byteLength);
   const entryOffset = view.getInt32(24, little);
   const numEntries = view.getInt32(28, little);
+  if (numEntries < 0 || numEntries > MAX_ENTRIES)
+    throw new HsperfdataFormatError(`implausible entry count ${numEntries}`);
+  if (entryOffset < 32 || entryOffset > used)
+    throw new HsperfdataFormatError(`entry offset ${entryOffset} outside the used region`);
   const counters = new Map<string, PerfCounter>();
   let at = entryOffset;
   for (let i = 0; i < numEntries; i++) {
@@ -73,16 +89,28 @@ export function parseHsperfdata(buf: Uint8Array): Hsperfdata {
     if (entryLength <= 0 || at + entryLength > used) {
       throw new HsperfdataFormatError(`entry ${i} has bad length ${entryLength}`);
     }
-    const name = cString(buf, at + nameOffset, at + entryLength);
+    if (nameOffset < 20 || nameOffset >= entryLength)
+      throw new HsperfdataFormatError(`entry ${i} has its name outside the entry`);
+    const name = cString(
+      buf,
+      at + nameOffset,
+      Math.min(at + entryLength, at + nameOffset + MAX_NAME_BYTES),
+    );
+    if (!wanted(name)) {
+      at += entryLength;
+      continue;
+    }
     const dataAt = at + dataOffset;
+    const dataBytes = vectorLength === 0 ? 8 : vectorLength;
+    if (dataOffset < 20 || vectorLength < 0 || dataOffset + dataBytes > entryLength)
+      throw new HsperfdataFormatError(`entry ${i} (${name}) has its data outside the entry`);
     let value: PerfCounter["value"];
     if (vectorLength === 0 && dataType === "J") {
       value = view.getBigInt64(dataAt, little);
     } else if (dataType === "B" && vectorLength > 0) {
+      const end = dataAt + Math.min(vectorLength, MAX_STRING_BYTES);
       value =
-        units === "string"
-          ? cString(buf, dataAt, dataAt + vectorLength)
-          : Array.from(buf.subarray(dataAt, dataAt + vectorLength));
+        units === "string" ? cString(buf, dataAt, end) : Array.from(buf.subarray(dataAt, end));
     } else {
       // Other types are not produced by HotSpot today; keep the entry visible without a value.
       value = [];

@@ -62,7 +62,12 @@ export async function runCollapseCommand(
     stderr.write(`collapse-perf: ${(e as Error).message}\n`);
     return 1;
   }
-  await writeLines(result.stacks, stdout);
+  try {
+    await writeLines(result.stacks, stdout);
+  } catch (e) {
+    stderr.write(`collapse-perf: ${(e as Error).message}\n`);
+    return 1;
+  }
   const { summary } = result;
   if (summary.unrecognizedLines > 0)
     stderr.write(
@@ -81,6 +86,9 @@ async function writeLines(
   stacks: Iterable<[string, number]>,
   out: NodeJS.WritableStream,
 ): Promise<void> {
+  // A failed write (a closed pipe) reaches the callback, then comes again as an 'error' event,
+  // which unheard would end the process: heard here, for as long as the stream lives.
+  if (out.listenerCount("error") === 0) out.on("error", () => {});
   let buffer = Buffer.allocUnsafe(WRITE_BYTES);
   let used = 0;
   for (const [stack, count] of stacks) {

@@ -56,6 +56,16 @@ export interface DiagnosisStatusWriterDeps {
   client: Pick<ClusterClient, "patchDiagnosisStatus">;
   events: EventSink;
   clock: Clock;
+  /** diagnose_findings_total: each finding counted once, when its Diagnosis completes. */
+  findingsCounter?: { inc(labels: Record<string, string>, by?: number): void };
+}
+
+/** Who a Diagnosis is about, for alerts: the trigger's workload, else the pod or node. */
+export function workloadOf(d: Diagnosis): string {
+  return (
+    d.status?.trigger?.workload ??
+    (d.spec.target.pod ? `pod/${d.spec.target.pod}` : `node/${d.spec.target.node ?? ""}`)
+  );
 }
 
 export class DiagnosisStatusWriter {
@@ -84,7 +94,7 @@ export class DiagnosisStatusWriter {
         ],
         fields,
       },
-      preliminaryEvent(d, fields),
+      preliminaryEvent(d, fields, facts),
     );
   }
 
@@ -112,7 +122,7 @@ export class DiagnosisStatusWriter {
           startTime: d.status?.startTime ?? this.deps.clock.now().toISOString(),
         },
       },
-      preliminaryEvent(d, fields),
+      preliminaryEvent(d, fields, facts),
     );
   }
 
@@ -123,16 +133,31 @@ export class DiagnosisStatusWriter {
     });
   }
 
-  completed(
+  /** Completed: the findings, the short verdict for the column, the sentence in the condition. */
+  async completed(
     d: Diagnosis,
-    result: { findings: Finding[]; verdict: string; report: Record<string, unknown> },
+    result: {
+      findings: Finding[];
+      verdict: string;
+      verdictSentence: string;
+      report: Record<string, unknown>;
+    },
   ): Promise<Diagnosis> {
-    return this.write(d, {
+    const { findings, verdict, report } = result;
+    const updated = await this.write(d, {
       conditions: [
-        { type: COMPLETED, status: "True", reason: "Succeeded", message: result.verdict },
+        { type: COMPLETED, status: "True", reason: "Succeeded", message: result.verdictSentence },
       ],
-      fields: { ...result, completionTime: this.deps.clock.now().toISOString() },
+      fields: { findings, verdict, report, completionTime: this.deps.clock.now().toISOString() },
     });
+    // Counted after the write that completed it: a retried or repeated reconcile writes nothing.
+    if (updated !== d && this.deps.findingsCounter) {
+      const namespace = d.metadata.namespace ?? "";
+      const workload = workloadOf(d);
+      for (const f of findings)
+        this.deps.findingsCounter.inc({ namespace, workload, code: f.code, severity: f.severity });
+    }
+    return updated;
   }
 
   failed(d: Diagnosis, reason: string, message: string): Promise<Diagnosis> {
@@ -147,7 +172,7 @@ export class DiagnosisStatusWriter {
     const fields: StatusFields = { target: facts.target };
     if (!d.status?.findings?.length && facts.preliminary.length) {
       fields.findings = mergeFindings([], facts.preliminary);
-      fields.verdict = verdictFor(facts.preliminary, effectiveChecks(d.spec));
+      fields.verdict = verdictFor(facts.preliminary, effectiveChecks(d.spec)).line;
     }
     return fields;
   }
@@ -192,7 +217,8 @@ export class DiagnosisStatusWriter {
 }
 
 /** The first preliminary verdict, as an Event (the collector's verdict is the Succeeded one). */
-function preliminaryEvent(d: Diagnosis, fields: StatusFields): ExtraEvent[] {
+function preliminaryEvent(d: Diagnosis, fields: StatusFields, facts: ResolvedFacts): ExtraEvent[] {
   if (!fields.verdict || d.status?.findings?.length) return [];
-  return [{ type: "Normal", reason: "PreliminaryFindings", message: String(fields.verdict) }];
+  const message = verdictFor(facts.preliminary, effectiveChecks(d.spec)).sentence;
+  return [{ type: "Normal", reason: "PreliminaryFindings", message }];
 }

@@ -83,7 +83,14 @@ async function readCollectorResult(
 
 /** What a Diagnosis records of a collector's result, or why there is none. */
 export type CollectorOutcome =
-  | { kind: "report"; findings: Finding[]; verdict: string; report: Record<string, unknown> }
+  | {
+      kind: "report";
+      findings: Finding[];
+      /** The Verdict column's line; the sentence goes to the Completed condition. */
+      verdict: string;
+      verdictSentence: string;
+      report: Record<string, unknown>;
+    }
   | { kind: "unavailable"; problem: string; transient: boolean };
 
 export interface ReportReaderDeps {
@@ -118,10 +125,12 @@ export class ReportReader {
             findingsLeftOut: result.compact.truncated ?? 0,
             logProblem: result.logProblem,
           };
+    const verdict = verdictFor(findings, effectiveChecks(d.spec));
     return {
       kind: "report",
       findings,
-      verdict: verdictFor(findings, effectiveChecks(d.spec)),
+      verdict: verdict.line,
+      verdictSentence: verdict.sentence,
       report,
     };
   }

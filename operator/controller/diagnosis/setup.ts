@@ -94,6 +94,11 @@ export function setupDiagnosisController(deps: DiagnosisControllerDeps): void {
       client,
       events: new EventRecorder(client, clock, logger, config.identity),
       clock,
+      findingsCounter: deps.metrics.counter(
+        "diagnose_findings_total",
+        "Findings of completed Diagnoses by namespace, workload, code and severity; each counted once, when its Diagnosis completes.",
+        ["namespace", "workload", "code", "severity"],
+      ),
     }),
     timings,
   });
@@ -135,27 +140,19 @@ export function setupDiagnosisController(deps: DiagnosisControllerDeps): void {
     .complete(counted);
 }
 
+const PHASES = ["Pending", "Running", "Succeeded", "Failed"] as const;
+
+/** diagnose_diagnoses{phase}: every phase, zero included, so a dashboard shows each line. */
 function registerDiagnosesGauge(
   metrics: MetricsRegistrar,
   diagnoses: ObjectCache<Diagnosis>,
 ): void {
-  metrics.registerGauge(
-    "diagnose_diagnoses",
-    "Diagnoses by phase and top finding code (empty while none).",
-    () => {
-      const counts = new Map<string, { phase: string; code: string; n: number }>();
-      for (const d of diagnoses.list()) {
-        const phase = d.status?.phase ?? "Pending";
-        const code = d.status?.findings?.[0]?.code ?? "";
-        const k = `${phase}\u0000${code}`;
-        const e = counts.get(k) ?? { phase, code, n: 0 };
-        e.n++;
-        counts.set(k, e);
-      }
-      return [...counts.values()].map((e) => ({
-        labels: { phase: e.phase, verdict_code: e.code },
-        value: e.n,
-      }));
-    },
-  );
+  metrics.registerGauge("diagnose_diagnoses", "Diagnoses in the cache by phase.", () => {
+    const counts = new Map<string, number>(PHASES.map((p) => [p, 0]));
+    for (const d of diagnoses.list()) {
+      const phase = d.status?.phase ?? "Pending";
+      counts.set(phase, (counts.get(phase) ?? 0) + 1);
+    }
+    return [...counts].map(([phase, value]) => ({ labels: { phase }, value }));
+  });
 }

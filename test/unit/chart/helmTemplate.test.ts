@@ -290,6 +290,46 @@ describe("helm chart: rendering", function () {
     expect(svc.spec.ports[0]).to.deep.include({ port: 9090, targetPort: "metrics" });
   });
 
+  it("adds the PrometheusRule only when enabled: a Critical finding alerts once per workload and code", () => {
+    expect(find(defaults.objects, "PrometheusRule")).to.deep.equal([]);
+    const rule = one(custom.objects, "PrometheusRule");
+    expect(rule.metadata.namespace).to.equal("ops");
+    expect(rule.metadata.labels.release).to.equal("prometheus");
+    const alerts = rule.spec.groups.flatMap((g: Obj) => g.rules);
+    expect(alerts.map((a: Obj) => a.alert)).to.deep.equal(["DiagnoseCriticalFinding"]);
+    const alert = alerts[0];
+    // Grouped by the labels the operator puts on diagnose_findings_total, over the set window;
+    // a brand-new series (first finding of a workload) is caught by "unless ... offset".
+    const expr = String(alert.expr).replace(/\s+/g, " ");
+    expect(expr).to.equal(
+      'sum by (namespace, workload, code) (increase(diagnose_findings_total{severity="Critical"}[30m])) > 0 or sum by (namespace, workload, code) (diagnose_findings_total{severity="Critical"} unless diagnose_findings_total{severity="Critical"} offset 30m)',
+    );
+    expect(alert.labels).to.deep.equal({ severity: "critical" });
+    // Prometheus' own templates reach it unexpanded by helm.
+    expect(alert.annotations.summary).to.equal(
+      "{{ $labels.code }} in {{ $labels.namespace }}/{{ $labels.workload }}",
+    );
+    expect(alert.annotations.description).to.include("kubectl diagnose report NAME");
+  });
+
+  it("adds the Grafana dashboard ConfigMap only when enabled, labelled for the sidecar", () => {
+    expect(find(defaults.objects, "ConfigMap")).to.deep.equal([]);
+    const cm = one(custom.objects, "ConfigMap", "diagnose-dashboard");
+    expect(cm.metadata.namespace).to.equal("monitoring");
+    expect(cm.metadata.labels.grafana_dashboard).to.equal("1");
+    expect(cm.metadata.annotations).to.deep.equal({ grafana_folder: "Diagnose" });
+    const dashboard = JSON.parse(cm.data["diagnose-operator.json"]);
+    expect(dashboard.uid).to.equal("diagnose-operator");
+    const exprs: string[] = dashboard.panels.flatMap((p: Obj) =>
+      p.targets.map((t: Obj) => t.expr as string),
+    );
+    expect(exprs[0]).to.include('diagnose_findings_total{severity="Critical"}');
+    expect(exprs.some((e) => e.includes("diagnose_diagnoses"))).to.equal(true);
+    // Every panel queries the datasource the user picks (Grafana's $datasource variable).
+    const picked = ["$", "{datasource}"].join("");
+    for (const p of dashboard.panels) expect(p.datasource.uid).to.equal(picked);
+  });
+
   it("renders the generated CRD by default, kept on uninstall, with the spec of crds/", () => {
     const crd = one(defaults.objects, "CustomResourceDefinition");
     expect(crd.metadata.name).to.equal("diagnoses.diagnose.dev");

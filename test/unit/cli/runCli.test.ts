@@ -56,6 +56,11 @@ function harness(client: DiagnosisClient, overrides: Partial<CliDeps> = {}) {
     writeFile: async (p, d) => {
       files.set(p, d);
     },
+    readFile: async (p) => {
+      const f = files.get(p);
+      if (f === undefined) throw new Error(`ENOENT: no such file, open '${p}'`);
+      return f;
+    },
     loadFlameGraphRenderer,
     ...overrides,
   };
@@ -189,6 +194,86 @@ describe("runCli", () => {
       });
       expect(await runCli(["flamegraph", "tomcat-oom", "-o", "-"], none.deps)).to.equal(EXIT.error);
       expect(none.err()).to.include("not available in this build");
+    });
+  });
+
+  describe("report", () => {
+    const perf = readFileSync(
+      join(repoRoot, "test/fixtures/profile/perf-script-node-synflood.txt"),
+      "utf8",
+    );
+    const profiled = (name = "tomcat-oom"): Diagnosis => {
+      const d = s1Diagnosis();
+      d.metadata.name = name;
+      d.spec.checks = ["softirq", "profile"];
+      d.status!.report = {
+        checks: {
+          profile: {
+            status: "ok",
+            durationMs: 1500,
+            data: { collapsed: encodeCollapsed(collapseStacks(parsePerfScript(perf).samples)) },
+          },
+        },
+      };
+      return d;
+    };
+
+    it("writes the Diagnosis from the cluster as one HTML page with its findings and flame graph", async () => {
+      const h = harness(new ScriptedClient([profiled()]));
+      expect(
+        await runCli(["report", "tomcat-oom", "-n", "shop", "-o", "report.html"], h.deps),
+      ).to.equal(EXIT.ok);
+      const html = h.files.get("report.html")!;
+      expect(html).to.match(/^<!DOCTYPE html>/);
+      for (const code of ["JvmHeapExceedsLimit", "CgroupOomKill", "CpuThrottled"])
+        expect(html).to.include(`data-code="${code}"`);
+      expect(html).to.include('<svg version="1.1" class="fg"');
+      expect(html).to.include("function dgnFlameGraph");
+      expect(h.err()).to.match(/^wrote report.html \(\d+ bytes\): 3 findings, flame graph\n$/);
+    });
+
+    it("adds a differential flame graph against --baseline", async () => {
+      const client = new ScriptedClient([profiled("after"), profiled("before")]);
+      const h = harness(client);
+      expect(
+        await runCli(["report", "after", "--baseline", "before", "-o", "cmp.html"], h.deps),
+      ).to.equal(EXIT.ok);
+      expect(h.files.get("cmp.html")).to.include('id="profile-diff"');
+      expect(h.err()).to.include("differential flame graph");
+    });
+
+    it("reads a saved kubectl get -o json (one object or a List) without connecting", async () => {
+      const h = harness(new ScriptedClient([]), {
+        connect: () => {
+          throw new Error("must not connect");
+        },
+      });
+      h.files.set("one.json", JSON.stringify(profiled()));
+      h.files.set(
+        "list.json",
+        JSON.stringify({ kind: "List", items: [profiled("a"), profiled("b")] }),
+      );
+      expect(await runCli(["report", "--from-file", "one.json", "-o", "-"], h.deps)).to.equal(
+        EXIT.ok,
+      );
+      expect(h.out()).to.include("shop/tomcat-oom");
+      expect(
+        await runCli(["report", "b", "--from-file", "list.json", "-o", "b.html"], h.deps),
+      ).to.equal(EXIT.ok);
+      expect(h.files.get("b.html")).to.include("<title>Diagnosis shop/b</title>");
+      expect(await runCli(["report", "--from-file", "list.json", "-o", "x.html"], h.deps)).to.equal(
+        EXIT.error,
+      );
+      expect(h.err()).to.include("list.json: the file holds 2 Diagnoses (a, b): name one");
+      h.files.set("pod.json", JSON.stringify({ kind: "Pod", metadata: { name: "p" } }));
+      expect(await runCli(["report", "--from-file", "pod.json", "-o", "x.html"], h.deps)).to.equal(
+        EXIT.error,
+      );
+      expect(h.err()).to.include("holds a Pod, not a Diagnosis");
+      expect(await runCli(["report", "--from-file", "nope.json", "-o", "x.html"], h.deps)).to.equal(
+        EXIT.error,
+      );
+      expect(h.err()).to.include("cannot read nope.json: ENOENT");
     });
   });
 });

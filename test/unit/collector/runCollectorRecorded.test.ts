@@ -129,7 +129,7 @@ describe("runCollector on a cgroup v2 node (fixtures written from the documented
     ]);
     const oom = report.findings[0]!;
     expect(oom.summary, oom.summary).to.match(
-      /^OOM-killed by its cgroup: java \(pid 4242\) at 512MiB usage = limit 512MiB, anon 99% at 2025-12-31T23:58:51.554Z/,
+      /^OOM-killed by its cgroup: java \(pid 4242\) at 512Mi usage = limit 512Mi, anon 99% at 2025-12-31T23:58:51.554Z/,
     );
     const jvm = (report.checks.jvm as { data: JvmEvidence }).data.jvms[0]!;
     expect(jvm.hsperfdataPath).to.equal(`${trees.procRoot}/4242/root/tmp/hsperfdata_app/1`);
@@ -141,7 +141,7 @@ describe("runCollector on a cgroup v2 node (fixtures written from the documented
 
     const text = renderReport(report);
     expect(text).to.include("CRITICAL [memory] OOMKilledByCgroup");
-    expect(text).to.include("fix: For this 512MiB limit set -Xmx");
+    expect(text).to.include("fix: For this 512Mi limit set -Xmx");
   });
 
   it("resolves the same target from a pid, and fails clearly for an unknown one", async () => {

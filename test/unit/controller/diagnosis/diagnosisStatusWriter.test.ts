@@ -11,6 +11,7 @@ import type {
   EventSink,
   EventType,
 } from "../../../../operator/controller/diagnosis/eventRecorder.js";
+import { MetricsRegistry } from "../../../../operator/controller/runtime/metricsRegistry.js";
 
 const T0 = new Date("2026-01-01T12:00:00Z");
 
@@ -32,7 +33,7 @@ function diagnosis(status?: DiagnosisStatus, labels?: Record<string, string>): D
 }
 
 /** An API stand-in that stores the Diagnosis and applies merge patches of its status. */
-function harness(start: Diagnosis) {
+function harness(start: Diagnosis, metrics = new MetricsRegistry()) {
   let stored = structuredClone(start);
   const patches: Array<{ resourceVersion: string | undefined; status: Record<string, unknown> }> =
     [];
@@ -56,6 +57,12 @@ function harness(start: Diagnosis) {
     },
     events: sink,
     clock: { now: () => now },
+    findingsCounter: metrics.counter("diagnose_findings_total", "findings", [
+      "namespace",
+      "workload",
+      "code",
+      "severity",
+    ]),
   });
   return {
     writer,
@@ -117,14 +124,16 @@ describe("DiagnosisStatusWriter (API stand-in)", () => {
         preliminary: [podSpecFinding],
       },
     );
+    // The column gets the short line; the Event the whole sentence.
     expect(h.patches[0]!.status).to.deep.include({
       target,
-      verdict: "Critical: JVM max heap 2GiB > limit 512MiB",
+      verdict: "Critical JvmHeapExceedsLimit: JVM max heap 2GiB > limit…",
     });
     expect((h.patches[0]!.status.findings as Finding[]).map((f) => f.code)).to.deep.equal([
       "JvmHeapExceedsLimit",
     ]);
     expect(h.events.map((e) => e.reason)).to.deep.equal(["PreliminaryFindings", "Queued"]);
+    expect(h.events[0]!.message).to.equal("Critical: JVM max heap 2GiB > limit 512MiB");
 
     h.tick(1000);
     await h.writer.jobCreated(
@@ -166,13 +175,19 @@ describe("DiagnosisStatusWriter (API stand-in)", () => {
     const ok = harness(diagnosis());
     await ok.writer.completed(ok.stored(), {
       findings: [podSpecFinding],
-      verdict: "Critical: JVM max heap 2GiB > limit 512MiB",
+      verdict: "Critical JvmHeapExceedsLimit: heap 2Gi > limit 512Mi",
+      verdictSentence: "Critical: JVM max heap 2GiB > limit 512MiB",
       report: { schemaVersion: "diagnose.dev/report/v1" },
     });
     expect(ok.stored().status).to.include({
       phase: "Succeeded",
       completionTime: T0.toISOString(),
+      verdict: "Critical JvmHeapExceedsLimit: heap 2Gi > limit 512Mi",
     });
+    expect(ok.stored().status).to.not.have.property("verdictSentence");
+    expect(ok.stored().status?.conditions?.find((c) => c.type === "Completed")?.message).to.equal(
+      "Critical: JVM max heap 2GiB > limit 512MiB",
+    );
     expect(ok.events).to.deep.equal([
       {
         type: "Normal",
@@ -186,6 +201,36 @@ describe("DiagnosisStatusWriter (API stand-in)", () => {
     expect(bad.stored().status).to.include({ phase: "Failed", completionTime: T0.toISOString() });
     expect(bad.events).to.deep.equal([
       { type: "Warning", reason: "NodeGone", message: "node node-a no longer exists" },
+    ]);
+  });
+
+  it("counts each finding of a completed Diagnosis once in diagnose_findings_total, by workload", async () => {
+    const metrics = new MetricsRegistry();
+    const h = harness(
+      diagnosis({ trigger: { source: "PodRestart", workload: "deployment/shop-jvm" } }),
+      metrics,
+    );
+    const result = {
+      findings: [
+        podSpecFinding,
+        { ...podSpecFinding, code: "OOMKilledByCgroup", source: "Collector" as const },
+        { ...podSpecFinding, code: "CpuThrottled", severity: "Warning" as const },
+      ],
+      verdict: "Critical JvmHeapExceedsLimit: heap 2Gi > limit 512Mi",
+      verdictSentence: "Critical: JVM max heap 2GiB > limit 512MiB",
+      report: {},
+    };
+    const done = await h.writer.completed(h.stored(), result);
+    // The same completion seen again (a requeue) writes nothing and counts nothing.
+    await h.writer.completed(done, result);
+    const lines = metrics
+      .render()
+      .split("\n")
+      .filter((l) => l.startsWith("diagnose_findings_total{"));
+    expect(lines.sort()).to.deep.equal([
+      'diagnose_findings_total{namespace="shop",workload="deployment/shop-jvm",code="CpuThrottled",severity="Warning"} 1',
+      'diagnose_findings_total{namespace="shop",workload="deployment/shop-jvm",code="JvmHeapExceedsLimit",severity="Critical"} 1',
+      'diagnose_findings_total{namespace="shop",workload="deployment/shop-jvm",code="OOMKilledByCgroup",severity="Critical"} 1',
     ]);
   });
 });

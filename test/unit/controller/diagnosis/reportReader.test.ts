@@ -102,7 +102,8 @@ describe("ReportReader (pods/log stand-in)", () => {
       ["OOMKilledByCgroup", "Collector"],
       ["NoCpuLimit", "PodSpec"],
     ]);
-    expect(outcome.verdict).to.equal("Critical: JVM max heap 1.95GiB > limit 512MiB");
+    expect(outcome.verdict).to.equal("Critical JvmHeapExceedsLimit: JVM max heap 1.95GiB > li…");
+    expect(outcome.verdictSentence).to.equal("Critical: JVM max heap 1.95GiB > limit 512MiB");
     expect(outcome.report).to.include({ schemaVersion: REPORT_SCHEMA_VERSION, source: "log" });
   });
 
