@@ -3,6 +3,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { PassThrough, Readable } from "node:stream";
 import { expect } from "chai";
+import { analyzeProfile } from "../../../../operator/analysis/profileRules.js";
 import {
   collapsePerfScript,
   PerfScriptCollapser,
@@ -14,6 +15,7 @@ import {
   type PerfSample,
   parsePerfScript,
 } from "../../../../operator/collector/profile/parsePerfScript.js";
+import { profileEvidence } from "../../../../operator/collector/profile/profileCheck.js";
 import { runCollapseCommand } from "../../../../operator/collector/profile/runCollapseCommand.js";
 import {
   MERGED_STACKS_FRAME,
@@ -314,6 +316,21 @@ describe("StackFolder", () => {
     ]);
     expect(m.samples).to.equal(11);
     expect(m.limitNote).to.include("the 3 lightest of 5 distinct stacks (27.3% of the samples)");
+  });
+});
+
+describe("a capped profile in the evidence", () => {
+  it("says in the hot-frames finding what the collapse limits cut", () => {
+    const text = read("perf-script-user-busy.txt");
+    const collapse = collapsePerfScript(text, {}, { maxNodes: 4 });
+    const data = profileEvidence(collapse, { mode: "pid", pids: [1], seconds: 1, frequency: 199 });
+    expect(data.collapseLimitNote).to.match(
+      /^collapse limits reached: \d+ samples' stacks cut short/,
+    );
+    const [hot] = analyzeProfile(data);
+    expect(hot!.code).to.equal("ProfileHotFrames");
+    expect(hot!.summary).to.include(data.collapseLimitNote!);
+    expect(data.samples).to.equal(parsePerfScript(text).samples.length);
   });
 });
 
