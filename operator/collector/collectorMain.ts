@@ -3,24 +3,17 @@
  * hard deadline, print the report (the last stdout line), write the termination message, and
  * hand the exit code to `exit`, which ends the process whatever the probes are still doing.
  */
-import {
-  FLAME_GRAPH_LIBRARY,
-  renderDiffFlameGraph,
-  renderFlameGraph,
-} from "../flamegraph/renderFlameGraph.js";
-import { runFlamegraphCommand } from "../flamegraph/runFlamegraphCommand.js";
 import type { CollectorReport } from "../report/collectorReport.js";
 import { encodeReportLine } from "../report/reportLine.js";
 import { terminalLine, terminalText } from "../report/terminalText.js";
 import { encodeTerminationMessage } from "../report/terminationMessage.js";
-import { pageModelFromCollectorReport } from "../reportpage/pageModelFrom.js";
-import { renderReportPage } from "../reportpage/renderReportPage.js";
 import type { Check } from "./check.js";
+import { COLLECTOR_VERSION } from "./collectorVersion.js";
 import type { CommandRunner } from "./commandRunner.js";
 import { parseCollectorArgs, USAGE, UsageError } from "./parseCollectorArgs.js";
 import { renderReport } from "./renderReport.js";
 import { TargetNotFoundError } from "./resolveTarget.js";
-import { COLLECTOR_VERSION, collectorDeadlineMs, runCollector } from "./runCollector.js";
+import { collectorDeadlineMs, runCollector } from "./runCollector.js";
 
 export const EXIT = { ok: 0, failed: 1, usage: 2, targetNotFound: 3, deadline: 4 } as const;
 
@@ -31,7 +24,6 @@ export interface CollectorMainDeps {
   checks: readonly Check[];
   runner: CommandRunner;
   now: () => Date;
-  stdin: NodeJS.ReadableStream;
   stdout: NodeJS.WritableStream;
   stderr: { write(text: string): unknown };
   /** Synchronous, so it completes even when the threadpool is held by a stuck read. */
@@ -67,7 +59,6 @@ async function run(
   say: (message: string) => void,
   exit: (code: number) => void,
 ): Promise<number> {
-  if (argv[0] === "flamegraph") return runFlamegraphCommand(argv.slice(1), deps.stdin, deps.stdout);
   let parsed: ReturnType<typeof parseCollectorArgs>;
   try {
     parsed = parseCollectorArgs(
@@ -124,7 +115,7 @@ async function run(
       progress: say,
     });
     if (args.htmlPath) {
-      const page = reportPage(report, deps.now());
+      const page = await reportPage(report, deps.now());
       deps.writeFileSync(args.htmlPath, page);
       say(`wrote ${args.htmlPath} (${Buffer.byteLength(page)} bytes)`);
     }
@@ -149,8 +140,14 @@ async function run(
   }
 }
 
-/** The report as one self-contained HTML page (--html). */
-function reportPage(report: CollectorReport, now: Date): string {
+/** The report as one self-contained HTML page (--html); its renderers load only when asked for. */
+async function reportPage(report: CollectorReport, now: Date): Promise<string> {
+  const [{ renderReportPage }, { pageModelFromCollectorReport }, flameGraph] = await Promise.all([
+    import("../reportpage/renderReportPage.js"),
+    import("../reportpage/pageModelFrom.js"),
+    import("../flamegraph/renderFlameGraph.js"),
+  ]);
+  const { renderFlameGraph, renderDiffFlameGraph, FLAME_GRAPH_LIBRARY } = flameGraph;
   return renderReportPage(pageModelFromCollectorReport(report), {
     flameGraph: { renderFlameGraph, renderDiffFlameGraph, library: FLAME_GRAPH_LIBRARY },
     generator: `diagnose-collector ${COLLECTOR_VERSION}`,

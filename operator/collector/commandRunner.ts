@@ -29,6 +29,16 @@ export class ToolUnavailableError extends Error {
 /** Runs external commands. Always an argument array, never a shell string. */
 export interface CommandRunner {
   run(command: string, args: readonly string[], options?: RunOptions): Promise<CommandResult>;
+  /**
+   * Runs a command whose stdout is read as it arrives and never held whole: each chunk goes to
+   * onStdout, in order, before the next is read. maxOutputBytes bounds the bytes read, not kept.
+   */
+  stream(
+    command: string,
+    args: readonly string[],
+    onStdout: (chunk: Buffer) => void,
+    options?: RunOptions,
+  ): Promise<Omit<CommandResult, "stdout">>;
 }
 
 /**
@@ -44,9 +54,37 @@ export class ChildProcessRunner implements CommandRunner {
     for (const child of this.live) killGroup(child);
   }
 
-  run(command: string, args: readonly string[], options: RunOptions = {}): Promise<CommandResult> {
+  async run(
+    command: string,
+    args: readonly string[],
+    options: RunOptions = {},
+  ): Promise<CommandResult> {
+    const out: Buffer[] = [];
+    const result = await this.spawnReading(command, args, (b) => out.push(b), {
+      ...options,
+      maxOutputBytes: options.maxOutputBytes ?? 64 * 1024 * 1024,
+    });
+    return { stdout: Buffer.concat(out).toString("utf8"), ...result };
+  }
+
+  stream(
+    command: string,
+    args: readonly string[],
+    onStdout: (chunk: Buffer) => void,
+    options: RunOptions = {},
+  ): Promise<Omit<CommandResult, "stdout">> {
+    return this.spawnReading(command, args, onStdout, options);
+  }
+
+  /** Spawns the command and hands each chunk of its stdout to onStdout as it arrives. */
+  private spawnReading(
+    command: string,
+    args: readonly string[],
+    onStdout: (chunk: Buffer) => void,
+    options: RunOptions,
+  ): Promise<Omit<CommandResult, "stdout">> {
     const timeoutMs = options.timeoutMs ?? 10_000;
-    const maxOutputBytes = options.maxOutputBytes ?? 64 * 1024 * 1024;
+    const maxOutputBytes = options.maxOutputBytes ?? Number.POSITIVE_INFINITY;
     const { signal } = options;
     if (signal?.aborted) return Promise.reject(new Error(`${command}: aborted before it started`));
     return new Promise((resolve, reject) => {
@@ -56,7 +94,6 @@ export class ChildProcessRunner implements CommandRunner {
         detached: true,
       });
       this.live.add(child);
-      const out: Buffer[] = [];
       const err: Buffer[] = [];
       let outBytes = 0;
       let killedFor: string | undefined;
@@ -73,12 +110,17 @@ export class ChildProcessRunner implements CommandRunner {
         this.live.delete(child);
       };
       child.stdout.on("data", (b: Buffer) => {
+        if (killedFor) return;
         outBytes += b.length;
         if (outBytes > maxOutputBytes) {
           kill(`output exceeded ${maxOutputBytes} bytes`);
           return;
         }
-        out.push(b);
+        try {
+          onStdout(b);
+        } catch (e) {
+          kill(`reading its output failed: ${(e as Error).message}`);
+        }
       });
       child.stderr.on("data", (b: Buffer) => {
         if (err.length < 256) err.push(b);
@@ -90,16 +132,15 @@ export class ChildProcessRunner implements CommandRunner {
           reject(new ToolUnavailableError(command, "not permitted"));
         else reject(e);
       });
-      child.on("close", (code, signal) => {
+      child.on("close", (code, sig) => {
         settle();
         if (killedFor) {
           reject(new Error(`${command} ${args.join(" ")}: ${killedFor}`));
           return;
         }
         resolve({
-          stdout: Buffer.concat(out).toString("utf8"),
           stderr: Buffer.concat(err).toString("utf8"),
-          exitCode: code ?? (signal ? 128 : 1),
+          exitCode: code ?? (sig ? 128 : 1),
         });
       });
     });

@@ -1,27 +1,71 @@
 #!/usr/bin/env node
-import { writeFileSync } from "node:fs";
-import { CHECKS } from "./checks/registry.js";
-import { collectorMain, EXIT } from "./collectorMain.js";
-import { ChildProcessRunner } from "./commandRunner.js";
-import { exitProcess } from "./exitProcess.js";
+import { enableCompileCacheIn } from "./compileCache.js";
 
-/** The diagnose-collector CLI. Report to stdout, progress and errors to stderr. */
-const runner = new ChildProcessRunner();
-const exit = (code: number): never => {
-  runner.killAll();
-  return exitProcess(code);
-};
-// Its commands run in their own process groups: a stopped collector takes them down with it.
-process.once("SIGTERM", () => exit(128 + 15));
-process.once("SIGINT", () => exit(128 + 2));
+/**
+ * The diagnose-collector CLI. Report to stdout, progress and errors to stderr. Only what a
+ * command runs is imported (after Node's compile cache is turned on, when asked for:
+ * compileCache.ts): start-up is part of every check's cost (test/bench collector).
+ */
+enableCompileCacheIn(process.env);
 
-void collectorMain(process.argv.slice(2), {
-  checks: CHECKS,
-  runner,
-  now: () => new Date(),
-  stdin: process.stdin,
-  stdout: process.stdout,
-  stderr: process.stderr,
-  writeFileSync: (path, data) => writeFileSync(path, data),
-  exit,
-}).catch(() => exit(EXIT.failed));
+async function main(argv: string[]): Promise<void> {
+  if (argv[0] === "flamegraph") {
+    const { runFlamegraphCommand } = await import("../flamegraph/runFlamegraphCommand.js");
+    process.exitCode = await runFlamegraphCommand(
+      argv.slice(1),
+      () => process.stdin,
+      process.stdout,
+      process.stderr,
+      0,
+    );
+    return;
+  }
+  if (argv[0] === "collapse-perf") {
+    const { runCollapseCommand } = await import("./profile/runCollapseCommand.js");
+    process.exitCode = await runCollapseCommand(
+      argv.slice(1),
+      () => process.stdin,
+      process.stdout,
+      process.stderr,
+      0,
+    );
+    return;
+  }
+  const [
+    { writeFileSync },
+    { CHECKS },
+    { collectorMain, EXIT },
+    { ChildProcessRunner },
+    { exitProcess },
+  ] = await Promise.all([
+    import("node:fs"),
+    import("./checks/registry.js"),
+    import("./collectorMain.js"),
+    import("./commandRunner.js"),
+    import("./exitProcess.js"),
+  ]);
+  const runner = new ChildProcessRunner();
+  const exit = (code: number): never => {
+    runner.killAll();
+    return exitProcess(code);
+  };
+  // Its commands run in their own process groups: a stopped collector takes them down with it.
+  process.once("SIGTERM", () => exit(128 + 15));
+  process.once("SIGINT", () => exit(128 + 2));
+  await collectorMain(argv, {
+    checks: CHECKS,
+    runner,
+    now: () => new Date(),
+    stdout: process.stdout,
+    stderr: process.stderr,
+    writeFileSync: (path, data) => writeFileSync(path, data),
+    exit,
+  }).catch(() => exit(EXIT.failed));
+}
+
+main(process.argv.slice(2)).catch((e: unknown) => {
+  process.stderr.write(
+    `diagnose-collector: failed: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}\n`,
+  );
+  process.exitCode = 1;
+});

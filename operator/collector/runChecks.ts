@@ -27,6 +27,8 @@ function withTimeout<T>(p: Promise<T>, ms: number, what: string, abort: () => vo
 function abortableRunner(runner: CommandRunner, signal: AbortSignal): CommandRunner {
   return {
     run: (command, args, options = {}) => runner.run(command, args, { signal, ...options }),
+    stream: (command, args, onStdout, options = {}) =>
+      runner.stream(command, args, onStdout, { signal, ...options }),
   };
 }
 

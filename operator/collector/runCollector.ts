@@ -2,12 +2,11 @@ import { analyzeReport } from "../analysis/analyzeReport.js";
 import { DEFAULT_CHECKS } from "../api/v1alpha1/diagnosis.js";
 import { type CollectorReport, REPORT_SCHEMA_VERSION } from "../report/collectorReport.js";
 import type { Check, CheckContext } from "./check.js";
+import { COLLECTOR_VERSION } from "./collectorVersion.js";
 import type { CommandRunner } from "./commandRunner.js";
 import { type CollectorArgs, UsageError } from "./parseCollectorArgs.js";
 import { resolveTarget } from "./resolveTarget.js";
 import { runChecks } from "./runChecks.js";
-
-export const COLLECTOR_VERSION = "0.1.0";
 
 export interface CollectorDeps {
   checks: readonly Check[];

@@ -1,6 +1,13 @@
 /** `npm run bench` options: pure argv -> options or a usage error. */
 
-export const BENCH_NAMES = ["reaction", "memory", "burst", "collector", "flamegraph"] as const;
+export const BENCH_NAMES = [
+  "reaction",
+  "memory",
+  "burst",
+  "collector",
+  "flamegraph",
+  "peers",
+] as const;
 export type BenchName = (typeof BENCH_NAMES)[number];
 
 export interface BenchOptions {
@@ -31,7 +38,9 @@ machine's kernel, prints a table and optionally writes the results as JSON.
   --quick          1,000 pods only, 200 finished Diagnoses, 50 reaction events, a 200-restart
                    burst over 20 workloads, each collector check once: under 3 minutes
   --json FILE      write the results to FILE
-  --only a,b,...   run only these: ${BENCH_NAMES.join(", ")}
+  --only a,b,...   run only these: ${BENCH_NAMES.join(", ")} (peers: inferno and
+                   flamegraph.pl on the flame graph input, built or fetched into
+                   ~/.cache/diagnose-operator the first time; with flamegraph, the ratios)
   --operator-from-source
                    run the operator with tsx from operator/**/*.ts; by default it is built
                    first as the minified esbuild bundle that npm run build and the image ship

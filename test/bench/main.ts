@@ -1,7 +1,8 @@
 /**
  * `npm run bench`: reaction latency and operator memory at 1,000 and 10,000 pods (and with 2,000
  * finished Diagnoses of large statuses on top), a restart burst, collector cost per check against
- * the manual commands, and the flame graph pipeline.
+ * the manual commands, and the flame graph pipeline (whole processes, next to inferno and
+ * flamegraph.pl with --only peers).
  * The Kubernetes parts run against the real local control plane (test/support/controlPlane.ts)
  * with the operator as a real child process. Progress goes to stderr, the table to stdout, the
  * results to --json FILE. Everything it makes is removed at the end, on failure too.
@@ -36,6 +37,7 @@ import { renderBenchResults, withGrowthPerPod } from "./benchResults.js";
 import { runBurst } from "./burstBench.js";
 import { burstPods } from "./burstPlan.js";
 import { benchCollectorChecks, cleanUpCollectorTargets } from "./collectorBench.js";
+import { setUpPeers } from "./flameGraphPeers.js";
 import { benchFlamegraph } from "./flamegraph.js";
 import { buildOperator, chartNodeOptions, type OperatorBuild } from "./operatorBuild.js";
 import { type Progress, progressLogger } from "./progress.js";
@@ -476,22 +478,34 @@ async function main(): Promise<number> {
     }
   }
 
-  if (only.has("flamegraph") && !signal.aborted) {
-    say("flamegraph", `${plan.flamegraph.samples} samples, ${plan.flamegraph.runs} run(s)`);
+  if ((only.has("flamegraph") || only.has("peers")) && !signal.aborted) {
+    const work = mkdtempSync(join(tmpdir(), "diagnose-bench-flamegraph-"));
     try {
-      const f = benchFlamegraph(plan.flamegraph);
-      results.flamegraph = {
-        samples: f.samples,
-        perfScriptMiB: f.perfScriptMiB,
-        ms: f.totalMs,
-        parseMs: f.parseMs,
-        collapseMs: f.collapseMs,
-        renderMs: f.renderMs,
-        stacks: f.stacks,
-        svgKiB: f.svgKiB,
-      };
+      const peers = only.has("peers")
+        ? await setUpPeers((line) => say("peers", line), signal)
+        : undefined;
+      for (const s of peers?.skipped ?? []) say("peers", `not run: ${s.name}: ${s.reason}`);
+      say(
+        "flamegraph",
+        `${plan.flamegraph.samples} samples, ${plan.flamegraph.runs} run(s) of each tool after one not counted`,
+      );
+      const f = await benchFlamegraph({
+        ...plan.flamegraph,
+        workDir: work,
+        peers,
+        say: (line) => say("flamegraph", line),
+        signal,
+      });
+      // The project's path is the peers' point of comparison: reported with them too.
+      results.flamegraph = f.flamegraph;
+      if (f.peers) results.peers = f.peers;
     } catch (err) {
-      results.errors.flamegraph = String((err as Error).message ?? err);
+      const message = String((err as Error).message ?? err);
+      say("flamegraph", `FAILED: ${message}`);
+      if (only.has("flamegraph")) results.errors.flamegraph = message;
+      if (only.has("peers")) results.errors.peers = message;
+    } finally {
+      rmSync(work, { recursive: true, force: true });
     }
   }
 

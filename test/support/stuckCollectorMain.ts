@@ -39,7 +39,6 @@ void collectorMain(process.argv.slice(2), {
   checks,
   runner,
   now: () => new Date(),
-  stdin: process.stdin,
   stdout: process.stdout,
   stderr: process.stderr,
   writeFileSync: (path, data) => writeFileSync(path, data),

@@ -362,7 +362,7 @@ const withHostSys =
   (job) =>
     accessFor(checks).hostSys ? withHostPath("host-sys", "/sys", "Directory", true)(job) : job;
 
-/** The /tmp emptyDir's cap: perf.data stops at 3 MiB (profileCheck.ts); the rest is headroom. */
+/** The /tmp emptyDir's cap: perf.data stops at 48 MB (profileCheck.ts); the rest is headroom. */
 const SCRATCH_SIZE_LIMIT = "64Mi";
 
 /**

@@ -41,6 +41,8 @@ export interface ProfileEvidence {
   /** The perf event profiled; samples of other events are left out (counted here). */
   event?: string;
   otherEventSamples?: number;
+  /** Set when folding a long or hostile profile reached a bound: what was cut or merged. */
+  collapseLimitNote?: string;
   collapsed: CollapsedBlob;
   top: TopFrames;
 }

@@ -10,10 +10,7 @@ import {
 import { tmpdir } from "node:os";
 import { expect } from "chai";
 import type { Check } from "../../../operator/collector/check.js";
-import {
-  type CommandRunner,
-  ToolUnavailableError,
-} from "../../../operator/collector/commandRunner.js";
+import { ToolUnavailableError } from "../../../operator/collector/commandRunner.js";
 import { cpuCheck } from "../../../operator/collector/cpu/cpuCheck.js";
 import { jvmCheck } from "../../../operator/collector/jvm/jvmCheck.js";
 import { memoryCheck } from "../../../operator/collector/memory/memoryCheck.js";
@@ -22,6 +19,7 @@ import { renderReport } from "../../../operator/collector/renderReport.js";
 import { TargetNotFoundError } from "../../../operator/collector/resolveTarget.js";
 import { runCollector } from "../../../operator/collector/runCollector.js";
 import type { JvmEvidence } from "../../../operator/report/evidence/jvmEvidence.js";
+import { recordedRunner } from "./recordedRunner.js";
 
 const ID = "8a9b1c2d3e4f5a6b7c8d9e0f1a2b3c4d5e6f7a8b9c0d1e2f3a4b5c6d7e8f9a0b";
 const POD =
@@ -29,11 +27,9 @@ const POD =
 const PATH = `${POD}/cri-containerd-${ID}.scope`;
 const JAVA_HOME = "/usr/lib/jvm/java-17-openjdk-amd64";
 
-const noTools: CommandRunner = {
-  run: async (cmd) => {
-    throw new ToolUnavailableError(cmd, "not installed");
-  },
-};
+const noTools = recordedRunner(async (cmd) => {
+  throw new ToolUnavailableError(cmd, "not installed");
+});
 
 /**
  * A recorded cgroup v2 node: /proc and /sys trees built from the fixtures, with one containerd

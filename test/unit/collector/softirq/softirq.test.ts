@@ -18,7 +18,7 @@ import { parseSoftirqs } from "../../../../operator/collector/softirq/parseSofti
 import { readKernelThreads } from "../../../../operator/collector/softirq/readKernelThreads.js";
 import { createSoftirqCheck } from "../../../../operator/collector/softirq/softirqCheck.js";
 import { summarizeSoftirqInterval } from "../../../../operator/collector/softirq/summarizeSoftirqInterval.js";
-
+import { recordedRunner } from "../recordedRunner.js";
 import { dir, fixture, synfloodSnapshots } from "./synfloodSnapshots.js";
 
 describe("softirq parsers", () => {
@@ -149,7 +149,9 @@ describe("softirq check collect", () => {
       sysRoot: "/sys",
       kmsgPath: "/dev/kmsg",
       options: { sampleSeconds: 3 },
-      runner: { run: async () => Promise.reject(new Error("the softirq check runs no command")) },
+      runner: recordedRunner(async () =>
+        Promise.reject(new Error("the softirq check runs no command")),
+      ),
       now: () => new Date(nowMs),
       progress: () => {},
     };
