@@ -33,7 +33,10 @@ export function selectChecks(args: CollectorArgs, available: readonly Check[]): 
 
 function timeoutMsFor(args: CollectorArgs) {
   return (check: Check): number => {
-    if (check.name === "profile") return ((args.profile?.seconds ?? 30) + 30) * 1000;
+    // perf record's window, then perf script and the fold: on a busy node (what is profiled is
+    // usually why it is busy) the fold of a whole-node profile took longer than 30 s. The Job's
+    // deadline (--deadline-seconds) still cuts it first when it is shorter.
+    if (check.name === "profile") return ((args.profile?.seconds ?? 30) + 120) * 1000;
     return Math.max(15_000, args.sampleSeconds * 1000 + 15_000);
   };
 }
