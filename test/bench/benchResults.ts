@@ -45,6 +45,21 @@ export interface MemoryResult {
   heapBytesPerPod: number | null;
 }
 
+/** The operator with finished Diagnoses of large statuses in the cluster (after the pod rounds). */
+export interface FinishedDiagnosesMemoryResult {
+  diagnoses: number;
+  /** JSON bytes of their statuses, as stored. */
+  statusBytes: number;
+  /** Pods in the cluster too (the last pod round's). */
+  podsInCluster: number;
+  /** VmRSS after the caches synced, and VmHWM: the peak, the initial list included. */
+  rssBytes: number;
+  peakRssBytes: number;
+  /** RSS here minus RSS of the last pod round (same pods, no Diagnoses). */
+  addedRssBytes: number | null;
+  heapUsedBytes: number | null;
+}
+
 export interface BurstResult {
   restarts: number;
   workloads: number;
@@ -85,17 +100,39 @@ export interface CollectorResult {
   error?: string;
 }
 
+/** One program of the flame graph path run as a whole process on the bench's input. */
+export interface ProcessRow {
+  tool: string;
+  /** perf script text -> collapsed stacks, or collapsed stacks -> SVG. */
+  stage: "collapse" | "render";
+  /** Runs counted (after one that is not). */
+  runs: number;
+  /** Median wall time, spawn to exit. */
+  wallMs: number | null;
+  /** The largest peak RSS of the runs (GNU time). */
+  peakRssBytes: number | null;
+  /** wallMs and peakRssBytes against inferno's of the same stage; null without inferno. */
+  ratio: number | null;
+  rssRatio: number | null;
+  error?: string;
+}
+
 export interface FlamegraphResult {
   samples: number;
-  /** Size of the perf script text parsed. */
+  /** Size of the perf script text. */
   perfScriptMiB: number;
-  /** parse + collapse + render (median). */
-  ms: number;
-  parseMs: number;
-  collapseMs: number;
-  renderMs: number;
-  stacks: number;
-  svgKiB: number;
+  /** collapse + render wall time (medians), null when one failed. */
+  ms: number | null;
+  stacks: number | null;
+  svgKiB: number | null;
+  /** Ours: diagnose-collector collapse-perf, diagnose-collector flamegraph. */
+  rows: ProcessRow[];
+}
+
+export interface PeersResult {
+  rows: ProcessRow[];
+  /** Peers not run, and why. */
+  skipped: { name: string; reason: string }[];
 }
 
 export interface BenchResults {
@@ -109,9 +146,11 @@ export interface BenchResults {
   };
   reaction?: ReactionResult[];
   memory?: MemoryResult[];
+  finishedDiagnosesMemory?: FinishedDiagnosesMemoryResult;
   burst?: BurstResult;
   collector?: CollectorResult[];
   flamegraph?: FlamegraphResult;
+  peers?: PeersResult;
   /** Benchmarks that failed, with the reason: the others still report. */
   errors: Partial<Record<BenchName, string>>;
 }
@@ -168,6 +207,21 @@ function formatCell(c: Cell): string {
 
 export function mib(bytes: number | null): number | null {
   return bytes === null ? null : Math.round((bytes / 1024 / 1024) * 10) / 10;
+}
+
+function processTable(rows: readonly ProcessRow[]): string {
+  return renderTable(
+    ["stage", "tool", "runs", "wall ms", "peak RSS MiB", "time ratio", "RSS ratio"],
+    rows.map((x) => [
+      x.stage === "collapse" ? "perf script -> collapsed" : "collapsed -> SVG",
+      x.error ? `${x.tool} (FAILED: ${x.error})` : x.tool,
+      x.runs,
+      x.wallMs,
+      mib(x.peakRssBytes),
+      ratioCell(x.ratio),
+      ratioCell(x.rssRatio),
+    ]),
+  );
 }
 
 function ratioCell(r: number | null): string | null {
@@ -251,6 +305,35 @@ export function renderBenchResults(r: BenchResults): string {
         )}\n(bytes/pod: growth since the row above over the pods added; heap used after a forced GC)`
       : undefined,
   );
+  const fd = r.finishedDiagnosesMemory;
+  section(
+    "Memory: finished Diagnoses with large statuses (cached without report and findings)",
+    "memory",
+    fd
+      ? `${renderTable(
+          [
+            "diagnoses",
+            "status MiB",
+            "pods in cluster",
+            "RSS MiB",
+            "peak RSS MiB",
+            "added RSS MiB",
+            "heap used MiB",
+          ],
+          [
+            [
+              fd.diagnoses,
+              mib(fd.statusBytes),
+              fd.podsInCluster,
+              mib(fd.rssBytes),
+              mib(fd.peakRssBytes),
+              mib(fd.addedRssBytes),
+              mib(fd.heapUsedBytes),
+            ],
+          ],
+        )}\n(peak: VmHWM, the initial list included; added: over the last pod round's RSS)`
+      : undefined,
+  );
   const b = r.burst;
   section(
     "Burst: restarts across workloads (ReplicaSet-owned pods)",
@@ -327,33 +410,23 @@ export function renderBenchResults(r: BenchResults): string {
   );
   const f = r.flamegraph;
   section(
-    "Flame graph: perf script parse + collapse + SVG render",
+    "Flame graph: perf script -> collapsed -> SVG, each a whole process (ratio: to inferno's of the same stage)",
     "flamegraph",
     f
-      ? renderTable(
-          [
-            "samples",
-            "perf script MiB",
-            "total ms",
-            "parse ms",
-            "collapse ms",
-            "render ms",
-            "stacks",
-            "SVG KiB",
-          ],
-          [
-            [
-              f.samples,
-              f.perfScriptMiB,
-              f.ms,
-              f.parseMs,
-              f.collapseMs,
-              f.renderMs,
-              f.stacks,
-              f.svgKiB,
-            ],
-          ],
-        )
+      ? `${processTable(f.rows)}\n(input: ${f.samples} samples, ${f.perfScriptMiB} MiB of perf script text; ${f.stacks ?? "-"} stacks; SVG ${f.svgKiB ?? "-"} KiB; collapse + render ${f.ms ?? "-"} ms)`
+      : undefined,
+  );
+  const p = r.peers;
+  section(
+    "Peers: the same input through inferno and flamegraph.pl",
+    "peers",
+    p
+      ? [
+          p.rows.length ? processTable(p.rows) : "",
+          ...p.skipped.map((s) => `not run: ${s.name}: ${s.reason}`),
+        ]
+          .filter(Boolean)
+          .join("\n")
       : undefined,
   );
   if (r.meta.notes.length) out.push(...r.meta.notes.map((n) => `note: ${n}`));

@@ -14,11 +14,11 @@ import type { ClusterClient } from "./clusterClient.js";
 export type EventType = "Normal" | "Warning";
 
 export interface EventSink {
-  record(d: Diagnosis, type: EventType, reason: string, message: string): void;
+  record(d: Pick<Diagnosis, "metadata">, type: EventType, reason: string, message: string): void;
 }
 
 function buildEvent(
-  d: Diagnosis,
+  d: Pick<Diagnosis, "metadata">,
   type: EventType,
   reason: string,
   message: string,
@@ -85,7 +85,7 @@ export class EventRecorder implements EventSink {
     private readonly reportingInstance: string,
   ) {}
 
-  record(d: Diagnosis, type: EventType, reason: string, message: string): void {
+  record(d: Pick<Diagnosis, "metadata">, type: EventType, reason: string, message: string): void {
     const now = this.clock.now();
     const event = buildEvent(d, type, reason, message, now, this.reportingInstance);
     const key = [d.metadata.uid, type, reason, event.message].join("\u0000");

@@ -117,13 +117,18 @@ export async function startRuntime<C extends RuntimeConfig>(
     : () => {};
 
   const manager = new Manager({
-    listWatch: (path: string, labelSelector: string | undefined): ListWatch =>
+    listWatch: (
+      path: string,
+      labelSelector: string | undefined,
+      pageSize: number | undefined,
+    ): ListWatch =>
       new KubeListWatch({
         kubeConfig,
         path,
         labelSelector,
         requestTimeoutMs,
         watchIdleTimeoutMs,
+        ...(pageSize ? { pageSize } : {}),
       }),
     logger,
     timers: opts.timers,

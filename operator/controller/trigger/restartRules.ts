@@ -14,7 +14,12 @@
  * again.
  */
 import type { V1Pod } from "@kubernetes/client-node";
-import type { Diagnosis, RecordedRestart, Trigger } from "../../api/v1alpha1/diagnosis.js";
+import type {
+  Diagnosis,
+  DiagnosisStatus,
+  RecordedRestart,
+  Trigger,
+} from "../../api/v1alpha1/diagnosis.js";
 import { AUTO_TRIGGER_ANNOTATION } from "../../api/v1alpha1/wellKnown.js";
 
 /** Entries kept in status.trigger.restarts (the CRD's maxItems). */
@@ -107,12 +112,25 @@ function ownRestartUnlisted(t: Trigger, target: { pod?: string }): boolean {
 }
 
 /**
+ * What the trigger reads of a Diagnosis: identity, age, target and status.trigger. The cache's
+ * trimmed Diagnoses and the status writer's remembered copies both are one.
+ */
+export interface TriggerView {
+  metadata: Pick<
+    Diagnosis["metadata"],
+    "namespace" | "name" | "uid" | "creationTimestamp" | "deletionTimestamp"
+  >;
+  spec: Pick<Diagnosis["spec"], "target">;
+  status?: Pick<DiagnosisStatus, "trigger">;
+}
+
+/**
  * What the Diagnoses of a workload (and records not written yet) say was counted for one
  * container: the highest recorded restart count. A Diagnosis written before the list held its
  * own restart names it only in spec.target and trigger.restartCount: that counts too.
  */
 export function recordedRestart(
-  diagnoses: Iterable<Diagnosis>,
+  diagnoses: Iterable<TriggerView>,
   unwritten: Iterable<RecordedRestart>,
   pod: { name: string; uid?: string },
   container: string,

@@ -25,6 +25,7 @@ import {
   WORKLOAD_ANNOTATION,
 } from "../../api/v1alpha1/wellKnown.js";
 import type { ClusterClient } from "../diagnosis/clusterClient.js";
+import type { DiagnosisHead } from "../kinds/diagnosisTransform.js";
 import { type LabelMatcher, parseLabelSelector } from "../labelSelector.js";
 import {
   type Clock,
@@ -47,6 +48,7 @@ import {
   recordedRestart,
   restartCountsMoved,
   restartRecord,
+  type TriggerView,
   triggeredDiagnosisName,
   type Workload,
 } from "./restartRules.js";
@@ -56,7 +58,7 @@ import { TriggerStatusWriter, type WriteTimings } from "./triggerStatusWriter.js
 export const TRIGGERED_WORKLOAD_INDEX = "triggeredWorkload";
 
 /** The index function of TRIGGERED_WORKLOAD_INDEX. */
-export function triggeredWorkload(d: Diagnosis): string[] {
+export function triggeredWorkload(d: DiagnosisHead): string[] {
   const workload = d.metadata.annotations?.[WORKLOAD_ANNOTATION];
   if (d.metadata.labels?.[TRIGGER_LABEL] !== "PodRestart" || !workload) return [];
   return [`${d.metadata.namespace}/${workload}`];
@@ -81,7 +83,7 @@ export interface RestartTriggerOptions {
 export interface RestartTriggerDeps {
   client: ClusterClient;
   pods: ObjectCache<V1Pod>;
-  diagnoses: ObjectCache<Diagnosis>;
+  diagnoses: ObjectCache<DiagnosisHead>;
   clock: Clock;
   timers?: Timers;
   logger: Logger;
@@ -214,8 +216,8 @@ export class RestartTrigger implements Reconciler {
    * newer than the cache's until the watch catches up), else the cache's; plus those we created
    * that the cache does not show yet. The cache must carry TRIGGERED_WORKLOAD_INDEX.
    */
-  private workloadDiagnoses(workloadKey: string): Diagnosis[] {
-    const byKey = new Map<ObjectKey, Diagnosis>();
+  private workloadDiagnoses(workloadKey: string): TriggerView[] {
+    const byKey = new Map<ObjectKey, TriggerView>();
     for (const d of this.deps.diagnoses.byIndex(TRIGGERED_WORKLOAD_INDEX, workloadKey)) {
       const key = objectKey(d.metadata.namespace, d.metadata.name!);
       byKey.set(key, this.writer.current(key, d.metadata.uid) ?? d);
@@ -228,7 +230,7 @@ export class RestartTrigger implements Reconciler {
   }
 
   /** A Diagnosis of the workload created within the cooldown before the restart. */
-  private recentDiagnosis(diagnoses: readonly Diagnosis[], at: Date): Diagnosis | undefined {
+  private recentDiagnosis(diagnoses: readonly TriggerView[], at: Date): TriggerView | undefined {
     const since = at.getTime() - this.deps.options.cooldownSeconds * 1000;
     return diagnoses.find(
       (d) =>
@@ -258,7 +260,7 @@ export class RestartTrigger implements Reconciler {
     workload: Workload,
     t: OomTermination,
     at: Date,
-  ): Promise<{ diagnosis: Diagnosis; created: boolean }> {
+  ): Promise<{ diagnosis: TriggerView; created: boolean }> {
     const namespace = pod.metadata!.namespace!;
     const name = triggeredDiagnosisName(
       workload.name,

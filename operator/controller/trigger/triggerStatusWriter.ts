@@ -25,7 +25,7 @@ import type { ClusterClient } from "../diagnosis/clusterClient.js";
 import { apiStatusCode } from "../runtime/apiStatusCode.js";
 import { type ObjectKey, objectKey } from "../runtime/contracts.js";
 import { systemTimers, type Timers } from "../runtime/timers.js";
-import { type RestartRecord, recordRestart } from "./restartRules.js";
+import { type RestartRecord, recordRestart, type TriggerView } from "./restartRules.js";
 
 /** Diagnoses whose last written state is remembered (the oldest forgotten first: a GET later). */
 const REMEMBERED_DIAGNOSES = 1000;
@@ -82,11 +82,36 @@ interface DiagnosisWrites {
   writing: Promise<void> | undefined;
 }
 
+/**
+ * What is remembered of a Diagnosis written here: what a write and the trigger read of it, and
+ * its workload. Only this: a finished Diagnosis' status may carry a large report, its metadata a
+ * tenant's annotations, and up to REMEMBERED_DIAGNOSES are kept.
+ */
+interface Remembered {
+  view: TriggerView;
+  workloadKeys: readonly string[];
+}
+
+function triggerView(d: Diagnosis): TriggerView {
+  const { namespace, name, uid, creationTimestamp, deletionTimestamp } = d.metadata;
+  return {
+    metadata: {
+      namespace,
+      name,
+      uid,
+      ...(creationTimestamp ? { creationTimestamp } : {}),
+      ...(deletionTimestamp ? { deletionTimestamp } : {}),
+    },
+    spec: { target: d.spec.target },
+    ...(d.status?.trigger ? { status: { trigger: d.status.trigger } } : {}),
+  };
+}
+
 export class TriggerStatusWriter {
   private readonly timings: WriteTimings;
   private readonly timers: Timers;
   private readonly states = new Map<ObjectKey, DiagnosisWrites>();
-  private readonly written = new Map<ObjectKey, Diagnosis>();
+  private readonly written = new Map<ObjectKey, Remembered>();
   private stopped = false;
 
   constructor(private readonly deps: TriggerStatusWriterDeps) {
@@ -98,7 +123,7 @@ export class TriggerStatusWriter {
   remember(d: Diagnosis): void {
     const key = objectKey(d.metadata.namespace, d.metadata.name!);
     this.written.delete(key);
-    this.written.set(key, d);
+    this.written.set(key, { view: triggerView(d), workloadKeys: this.deps.workloadKey(d) });
     if (this.written.size > REMEMBERED_DIAGNOSES) {
       const oldest = this.written.keys().next().value;
       if (oldest !== undefined) this.written.delete(oldest);
@@ -106,14 +131,16 @@ export class TriggerStatusWriter {
   }
 
   /** Our last written copy of a Diagnosis, if it is still the one of that UID. */
-  current(key: ObjectKey, uid: string | undefined): Diagnosis | undefined {
-    const d = this.written.get(key);
+  current(key: ObjectKey, uid: string | undefined): TriggerView | undefined {
+    const d = this.written.get(key)?.view;
     return d && (!uid || d.metadata.uid === uid) ? d : undefined;
   }
 
   /** Remembered Diagnoses of a workload (created or written here; the cache may lag). */
-  knownFor(workloadKey: string): Diagnosis[] {
-    return [...this.written.values()].filter((d) => this.deps.workloadKey(d).includes(workloadKey));
+  knownFor(workloadKey: string): TriggerView[] {
+    return [...this.written.values()].flatMap((r) =>
+      r.workloadKeys.includes(workloadKey) ? [r.view] : [],
+    );
   }
 
   /** Records accepted for the Diagnoses of a workload and not written yet. */
@@ -169,7 +196,7 @@ export class TriggerStatusWriter {
     const { firstWriteDelayMs, quietMs, maxDelayMs } = this.timings;
     // The first write of a trigger: soon. Later ones: coalesced.
     const at =
-      this.written.get(key)?.status?.trigger === undefined
+      this.written.get(key)?.view.status?.trigger === undefined
         ? first + firstWriteDelayMs
         : Math.min(last + quietMs, first + maxDelayMs);
     s.timer = this.timers.setTimeout(() => this.flush(key, s), Math.max(0, at - this.timers.now()));

@@ -23,6 +23,8 @@ type Zone =
   | "test/integration"
   | "test/scenarios"
   | "test/faults"
+  | "test/guest"
+  | "test/image"
   | "test/e2e";
 
 /**
@@ -40,6 +42,8 @@ const ALLOWED: Record<Zone, readonly (Zone | "devtools")[]> = {
   "test/integration": ["operator", "devtools", "test/support"],
   "test/scenarios": ["operator", "devtools", "test/support"],
   "test/faults": ["operator", "devtools", "test/support"],
+  "test/guest": ["operator", "devtools", "test/support"],
+  "test/image": ["operator", "devtools", "test/support"],
   "test/e2e": ["operator", "devtools", "test/support"],
 };
 
