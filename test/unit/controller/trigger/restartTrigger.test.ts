@@ -189,7 +189,12 @@ function triggerWith(pods: V1Pod[], diagnoses: Diagnosis[]) {
   };
   const observed = () =>
     [...stored.values()].reduce((n, d) => n + (d.status?.trigger?.restartsObserved ?? 0), 0);
-  return { trigger, calls, stored, flush, observed, podStore };
+  /** Advance the fake clock by ms and let the writes run. */
+  const advance = async (ms: number): Promise<void> => {
+    timers.advance(ms);
+    for (let i = 0; i < 10; i++) await new Promise((r) => setImmediate(r));
+  };
+  return { trigger, calls, stored, flush, advance, observed, podStore };
 }
 
 describe("RestartTrigger accounting (from what the Diagnoses record)", () => {
@@ -236,6 +241,26 @@ describe("RestartTrigger accounting (from what the Diagnoses record)", () => {
     expect(calls.filter((c) => c.startsWith("POST"))).to.have.length(1);
     expect(calls.filter((c) => c.startsWith("PATCH"))).to.have.length(1);
     expect(observed()).to.equal(2);
+  });
+
+  it("a burst of one workload's restarts (one a second) is written once more, 1.2 s after the last", async () => {
+    const { trigger, calls, advance, observed, podStore } = triggerWith([oomPod("web-a", 1)], []);
+    await trigger.reconcile("shop/web-a");
+    await advance(250);
+    expect(calls.map((c) => c.split(" ")[0])).to.deep.equal(["POST", "PATCH"]);
+    await advance(750);
+    for (let n = 2; n <= 6; n++) {
+      podStore.set(oomPod("web-a", n));
+      await trigger.reconcile("shop/web-a");
+      await advance(1000);
+    }
+    // The last restart at 5 s: its write at 6.2 s, one for the five.
+    await advance(199);
+    expect(calls.filter((c) => c.startsWith("PATCH"))).to.have.length(1);
+    await advance(1);
+    expect(calls.filter((c) => c.startsWith("PATCH"))).to.have.length(2);
+    expect(calls.filter((c) => c.startsWith("POST"))).to.have.length(1);
+    expect(observed()).to.equal(6);
   });
 
   it("a pod being deleted (its owner gone, a rollout) restarted all the same: counted", async () => {

@@ -4,9 +4,11 @@ import type { ClusterClient } from "../../../../operator/controller/diagnosis/cl
 import { restartRecord } from "../../../../operator/controller/trigger/restartRules.js";
 import { triggeredWorkload } from "../../../../operator/controller/trigger/restartTrigger.js";
 import {
+  DEFAULT_WRITE_TIMINGS,
   type PendingRecord,
   type RecordOutcome,
   TriggerStatusWriter,
+  type WriteTimings,
 } from "../../../../operator/controller/trigger/triggerStatusWriter.js";
 import { FakeTimers } from "../runtime/fakeTimers.js";
 
@@ -45,10 +47,15 @@ function diagnosis(): Diagnosis {
   };
 }
 
-/** An API stand-in holding one Diagnosis; every call is logged. */
-function fakeApi(initial: Diagnosis | undefined) {
+/**
+ * An API stand-in holding one Diagnosis; every call is logged, each PATCH with the fake time it
+ * was sent at (the writes run when the test settles, after advance(): step onto a write's time
+ * to see it exactly).
+ */
+function fakeApi(initial: Diagnosis | undefined, timers: FakeTimers) {
   let stored = initial && structuredClone(initial);
   const calls: string[] = [];
+  const patchedAt: number[] = [];
   const failures: unknown[] = [];
   const client = {
     async getDiagnosis() {
@@ -62,6 +69,7 @@ function fakeApi(initial: Diagnosis | undefined) {
       status: Diagnosis["status"],
     ) {
       calls.push(`PATCH rv=${resourceVersion ?? "none"}`);
+      patchedAt.push(timers.now());
       const fail = failures.shift();
       if (fail) throw fail;
       if (!stored) throw Object.assign(new Error("not found"), { code: 404 });
@@ -72,6 +80,7 @@ function fakeApi(initial: Diagnosis | undefined) {
   return {
     client,
     calls,
+    patchedAt,
     failures,
     stored: () => stored,
     remove: () => {
@@ -85,16 +94,19 @@ const settle = async (): Promise<void> => {
   for (let i = 0; i < 10; i++) await new Promise((r) => setImmediate(r));
 };
 
-function setup(initial: Diagnosis | undefined = diagnosis()) {
-  const api = fakeApi(initial);
+function setup(
+  initial: Diagnosis | undefined = diagnosis(),
+  timings: Partial<WriteTimings> = TIMINGS,
+) {
   const timers = new FakeTimers();
+  const api = fakeApi(initial, timers);
   const outcomes: Array<[RecordOutcome, string, number]> = [];
   const dropped: string[][] = [];
   const writer = new TriggerStatusWriter({
     client: api.client,
     clock: { now: () => now },
     timers,
-    timings: TIMINGS,
+    timings,
     workloadKey: triggeredWorkload,
     onOutcome: (o, r, counted) => outcomes.push([o, r.entry.pod, counted]),
     onDropped: (keys) => dropped.push(keys),
@@ -232,5 +244,64 @@ describe("TriggerStatusWriter", () => {
     writer.add(TARGET, record("web-c", 1));
     await advance(300);
     expect(api.calls.filter((c) => c.startsWith("PATCH"))).to.have.length(1);
+  });
+
+  describe("with the default timings: a 1.2 s quiet period, a write at least every 10 s", () => {
+    it("are those numbers (the tests below are written against them)", () => {
+      expect(DEFAULT_WRITE_TIMINGS).to.deep.include({
+        firstWriteDelayMs: 250,
+        quietMs: 1200,
+        maxDelayMs: 10_000,
+      });
+    });
+
+    it("writes a later restart 1.2 s after it, not a millisecond sooner", async () => {
+      const { api, writer, advance } = setup(diagnosis(), {});
+      writer.add(TARGET, record("web-a", 1));
+      await advance(249);
+      expect(api.patchedAt).to.deep.equal([]);
+      await advance(1);
+      expect(api.patchedAt).to.deep.equal([250]);
+      await advance(750);
+      writer.add(TARGET, record("web-a", 2));
+      await advance(1199);
+      expect(api.patchedAt).to.deep.equal([250]);
+      await advance(1);
+      expect(api.patchedAt).to.deep.equal([250, 2200]);
+      expect(api.stored()!.status!.trigger!.restartsObserved).to.equal(2);
+    });
+
+    it("a restart within the quiet period moves the write to 1.2 s after it", async () => {
+      const { api, writer, advance } = setup(diagnosis(), {});
+      writer.add(TARGET, record("web-a", 1));
+      await advance(250);
+      await advance(750);
+      writer.add(TARGET, record("web-a", 2)); // t=1000
+      await advance(1100);
+      writer.add(TARGET, record("web-b", 1)); // t=2100: the write due at 2200 waits
+      await advance(1199);
+      expect(api.patchedAt).to.deep.equal([250]);
+      await advance(1);
+      expect(api.patchedAt).to.deep.equal([250, 3300]);
+      expect(api.stored()!.status!.trigger!.restartsObserved).to.equal(3);
+    });
+
+    it("restarts that never pause (one a second) are written every 10 s, counted once each", async () => {
+      const { api, writer, advance, outcomes } = setup(diagnosis(), {});
+      writer.add(TARGET, record("web-a", 1));
+      await advance(250);
+      await advance(750);
+      // t = 1000, 2000, ..., 30000: 30 restarts, never 1.2 s apart.
+      for (let i = 1; i <= 30; i++) {
+        writer.add(TARGET, record(`web-${i}`, 1));
+        await advance(1000);
+      }
+      // The first at 250; then 10 s after the oldest record each write did not take.
+      expect(api.patchedAt).to.deep.equal([250, 11_000, 21_000, 31_000]);
+      await advance(10_000);
+      expect(api.patchedAt).to.have.length(4, "nothing left to write");
+      expect(api.stored()!.status!.trigger!.restartsObserved).to.equal(31);
+      expect(outcomes.filter(([o]) => o === "recorded")).to.have.length(31);
+    });
   });
 });
