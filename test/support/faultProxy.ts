@@ -91,14 +91,20 @@ export class FaultProxy {
     const upstream = connect(this.upstreamPort, this.upstreamHost);
     const relay: Relay = { client, upstream, dead: Date.now() < this.stallUntil };
     this.relays.add(relay);
-    const close = (): void => {
+    const close = (from: Socket): void => {
+      // A dead path carries no FIN or RST either: the apiserver ending a stalled watch (its
+      // timeoutSeconds) must not tell the client, which has to find out by its own deadlines.
+      if (relay.dead && from === upstream) {
+        upstream.destroy();
+        return;
+      }
       if (!this.relays.delete(relay)) return;
       client.destroy();
       upstream.destroy();
     };
     for (const s of [client, upstream]) {
-      s.on("error", close);
-      s.on("close", close);
+      s.on("error", () => close(s));
+      s.on("close", () => close(s));
     }
     // In order per direction: a chunk leaves no sooner than the one before it.
     let lastUp = 0;
