@@ -186,6 +186,35 @@ describe("TriggerStatusWriter", () => {
     expect(writer.current("shop/web-oom-1", "another-uid")).to.equal(undefined);
   });
 
+  it("remembers only what it reads of a Diagnosis: no report, findings or tenant annotations", () => {
+    const { writer } = setup();
+    const d = diagnosis();
+    d.metadata.creationTimestamp = "2026-01-01T11:59:00Z";
+    d.metadata.annotations = {
+      ...d.metadata.annotations,
+      "kubectl.kubernetes.io/last-applied-configuration": "x".repeat(200_000),
+    };
+    d.status = {
+      trigger: { source: "PodRestart", restartsObserved: 1, restarts: [record("web-a", 1).entry] },
+      report: { raw: "y".repeat(200_000) } as never,
+      findings: [{ check: "memory", severity: "Critical", code: "X", summary: "s" }] as never,
+    };
+    writer.remember(d);
+    const kept = writer.current("shop/web-oom-1", "d-1");
+    expect(kept).to.deep.equal({
+      metadata: {
+        namespace: "shop",
+        name: "web-oom-1",
+        uid: "d-1",
+        creationTimestamp: "2026-01-01T11:59:00Z",
+      },
+      spec: { target: { pod: "web-a", container: "app" } },
+      status: { trigger: d.status.trigger },
+    });
+    // Its workload is known without its annotations.
+    expect(writer.knownFor(WORKLOAD)).to.deep.equal([kept]);
+  });
+
   it("a restart already stored is a duplicate: no write, nothing counted", async () => {
     const d = diagnosis();
     d.status = {
