@@ -4,7 +4,7 @@ import { decodeCollapsed } from "../report/collapsedBlob.js";
 import { weightingSubtitle } from "../report/stackWeighting.js";
 import { FrameTreeBuilder } from "./buildFrameTree.js";
 import { CollapsedTextReader } from "./collapsedTextReader.js";
-import { readInputSync } from "./readInputSync.js";
+import { type InputStream, readInput } from "./readInputSync.js";
 import { diffFlameGraphChunks, flameGraphChunks, writeChunks } from "./renderFlameGraph.js";
 
 const USAGE = `usage:
@@ -20,8 +20,7 @@ Collapsed input is the folded format of stackcollapse-perf.pl ("frame;frame;leaf
  */
 export async function runFlamegraphCommand(
   argv: readonly string[],
-  /** A function when making the stream has a cost (process.stdin makes a pipe non-blocking). */
-  stdin: NodeJS.ReadableStream | (() => NodeJS.ReadableStream),
+  stdin: InputStream,
   stdout: NodeJS.WritableStream,
   stderr: NodeJS.WritableStream = process.stderr,
   /** stdin's file descriptor, read synchronously while it does not block (readInputSync). */
@@ -65,7 +64,7 @@ export async function runFlamegraphCommand(
       const add = (stack: string, n: number) => builder.add(stack, n);
       const stacks = fromReport
         ? readText(decodeCollapsed(fromReport), add)
-        : await readInto(typeof stdin === "function" ? stdin : () => stdin, add, stdinFd);
+        : await readInto(stdin, add, stdinFd);
       if (stacks === 0) throw new Error("no collapsed stacks in the input");
       chunks = flameGraphChunks(builder.finish(), {
         ...opts,
@@ -85,14 +84,12 @@ export async function runFlamegraphCommand(
 
 /** Collapsed text from a stream into onStack, a chunk at a time; the number of stacks read. */
 async function readInto(
-  input: NodeJS.ReadableStream | (() => NodeJS.ReadableStream),
+  input: InputStream,
   onStack: (stack: string, count: number) => void,
   fd?: number,
 ): Promise<number> {
   const reader = new CollapsedTextReader(onStack);
-  if (fd === undefined || !readInputSync(fd, (chunk) => reader.write(chunk)))
-    for await (const chunk of typeof input === "function" ? input() : input)
-      reader.write(chunk as Buffer | string);
+  await readInput(input, (chunk) => reader.write(chunk), fd);
   reader.end();
   return reader.stacks;
 }

@@ -1,5 +1,5 @@
 import { closeSync, openSync } from "node:fs";
-import { readInputSync } from "../../flamegraph/readInputSync.js";
+import { type InputStream, readInput, readInputSync } from "../../flamegraph/readInputSync.js";
 import { PerfScriptCollapser } from "./collapsePerfScript.js";
 import type { CollapseOptions } from "./stackFolder.js";
 
@@ -20,8 +20,7 @@ const WRITE_BYTES = 64 * 1024;
  */
 export async function runCollapseCommand(
   argv: readonly string[],
-  /** A function when making the stream has a cost (process.stdin makes a pipe non-blocking). */
-  stdin: NodeJS.ReadableStream | (() => NodeJS.ReadableStream),
+  stdin: InputStream,
   stdout: NodeJS.WritableStream,
   stderr: NodeJS.WritableStream = process.stderr,
   /** stdin's file descriptor, read synchronously while it does not block (readInputSync). */
@@ -46,7 +45,7 @@ export async function runCollapseCommand(
   let result: ReturnType<PerfScriptCollapser["endSorted"]>;
   try {
     const collapser = new PerfScriptCollapser(options);
-    const write = (chunk: Buffer) => collapser.write(chunk);
+    const write = (chunk: Buffer | string) => collapser.write(chunk);
     if (file !== undefined) {
       const fd = openSync(file, "r");
       try {
@@ -54,9 +53,7 @@ export async function runCollapseCommand(
       } finally {
         closeSync(fd);
       }
-    } else if (stdinFd === undefined || !readInputSync(stdinFd, write))
-      for await (const chunk of typeof stdin === "function" ? stdin() : stdin)
-        collapser.write(chunk as Buffer | string);
+    } else await readInput(stdin, write, stdinFd);
     result = collapser.endSorted();
   } catch (e) {
     stderr.write(`collapse-perf: ${(e as Error).message}\n`);
