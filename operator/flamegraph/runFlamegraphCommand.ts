@@ -6,6 +6,7 @@ import { FrameTreeBuilder } from "./buildFrameTree.js";
 import { CollapsedTextReader } from "./collapsedTextReader.js";
 import { type InputStream, readInput } from "./readInputSync.js";
 import { diffFlameGraphChunks, flameGraphChunks, writeChunks } from "./renderFlameGraph.js";
+import type { StreamCommand } from "./streamCommand.js";
 
 const USAGE = `usage:
   diagnose-collector flamegraph [--title T] [--width PX] < collapsed.txt > out.svg
@@ -18,14 +19,13 @@ Collapsed input is the folded format of stackcollapse-perf.pl ("frame;frame;leaf
  * profile check, or two files to compare) as an SVG on stdout, read into the frame tree as they
  * arrive and written in chunks. Returns the exit code.
  */
-export async function runFlamegraphCommand(
-  argv: readonly string[],
-  stdin: InputStream,
-  stdout: NodeJS.WritableStream,
-  stderr: NodeJS.WritableStream = process.stderr,
-  /** stdin's file descriptor, read synchronously while it does not block (readInputSync). */
-  stdinFd?: number,
-): Promise<number> {
+export const runFlamegraphCommand: StreamCommand = async (
+  argv,
+  stdin,
+  stdout,
+  stderr = process.stderr,
+  stdinFd,
+) => {
   let args: FlamegraphArgs;
   try {
     args = parseArgs(argv);
@@ -80,7 +80,7 @@ export async function runFlamegraphCommand(
     stderr.write(`flamegraph: ${(e as Error).message}\n`);
     return 1;
   }
-}
+};
 
 /** Collapsed text from a stream into onStack, a chunk at a time; the number of stacks read. */
 async function readInto(
