@@ -1,9 +1,8 @@
 /**
  * The tree of stack prefixes that folding (the collector's StackFolder) and drawing
  * (FrameTreeBuilder) both build: node 0 is above the roots, every other node is a
- * (parent, frame name id) pair, found by open addressing on that pair. Typed arrays keep a
- * million nodes in a few tens of MB. Callers keep their own per-node arrays at least
- * `capacity` long.
+ * (parent, frame name id) pair in typed arrays, found by open addressing on that pair. Callers
+ * keep their own per-node arrays at least `capacity` long.
  */
 export class FrameTrie {
   parent: Int32Array<ArrayBuffer> = new Int32Array(1024);

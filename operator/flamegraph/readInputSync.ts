@@ -25,7 +25,10 @@ export function readInputSync(fd: number, onChunk: (chunk: Buffer) => void): boo
   }
 }
 
-/** A command's input: a function when making the stream has a cost (process.stdin makes a pipe non-blocking). */
+/**
+ * A command's input: a function when making the stream has a cost (process.stdin makes a pipe
+ * non-blocking).
+ */
 export type InputStream = NodeJS.ReadableStream | (() => NodeJS.ReadableStream);
 
 /**
