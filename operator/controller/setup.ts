@@ -7,6 +7,7 @@ import type { OperatorConfig } from "./config.js";
 import { KubeClusterClient } from "./diagnosis/clusterClient.js";
 import type { DEFAULT_RECONCILER_TIMINGS } from "./diagnosis/diagnosisReconciler.js";
 import { setupDiagnosisController } from "./diagnosis/setup.js";
+import { setupDiagnosisExpiry } from "./expiry/setup.js";
 import { operatorKinds } from "./kinds/kinds.js";
 import type { ObjectKey } from "./runtime/contracts.js";
 import type { SetupDeps } from "./runtime/startRuntime.js";
@@ -34,11 +35,13 @@ export function setupControllersWith(
   manager.cache(kinds.pods);
   manager.cache(kinds.jobs);
   manager.cache(kinds.nodes);
-  const common = { ...deps, kinds, client: new KubeClusterClient(deps.kubeConfig) };
+  const client = new KubeClusterClient(deps.kubeConfig, config.requestTimeoutSeconds * 1000);
+  const common = { ...deps, kinds, client };
   setupDiagnosisController({
     ...common,
     timings: overrides.timings,
     onReconcile: overrides.onDiagnosisReconcile,
   });
+  setupDiagnosisExpiry(common);
   if (config.autoTrigger) setupRestartTrigger(common);
 }

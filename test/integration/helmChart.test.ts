@@ -203,6 +203,8 @@ describe("helm chart on a real kube-apiserver", function () {
         namespace: APP_NS,
       },
       { verb: "create", group: "events.k8s.io", resource: "events", namespace: APP_NS },
+      // Finished Diagnoses expire (ttlSecondsAfterFinished): deleted with a UID precondition.
+      { verb: "delete", group: "diagnose.dev", resource: "diagnoses", namespace: APP_NS },
     ];
     const denied: V1ResourceAttributes[] = [
       { verb: "get", resource: "secrets", namespace: COLLECTOR_NS },
@@ -212,7 +214,6 @@ describe("helm chart on a real kube-apiserver", function () {
       { verb: "create", group: "batch", resource: "jobs", namespace: APP_NS },
       { verb: "get", resource: "pods", subresource: "log", namespace: APP_NS },
       { verb: "create", resource: "pods", namespace: COLLECTOR_NS },
-      { verb: "delete", group: "diagnose.dev", resource: "diagnoses", namespace: APP_NS },
       { verb: "update", group: "coordination.k8s.io", resource: "leases", namespace: APP_NS },
     ];
     for (const attrs of allowed)

@@ -27,9 +27,15 @@ function filler(seed: number, bytes: number): string {
   return out.slice(0, bytes);
 }
 
-/** A Completed status as large as the operator writes them: ~100 KiB of JSON. */
-export function largeFinishedStatus(i: number): DiagnosisStatus {
-  const at = new Date(Date.UTC(2026, 0, 1, 0, 0, i % 60)).toISOString();
+/**
+ * A Completed status as large as the operator writes them: ~100 KiB of JSON. It finished within
+ * the last hour (`hourAgo`, whole minutes), so the operator's expiry (7 days by default) keeps it.
+ */
+export function largeFinishedStatus(
+  i: number,
+  hourAgo = Math.floor(Date.now() / 60_000) * 60_000 - 3_600_000,
+): DiagnosisStatus {
+  const at = new Date(hourAgo + (i % 60) * 1000).toISOString();
   const findings: Finding[] = Array.from({ length: 32 }, (_, k) => ({
     check: "profile",
     severity: k === 0 ? "Critical" : "Warning",

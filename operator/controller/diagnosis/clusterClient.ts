@@ -26,6 +26,7 @@ import {
 import { FIELD_MANAGER } from "../../api/v1alpha1/wellKnown.js";
 import { apiStatusCode } from "../runtime/apiStatusCode.js";
 import { ConflictError } from "../runtime/contracts.js";
+import { apiClient } from "../runtime/requestDeadline.js";
 
 export interface ClusterClient {
   getPod(namespace: string, name: string): Promise<V1Pod | undefined>;
@@ -46,6 +47,8 @@ export interface ClusterClient {
   ): Promise<string>;
   getDiagnosis(namespace: string, name: string): Promise<Diagnosis | undefined>;
   createDiagnosis(d: Diagnosis): Promise<Diagnosis | "exists">;
+  /** Deletes the Diagnosis if it is still the one of `uid`; gone already is fine. */
+  deleteDiagnosis(namespace: string, name: string, uid: string): Promise<void>;
   /**
    * JSON merge patch of the status subresource. With a resourceVersion it is guarded: a
    * ConflictError if the object changed since it was read. Without one it applies to whatever is
@@ -65,7 +68,14 @@ export interface ClusterClient {
     resourceVersion: string,
     finalizers: string[],
   ): Promise<Diagnosis>;
-  createEvent(event: CoreV1Event): Promise<void>;
+  /** The created Event (its generated name). */
+  createEvent(event: CoreV1Event): Promise<CoreV1Event>;
+  /** Moves an Event's count and lastTimestamp (a repeat of it); undefined when it is gone (404). */
+  repeatEvent(
+    namespace: string,
+    name: string,
+    repeat: { count: number; lastTimestamp: Date },
+  ): Promise<CoreV1Event | undefined>;
 }
 
 async function orUndefined<T>(p: Promise<T>): Promise<T | undefined> {
@@ -104,10 +114,11 @@ export class KubeClusterClient implements ClusterClient {
   private readonly batch: BatchV1Api;
   private readonly custom: CustomObjectsApi;
 
-  constructor(kubeConfig: KubeConfig) {
-    this.core = kubeConfig.makeApiClient(CoreV1Api);
-    this.batch = kubeConfig.makeApiClient(BatchV1Api);
-    this.custom = kubeConfig.makeApiClient(CustomObjectsApi);
+  /** Every request fails after `requestTimeoutMs` (see requestDeadline.ts). */
+  constructor(kubeConfig: KubeConfig, requestTimeoutMs: number) {
+    this.core = apiClient(kubeConfig, CoreV1Api, requestTimeoutMs, FIELD_MANAGER);
+    this.batch = apiClient(kubeConfig, BatchV1Api, requestTimeoutMs, FIELD_MANAGER);
+    this.custom = apiClient(kubeConfig, CustomObjectsApi, requestTimeoutMs, FIELD_MANAGER);
   }
 
   getPod(namespace: string, name: string): Promise<V1Pod | undefined> {
@@ -180,6 +191,23 @@ export class KubeClusterClient implements ClusterClient {
     );
   }
 
+  async deleteDiagnosis(namespace: string, name: string, uid: string): Promise<void> {
+    try {
+      await this.custom.deleteNamespacedCustomObject({
+        group: GROUP,
+        version: VERSION,
+        namespace,
+        plural: PLURAL,
+        name,
+        body: { preconditions: { uid } },
+      });
+    } catch (err) {
+      // 404: gone already; 409: a namesake with another UID, not ours to delete.
+      const code = apiStatusCode(err);
+      if (code !== 404 && code !== 409) throw err;
+    }
+  }
+
   async patchDiagnosisStatus(
     namespace: string,
     name: string,
@@ -226,11 +254,29 @@ export class KubeClusterClient implements ClusterClient {
     )) as Diagnosis;
   }
 
-  async createEvent(event: CoreV1Event): Promise<void> {
-    await this.core.createNamespacedEvent({
+  createEvent(event: CoreV1Event): Promise<CoreV1Event> {
+    return this.core.createNamespacedEvent({
       namespace: event.metadata.namespace!,
       body: event,
       fieldManager: FIELD_MANAGER,
     });
+  }
+
+  repeatEvent(
+    namespace: string,
+    name: string,
+    repeat: { count: number; lastTimestamp: Date },
+  ): Promise<CoreV1Event | undefined> {
+    return orUndefined(
+      this.core.patchNamespacedEvent(
+        {
+          namespace,
+          name,
+          body: { count: repeat.count, lastTimestamp: repeat.lastTimestamp.toISOString() },
+          fieldManager: FIELD_MANAGER,
+        },
+        mergePatch,
+      ),
+    );
   }
 }

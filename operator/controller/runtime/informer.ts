@@ -4,7 +4,12 @@
  * - any other failure or a dropped stream -> re-watch from the last seen resourceVersion after a
  *   backoff; if that re-watch answers 410, relist.
  * - a stream the server closes normally (its timeout) -> re-watch at once.
+ * - a stream that fell silent (WatchIdleError: no event or bookmark within its idle deadline,
+ *   see kubeListWatch.ts) -> re-watch after a backoff, on a new connection.
  * Events whose resourceVersion the cache already holds are dropped, so nothing is handled twice.
+ * Every restart but the server's normal end is logged with its reason. The time of the last sign
+ * of life from the apiserver (a list, a watch accepted, an event, a bookmark) is kept: the
+ * runtime shows its age and treats an informer silent for too long as stale.
  */
 import type { Logger } from "winston";
 import { apiStatusCode } from "./apiStatusCode.js";
@@ -20,6 +25,17 @@ export interface ListPage<T = unknown> {
   resourceVersion: string;
 }
 
+/** A watch that delivered no event or bookmark within its idle deadline: its connection is dead. */
+export class WatchIdleError extends Error {
+  constructor(
+    message: string,
+    readonly idleMs: number,
+  ) {
+    super(message);
+    this.name = "WatchIdleError";
+  }
+}
+
 export interface WatchStream {
   /** Close the stream; onDone is not called after stop(). */
   stop(): void;
@@ -32,6 +48,10 @@ export interface ListWatch {
    * list never holds every full object at once (10,000 raw Pods are ~80 MB of heap).
    */
   list<T>(signal: AbortSignal, decode: (raw: unknown) => T): Promise<ListPage<T>>;
+  /**
+   * Resolves once the watch is accepted (or rejects when it is not); then onDone ends it: null
+   * when the server closed it normally, else the error (WatchIdleError for a silent stream).
+   */
   watch(
     resourceVersion: string,
     onEvent: (type: WatchEventType, obj: unknown) => void,
@@ -46,7 +66,7 @@ export interface InformerHandler<T> {
 }
 
 export interface InformerStats {
-  onWatchRestart?(reason: "closed" | "error" | "gone"): void;
+  onWatchRestart?(reason: WatchRestartReason): void;
   onRelist?(): void;
   onSynced?(): void;
   onSize?(size: number): void;
@@ -75,7 +95,14 @@ function isGone(err: unknown): boolean {
   return apiStatusCode(err) === 410;
 }
 
-type WatchOutcome = { kind: "closed" } | { kind: "gone" } | { kind: "error"; err: unknown };
+/** closed: the server's normal end; idle: a silent stream ended by its idle deadline. */
+export type WatchRestartReason = "closed" | "error" | "gone" | "idle";
+
+type WatchOutcome =
+  | { kind: "closed" }
+  | { kind: "gone" }
+  | { kind: "idle"; err: WatchIdleError }
+  | { kind: "error"; err: unknown };
 
 export class Informer<T extends HasMetadata> implements ObjectCache<T> {
   readonly name: string;
@@ -88,10 +115,24 @@ export class Informer<T extends HasMetadata> implements ObjectCache<T> {
   private running: Promise<void> | undefined;
   private readonly syncWaiters: Array<() => void> = [];
   private failures = 0;
+  private lastActivity: number;
 
   constructor(private readonly opts: InformerOptions<T>) {
     this.name = opts.name;
     this.timers = opts.timers ?? systemTimers;
+    this.lastActivity = this.timers.now();
+  }
+
+  /**
+   * When the apiserver last showed this informer it is alive: a list, a watch accepted, an
+   * event or a bookmark (timers' clock, ms). Before the first list: when the informer started.
+   */
+  lastActivityAt(): number {
+    return this.lastActivity;
+  }
+
+  private markActivity(): void {
+    this.lastActivity = this.timers.now();
   }
 
   addHandler(handler: InformerHandler<T>): void {
@@ -132,6 +173,7 @@ export class Informer<T extends HasMetadata> implements ObjectCache<T> {
 
   start(): void {
     if (this.running) return;
+    this.markActivity();
     this.running = this.run();
   }
 
@@ -173,8 +215,15 @@ export class Informer<T extends HasMetadata> implements ObjectCache<T> {
         continue;
       }
       const shortLived = this.timers.now() - opened < (this.opts.minWatchLifetimeMs ?? 1000);
-      if (outcome.kind === "error" || shortLived) {
-        this.opts.logger?.warn("watch ended, re-watching after backoff", {
+      if (outcome.kind === "idle") {
+        this.opts.logger?.warn("watch restarted: no event or bookmark within its idle deadline", {
+          informer: this.name,
+          idleSeconds: outcome.err.idleMs / 1000,
+          resourceVersion: this.lastResourceVersion,
+        });
+        await this.backoff();
+      } else if (outcome.kind === "error" || shortLived) {
+        this.opts.logger?.warn("watch restarted after an error", {
           informer: this.name,
           resourceVersion: this.lastResourceVersion,
           error: outcome.kind === "error" ? String(outcome.err) : "stream closed early",
@@ -198,6 +247,7 @@ export class Informer<T extends HasMetadata> implements ObjectCache<T> {
   private async relist(): Promise<void> {
     const page = await this.opts.listWatch.list(this.abort.signal, (raw) => this.decode(raw));
     if (this.stopped) return;
+    this.markActivity();
     const diff = diffRelist(this.store.view(), page.items);
     this.opts.stats?.onRelist?.();
     // Deletes first so a handler that lists the cache never sees a vanished object.
@@ -241,6 +291,7 @@ export class Informer<T extends HasMetadata> implements ObjectCache<T> {
 
       const onEvent = (type: WatchEventType, obj: unknown): void => {
         if (settled) return;
+        this.markActivity();
         if (type === "ERROR") {
           // The apiserver reports an expired resourceVersion as an ERROR event with a Status.
           if (isGone(obj)) gone = true;
@@ -252,13 +303,17 @@ export class Informer<T extends HasMetadata> implements ObjectCache<T> {
       const onDone = (err: unknown): void => {
         this.stream = undefined;
         if (gone || isGone(err)) finish({ kind: "gone" });
+        else if (err instanceof WatchIdleError) finish({ kind: "idle", err });
         else if (err) finish({ kind: "error", err });
         else finish({ kind: "closed" });
       };
       this.opts.listWatch.watch(this.lastResourceVersion, onEvent, onDone).then(
         (stream) => {
           if (settled || this.stopped) stream.stop();
-          else this.stream = stream;
+          else {
+            this.markActivity();
+            this.stream = stream;
+          }
         },
         (err: unknown) => onDone(err ?? new Error("watch failed")),
       );

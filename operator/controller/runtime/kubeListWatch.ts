@@ -1,13 +1,29 @@
 /**
- * ListWatch over the Kubernetes API: paged list through a plain HTTPS request authenticated by
- * the KubeConfig (so resourceVersion, selectors and paging are ours to set), watch through
- * @kubernetes/client-node's Watch with allowWatchBookmarks. Objects stay API JSON.
+ * ListWatch over the Kubernetes API, on plain HTTPS requests authenticated by the KubeConfig (so
+ * resourceVersion, selectors, paging and deadlines are ours to set):
+ * - each list page has a deadline (a connection that dies silently must not hold the list, and
+ *   with it the cache sync, forever);
+ * - a watch asks for bookmarks (allowWatchBookmarks) and a server-side timeout shorter than its
+ *   idle deadline: the apiserver sends a bookmark shortly before that timeout and then ends the
+ *   stream, so a healthy watch, however quiet, speaks within the idle deadline. One that does
+ *   not (no event, no bookmark, no end) is on a dead connection: it ends with WatchIdleError and
+ *   the informer starts a new one on a new connection.
+ * Objects stay API JSON.
  */
 import * as http from "node:http";
 import * as https from "node:https";
-import { type KubeConfig, Watch } from "@kubernetes/client-node";
+import type { KubeConfig } from "@kubernetes/client-node";
 import { apiStatusCode } from "./apiStatusCode.js";
-import type { ListPage, ListWatch, WatchEventType, WatchStream } from "./informer.js";
+import {
+  type ListPage,
+  type ListWatch,
+  type WatchEventType,
+  WatchIdleError,
+  type WatchStream,
+} from "./informer.js";
+
+export const DEFAULT_REQUEST_TIMEOUT_MS = 30_000;
+export const DEFAULT_WATCH_IDLE_TIMEOUT_MS = 45_000;
 
 export interface KubeListWatchOptions {
   kubeConfig: KubeConfig;
@@ -21,11 +37,19 @@ export interface KubeListWatchOptions {
    * growing the old space (10,000 pods under the chart's NODE_OPTIONS: ~177 -> ~152 MiB RSS).
    */
   pageSize?: number;
-  /** Server-side watch timeout in seconds; default random in [300, 600) like client-go. */
+  /** Deadline of each list page, and of a watch's response headers (default 30 s). */
+  requestTimeoutMs?: number;
+  /** A watch with no event or bookmark for this long is ended as dead (default 45 s). */
+  watchIdleTimeoutMs?: number;
+  /**
+   * Server-side watch timeout in seconds; default random in [idle/2, 0.9 x idle), so the
+   * apiserver's bookmark before that timeout, or its end of the stream, comes before the idle
+   * deadline.
+   */
   watchTimeoutSeconds?: () => number;
 }
 
-/** A failed GET's HTTP status, as `code` like client-node's ApiException (see apiStatusCode). */
+/** A failed request's HTTP status, as `code` like client-node's ApiException (see apiStatusCode). */
 class ApiStatusError extends Error {
   constructor(
     readonly code: number,
@@ -36,6 +60,14 @@ class ApiStatusError extends Error {
   }
 }
 
+/** A request that got no (complete) answer within its deadline. */
+export class RequestTimeoutError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = "RequestTimeoutError";
+  }
+}
+
 interface RawList {
   apiVersion?: string;
   kind?: string;
@@ -43,35 +75,55 @@ interface RawList {
   items?: Array<Record<string, unknown>>;
 }
 
-/** GET path with query; JSON body or an ApiStatusError carrying the HTTP status. */
-async function getJson(
+/** Error bodies are Status objects; only their message is kept, bounded. */
+const MAX_ERROR_BODY = 64 * 1024;
+
+function statusMessage(body: string): string {
+  try {
+    return (JSON.parse(body) as { message?: string }).message ?? body.slice(0, 500);
+  } catch {
+    return body.slice(0, 500);
+  }
+}
+
+async function requestTo(
   kubeConfig: KubeConfig,
   path: string,
   query: Record<string, string | undefined>,
-  signal?: AbortSignal,
-): Promise<unknown> {
+): Promise<{ url: URL; options: https.RequestOptions; mod: typeof https | typeof http }> {
   const cluster = kubeConfig.getCurrentCluster();
   if (!cluster) throw new Error("kubeconfig has no current cluster");
   const url = new URL(cluster.server + path);
   for (const [k, v] of Object.entries(query))
     if (v !== undefined && v !== "") url.searchParams.set(k, v);
-  const opts: https.RequestOptions = { method: "GET", headers: { Accept: "application/json" } };
-  await kubeConfig.applyToHTTPSOptions(opts);
-  const mod = url.protocol === "http:" ? http : https;
+  const options: https.RequestOptions = {
+    method: "GET",
+    headers: { Accept: "application/json" },
+  };
+  await kubeConfig.applyToHTTPSOptions(options);
+  return { url, options, mod: url.protocol === "http:" ? http : https };
+}
+
+/** GET path with query; JSON body, or an ApiStatusError carrying the HTTP status. */
+async function getJson(
+  kubeConfig: KubeConfig,
+  path: string,
+  query: Record<string, string | undefined>,
+  timeoutMs: number,
+  signal: AbortSignal,
+): Promise<unknown> {
+  const { url, options, mod } = await requestTo(kubeConfig, path, query);
   return new Promise((resolve, reject) => {
-    const req = mod.request(url, { ...opts, ...(signal ? { signal } : {}) }, (res) => {
+    const req = mod.request(url, { ...options, signal }, (res) => {
       const chunks: Buffer[] = [];
       res.on("data", (c: Buffer) => chunks.push(c));
       res.on("error", reject);
       res.on("end", () => {
+        clearTimeout(timer);
         const body = Buffer.concat(chunks).toString("utf8");
         const status = res.statusCode ?? 0;
         if (status !== 200) {
-          let message = body.slice(0, 500);
-          try {
-            message = (JSON.parse(body) as { message?: string }).message ?? message;
-          } catch {}
-          reject(new ApiStatusError(status, `GET ${path}: HTTP ${status}: ${message}`));
+          reject(new ApiStatusError(status, `GET ${path}: HTTP ${status}: ${statusMessage(body)}`));
           return;
         }
         try {
@@ -81,13 +133,29 @@ async function getJson(
         }
       });
     });
-    req.on("error", reject);
+    const timer = setTimeout(
+      () =>
+        req.destroy(
+          new RequestTimeoutError(`GET ${path}: no complete answer within ${timeoutMs} ms`),
+        ),
+      timeoutMs,
+    );
+    req.on("error", (err) => {
+      clearTimeout(timer);
+      reject(err);
+    });
     req.end();
   });
 }
 
 export class KubeListWatch implements ListWatch {
-  constructor(private readonly opts: KubeListWatchOptions) {}
+  private readonly requestTimeoutMs: number;
+  private readonly idleTimeoutMs: number;
+
+  constructor(private readonly opts: KubeListWatchOptions) {
+    this.requestTimeoutMs = opts.requestTimeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS;
+    this.idleTimeoutMs = opts.watchIdleTimeoutMs ?? DEFAULT_WATCH_IDLE_TIMEOUT_MS;
+  }
 
   async list<T>(signal: AbortSignal, decode: (raw: unknown) => T): Promise<ListPage<T>> {
     // An expired continue token (410) means the snapshot is gone: start the list over.
@@ -117,6 +185,7 @@ export class KubeListWatch implements ListWatch {
           labelSelector: this.opts.labelSelector,
           fieldSelector: this.opts.fieldSelector,
         },
+        this.requestTimeoutMs,
         signal,
       )) as RawList;
       // List items carry no apiVersion/kind; watch events do. Make cached objects uniform.
@@ -133,43 +202,106 @@ export class KubeListWatch implements ListWatch {
     return { items, resourceVersion };
   }
 
+  private serverTimeoutSeconds(): number {
+    if (this.opts.watchTimeoutSeconds) return this.opts.watchTimeoutSeconds();
+    const idle = this.idleTimeoutMs / 1000;
+    return Math.max(1, Math.floor(idle / 2 + Math.random() * (0.4 * idle)));
+  }
+
+  /**
+   * Resolves once the apiserver accepted the watch (HTTP 200); rejects when it did not (the
+   * HTTP status as `code`, or the network error). After that, onDone ends the stream: null for
+   * the server's normal end, else the error (WatchIdleError for a silent one).
+   */
   async watch(
     resourceVersion: string,
     onEvent: (type: WatchEventType, obj: unknown) => void,
     onDone: (err: unknown) => void,
   ): Promise<WatchStream> {
-    const timeoutSeconds =
-      this.opts.watchTimeoutSeconds?.() ?? Math.floor(300 + Math.random() * 300);
-    const watch = new Watch(this.opts.kubeConfig);
-    // Watch's own timer (private, 30 s by default) is an inactivity timeout; bookmarks arrive
-    // about once a minute, so 30 s would cut healthy quiet watches.
-    (watch as unknown as { requestTimeoutMs: number }).requestTimeoutMs = Math.max(
-      90_000,
-      (timeoutSeconds + 30) * 1000,
-    );
-    let stopped = false;
-    const query: Record<string, string | number | boolean> = {
-      allowWatchBookmarks: true,
+    const { url, options, mod } = await requestTo(this.opts.kubeConfig, this.opts.path, {
+      watch: "true",
+      allowWatchBookmarks: "true",
       resourceVersion,
-      timeoutSeconds,
-    };
-    if (this.opts.labelSelector) query.labelSelector = this.opts.labelSelector;
-    if (this.opts.fieldSelector) query.fieldSelector = this.opts.fieldSelector;
-    const controller = await watch.watch(
-      this.opts.path,
-      query,
-      (type, obj) => {
-        if (!stopped) onEvent(type as WatchEventType, obj);
-      },
-      (err) => {
-        if (!stopped) onDone(err);
-      },
-    );
-    return {
-      stop: () => {
-        stopped = true;
-        controller.abort();
-      },
-    };
+      timeoutSeconds: String(this.serverTimeoutSeconds()),
+      labelSelector: this.opts.labelSelector,
+      fieldSelector: this.opts.fieldSelector,
+    });
+    const path = this.opts.path;
+    const idleMs = this.idleTimeoutMs;
+    return new Promise<WatchStream>((resolve, reject) => {
+      let opened = false;
+      let ended = false;
+      let stopped = false;
+      let timer: NodeJS.Timeout | undefined;
+      const end = (err: unknown): void => {
+        if (ended) return;
+        ended = true;
+        clearTimeout(timer);
+        req.destroy();
+        if (!opened) reject(err ?? new Error(`watch ${path}: closed before it was accepted`));
+        else if (!stopped) onDone(err);
+      };
+      const arm = (ms: number, error: () => Error): void => {
+        clearTimeout(timer);
+        timer = setTimeout(() => end(error()), ms);
+      };
+      const req = mod.request(url, options, (res) => {
+        const status = res.statusCode ?? 0;
+        if (status !== 200) {
+          let body = "";
+          res.setEncoding("utf8");
+          res.on("data", (c: string) => {
+            if (body.length < MAX_ERROR_BODY) body += c;
+          });
+          res.on("end", () =>
+            end(
+              new ApiStatusError(status, `watch ${path}: HTTP ${status}: ${statusMessage(body)}`),
+            ),
+          );
+          res.on("error", end);
+          return;
+        }
+        opened = true;
+        const idle = (): Error =>
+          new WatchIdleError(`watch ${path}: no event or bookmark for ${idleMs} ms`, idleMs);
+        arm(idleMs, idle);
+        resolve({
+          stop: () => {
+            stopped = true;
+            end(null);
+          },
+        });
+        let pending = "";
+        res.setEncoding("utf8");
+        res.on("data", (chunk: string) => {
+          pending += chunk;
+          for (let nl = pending.indexOf("\n"); nl >= 0; nl = pending.indexOf("\n")) {
+            const line = pending.slice(0, nl);
+            pending = pending.slice(nl + 1);
+            if (!line.trim()) continue;
+            arm(idleMs, idle);
+            let event: { type?: string; object?: unknown };
+            try {
+              event = JSON.parse(line) as { type?: string; object?: unknown };
+            } catch {
+              end(new Error(`watch ${path}: undecodable event`));
+              return;
+            }
+            if (ended) return;
+            onEvent(event.type as WatchEventType, event.object);
+          }
+        });
+        res.on("end", () => end(null));
+        res.on("error", end);
+        res.on("close", () => end(null));
+      });
+      req.on("error", end);
+      arm(
+        this.requestTimeoutMs,
+        () =>
+          new RequestTimeoutError(`watch ${path}: not accepted within ${this.requestTimeoutMs} ms`),
+      );
+      req.end();
+    });
   }
 }

@@ -1,7 +1,12 @@
-/** ResourceLock over a coordination.k8s.io/v1 Lease. */
+/**
+ * ResourceLock over a coordination.k8s.io/v1 Lease. Each request has a deadline (the runtime
+ * gives half the renew deadline), so an attempt on a dead connection fails in time for another
+ * one, on a new connection, before the leader must give up.
+ */
 import { CoordinationV1Api, type KubeConfig, type V1Lease } from "@kubernetes/client-node";
 import { apiStatusCode } from "./apiStatusCode.js";
 import type { LeaderRecord, ResourceLock, VersionedRecord } from "./leaderElection.js";
+import { apiClient } from "./requestDeadline.js";
 
 /**
  * Lease times are MicroTime: the apiserver only parses RFC 3339 with exactly six fraction digits,
@@ -46,8 +51,10 @@ export class LeaseLock implements ResourceLock {
     private readonly name: string,
     /** metadata.managedFields manager of the Lease writes. */
     private readonly fieldManager?: string,
+    /** Deadline of each request. */
+    requestTimeoutMs = 10_000,
   ) {
-    this.api = kubeConfig.makeApiClient(CoordinationV1Api);
+    this.api = apiClient(kubeConfig, CoordinationV1Api, requestTimeoutMs, fieldManager);
   }
 
   describe(): string {

@@ -12,6 +12,8 @@ class MemoryLock implements ResourceLock {
   current: VersionedRecord | undefined;
   private rv = 0;
   conflicts = 0;
+  gets = 0;
+  updates = 0;
   down = false;
 
   describe(): string {
@@ -19,6 +21,7 @@ class MemoryLock implements ResourceLock {
   }
 
   async get(): Promise<VersionedRecord | undefined> {
+    this.gets++;
     if (this.down) throw new Error("connection refused");
     return this.current && structuredClone(this.current);
   }
@@ -31,6 +34,7 @@ class MemoryLock implements ResourceLock {
   }
 
   async update(record: LeaderRecord, version: string): Promise<VersionedRecord> {
+    this.updates++;
     if (this.down) throw new Error("connection refused");
     if (this.current?.version !== version) {
       this.conflicts++;
@@ -75,6 +79,21 @@ describe("LeaderElector", () => {
     await waitFor(() => e.isLeader(), `${identity} leads`);
     return e;
   }
+
+  it("a leader renews with one update per retry period, no read, until someone else writes", async () => {
+    const lock = new MemoryLock();
+    const log: string[] = [];
+    await leader(lock, "a", log);
+    const gets = lock.gets;
+    const updates = lock.updates;
+    await new Promise((r) => setTimeout(r, 300));
+    expect(lock.updates - updates).to.be.at.least(3);
+    expect(lock.gets - gets).to.equal(0);
+    // Someone else's write (an admin edit): the optimistic update conflicts, the leader reads it.
+    lock.current = { ...lock.current!, version: "999" };
+    await waitFor(() => lock.gets > gets, "a read after the conflict");
+    expect(lock.current.record.holderIdentity).to.equal("a");
+  });
 
   it("of two contenders exactly one leads, and keeps leading while it renews", async () => {
     const lock = new MemoryLock();
