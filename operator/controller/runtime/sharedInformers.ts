@@ -16,6 +16,8 @@ import type { Timers } from "./timers.js";
 export interface SharedInformer<T> extends ObjectCache<T> {
   addHandler(handler: InformerHandler<T>): void;
   addIndex(name: string, fn: IndexFunc<T>): void;
+  /** The API's answer to a write of this process, ahead of its watch event (Informer.recordWrite). */
+  recordWrite(raw: unknown): void;
 }
 
 interface Runnable {
