@@ -112,7 +112,10 @@ export class LeaderElector {
       identity: this.opts.identity,
     });
     while (!this.stopped) {
-      if (await this.tryAcquireOrRenew(retryPeriodMs)) break;
+      // Bounded like a renewal, not by the retry period: an attempt abandoned while its write is
+      // still on the way may win the Lease anyway, which then names this replica while it does
+      // not lead (until its next attempt), a window that grows with a slow apiserver.
+      if (await this.tryAcquireOrRenew(renewDeadlineMs)) break;
       await sleep(
         this.timers,
         retryPeriodMs * (1 + Math.random() * JITTER_FACTOR),
