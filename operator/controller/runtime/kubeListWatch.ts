@@ -1,16 +1,16 @@
 /**
- * ListWatch over the Kubernetes API: paged list through a plain HTTPS request authenticated by
- * the KubeConfig (so resourceVersion, selectors and paging are ours to set), watch through
- * @kubernetes/client-node's Watch with allowWatchBookmarks. Objects stay API JSON.
+ * ListWatch over the Kubernetes API, on plain HTTPS requests authenticated through KubeAccess (so
+ * resourceVersion, selectors and paging are ours to set): a paged list, and a watch with
+ * allowWatchBookmarks read as newline-delimited JSON events. Objects stay API JSON.
  */
 import * as http from "node:http";
 import * as https from "node:https";
-import { type KubeConfig, Watch } from "@kubernetes/client-node";
 import { apiStatusCode } from "./apiStatusCode.js";
 import type { ListPage, ListWatch, WatchEventType, WatchStream } from "./informer.js";
+import type { KubeAccess } from "./kubeAccess.js";
 
 export interface KubeListWatchOptions {
-  kubeConfig: KubeConfig;
+  kubeConfig: KubeAccess;
   /** Collection path, e.g. /api/v1/pods, /apis/batch/v1/namespaces/x/jobs. */
   path: string;
   labelSelector?: string;
@@ -45,7 +45,7 @@ interface RawList {
 
 /** GET path with query; JSON body or an ApiStatusError carrying the HTTP status. */
 async function getJson(
-  kubeConfig: KubeConfig,
+  kubeConfig: KubeAccess,
   path: string,
   query: Record<string, string | undefined>,
   signal?: AbortSignal,
@@ -138,38 +138,91 @@ export class KubeListWatch implements ListWatch {
     onEvent: (type: WatchEventType, obj: unknown) => void,
     onDone: (err: unknown) => void,
   ): Promise<WatchStream> {
-    const timeoutSeconds =
-      this.opts.watchTimeoutSeconds?.() ?? Math.floor(300 + Math.random() * 300);
-    const watch = new Watch(this.opts.kubeConfig);
-    // Watch's own timer (private, 30 s by default) is an inactivity timeout; bookmarks arrive
-    // about once a minute, so 30 s would cut healthy quiet watches.
-    (watch as unknown as { requestTimeoutMs: number }).requestTimeoutMs = Math.max(
-      90_000,
-      (timeoutSeconds + 30) * 1000,
-    );
-    let stopped = false;
-    const query: Record<string, string | number | boolean> = {
-      allowWatchBookmarks: true,
+    const cluster = this.opts.kubeConfig.getCurrentCluster();
+    if (!cluster) throw new Error("kubeconfig has no current cluster");
+    const path = this.opts.path;
+    const url = new URL(cluster.server + path);
+    const query: Record<string, string | undefined> = {
+      watch: "true",
+      allowWatchBookmarks: "true",
       resourceVersion,
-      timeoutSeconds,
+      timeoutSeconds: String(
+        this.opts.watchTimeoutSeconds?.() ?? Math.floor(300 + Math.random() * 300),
+      ),
+      labelSelector: this.opts.labelSelector,
+      fieldSelector: this.opts.fieldSelector,
     };
-    if (this.opts.labelSelector) query.labelSelector = this.opts.labelSelector;
-    if (this.opts.fieldSelector) query.fieldSelector = this.opts.fieldSelector;
-    const controller = await watch.watch(
-      this.opts.path,
-      query,
-      (type, obj) => {
-        if (!stopped) onEvent(type as WatchEventType, obj);
-      },
-      (err) => {
-        if (!stopped) onDone(err);
-      },
-    );
-    return {
-      stop: () => {
-        stopped = true;
-        controller.abort();
-      },
+    for (const [k, v] of Object.entries(query)) if (v) url.searchParams.set(k, v);
+    const options: https.RequestOptions = {
+      method: "GET",
+      headers: { Accept: "application/json" },
     };
+    await this.opts.kubeConfig.applyToHTTPSOptions(options);
+    const mod = url.protocol === "http:" ? http : https;
+    return new Promise<WatchStream>((resolve, reject) => {
+      let opened = false;
+      let ended = false;
+      let stopped = false;
+      const end = (err: unknown): void => {
+        if (ended) return;
+        ended = true;
+        req.destroy();
+        if (!opened) reject(err ?? new Error(`watch ${path}: closed before it was accepted`));
+        else if (!stopped) onDone(err);
+      };
+      const req = mod.request(url, options, (res) => {
+        const status = res.statusCode ?? 0;
+        if (status !== 200) {
+          let body = "";
+          res.setEncoding("utf8");
+          res.on("data", (c: string) => {
+            if (body.length < 64 * 1024) body += c;
+          });
+          res.on("end", () => {
+            let message = body.slice(0, 500);
+            try {
+              message = (JSON.parse(body) as { message?: string }).message ?? message;
+            } catch {}
+            end(new ApiStatusError(status, `watch ${path}: HTTP ${status}: ${message}`));
+          });
+          res.on("error", end);
+          return;
+        }
+        opened = true;
+        resolve({
+          stop: () => {
+            stopped = true;
+            end(null);
+          },
+        });
+        let pending = "";
+        res.setEncoding("utf8");
+        res.on("data", (chunk: string) => {
+          pending += chunk;
+          for (let nl = pending.indexOf("\n"); nl >= 0; nl = pending.indexOf("\n")) {
+            const line = pending.slice(0, nl);
+            pending = pending.slice(nl + 1);
+            if (line.trim() === "") continue;
+            let event: { type?: string; object?: unknown };
+            try {
+              event = JSON.parse(line) as { type?: string; object?: unknown };
+            } catch {
+              end(new Error(`watch ${path}: undecodable event`));
+              return;
+            }
+            if (ended) return;
+            onEvent(event.type as WatchEventType, event.object);
+          }
+        });
+        res.on("end", () => end(null));
+        res.on("error", end);
+        // Closed without the stream's end (a cut connection): an error, not the server's timeout.
+        res.on("close", () =>
+          end(res.complete ? null : new Error(`watch ${path}: connection closed mid-stream`)),
+        );
+      });
+      req.on("error", end);
+      req.end();
+    });
   }
 }

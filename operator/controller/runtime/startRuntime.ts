@@ -4,11 +4,11 @@
  * (only while leading). Which kinds and controllers is the setup callback's business; nothing
  * here knows the product.
  */
-import type { KubeConfig } from "@kubernetes/client-node";
 import type { Logger } from "winston";
 import { type Clock, type MetricsRegistrar, systemClock } from "./contracts.js";
 import { type HealthServer, startHealthServer } from "./healthServer.js";
 import type { InformerStats, ListWatch } from "./informer.js";
+import type { KubeAccess } from "./kubeAccess.js";
 import { KubeListWatch } from "./kubeListWatch.js";
 import { LeaderElector } from "./leaderElection.js";
 import { LeaseLock } from "./leaseLock.js";
@@ -35,7 +35,7 @@ export interface RuntimeConfig {
 /** What setup gets to declare its kinds, indexes and controllers. */
 export interface SetupDeps<C extends RuntimeConfig> {
   manager: ControllerSetup;
-  kubeConfig: KubeConfig;
+  kubeConfig: KubeAccess;
   config: C;
   clock: Clock;
   logger: Logger;
@@ -44,7 +44,7 @@ export interface SetupDeps<C extends RuntimeConfig> {
 
 export interface RuntimeOptions<C extends RuntimeConfig> {
   config: C;
-  kubeConfig: KubeConfig;
+  kubeConfig: KubeAccess;
   logger: Logger;
   setupControllers: (deps: SetupDeps<C>) => void;
   /** Prefix of the metrics controller-runtime has no name for (informers, leadership). */
