@@ -7,6 +7,7 @@ import { type Diagnosis, GROUP, PLURAL, VERSION } from "../../api/v1alpha1/diagn
 import { MANAGED_BY_SELECTOR } from "../../api/v1alpha1/wellKnown.js";
 import type { Kind } from "../runtime/kind.js";
 import { decodeJob, trimNode, trimPod } from "./podTransform.js";
+import { SharedObjects } from "./sharedObjects.js";
 import { StringPool } from "./stringPool.js";
 
 export interface OperatorKinds {
@@ -25,15 +26,17 @@ export function operatorKinds(opts: {
   /** Namespaces whose Pods are watched; empty: all. */
   watchNamespaces: readonly string[];
 }): OperatorKinds {
-  // One copy of the strings pods repeat, shared by the Pod informers of every namespace.
+  // One copy of the strings and objects pods repeat, shared by the Pod informers of every
+  // namespace.
   const pool = new StringPool();
+  const objects = new SharedObjects();
   return {
     diagnoses: { name: "diagnoses", path: () => `/apis/${GROUP}/${VERSION}/${PLURAL}` },
     pods: {
       name: "pods",
       path: (ns) => (ns ? `/api/v1/namespaces/${ns}/pods` : "/api/v1/pods"),
       namespaces: opts.watchNamespaces,
-      transform: (raw) => trimPod(raw, pool),
+      transform: (raw) => trimPod(raw, pool, objects),
     },
     jobs: {
       name: "jobs",
