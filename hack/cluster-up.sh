@@ -10,8 +10,10 @@
 #   DIAGNOSE_CLUSTER_TIMEOUT  seconds to wait for /readyz (default 60)
 #   DIAGNOSE_TOOLS_DIR        see hack/lib/tools-env.sh
 #
-# --full: also a node (kube-scheduler, containerd, CNI, kubelet, the e2e images) from
-#   hack/e2e/node-up.sh: a real one-node cluster (needs root, build-tools.sh --full).
+# --full: also a node (kube-scheduler, containerd, CNI, kubelet) from hack/e2e/node-up.sh with
+#   the operator's image (hack/image/build.sh: the Dockerfile) and the e2e workload images
+#   imported: a real one-node cluster (needs root, build-tools.sh --full); the operator image's
+#   metadata is in <dir>/operator-image.json.
 #
 # Prints `export KUBECONFIG=<dir>/kubeconfig` on stdout; progress on stderr.
 # Stop with hack/cluster-down.sh (same DIAGNOSE_CLUSTER_DIR).
@@ -296,8 +298,12 @@ log "kube-controller-manager ready"
 } >"${dir}/cluster.json"
 
 if [[ "${full}" -eq 1 ]]; then
-  images="$(bash "${DIAGNOSE_REPO_ROOT}/hack/e2e/build-images.sh")"
-  bash "${DIAGNOSE_REPO_ROOT}/hack/e2e/node-up.sh" "${dir}" "${images}"
+  # The operator's image is the Dockerfile's (built or taken from its cache); its metadata (ref,
+  # digest, archive) goes to the cluster dir for the e2e's helm install.
+  cp "$(bash "${DIAGNOSE_REPO_ROOT}/hack/image/build.sh")" "${dir}/operator-image.json"
+  workload_list="$(bash "${DIAGNOSE_REPO_ROOT}/hack/e2e/workload-images.sh")"
+  mapfile -t workloads < <(cut -d' ' -f2 <<<"${workload_list}")
+  bash "${DIAGNOSE_REPO_ROOT}/hack/e2e/node-up.sh" "${dir}" "$(jq -r .archive "${dir}/operator-image.json")" "${workloads[@]}"
 fi
 
 log "control plane up (${server}); stop with: DIAGNOSE_CLUSTER_DIR=${dir} bash hack/cluster-down.sh"

@@ -2,15 +2,15 @@
 # Installs the Debian packages the tests drive for real: kernel networking tools for the
 # packet-loss scenarios, perf for profiles, a JDK for the OOM scenarios, openssl for the
 # local control plane's certificates, GNU time for the benchmarks' peak RSS, containerd, runc and
-# the CNI plugins for the single-node e2e cluster. Idempotent: only
-# missing packages are installed.
+# the CNI plugins for the single-node e2e cluster, buildah and mmdebstrap to build the container
+# image without a Docker engine (hack/image/). Idempotent: only missing packages are installed.
 set -euo pipefail
 
 packages=(
   iproute2 iptables nftables conntrack ethtool procps util-linux psmisc
   linux-perf hping3 openssl curl ca-certificates openjdk-17-jdk-headless
   containerd runc containernetworking-plugins jq binutils
-  libxml2-utils time
+  libxml2-utils time buildah mmdebstrap
 )
 
 missing=()

@@ -2,10 +2,11 @@
 # Turns the control plane of hack/cluster-up.sh into a one-node cluster on this machine:
 # kube-scheduler, containerd (Debian's, own root/state/socket), the CNI bridge + host-local
 # plugins (Debian's containernetworking-plugins) and the kubelet (built by build-tools --full),
-# with the images of hack/e2e/build-images.sh imported into containerd. Run by
+# with the given OCI image archives imported into containerd (the operator's from
+# hack/image/build.sh, pause and the workloads from hack/e2e/workload-images.sh). Run by
 # `hack/cluster-up.sh --full`; stopped by hack/e2e/node-down.sh (which cluster-down.sh runs).
 #
-# Usage: node-up.sh CLUSTER_DIR IMAGES_DIR
+# Usage: node-up.sh CLUSTER_DIR ARCHIVE...   (one archive must hold diagnose.local/pause:e2e)
 # Everything it makes is named so node-down can find it: state under CLUSTER_DIR/node, the
 # bridge dgn-e2e0 (10.244.0.1/24, also the node's InternalIP), cgroups under /diagnose-e2e in
 # each v1 hierarchy, the iptables nat chain DIAGNOSE-E2E.
@@ -21,7 +22,7 @@
 #   listening only on the bridge address.
 set -euo pipefail
 
-if [[ $# -ne 2 ]]; then
+if [[ $# -lt 2 ]]; then
   sed -n '2,8p' "${BASH_SOURCE[0]}" >&2
   exit 2
 fi
@@ -35,7 +36,8 @@ log_init node-up
 source "${here}/lib/node-env.sh"
 
 dir="$(cd "$1" && pwd)"
-images="$2"
+shift
+archives=("$@")
 node_env "${dir}"
 bin="${DIAGNOSE_TOOLS_BIN_DIR}"
 timeout="${DIAGNOSE_NODE_TIMEOUT:-120}"
@@ -49,8 +51,8 @@ done
 for p in bridge host-local loopback; do
   [[ -x "${NODE_CNI_BIN}/${p}" ]] || die "${NODE_CNI_BIN}/${p} is missing (apt-get install -y containernetworking-plugins)"
 done
-for t in pause jvm diagnose-operator; do
-  [[ -f "${images}/${t}.tar" ]] || die "${images}/${t}.tar is missing: run bash hack/e2e/build-images.sh"
+for a in "${archives[@]}"; do
+  [[ -f "${a}" ]] || die "image archive ${a} is missing"
 done
 [[ -f "${dir}/cluster.json" ]] || die "${dir}/cluster.json is missing: start the control plane first"
 if ip link show "${NODE_BRIDGE}" >/dev/null 2>&1; then
@@ -246,10 +248,14 @@ ctr_() { ctr --address "${NODE_CONTAINERD_SOCK}" --namespace k8s.io "$@"; }
 containerd_ready() { ctr_ version >/dev/null 2>&1; }
 wait_for containerd containerd_ready
 
-for t in pause jvm diagnose-operator; do
-  log "importing ${t} image"
-  ctr_ images import "${images}/${t}.tar" >>"${NODE_DIR}/logs/ctr-import.log" 2>&1 ||
-    die "ctr images import ${images}/${t}.tar failed: $(tail -n 5 "${NODE_DIR}/logs/ctr-import.log")"
+# Each image under its name and, for the chart's image.digest, also as NAME@sha256:<manifest>
+# (--digests with the name's repository as base name), as a registry pull would record it.
+for a in "${archives[@]}"; do
+  ref="$(tar -xOf "${a}" index.json | jq -r '.manifests[0].annotations["org.opencontainers.image.ref.name"] // empty')"
+  [[ "${ref}" == */*:* ]] || die "${a}: no full image name in its index.json (org.opencontainers.image.ref.name)"
+  log "importing ${ref}"
+  ctr_ images import --digests --base-name "${ref%:*}" "${a}" >>"${NODE_DIR}/logs/ctr-import.log" 2>&1 ||
+    die "ctr images import ${a} failed: $(tail -n 5 "${NODE_DIR}/logs/ctr-import.log")"
 done
 
 # --- kubelet -------------------------------------------------------------------------------------

@@ -253,6 +253,7 @@ const OPTIONS: readonly OptionSpec[] = [
 export type ConfigParseResult =
   | { kind: "config"; config: OperatorConfig }
   | { kind: "help"; text: string }
+  | { kind: "version" }
   | { kind: "error"; message: string };
 
 export interface HostFacts {
@@ -276,6 +277,8 @@ export function operatorHelpText(): string {
   lines.push(
     "  --help",
     "      print this text",
+    "  --version",
+    "      print the version",
     "",
     "Lease holder identity: POD_NAME, else <hostname>_<pid>.",
   );
@@ -386,6 +389,7 @@ export function parseOperatorConfig(
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i] as string;
     if (arg === "--help" || arg === "-h") return { kind: "help", text: operatorHelpText() };
+    if (arg === "--version") return { kind: "version" };
     if (!arg.startsWith("--"))
       return { kind: "error", message: `unexpected argument "${arg}" (see --help)` };
     const eq = arg.indexOf("=");

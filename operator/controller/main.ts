@@ -3,13 +3,28 @@
  * diagnose-operator: parse flags/env, load KUBECONFIG or the in-cluster config, run the
  * operator until SIGTERM/SIGINT, then shut down gracefully (workers, lease, watches) and exit 0.
  */
+import { existsSync, readFileSync } from "node:fs";
 import { hostname } from "node:os";
+import { dirname, join } from "node:path";
+import { fileURLToPath } from "node:url";
 import { parseOperatorConfig } from "./config.js";
 import { createOperatorLogger } from "./logging.js";
 import { startOperator } from "./operator.js";
 import { type KubeAccess, loadKubeAccess } from "./runtime/kubeAccess.js";
 
 const SHUTDOWN_DEADLINE_MS = 10_000;
+
+/** The nearest package.json's version: the source tree's, or /opt/diagnose-operator's in the image. */
+function packageVersion(): string {
+  let dir = dirname(fileURLToPath(import.meta.url));
+  for (let i = 0; i < 5; i++) {
+    const path = join(dir, "package.json");
+    if (existsSync(path))
+      return (JSON.parse(readFileSync(path, "utf8")) as { version: string }).version;
+    dir = dirname(dir);
+  }
+  return "unknown";
+}
 
 async function main(): Promise<number> {
   const parsed = parseOperatorConfig(process.argv.slice(2), process.env, {
@@ -18,6 +33,10 @@ async function main(): Promise<number> {
   });
   if (parsed.kind === "help") {
     process.stdout.write(parsed.text);
+    return 0;
+  }
+  if (parsed.kind === "version") {
+    process.stdout.write(`${packageVersion()}\n`);
     return 0;
   }
   if (parsed.kind === "error") {

@@ -226,6 +226,20 @@ const withKmsg: JobMutator = withHostPath("kmsg", "/dev/kmsg", "CharDevice");
 const withHostSys: JobMutator = withHostPath("host-sys", "/sys", "Directory");
 
 /**
+ * The root file system is read-only, and the profile check writes perf.data under os.tmpdir():
+ * a scratch emptyDir at /tmp, named by TMPDIR.
+ */
+const withScratchTmp: JobMutator = (job) =>
+  podSpec((spec) => {
+    spec.volumes = [...(spec.volumes ?? []), { name: "tmp", emptyDir: {} }];
+  })(
+    collectorContainer((c) => {
+      c.volumeMounts = [...(c.volumeMounts ?? []), { name: "tmp", mountPath: "/tmp" }];
+      c.env = [...(c.env ?? []), { name: "TMPDIR", value: "/tmp" }];
+    })(job),
+  );
+
+/**
  * Bounded: the collector runs on a node that may already be in trouble. Requests equal limits
  * (Guaranteed QoS), so under node memory pressure the kernel picks someone else to kill.
  */
@@ -262,6 +276,7 @@ export function buildCollectorJob(input: CollectorJobInput): V1Job {
     privileged,
     withKmsg,
     withHostSys,
+    withScratchTmp,
     tolerateAllTaints,
     withTolerations(input.tolerations),
     noApiCredentials,

@@ -1,7 +1,7 @@
 /**
  * A real one-node cluster on this machine for the e2e tests: `hack/cluster-up.sh --full`
- * (etcd, kube-apiserver, kube-controller-manager, kube-scheduler, containerd, CNI, kubelet and
- * the locally built images) in a fresh temp dir, torn down by `hack/cluster-down.sh`, which
+ * (etcd, kube-apiserver, kube-controller-manager, kube-scheduler, containerd, CNI, kubelet, the
+ * operator's image built from the Dockerfile and the workload images) in a fresh temp dir, torn down by `hack/cluster-down.sh`, which
  * also runs hack/e2e/node-down.sh. Also torn down synchronously if the test process exits or
  * is interrupted first.
  */
@@ -22,8 +22,24 @@ import { mustRun, runCommand, succeeded } from "../../support/runCommand.js";
 /** The node name and pod network hack/e2e/lib/node-env.sh gives the node. */
 export const E2E_NODE_NAME = "diagnose-e2e";
 
+/** The operator's image as hack/image/build.sh built it and the node imported it. */
+export interface OperatorImage {
+  /** ghcr.io/diagnose-dev/diagnose-operator:0.1.0 */
+  ref: string;
+  /** The ref without its tag: the chart's image.repository. */
+  repository: string;
+  /** sha256:... of the manifest: the chart's image.digest. */
+  digest: string;
+  /** `repository@digest`: what the pods run. */
+  byDigest: string;
+  sizeMiB: number;
+  base: string;
+  archive: string;
+}
+
 export interface E2eCluster {
   dir: string;
+  operatorImage: OperatorImage;
   kubeconfigPath: string;
   kubeConfig: KubeConfig;
   /** Folder of kubelet, kube-apiserver, helm... (hack/tools-path.sh). */
@@ -40,9 +56,20 @@ export function e2eUnavailableReason(toolsBin: string): string | undefined {
     if (!existsSync(join(toolsBin, b)))
       return `${join(toolsBin, b)} is missing: run bash hack/build-tools.sh --full`;
   }
-  for (const c of ["containerd", "runc", "ctr", "jq", "javac", "objcopy"]) {
+  for (const c of [
+    "containerd",
+    "runc",
+    "ctr",
+    "jq",
+    "javac",
+    "go",
+    "buildah",
+    "mmdebstrap",
+    "hping3",
+    "nsenter",
+  ]) {
     if (spawnSync("sh", ["-c", 'command -v "$1"', "sh", c]).status !== 0)
-      return `${c} is not installed: apt-get install -y containerd runc containernetworking-plugins jq`;
+      return `${c} is not installed: run bash hack/install-system-deps.sh`;
   }
   if (!existsSync("/usr/lib/cni/bridge"))
     return "CNI plugins missing: apt-get install -y containernetworking-plugins";
@@ -71,6 +98,7 @@ export async function startE2eCluster(parentDir: string, timeoutMs: number): Pro
   let stopped: Promise<string> | undefined;
   return {
     dir,
+    operatorImage: readOperatorImage(join(dir, "operator-image.json")),
     kubeconfigPath,
     kubeConfig,
     toolsBin,
@@ -88,6 +116,15 @@ export async function startE2eCluster(parentDir: string, timeoutMs: number): Pro
       return stopped;
     },
   };
+}
+
+function readOperatorImage(path: string): OperatorImage {
+  const m = JSON.parse(readFileSync(path, "utf8")) as Omit<
+    OperatorImage,
+    "repository" | "byDigest"
+  >;
+  const repository = m.ref.replace(/:[^:/]+$/, "");
+  return { ...m, repository, byDigest: `${repository}@${m.digest}` };
 }
 
 /**

@@ -99,6 +99,13 @@ describe("parseOperatorConfig", () => {
     }
   });
 
+  it("asks for the version with --version (the image test runs it)", () => {
+    expect(parseOperatorConfig(["--version"], {}, host).kind).to.equal("version");
+    expect(parseOperatorConfig(["--namespace", "x", "--version"], {}, host).kind).to.equal(
+      "version",
+    );
+  });
+
   it("rejects bad input with a message naming the source", () => {
     expect(error(["--bogus"])).to.contain("unknown flag --bogus");
     expect(error(["--namespace"])).to.contain("needs a value");

@@ -133,6 +133,7 @@ describe("collector Job", () => {
             volumes: [
               { name: "kmsg", hostPath: { path: "/dev/kmsg", type: "CharDevice" } },
               { name: "host-sys", hostPath: { path: "/sys", type: "Directory" } },
+              { name: "tmp", emptyDir: {} },
             ],
             containers: [
               {
@@ -145,7 +146,9 @@ describe("collector Job", () => {
                 volumeMounts: [
                   { name: "kmsg", mountPath: "/dev/kmsg", readOnly: true },
                   { name: "host-sys", mountPath: "/sys", readOnly: true },
+                  { name: "tmp", mountPath: "/tmp" },
                 ],
+                env: [{ name: "TMPDIR", value: "/tmp" }],
                 resources: {
                   requests: { cpu: "500m", memory: "256Mi" },
                   limits: { cpu: "500m", memory: "256Mi" },
