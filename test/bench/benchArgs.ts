@@ -120,6 +120,8 @@ export interface BenchPlan {
   podCounts: number[];
   reactionEvents: number;
   burst: { restarts: number; workloads: number; windowSeconds: number; nodes: number };
+  /** Finished Diagnoses added for the last memory row, and the size of each one's report. */
+  finishedDiagnoses: { count: number; reportBytes: number };
   collectorRuns: number;
   /** Sampling window of the collector's rate checks and of the baseline scripts. */
   sampleSeconds: number;
@@ -132,6 +134,7 @@ export function benchPlan(quick: boolean): BenchPlan {
         podCounts: [1000],
         reactionEvents: 50,
         burst: { restarts: 200, workloads: 20, windowSeconds: 10, nodes: 10 },
+        finishedDiagnoses: { count: 200, reportBytes: 64 * 1024 },
         collectorRuns: 1,
         sampleSeconds: 1,
         flamegraph: { samples: 100_000, runs: 1 },
@@ -140,6 +143,7 @@ export function benchPlan(quick: boolean): BenchPlan {
         podCounts: [1000, 10_000],
         reactionEvents: 200,
         burst: { restarts: 1000, workloads: 100, windowSeconds: 10, nodes: 10 },
+        finishedDiagnoses: { count: 1000, reportBytes: 64 * 1024 },
         collectorRuns: 3,
         sampleSeconds: 1,
         flamegraph: { samples: 100_000, runs: 3 },

@@ -3,6 +3,7 @@
  * keys) and its rendering as plain-text tables. Pure: no I/O here.
  */
 import type { BenchName } from "./benchArgs.js";
+import type { TargetRow } from "./issueTargets.js";
 import { bytesPerObject } from "./stats.js";
 
 export interface ReactionResult {
@@ -26,6 +27,15 @@ export interface ReactionResult {
   jobP95Ms: number | null;
   jobP99Ms: number | null;
   jobRatioP50: number | null;
+  /**
+   * The operator's own share, per event: Diagnosis (Job) ADDED minus the bare watch's sighting
+   * of the same update. What the operator adds to what any watch client waits for anyway; a
+   * regression shows here first.
+   */
+  ownP50Ms: number | null;
+  ownP99Ms: number | null;
+  jobOwnP50Ms: number | null;
+  jobOwnP99Ms: number | null;
   /** Events whose Diagnosis / Job did not show up before the per-event deadline. */
   missedDiagnoses: number;
   missedJobs: number;
@@ -34,6 +44,8 @@ export interface ReactionResult {
 export interface MemoryResult {
   pods: number;
   podsInCluster: number;
+  /** Finished Diagnoses (Completed, with findings and a report) in the cluster. */
+  finishedDiagnoses: number;
   /** VmRSS of the operator process after its caches synced. */
   rssBytes: number;
   /** V8 heap used after a forced GC, from the bench probe loaded into the operator process. */
@@ -43,6 +55,8 @@ export interface MemoryResult {
   /** (RSS here - RSS on the previous row) / pods added in between (pods in the cluster). */
   bytesPerPod: number | null;
   heapBytesPerPod: number | null;
+  /** On a row that added finished Diagnoses, not pods: the growth per Diagnosis added. */
+  bytesPerDiagnosis: number | null;
 }
 
 export interface BurstResult {
@@ -114,17 +128,33 @@ export interface BenchResults {
   flamegraph?: FlamegraphResult;
   /** Benchmarks that failed, with the reason: the others still report. */
   errors: Partial<Record<BenchName, string>>;
+  /** Issue #17's targets against this run (issueTargets.ts). */
+  targets?: TargetRow[];
 }
 
-/** Each row's growth per pod since the previous row (rows in ascending pod order). */
+/**
+ * Each row's growth since the previous row: per pod added, or, on a row that added finished
+ * Diagnoses (and no pods), per Diagnosis (rows in the order measured).
+ */
 export function withGrowthPerPod(rows: readonly MemoryResult[]): MemoryResult[] {
   return rows.map((row, i) => {
     const prev = rows[i - 1];
-    if (!prev) return { ...row, bytesPerPod: null, heapBytesPerPod: null };
+    const none = { bytesPerPod: null, heapBytesPerPod: null, bytesPerDiagnosis: null };
+    if (!prev) return { ...row, ...none };
+    if (row.finishedDiagnoses > prev.finishedDiagnoses && row.pods === prev.pods)
+      return {
+        ...row,
+        ...none,
+        bytesPerDiagnosis: bytesPerObject(
+          { objects: prev.finishedDiagnoses, bytes: prev.rssBytes },
+          { objects: row.finishedDiagnoses, bytes: row.rssBytes },
+        ),
+      };
     const small = { objects: prev.podsInCluster };
     const large = { objects: row.podsInCluster };
     return {
       ...row,
+      bytesPerDiagnosis: null,
       bytesPerPod: bytesPerObject(
         { ...small, bytes: prev.rssBytes },
         { ...large, bytes: row.rssBytes },
@@ -203,7 +233,11 @@ export function renderBenchResults(r: BenchResults): string {
             "p95",
             "p99",
             "diag/floor p50",
+            "p99",
             "job/floor p50",
+            "own p50",
+            "p99",
+            "job own p50",
             "missed",
           ],
           r.reaction.map((x) => [
@@ -219,10 +253,14 @@ export function renderBenchResults(r: BenchResults): string {
             x.floorP95Ms,
             x.floorP99Ms,
             ratioCell(x.ratioP50),
+            ratioCell(x.ratioP99),
             ratioCell(x.jobRatioP50),
+            x.ownP50Ms,
+            x.ownP99Ms,
+            x.jobOwnP50Ms,
             `${x.missedDiagnoses}/${x.missedJobs}`,
           ]),
-        )}\n(ms; missed = diagnoses/jobs not seen within the per-event deadline)`
+        )}\n(ms; own = per event, Diagnosis (Job) ADDED minus the bare watch's sighting of the same update: the operator's own time; missed = diagnoses/jobs not seen within the per-event deadline)`
       : undefined,
   );
   section(
@@ -233,22 +271,26 @@ export function renderBenchResults(r: BenchResults): string {
           [
             "pods",
             "pods in cluster",
+            "finished diagnoses",
             "RSS MiB",
             "heap used MiB",
             "heap total MiB",
             "RSS bytes/pod",
             "heap bytes/pod",
+            "RSS bytes/diagnosis",
           ],
           r.memory.map((m) => [
             m.pods,
             m.podsInCluster,
+            m.finishedDiagnoses,
             mib(m.rssBytes),
             mib(m.heapUsedBytes),
             mib(m.heapTotalBytes),
             m.bytesPerPod,
             m.heapBytesPerPod,
+            m.bytesPerDiagnosis,
           ]),
-        )}\n(bytes/pod: growth since the row above over the pods added; heap used after a forced GC)`
+        )}\n(bytes/pod, bytes/diagnosis: growth since the row above over the pods or finished Diagnoses added; heap used after a forced GC)`
       : undefined,
   );
   const b = r.burst;
@@ -356,6 +398,21 @@ export function renderBenchResults(r: BenchResults): string {
         )
       : undefined,
   );
+  if (r.targets?.length) {
+    out.push("== Issue #17 targets (this run)");
+    out.push(
+      renderTable(
+        ["what", "measured", "goal", "met"],
+        r.targets.map((t) => [
+          t.what,
+          t.measured,
+          t.goal,
+          t.met === null ? "-" : t.met ? "yes" : "NO",
+        ]),
+      ),
+    );
+    out.push("");
+  }
   if (r.meta.notes.length) out.push(...r.meta.notes.map((n) => `note: ${n}`));
   return `${out.join("\n").trimEnd()}\n`;
 }

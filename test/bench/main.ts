@@ -15,6 +15,7 @@ import { type BenchName, type BenchPlan, benchPlan, parseBenchArgs } from "./ben
 import {
   type BenchCluster,
   countPods,
+  createFinishedDiagnoses,
   createNamespace,
   createNodes,
   createPods,
@@ -29,6 +30,7 @@ import { runBurst } from "./burstBench.js";
 import { burstPods } from "./burstPlan.js";
 import { benchCollectorChecks, cleanUpCollectorTargets } from "./collectorBench.js";
 import { benchFlamegraph } from "./flamegraph.js";
+import { issueTargets } from "./issueTargets.js";
 import { buildOperator, chartNodeOptions, type OperatorBuild } from "./operatorBuild.js";
 import { type Progress, progressLogger } from "./progress.js";
 import { runReactionEvents } from "./reactionBench.js";
@@ -36,6 +38,7 @@ import { ratio } from "./stats.js";
 
 const PODS_NAMESPACE = "bench";
 const BURST_NAMESPACE = "bench-burst";
+const FINISHED_NAMESPACE = "bench-finished";
 const REACTION_NODE = "bench-node-0";
 /** Caps high enough that no reaction event's Job waits for a slot (no collector ever finishes). */
 const UNCAPPED = ["--max-jobs=1000000", "--max-jobs-per-node=1000000"];
@@ -162,11 +165,13 @@ async function runKubeBenches(
         out.memory.push({
           pods: size,
           podsInCluster,
+          finishedDiagnoses: 0,
           rssBytes,
           heapUsedBytes: probe?.heapUsedBytes ?? null,
           heapTotalBytes: probe?.heapTotalBytes ?? null,
           bytesPerPod: null,
           heapBytesPerPod: null,
+          bytesPerDiagnosis: null,
         });
         say(
           "memory",
@@ -209,6 +214,10 @@ async function runKubeBenches(
           jobP95Ms: run.job.p95Ms,
           jobP99Ms: run.job.p99Ms,
           jobRatioP50: ratio(run.job.p50Ms, run.floor.p50Ms),
+          ownP50Ms: run.diagnosisShare.p50Ms,
+          ownP99Ms: run.diagnosisShare.p99Ms,
+          jobOwnP50Ms: run.jobShare.p50Ms,
+          jobOwnP99Ms: run.jobShare.p99Ms,
           missedDiagnoses: run.missedDiagnoses,
           missedJobs: run.missedJobs,
         });
@@ -217,6 +226,13 @@ async function runKubeBenches(
             `reaction at ${size} pods: ${run.missedFloor} pod updates never reached the bare watch`,
           );
       }
+    }
+    if (only.has("memory") && plan.finishedDiagnoses.count > 0 && sizes.length > 0) {
+      await operator?.process.stop();
+      operator = undefined;
+      out.memory.push(
+        ...(await finishedDiagnosesRows(launch, cluster, plan, logDir, created, say)),
+      );
     }
     out.memory = withGrowthPerPod(out.memory);
   } catch (err) {
@@ -230,6 +246,60 @@ async function runKubeBenches(
     else rmSync(logDir, { recursive: true, force: true });
   }
   return out;
+}
+
+/**
+ * Operator memory before and after `plan.finishedDiagnoses.count` finished Diagnoses (findings
+ * and a report each) are added to the cluster as the reaction rounds left it (their Diagnoses
+ * and Jobs included): should the cache keep the reports, the second row grows with them; kept
+ * flat, it shows the operator pays per Diagnosis only for what it reads.
+ */
+async function finishedDiagnosesRows(
+  launch: OperatorLaunch,
+  cluster: BenchCluster,
+  plan: BenchPlan,
+  logDir: string,
+  pods: number,
+  say: Progress,
+): Promise<MemoryResult[]> {
+  const { count, reportBytes } = plan.finishedDiagnoses;
+  const sample = async (label: string, finished: number): Promise<MemoryResult> => {
+    const operator = await startOperator(launch, cluster, logDir, label, UNCAPPED, say);
+    try {
+      await sleep(2000);
+      const rssBytes = await operator.process.rssBytes();
+      const probe = await operator.probe(true).catch(() => undefined);
+      say(
+        "memory",
+        `${pods} pods, ${finished} finished Diagnoses: RSS ${(rssBytes / 2 ** 20).toFixed(1)} MiB, heap ${probe ? (probe.heapUsedBytes / 2 ** 20).toFixed(1) : "?"} MiB`,
+      );
+      return {
+        pods,
+        podsInCluster: await countPods(cluster.api),
+        finishedDiagnoses: finished,
+        rssBytes,
+        heapUsedBytes: probe?.heapUsedBytes ?? null,
+        heapTotalBytes: probe?.heapTotalBytes ?? null,
+        bytesPerPod: null,
+        heapBytesPerPod: null,
+        bytesPerDiagnosis: null,
+      };
+    } finally {
+      await operator.process.stop();
+    }
+  };
+  const before = await sample("before-finished", 0);
+  say(
+    "memory",
+    `creating ${count} finished Diagnoses (report ~${Math.round(reportBytes / 1024)} KiB each)`,
+  );
+  await createNamespace(cluster.api, FINISHED_NAMESPACE);
+  await createFinishedDiagnoses(cluster.api, FINISHED_NAMESPACE, count, {
+    reportBytes,
+    concurrency: 16,
+    signal,
+  });
+  return [before, await sample("finished", count)];
 }
 
 async function burstStage(
@@ -443,6 +513,7 @@ async function main(): Promise<number> {
     }
   }
 
+  results.targets = issueTargets(results);
   results.meta.totalSeconds = Math.round((performance.now() - started) / 100) / 10;
   process.stdout.write(`\n${renderBenchResults(results)}`);
   if (options.jsonPath) {

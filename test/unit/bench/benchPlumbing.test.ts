@@ -84,6 +84,19 @@ describe("bench plumbing", () => {
     expect(await waiting).to.equal(true);
   });
 
+  it("gives each event's own share: a stage's sighting minus the base's, for events that reached both", () => {
+    const t = new EventTimes();
+    t.sent("a", 0);
+    t.sent("b", 0);
+    t.sent("c", 0);
+    t.seen("a", "floor", 8);
+    t.seen("a", "diagnosis", 20);
+    t.seen("b", "floor", 30);
+    t.seen("b", "diagnosis", 35);
+    t.seen("c", "diagnosis", 50);
+    expect(t.share("diagnosis", "floor")).to.deep.equal([12, 5]);
+  });
+
   it("stops waiting when cancelled, without waiting out its deadline", async () => {
     const t = new EventTimes();
     t.sent("a", 0);

@@ -32,6 +32,10 @@ function sample(): BenchResults {
         jobP95Ms: 120,
         jobP99Ms: 150,
         jobRatioP50: 22.5,
+        ownP50Ms: 36.1,
+        ownP99Ms: 66.2,
+        jobOwnP50Ms: 85.9,
+        jobOwnP99Ms: 140.3,
         missedDiagnoses: 0,
         missedJobs: 1,
       },
@@ -40,11 +44,13 @@ function sample(): BenchResults {
       {
         pods: 1000,
         podsInCluster: 1010,
+        finishedDiagnoses: 0,
         rssBytes: 104_857_600,
         heapUsedBytes: null,
         heapTotalBytes: 62_914_560,
         bytesPerPod: null,
         heapBytesPerPod: null,
+        bytesPerDiagnosis: null,
       },
     ],
     burst: {
@@ -115,10 +121,10 @@ describe("bench results", () => {
     const text = renderBenchResults(sample());
     expect(text).to.contain("== Reaction");
     expect(text).to.match(
-      /1000\s+50\s+40\.2\s+60\s+75\.5\s+90\s+120\s+150\s+4\s+6\s+9\s+10\.05x\s+22\.50x\s+0\/1/,
+      /1000\s+50\s+40\.2\s+60\s+75\.5\s+90\s+120\s+150\s+4\s+6\s+9\s+10\.05x\s+8\.39x\s+22\.50x\s+36\.1\s+66\.2\s+85\.9\s+0\/1/,
     );
     expect(text).to.contain("== Memory");
-    expect(text).to.match(/1000\s+1010\s+100\s+-\s+60\s+-\s+-/);
+    expect(text).to.match(/1000\s+1010\s+0\s+100\s+-\s+60\s+-\s+-\s+-/);
     expect(text).to.match(
       /200\s+20\s+10\s+200\s+0\s+20\s+10 \(1\/node x 10 nodes, 10 total\)\s+917\s+10\.7/,
     );
@@ -171,14 +177,21 @@ describe("bench results", () => {
   });
 
   it("spreads each row's memory growth over the pods added since the row above", () => {
-    const row = (podsInCluster: number, rss: number, heap: number | null): MemoryResult => ({
+    const row = (
+      podsInCluster: number,
+      rss: number,
+      heap: number | null,
+      finishedDiagnoses = 0,
+    ): MemoryResult => ({
       pods: podsInCluster,
       podsInCluster,
+      finishedDiagnoses,
       rssBytes: rss,
       heapUsedBytes: heap,
       heapTotalBytes: null,
       bytesPerPod: 123,
       heapBytesPerPod: 456,
+      bytesPerDiagnosis: 789,
     });
     const rows = withGrowthPerPod([
       row(10, 100_000_000, 40_000_000),
@@ -189,6 +202,26 @@ describe("bench results", () => {
       [null, null],
       [10_000, 5000],
       [10_000, null],
+    ]);
+    expect(rows.map((r) => r.bytesPerDiagnosis)).to.deep.equal([null, null, null]);
+  });
+
+  it("spreads a finished-Diagnoses row's growth over the Diagnoses added, not over pods", () => {
+    const row = (finishedDiagnoses: number, rss: number): MemoryResult => ({
+      pods: 10_000,
+      podsInCluster: 10_400,
+      finishedDiagnoses,
+      rssBytes: rss,
+      heapUsedBytes: null,
+      heapTotalBytes: null,
+      bytesPerPod: null,
+      heapBytesPerPod: null,
+      bytesPerDiagnosis: null,
+    });
+    const rows = withGrowthPerPod([row(0, 90_000_000), row(1000, 92_000_000)]);
+    expect(rows.map((r) => [r.bytesPerPod, r.bytesPerDiagnosis])).to.deep.equal([
+      [null, null],
+      [null, 2000],
     ]);
   });
 });
