@@ -2,10 +2,11 @@
  * diagnose-operator on the controller runtime: its name where the runtime needs one (metric
  * prefix, field manager) and its controllers. main.ts and the integration tests start it here.
  */
-import type { Logger } from "winston";
+
 import { FIELD_MANAGER } from "../api/v1alpha1/wellKnown.js";
 import type { OperatorConfig } from "./config.js";
 import type { KubeAccess } from "./runtime/kubeAccess.js";
+import type { Logger } from "./runtime/logger.js";
 import { type RunningRuntime, type SetupDeps, startRuntime } from "./runtime/startRuntime.js";
 import { setupControllers } from "./setup.js";
 

@@ -11,7 +11,6 @@ import type {
   V1Pod,
   V1Toleration,
 } from "@kubernetes/client-node";
-import type { Logger } from "winston";
 import type { Diagnosis } from "../../api/v1alpha1/diagnosis.js";
 import { JOB_CONTROLLER_UID_LABEL } from "../../api/v1alpha1/wellKnown.js";
 import {
@@ -23,6 +22,7 @@ import {
   diagnosisLabels,
 } from "../jobs/collectorJob.js";
 import { type ObjectCache, objectKey } from "../runtime/contracts.js";
+import type { Logger } from "../runtime/logger.js";
 import type { ClusterClient } from "./clusterClient.js";
 import { type CollectorSlots, jobFinished, type SlotDecision } from "./collectorSlots.js";
 import { DEFAULT_TIMEOUT_SECONDS, effectiveChecks, profileSettings } from "./diagnosisRules.js";

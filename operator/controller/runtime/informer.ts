@@ -9,9 +9,10 @@
  * (recordWrite): a reconciler reads its own writes, and a controller hears of an object another
  * one just created without waiting for the watch to echo it.
  */
-import type { Logger } from "winston";
+
 import { apiStatusCode } from "./apiStatusCode.js";
 import type { IndexFunc, ObjectCache, ObjectKey } from "./contracts.js";
+import type { Logger } from "./logger.js";
 import { type HasMetadata, keyOf, ObjectStore } from "./objectStore.js";
 import { diffRelist } from "./relistDiff.js";
 import { olderThan } from "./resourceVersion.js";

@@ -9,9 +9,10 @@
  * - release on shutdown empties holderIdentity with leaseDurationSeconds=1 so a standby
  *   replica takes over on its next retry instead of waiting out the lease.
  */
-import type { Logger } from "winston";
+
 import { apiStatusCode } from "./apiStatusCode.js";
 import type { Clock } from "./contracts.js";
+import type { Logger } from "./logger.js";
 import { sleep, systemTimers, type Timers } from "./timers.js";
 
 export interface LeaderRecord {

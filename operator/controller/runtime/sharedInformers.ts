@@ -4,11 +4,12 @@
  * stopped together. A kind limited to some namespaces gets one informer per namespace, seen as
  * one cache.
  */
-import type { Logger } from "winston";
+
 import type { IndexFunc, ObjectCache } from "./contracts.js";
 import { Informer, type InformerHandler, type InformerStats, type ListWatch } from "./informer.js";
 import { InformerGroup } from "./informerGroup.js";
 import type { Kind } from "./kind.js";
+import type { Logger } from "./logger.js";
 import type { HasMetadata } from "./objectStore.js";
 import type { Timers } from "./timers.js";
 

@@ -4,7 +4,7 @@
  * (only while leading). Which kinds and controllers is the setup callback's business; nothing
  * here knows the product.
  */
-import type { Logger } from "winston";
+
 import { type Clock, type MetricsRegistrar, systemClock } from "./contracts.js";
 import { type HealthServer, startHealthServer } from "./healthServer.js";
 import type { InformerStats, ListWatch } from "./informer.js";
@@ -12,6 +12,7 @@ import type { KubeAccess } from "./kubeAccess.js";
 import { KubeListWatch } from "./kubeListWatch.js";
 import { LeaderElector } from "./leaderElection.js";
 import { LeaseLock } from "./leaseLock.js";
+import type { Logger } from "./logger.js";
 import { type ControllerSetup, Manager } from "./manager.js";
 import { MetricsRegistry } from "./metricsRegistry.js";
 import { countApiRequests } from "./restClientMetrics.js";

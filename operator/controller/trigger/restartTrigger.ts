@@ -13,7 +13,6 @@
  * its first write (a finalizer patch) before it can create the Job.
  */
 import type { V1Pod } from "@kubernetes/client-node";
-import type { Logger } from "winston";
 import { API_VERSION, type Diagnosis, KIND } from "../../api/v1alpha1/diagnosis.js";
 import {
   CLEANUP_FINALIZER,
@@ -32,6 +31,7 @@ import {
   type ReconcileResult,
   type Reconciler,
 } from "../runtime/contracts.js";
+import type { Logger } from "../runtime/logger.js";
 import {
   cooldownWindow,
   detectOomRestarts,
