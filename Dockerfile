@@ -1,12 +1,14 @@
 # syntax=docker/dockerfile:1
 # One image, three binaries: diagnose-operator (the Deployment), diagnose-collector (the
-# privileged Job the operator starts on a node) and kubectl-diagnose (the kubectl plugin).
+# Job the operator starts on a node) and kubectl-diagnose (the kubectl plugin).
 #   docker build -t ghcr.io/diagnose-dev/diagnose-operator:0.1.0 .
 ARG NODE_IMAGE=node:24-bookworm-slim
 
 # --- build: compile TypeScript with the dev dependencies, then drop them ---------------------
 # The operator runs as one minified esbuild bundle (hack/bundle-operator.ts: a smaller heap and
 # RSS than tsc's per-file output); the collector and the CLI run from tsc's dist/operator/.
+# build:js, not build: the image has Node, so it does not need the one-file collector
+# (build:collector-binary) that hosts without Node get.
 FROM ${NODE_IMAGE} AS build
 WORKDIR /src
 COPY package.json package-lock.json ./
@@ -16,7 +18,7 @@ COPY hack/bundle-operator.ts ./hack/bundle-operator.ts
 COPY operator ./operator
 # Type declarations and the dependencies' source maps are not read at run time (~40 MiB); the
 # operator bundle's own map stays (stack traces of minified code with --enable-source-maps).
-RUN npm run build \
+RUN npm run build:js \
  && npm prune --omit=dev --no-audit --no-fund \
  && find node_modules dist -type f -name '*.d.ts' -delete \
  && find node_modules -type f -name '*.map' -delete \
@@ -49,6 +51,6 @@ RUN ln -s /opt/diagnose-operator/dist/operator-bundle/diagnose-operator.mjs /usr
  && ln -s /opt/diagnose-operator/dist/operator/collector/main.js /usr/local/bin/diagnose-collector \
  && ln -s /opt/diagnose-operator/dist/operator/cli/main.js /usr/local/bin/kubectl-diagnose
 
-# Non-root by default; the collector Job sets its own privileged security context.
+# Non-root by default; the collector Job sets its own security context (root, its checks' capabilities).
 USER 65532:65532
 CMD ["diagnose-operator"]

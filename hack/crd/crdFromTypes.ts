@@ -83,7 +83,8 @@ function findRootInterface(sourceFile: SourceFile, kind: string): InterfaceDecla
 }
 
 /**
- * `@printerColumn <Name> <type> <.json.path> [:: description]`; the path must exist in the schema.
+ * `@printerColumn <Name> <type> <.json.path> [priority=N] [:: description]`; the path must exist in
+ * the schema. A priority above 0 shows the column only in `kubectl get -o wide`.
  * The path may end in a union, `.spec.target['pod','node']`: the server prints the first present.
  */
 function readPrinterColumns(root: InterfaceDeclaration, schema: JsonSchema): PrinterColumn[] {
@@ -93,8 +94,12 @@ function readPrinterColumns(root: InterfaceDeclaration, schema: JsonSchema): Pri
     const where = `${root.getName()} @printerColumn ${tag.text}`;
     const [head, description, ...rest] = tag.text.split(" :: ").map((part) => part.trim());
     const words = (head ?? "").split(/\s+/);
-    if (words.length !== 3 || rest.length > 0 || description === "") {
-      throw new CrdGenerationError(where, 'needs "<Name> <type> <.json.path> [:: description]"');
+    const priorityWord = words.length === 4 ? /^priority=(\d+)$/.exec(words[3]!) : undefined;
+    if ((words.length !== 3 && !priorityWord) || rest.length > 0 || description === "") {
+      throw new CrdGenerationError(
+        where,
+        'needs "<Name> <type> <.json.path> [priority=N] [:: description]"',
+      );
     }
     const [name, type, jsonPath] = words as [string, string, string];
     if (!PRINTER_COLUMN_TYPES.has(type)) {
@@ -106,6 +111,7 @@ function readPrinterColumns(root: InterfaceDeclaration, schema: JsonSchema): Pri
     checkColumnPath(schema, jsonPath, type, where);
     const column: PrinterColumn = { name, type: type as PrinterColumn["type"], jsonPath };
     if (description !== undefined) column.description = description;
+    if (priorityWord && Number(priorityWord[1]) > 0) column.priority = Number(priorityWord[1]);
     columns.push(column);
   }
   return columns;

@@ -33,6 +33,8 @@ export interface PrinterColumn {
   type: "string" | "integer" | "number" | "boolean" | "date";
   jsonPath: string;
   description?: string;
+  /** 0 (the default) prints in `kubectl get`; higher only with -o wide. */
+  priority?: number;
 }
 
 export interface CustomResourceDefinition {

@@ -1,17 +1,21 @@
-const MiB = 1024 * 1024;
+const KiB = 1024;
+const MiB = 1024 * KiB;
 const GiB = 1024 * MiB;
 
-/** 536870912 -> "512MiB", 2092957696 -> "1.95GiB", as a person reads a limit. */
+/**
+ * A size as a person sets it in a pod spec (Kubernetes binary suffixes): 536870912 -> "512Mi",
+ * 2092957696 -> "1.95Gi", 1073741824 -> "1Gi".
+ */
 export function formatMemorySize(bytes: number): string {
   if (bytes >= GiB) {
     const g = bytes / GiB;
-    return `${Number.isInteger(g) ? g : g.toFixed(2)}GiB`;
+    return `${Number.isInteger(g) ? g : g.toFixed(2)}Gi`;
   }
   if (bytes >= MiB) {
     const m = bytes / MiB;
-    return `${Number.isInteger(m) ? m : m.toFixed(1)}MiB`;
+    return `${Number.isInteger(m) ? m : m.toFixed(1)}Mi`;
   }
-  if (bytes >= 1024) return `${Math.round(bytes / 1024)}KiB`;
+  if (bytes >= KiB) return `${Math.round(bytes / KiB)}Ki`;
   return `${bytes}B`;
 }
 

@@ -3,47 +3,20 @@ import type { JvmEvidence, JvmProcessEvidence } from "../report/evidence/jvmEvid
 import type { MemoryEvidence } from "../report/evidence/memoryEvidence.js";
 import type { AnalysisContext } from "./analysisContext.js";
 import { formatMemorySize as size } from "./formatMemorySize.js";
+import {
+  type FootprintPart,
+  type JvmFootprint,
+  jvmFootprint,
+  planFlags,
+  planFootprint,
+} from "./jvmFootprint.js";
 
 const MiB = 1024 * 1024;
 
 export const JVM_ALLOWANCES = {
-  /** Metaspace + compressed class space when the JVM's own counters are not available. */
-  metaspaceBytes: 64 * MiB,
-  /** Code cache in use, GC data structures, malloc arenas, symbol tables. */
-  otherNativeBytes: 64 * MiB,
-  /** Stack per thread (default -Xss on 64-bit Linux). */
-  stackPerThreadBytes: 1 * MiB,
-  threadsIfUnknown: 20,
-  /** Largest heap share of the limit recommended, leaving room for the rest. */
+  /** Largest heap share of the limit recommended, leaving room for the rest (pod-spec rules). */
   maxHeapShare: 0.75,
 };
-
-export interface NonHeapEstimate {
-  totalBytes: number;
-  metaspaceBytes: number;
-  threadStacksBytes: number;
-  otherNativeBytes: number;
-  directMemoryBytes: number;
-}
-
-/** Memory a JVM uses beyond its heap: metaspace, thread stacks, code cache, GC, direct buffers. */
-export function estimateNonHeap(jvm: JvmProcessEvidence): NonHeapEstimate {
-  const a = JVM_ALLOWANCES;
-  const observedMeta =
-    (jvm.perf?.metaspaceCommittedBytes ?? 0) + (jvm.perf?.compressedClassCommittedBytes ?? 0);
-  const metaspaceBytes = Math.max(observedMeta, jvm.flags.maxMetaspaceBytes ? 0 : a.metaspaceBytes);
-  const threads = jvm.perf?.liveThreads ?? a.threadsIfUnknown;
-  const threadStacksBytes = threads * (jvm.flags.threadStackBytes ?? a.stackPerThreadBytes);
-  const directMemoryBytes = jvm.flags.maxDirectMemoryBytes ?? 0;
-  const otherNativeBytes = a.otherNativeBytes;
-  return {
-    totalBytes: metaspaceBytes + threadStacksBytes + otherNativeBytes + directMemoryBytes,
-    metaspaceBytes,
-    threadStacksBytes,
-    otherNativeBytes,
-    directMemoryBytes,
-  };
-}
 
 interface EffectiveHeap {
   bytes: number;
@@ -82,18 +55,6 @@ export function effectiveMaxHeap(
   return undefined;
 }
 
-/** A heap that leaves room for non-heap memory under the limit, in whole MiB. */
-export function recommendHeap(
-  limitBytes: number,
-  nonHeapBytes: number,
-): { xmxMiB: number; maxRamPercentage: number } {
-  const byShare = limitBytes * JVM_ALLOWANCES.maxHeapShare;
-  const byRoom = limitBytes - nonHeapBytes;
-  const xmxMiB = Math.max(16, Math.floor(Math.min(byShare, byRoom) / MiB));
-  const maxRamPercentage = Math.max(1, Math.floor(((xmxMiB * MiB) / limitBytes) * 100));
-  return { xmxMiB, maxRamPercentage };
-}
-
 function limitOf(data: JvmEvidence, context: AnalysisContext): number | undefined {
   if (data.memoryLimitBytes !== undefined) return data.memoryLimitBytes;
   const mem = context.results.memory as MemoryEvidence | undefined;
@@ -105,54 +66,106 @@ function label(jvm: JvmProcessEvidence): string {
   return `${v} (pid ${jvm.pid})`;
 }
 
+/** Whether the memory check saw this cgroup OOM-kill something. */
+function oomKilled(context: AnalysisContext): boolean {
+  const mem = context.results.memory as MemoryEvidence | undefined;
+  return (mem?.kernelLog?.oomKills?.length ?? 0) > 0 || (mem?.cgroup?.events?.oomKill ?? 0) > 0;
+}
+
+function partText(p: FootprintPart): string {
+  return `${p.label.replace(/ \(.*\)$/, "").toLowerCase()} ${size(p.bytes)} (${p.source})`;
+}
+
+/** The non-heap parts that weigh most, for a summary. */
+function largestNonHeap(fp: JvmFootprint, n: number): string {
+  return fp.parts
+    .filter((p) => p.part !== "heap")
+    .sort((a, b) => b.bytes - a.bytes)
+    .slice(0, n)
+    .map(partText)
+    .join(", ");
+}
+
+function gcNote(jvm: JvmProcessEvidence): string {
+  const p = jvm.perf;
+  // Worth a word only when it is noticeable; the evidence always has it.
+  return p?.gcTimePercent !== undefined && p.gcTimePercent >= 1 && p.uptimeSeconds !== undefined
+    ? `; GC took ${p.gcTimePercent}% of its ${p.uptimeSeconds}s uptime`
+    : "";
+}
+
 export function analyzeJvm(
   data: JvmEvidence,
   context: AnalysisContext = { results: {} },
 ): Finding[] {
   const findings: Finding[] = [];
   const limit = limitOf(data, context);
+  const killed = oomKilled(context);
   for (const jvm of data.jvms) {
     const heap = effectiveMaxHeap(jvm, limit, data.hostMemoryBytes);
-    const nonHeap = estimateNonHeap(jvm);
     const versionNote = jvm.containerSupport.reason;
     if (heap && limit !== undefined) {
-      const footprint = heap.bytes + nonHeap.totalBytes;
+      const fp = jvmFootprint(jvm, heap);
+      const direct = fp.parts.find((p) => p.part === "directMemory")?.bytes ?? 0;
+      // A direct-memory ceiling nobody set is the JVM's default (the heap), not a sizing choice.
+      const setTotal = fp.totalBytes - (fp.directMemoryDefaulted ? direct : 0);
+      const plan = planFootprint(limit, fp);
+      const raise = `raise the memory limit to at least ${size(Math.ceil(fp.totalBytes / MiB) * MiB)}`;
       const evidence = {
         pid: jvm.pid,
         maxHeapBytes: heap.bytes,
         maxHeapSource: heap.source,
         initialHeapBytes: jvm.perf?.initialHeapBytes ?? jvm.flags.initialHeapBytes,
         limitBytes: limit,
-        nonHeapEstimateBytes: nonHeap.totalBytes,
-        nonHeap,
+        footprintBytes: fp.totalBytes,
+        parts: fp.parts,
+        gcTimePercent: fp.gcTimePercent,
+        threads: jvm.threads,
         rssBytes: jvm.rssBytes,
         javaVersion: jvm.version?.raw,
         containerAware: jvm.containerSupport.aware,
         flagSources: jvm.flags.sources,
         vmArgs: jvm.perf?.vmArgs,
       };
-      if (footprint > limit) {
-        const rec = recommendHeap(limit, nonHeap.totalBytes);
+      if (heap.bytes >= limit) {
         const explicit = jvm.flags.maxHeapBytes !== undefined;
         const how = explicit
           ? `set by ${jvm.flags.sources.maxHeapBytes?.flag ?? "-Xmx"}`
           : jvm.containerSupport.aware === false
             ? "sized from the host's RAM, not the cgroup limit"
             : "from ergonomics";
+        const pct = Math.max(1, Math.floor(((plan.xmxMiB * MiB) / limit) * 100));
         findings.push({
           check: "jvm",
-          severity: heap.bytes >= limit ? "Critical" : "Warning",
+          severity: "Critical",
           code: "JvmHeapExceedsLimit",
-          summary: `${label(jvm)} max heap ${size(heap.bytes)} (${how}) + ~${size(nonHeap.totalBytes)} non-heap exceeds the cgroup memory limit ${size(limit)}: the kernel OOM-kills it before the GC has to collect.${explicit ? "" : ` ${versionNote}.`}`,
+          summary: `${label(jvm)} max heap ${size(heap.bytes)} (${how}) + ~${size(setTotal - heap.bytes)} non-heap exceeds the cgroup memory limit ${size(limit)}: the kernel OOM-kills it before the GC has to collect.${explicit ? "" : ` ${versionNote}.`}`,
           evidence,
-          remediation: `For this ${size(limit)} limit set -Xmx${rec.xmxMiB}m (and -Xms at most that), or on a container-aware JVM drop -Xmx and use -XX:MaxRAMPercentage=${rec.maxRamPercentage}; or raise the memory limit to at least ${size(Math.ceil(footprint / MiB) * MiB)}.${jvm.containerSupport.aware === false ? " This JVM ignores cgroup limits: MaxRAMPercentage would apply to the host's RAM, so use -Xmx (or upgrade to JDK 11.0.16+/17+)." : ""}`,
+          remediation: plan.tooSmall
+            ? `The ${size(limit)} limit cannot hold this JVM's non-heap memory and a heap: ${raise}.`
+            : `For this ${size(limit)} limit set ${planFlags(plan)} (and -Xms at most the -Xmx), or on a container-aware JVM drop -Xmx and use -XX:MaxRAMPercentage=${pct}; or ${raise}.${jvm.containerSupport.aware === false ? " This JVM ignores cgroup limits: MaxRAMPercentage would apply to the host's RAM, so use -Xmx (or upgrade to JDK 11.0.16+/17+)." : ""}`,
+        });
+      } else if (setTotal > limit || (fp.totalBytes > limit && killed)) {
+        findings.push({
+          check: "jvm",
+          severity: killed ? "Critical" : "Warning",
+          code: "JvmFootprintExceedsLimit",
+          summary: `${label(jvm)} max heap ${size(heap.bytes)} fits the ${size(limit)} limit, but the whole JVM can take ${size(fp.totalBytes)}: ${largestNonHeap(fp, 3)}${gcNote(jvm)}${killed ? "; this cgroup has OOM-killed already" : ""}`,
+          evidence,
+          remediation: plan.tooSmall
+            ? `The ${size(limit)} limit cannot hold this JVM's non-heap memory and a heap: ${raise}, or run fewer threads.`
+            : `Size every part for the ${size(limit)} limit: ${planFlags(plan)} (${plan.threads} threads); or ${raise}.`,
         });
       } else {
+        const directNote =
+          fp.totalBytes > limit
+            ? `; direct buffers may take up to the heap's size again (the default), which would not fit: bound them with -XX:MaxDirectMemorySize=${plan.maxDirectMemoryMiB}m`
+            : "";
         findings.push({
           check: "jvm",
           severity: "Info",
           code: "JvmHeapWithinLimit",
-          summary: `${label(jvm)} max heap ${size(heap.bytes)} + ~${size(nonHeap.totalBytes)} non-heap fits the ${size(limit)} limit`,
+          summary: `${label(jvm)} max heap ${size(heap.bytes)} + up to ${size(setTotal - heap.bytes)} non-heap fits the ${size(limit)} limit${gcNote(jvm)}${directNote}`,
           evidence,
         });
       }

@@ -139,11 +139,16 @@ const XX_VALUE: Record<string, { key: JvmFlagKey; parse: Setter }> = {
     key: "reservedCodeCacheBytes",
     parse: sizeOf("reservedCodeCacheBytes"),
   },
+  CompressedClassSpaceSize: {
+    key: "compressedClassSpaceBytes",
+    parse: sizeOf("compressedClassSpaceBytes"),
+  },
 };
 
 const XX_BOOL: Record<string, JvmFlagKey> = {
   UseContainerSupport: "useContainerSupport",
   UseCGroupMemoryLimitForHeap: "useCGroupMemoryLimitForHeap",
+  TieredCompilation: "tieredCompilation",
 };
 
 /** Short options: -Xmx<size>, -Xms<size>, -Xss<size>. */

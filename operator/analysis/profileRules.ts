@@ -70,7 +70,7 @@ export function analyzeProfile(data: ProfileEvidence, t = PROFILE_THRESHOLDS): F
         data.otherEventSamples
           ? `; ${data.otherEventSamples} samples of events other than ${data.event} left out`
           : ""
-      }`,
+      }${data.collapseLimitNote ? `; ${data.collapseLimitNote}` : ""}`,
     evidence: {
       bySelf: top.bySelf.slice(0, 10),
       byTotal: top.byTotal.slice(0, 10),
@@ -80,6 +80,7 @@ export function analyzeProfile(data: ProfileEvidence, t = PROFILE_THRESHOLDS): F
       event: data.event,
       idlePercent: top.idlePercent,
       unrecognizedLines: data.unrecognizedLines,
+      ...(data.collapseLimitNote ? { collapseLimitNote: data.collapseLimitNote } : {}),
       ...(hottest ? { hottest: hottest.frame } : {}),
     },
     remediation:

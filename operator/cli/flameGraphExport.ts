@@ -7,6 +7,7 @@ import type { Diagnosis } from "../api/v1alpha1/diagnosis.js";
 import { decodeCollapsed } from "../report/collapsedBlob.js";
 import { type CollapsedStacks, parseCollapsed } from "../report/collapsedText.js";
 import { weightingSubtitle } from "../report/stackWeighting.js";
+import type { FlameGraphKit } from "../reportpage/renderReportPage.js";
 import { CliError } from "./diagnosisClient.js";
 import { findProfileBlob, missingProfileReason } from "./profileBlob.js";
 
@@ -15,6 +16,8 @@ export interface FlameGraphRenderer {
     stacks: CollapsedStacks,
     options?: { title?: string; subtitle?: string },
   ): string;
+  /** What the report page embeds; absent in a renderer that only exports SVG files. */
+  page?: FlameGraphKit;
 }
 
 /** The renderer from operator/flamegraph, or undefined when this build does not have it. */
@@ -22,9 +25,18 @@ export async function loadFlameGraphRenderer(): Promise<FlameGraphRenderer | und
   // A specifier in a variable: resolved at run time, not required at compile time.
   const renderModule = "../flamegraph/renderFlameGraph.js";
   try {
-    const r = (await import(renderModule)) as Partial<FlameGraphRenderer>;
+    const r = (await import(renderModule)) as Partial<
+      Omit<FlameGraphKit, "library"> & { FLAME_GRAPH_LIBRARY: string }
+    >;
     if (typeof r.renderFlameGraph !== "function") return undefined;
-    return { renderFlameGraph: r.renderFlameGraph };
+    const renderer: FlameGraphRenderer = { renderFlameGraph: r.renderFlameGraph };
+    if (typeof r.renderDiffFlameGraph === "function" && typeof r.FLAME_GRAPH_LIBRARY === "string")
+      renderer.page = {
+        renderFlameGraph: r.renderFlameGraph,
+        renderDiffFlameGraph: r.renderDiffFlameGraph,
+        library: r.FLAME_GRAPH_LIBRARY,
+      };
+    return renderer;
   } catch {
     return undefined;
   }

@@ -42,7 +42,20 @@ export interface FlamegraphCommand {
   outFile: string;
 }
 
-export type CliCommand = (CreateCommand | GetCommand | FlamegraphCommand) & {
+export interface ReportCommand {
+  kind: "report";
+  /** The Diagnosis; optional with --from-file when the file holds exactly one. */
+  name?: string;
+  /** A saved `kubectl get diag -o json` (one Diagnosis or a List) instead of the cluster. */
+  fromFile?: string;
+  /** Another Diagnosis (or saved file) whose profile the page compares against. */
+  baseline?: string;
+  baselineFile?: string;
+  /** HTML file to write ("-" for stdout). */
+  outFile: string;
+}
+
+export type CliCommand = (CreateCommand | GetCommand | FlamegraphCommand | ReportCommand) & {
   global: GlobalOptions;
   /** Give up waiting after this long (seconds); default timeoutSeconds + 60. */
   waitTimeoutSeconds?: number;
@@ -61,12 +74,17 @@ Usage:
   kubectl diagnose node NAME [--checks softirq,profile] [--profile 30s] [--kernel-thread ksoftirqd] [--wait]
   kubectl diagnose get NAME [--wait] [-o json|yaml]
   kubectl diagnose flamegraph NAME -o out.svg
+  kubectl diagnose report NAME -o report.html [--baseline OTHER]
+  kubectl diagnose report [NAME] --from-file diagnosis.json -o report.html
 
 Commands:
   pod NAME         create a Diagnosis of a pod in the namespace
   node NAME        create a Diagnosis of a node (node-level checks: softirq, profile, network)
   get NAME         show a Diagnosis: verdict and findings
   flamegraph NAME  write the profile's flame graph (SVG) from the Diagnosis status
+  report NAME      write the Diagnosis as one self-contained HTML page: verdict, findings with
+                   evidence and fixes, memory against the limit, restarts, check timings and
+                   the interactive flame graph (opens from a file, no network needed)
 
 Options for pod and node:
   -c, --container NAME       container in the pod (default: the last terminated one, else the first)
@@ -85,6 +103,12 @@ Options for pod, node and get:
 
 Options for flamegraph:
   -o, --output FILE          SVG file to write ("-" for stdout)
+
+Options for report:
+  -o, --output FILE          HTML file to write ("-" for stdout)
+      --from-file PATH       read a saved 'kubectl get diag -o json' instead of the cluster
+      --baseline NAME        also draw a differential flame graph against this Diagnosis' profile
+      --baseline-file PATH   the same, from a saved Diagnosis
 
 Global options:
   -n, --namespace NAME       namespace (default: the kubeconfig context's, else "default")
@@ -125,6 +149,9 @@ const OPTIONS = {
   wait: { type: "boolean", short: "w" },
   "wait-timeout": { type: "string" },
   output: { type: "string", short: "o" },
+  "from-file": { type: "string" },
+  baseline: { type: "string" },
+  "baseline-file": { type: "string" },
   color: { type: "boolean" },
   "no-color": { type: "boolean" },
   help: { type: "boolean", short: "h" },
@@ -161,6 +188,7 @@ const ALLOWED: Record<string, readonly (keyof typeof OPTIONS)[]> = {
   ],
   get: ["wait", "wait-timeout", "output"],
   flamegraph: ["output"],
+  report: ["output", "from-file", "baseline", "baseline-file"],
 };
 const GLOBAL: readonly (keyof typeof OPTIONS)[] = [
   "namespace",
@@ -196,7 +224,8 @@ export function parseCliArgs(argv: readonly string[]): CliParseResult {
   const allowed = new Set([...(ALLOWED[sub] ?? []), ...GLOBAL]);
   const stray = (Object.keys(v) as (keyof typeof OPTIONS)[]).find((k) => !allowed.has(k));
   if (stray) return fail(`--${stray} does not apply to "${sub}"`);
-  if (name === undefined) return fail(`"${sub}" needs a NAME`);
+  if (name === undefined && !(sub === "report" && v["from-file"] !== undefined))
+    return fail(`"${sub}" needs a NAME`);
   if (extra.length > 0) return fail(`unexpected argument "${extra[0]}"`);
   if (v.color && v["no-color"]) return fail("--color and --no-color contradict each other");
   if (v.namespace !== undefined && !DNS_LABEL.test(v.namespace))
@@ -217,6 +246,24 @@ export function parseCliArgs(argv: readonly string[]): CliParseResult {
   }
   const common = waitTimeoutSeconds === undefined ? { global } : { global, waitTimeoutSeconds };
 
+  if (sub === "report") {
+    if (v.output === undefined) return fail("report needs -o FILE (or -o - for stdout)");
+    if (name !== undefined && (!DNS_SUBDOMAIN.test(name) || name.length > 253))
+      return fail(`invalid Diagnosis name "${name}"`);
+    if (v.baseline !== undefined && v["baseline-file"] !== undefined)
+      return fail("--baseline and --baseline-file exclude each other");
+    if (v.baseline !== undefined && v["from-file"] !== undefined)
+      return fail("with --from-file, give the baseline as --baseline-file");
+    if (v.baseline !== undefined && !DNS_SUBDOMAIN.test(v.baseline))
+      return fail(`invalid --baseline "${v.baseline}"`);
+    const report: ReportCommand = { kind: "report", outFile: v.output };
+    if (name !== undefined) report.name = name;
+    if (v["from-file"] !== undefined) report.fromFile = v["from-file"];
+    if (v.baseline !== undefined) report.baseline = v.baseline;
+    if (v["baseline-file"] !== undefined) report.baselineFile = v["baseline-file"];
+    return { kind: "command", command: { ...report, ...common } };
+  }
+  if (name === undefined) return fail(`"${sub}" needs a NAME`);
   if (sub === "flamegraph") {
     if (v.output === undefined) return fail("flamegraph needs -o FILE (or -o - for stdout)");
     return { kind: "command", command: { kind: "flamegraph", name, outFile: v.output, ...common } };

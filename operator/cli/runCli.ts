@@ -1,6 +1,12 @@
 /** kubectl-diagnose commands over injected I/O, cluster client and clock; returns the exit code. */
 import { stringify } from "yaml";
 import type { Diagnosis } from "../api/v1alpha1/diagnosis.js";
+import {
+  escapeRawInQuotes,
+  hasUnsafeText,
+  terminalLine,
+  terminalSafeValue,
+} from "../report/terminalText.js";
 import { buildDiagnosis } from "./buildDiagnosis.js";
 import { CliError, type DiagnosisClient, describeApiError } from "./diagnosisClient.js";
 import { type FlameGraphRenderer, flameGraphSvg } from "./flameGraphExport.js";
@@ -8,6 +14,7 @@ import { type CliCommand, type OutputFormat, parseCliArgs } from "./parseCliArgs
 import { formatElapsed } from "./parseDuration.js";
 import { describeChanges, isFinished, progressLine } from "./progress.js";
 import { renderDiagnosisReport } from "./renderDiagnosisReport.js";
+import { writeReportPage } from "./reportPage.js";
 
 export const EXIT = { ok: 0, failed: 1, usage: 2, error: 3, waitTimeout: 4 } as const;
 
@@ -27,18 +34,41 @@ export interface CliDeps {
   now(): number;
   sleep(ms: number): Promise<void>;
   writeFile(path: string, data: string): Promise<void>;
+  /** Reads a saved Diagnosis (bounded by the caller). */
+  readFile(path: string): Promise<string>;
   loadFlameGraphRenderer(): Promise<FlameGraphRenderer | undefined>;
   /** Poll interval while waiting; default 1000 ms. */
   pollMs?: number;
 }
 
+/**
+ * A Diagnosis holds text from the diagnosed workload (summaries quoting process names, paths):
+ * nothing of it reaches the terminal with a control character. The report shows it replaced
+ * (terminalSafeValue); JSON and YAML keep the data exact, with such characters escaped.
+ */
 function printObject(d: Diagnosis, format: OutputFormat, deps: CliDeps, color: boolean): void {
-  if (format === "json") deps.stdout.write(`${JSON.stringify(d, null, 2)}\n`);
-  else if (format === "yaml") deps.stdout.write(stringify(d));
-  else if (format === "name") deps.stdout.write(`diagnosis.diagnose.dev/${d.metadata.name}\n`);
+  if (format === "json") deps.stdout.write(`${escapeRawInQuotes(JSON.stringify(d, null, 2))}\n`);
+  else if (format === "yaml")
+    deps.stdout.write(
+      hasUnsafeText(d)
+        ? escapeRawInQuotes(
+            stringify(d, {
+              defaultStringType: "QUOTE_DOUBLE",
+              defaultKeyType: "QUOTE_DOUBLE",
+              blockQuote: false,
+              lineWidth: 0,
+            }),
+          )
+        : stringify(d),
+    );
+  else if (format === "name")
+    deps.stdout.write(`diagnosis.diagnose.dev/${terminalLine(d.metadata.name ?? "")}\n`);
   else
     deps.stdout.write(
-      renderDiagnosisReport(d, { color, width: Math.min(deps.stdout.columns ?? 120, 160) }),
+      renderDiagnosisReport(terminalSafeValue(d), {
+        color,
+        width: Math.min(deps.stdout.columns ?? 120, 160),
+      }),
     );
 }
 
@@ -62,7 +92,8 @@ async function waitForFinish(
     const changes = describeChanges(prev, d);
     if (changes.length > 0) {
       clearLine();
-      for (const c of changes) deps.stderr.write(`[${formatElapsed(elapsed)}] ${c}\n`);
+      for (const c of changes)
+        deps.stderr.write(`[${formatElapsed(elapsed)}] ${terminalLine(c, 1000)}\n`);
     }
     prev = d;
     if (isFinished(d)) {
@@ -71,7 +102,7 @@ async function waitForFinish(
     }
     if (live)
       deps.stderr.write(
-        `\r\u001b[2K${progressLine(d, elapsed).slice(0, (deps.stderr.columns ?? 120) - 1)}`,
+        `\r\u001b[2K${terminalLine(progressLine(d, elapsed), (deps.stderr.columns ?? 120) - 1)}`,
       );
     if (elapsed >= timeoutSeconds * 1000) {
       clearLine();
@@ -83,7 +114,16 @@ async function waitForFinish(
 }
 
 async function execute(command: CliCommand, deps: CliDeps): Promise<number> {
+  // A saved Diagnosis needs no cluster.
+  if (command.kind === "report" && command.fromFile !== undefined) {
+    await writeReportPage(command, deps, undefined);
+    return EXIT.ok;
+  }
   const { client, namespace } = deps.connect(command);
+  if (command.kind === "report") {
+    await writeReportPage(command, deps, { client, namespace });
+    return EXIT.ok;
+  }
   const color =
     command.global.color ?? (deps.stdout.isTTY === true && deps.env.NO_COLOR === undefined);
 
@@ -149,7 +189,10 @@ export async function runCli(argv: readonly string[], deps: CliDeps): Promise<nu
   try {
     return await execute(parsed.command, deps);
   } catch (e) {
-    deps.stderr.write(`error: ${e instanceof CliError ? e.message : describeApiError(e)}\n`);
+    // API errors quote what the server was sent or holds (names, admission messages).
+    deps.stderr.write(
+      `error: ${terminalLine(e instanceof CliError ? e.message : describeApiError(e), 2000)}\n`,
+    );
     return EXIT.error;
   }
 }

@@ -1,75 +1,71 @@
 #!/usr/bin/env node
-import { writeFile } from "node:fs/promises";
-import { runFlamegraphCommand } from "../flamegraph/runFlamegraphCommand.js";
-import { encodeTerminationMessage } from "../report/terminationMessage.js";
-import { CHECKS } from "./checks/registry.js";
-import { ChildProcessRunner } from "./commandRunner.js";
-import { parseCollectorArgs, USAGE, UsageError } from "./parseCollectorArgs.js";
-import { renderReport } from "./renderReport.js";
-import { TargetNotFoundError } from "./resolveTarget.js";
-import { COLLECTOR_VERSION, runCollector } from "./runCollector.js";
+import { enableCompileCacheIn } from "./compileCache.js";
 
-/** The diagnose-collector CLI. Report to stdout, progress and errors to stderr. */
-async function main(argv: string[]): Promise<number> {
-  if (argv[0] === "flamegraph")
-    return runFlamegraphCommand(argv.slice(1), process.stdin, process.stdout);
-  let parsed: ReturnType<typeof parseCollectorArgs>;
-  try {
-    parsed = parseCollectorArgs(
-      argv,
-      CHECKS.map((c) => c.name),
+/**
+ * The diagnose-collector CLI. Report to stdout, progress and errors to stderr. Only what a
+ * command runs is imported (after Node's compile cache is turned on, when asked for:
+ * compileCache.ts): start-up is part of every check's cost (test/bench collector).
+ */
+enableCompileCacheIn(process.env);
+
+async function main(argv: string[]): Promise<void> {
+  if (argv[0] === "flamegraph") {
+    const { runFlamegraphCommand } = await import("../flamegraph/runFlamegraphCommand.js");
+    process.exitCode = await runFlamegraphCommand(
+      argv.slice(1),
+      () => process.stdin,
+      process.stdout,
+      process.stderr,
+      0,
     );
-  } catch (e) {
-    if (e instanceof UsageError) {
-      process.stderr.write(`diagnose-collector: ${e.message}\n\n${USAGE}\n`);
-      return 2;
-    }
-    throw e;
+    return;
   }
-  if (parsed.kind === "help") {
-    process.stdout.write(`${USAGE}\n`);
-    return 0;
+  if (argv[0] === "collapse-perf") {
+    const { runCollapseCommand } = await import("./profile/runCollapseCommand.js");
+    process.exitCode = await runCollapseCommand(
+      argv.slice(1),
+      () => process.stdin,
+      process.stdout,
+      process.stderr,
+      0,
+    );
+    return;
   }
-  if (parsed.kind === "version") {
-    process.stdout.write(`${COLLECTOR_VERSION}\n`);
-    return 0;
-  }
-  const args = parsed.args;
-  try {
-    const report = await runCollector(args, {
-      checks: CHECKS,
-      runner: new ChildProcessRunner(),
-      now: () => new Date(),
-      progress: (m) => process.stderr.write(`diagnose-collector: ${m}\n`),
-    });
-    // The JSON report is the last line of stdout: the operator reads it from the pod log.
-    process.stdout.write(args.json ? `${JSON.stringify(report)}\n` : renderReport(report));
-    // The fallback when the pod log is gone: the kubelet keeps this file's first 4 KiB.
-    if (args.terminationMessagePath)
-      await writeFile(args.terminationMessagePath, encodeTerminationMessage(report));
-    return 0;
-  } catch (e) {
-    const fail = async (code: number, message: string): Promise<number> => {
-      process.stderr.write(`diagnose-collector: ${message}\n`);
-      // Plain text, so `kubectl describe` of the collector pod says why it failed.
-      if (args.terminationMessagePath)
-        await writeFile(args.terminationMessagePath, message.slice(0, 4000)).catch(() => {});
-      return code;
-    };
-    if (e instanceof UsageError) return fail(2, e.message);
-    if (e instanceof TargetNotFoundError) return fail(3, `target not found: ${e.message}`);
-    throw e;
-  }
+  const [
+    { writeFileSync },
+    { CHECKS },
+    { collectorMain, EXIT },
+    { ChildProcessRunner },
+    { exitProcess },
+  ] = await Promise.all([
+    import("node:fs"),
+    import("./checks/registry.js"),
+    import("./collectorMain.js"),
+    import("./commandRunner.js"),
+    import("./exitProcess.js"),
+  ]);
+  const runner = new ChildProcessRunner();
+  const exit = (code: number): never => {
+    runner.killAll();
+    return exitProcess(code);
+  };
+  // Its commands run in their own process groups: a stopped collector takes them down with it.
+  process.once("SIGTERM", () => exit(128 + 15));
+  process.once("SIGINT", () => exit(128 + 2));
+  await collectorMain(argv, {
+    checks: CHECKS,
+    runner,
+    now: () => new Date(),
+    stdout: process.stdout,
+    stderr: process.stderr,
+    writeFileSync: (path, data) => writeFileSync(path, data),
+    exit,
+  }).catch(() => exit(EXIT.failed));
 }
 
-main(process.argv.slice(2)).then(
-  (code) => {
-    process.exitCode = code;
-  },
-  (e: unknown) => {
-    process.stderr.write(
-      `diagnose-collector: failed: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}\n`,
-    );
-    process.exitCode = 1;
-  },
-);
+main(process.argv.slice(2)).catch((e: unknown) => {
+  process.stderr.write(
+    `diagnose-collector: failed: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}\n`,
+  );
+  process.exitCode = 1;
+});

@@ -1,4 +1,5 @@
 import type { CheckName } from "../api/v1alpha1/diagnosis.js";
+import { REPORT_TOKEN_PATTERN } from "../report/reportLine.js";
 
 export interface CollectorArgs {
   target: { pid: number } | { containerId: string } | { node: true };
@@ -12,6 +13,12 @@ export interface CollectorArgs {
   kmsgPath: string;
   /** Where to write the compact findings for the kubelet's termination message (in a Job). */
   terminationMessagePath?: string;
+  /** The Job's report token: the report line carries it (operator/report/reportLine.ts). */
+  reportToken?: string;
+  /** Report with what is collected by then, and exit, this long after the start. */
+  deadlineSeconds?: number;
+  /** Where to write the report page (one self-contained HTML file). */
+  htmlPath?: string;
 }
 
 export type ParsedArgs =
@@ -37,6 +44,8 @@ Target (exactly one):
 Options:
   --checks a,b,...        checks to run (default: every implemented default check for the target)
   --json                  print the full report as one JSON object on the last line of stdout
+  --html FILE             also write the report as one self-contained HTML page (findings,
+                          memory against the limit, the flame graph with search and zoom)
   --sample-seconds S      sampling window for rate checks (default 2; 0 = no sampling)
   --profile-seconds S     perf recording length for the profile check (default 30)
   --profile-frequency HZ  perf sampling frequency (default 99)
@@ -48,11 +57,16 @@ Options:
   --termination-message-path PATH
                           also write compact findings (gzip+base64, <= 4 KiB) there, for the
                           container's termination message when the pod log is gone
+  --report-token TOKEN    with --json, print the report line as "diagnose-report/v1 TOKEN <json>"
+                          (the operator accepts only its Job's token); also in the compact findings
+  --deadline-seconds S    report what is collected by S seconds after the start and exit
+                          (default: the longest check's timeout plus a margin)
   -h, --help              this text
   --version               the collector version
 
-Progress goes to stderr. Exit status: 0 when the diagnosis ran (whatever it found),
-2 on bad arguments, 3 when the target does not exist, 1 on an unexpected failure.`;
+Progress goes to stderr, one line per message, control characters replaced. Exit status: 0 when
+the diagnosis ran (whatever it found), 2 on bad arguments, 3 when the target does not exist,
+4 when the deadline passed before a report, 1 on an unexpected failure.`;
 
 function positiveInt(flag: string, v: string | undefined): number {
   if (v === undefined || !/^\d+$/.test(v) || Number(v) <= 0) {
@@ -92,6 +106,9 @@ export function parseCollectorArgs(
   let sysRoot = "/sys";
   let kmsgPath = "/dev/kmsg";
   let terminationMessagePath: string | undefined;
+  let reportToken: string | undefined;
+  let deadlineSeconds: number | undefined;
+  let htmlPath: string | undefined;
 
   for (let i = 0; i < argv.length; i++) {
     const raw = argv[i]!;
@@ -154,12 +171,29 @@ export function parseCollectorArgs(
         profile.kernelThread = v;
         break;
       }
+      case "--html": {
+        const v = value();
+        if (!v) throw new UsageError("--html needs a file path");
+        htmlPath = v;
+        break;
+      }
       case "--termination-message-path": {
         const v = value();
         if (!v) throw new UsageError("--termination-message-path needs a path");
         terminationMessagePath = v;
         break;
       }
+      case "--report-token": {
+        const v = value();
+        // Checked here so a malformed token is a usage error, not a report nobody accepts.
+        if (!v || !REPORT_TOKEN_PATTERN.test(v))
+          throw new UsageError("--report-token needs 16-128 characters of [A-Za-z0-9_-]");
+        reportToken = v;
+        break;
+      }
+      case "--deadline-seconds":
+        deadlineSeconds = positiveInt("--deadline-seconds", value());
+        break;
       case "--proc-root":
       case "--sys-root":
       case "--kmsg": {
@@ -187,6 +221,9 @@ export function parseCollectorArgs(
   const args: CollectorArgs = { target, json, sampleSeconds, procRoot, sysRoot, kmsgPath };
   if (checks) args.checks = checks;
   if (terminationMessagePath) args.terminationMessagePath = terminationMessagePath;
+  if (reportToken) args.reportToken = reportToken;
+  if (deadlineSeconds !== undefined) args.deadlineSeconds = deadlineSeconds;
+  if (htmlPath) args.htmlPath = htmlPath;
   args.profile = profile;
   return { kind: "run", args };
 }

@@ -23,12 +23,19 @@ export interface OperatorConfig {
   namespace: string;
   collectorImage: string;
   collectorServiceAccount: string;
+  collectorCpuRequest: string;
+  collectorMemoryRequest: string;
   collectorCpuLimit: string;
   collectorMemoryLimit: string;
   /** Empty = no priority class. */
   collectorPriorityClass: string;
-  /** Tolerations of collector pods; the default tolerates every taint. */
+  /**
+   * Tolerations of collector pods; also the taints of a node the operator accepts (a node with
+   * another NoSchedule/NoExecute taint gets no collector). Default: DEFAULT_COLLECTOR_TOLERATIONS.
+   */
   collectorTolerations: CollectorToleration[];
+  /** Secrets in the collector namespace for pulling the collector image. */
+  collectorImagePullSecrets: string[];
   /** 0 = pick a free port (tests). */
   metricsPort: number;
   /** Namespaces whose Pods are watched; empty = all. */
@@ -39,6 +46,10 @@ export interface OperatorConfig {
   cooldownSeconds: number;
   maxJobsPerNode: number;
   maxJobs: number;
+  /** Unfinished Diagnoses per namespace; a new one beyond it fails (TooManyOpenDiagnoses). */
+  maxOpenPerNamespace: number;
+  /** Longest wait for a collector slot; longer: Failed QueuedTooLong. */
+  maxQueuedSeconds: number;
   leaderElect: boolean;
   leaseName: string;
   /** Holder identity for the Lease: POD_NAME, else hostname_pid. */
@@ -57,8 +68,24 @@ export interface CollectorToleration {
   tolerationSeconds?: number;
 }
 
+/**
+ * The taints Kubernetes itself puts on a node in trouble, and cordoning: where a diagnosis is most
+ * needed. Any other taint is someone's decision to keep pods away (control-plane nodes, a team's
+ * dedicated nodes); the collector goes there only when collector.tolerations says so.
+ */
+export const DEFAULT_COLLECTOR_TOLERATIONS: readonly CollectorToleration[] = [
+  "node.kubernetes.io/not-ready",
+  "node.kubernetes.io/unreachable",
+  "node.kubernetes.io/memory-pressure",
+  "node.kubernetes.io/disk-pressure",
+  "node.kubernetes.io/pid-pressure",
+  "node.kubernetes.io/network-unavailable",
+  "node.kubernetes.io/unschedulable",
+].map((key) => ({ key, operator: "Exists" }));
+
 type Kind =
   | "tolerations"
+  | "names"
   | "string"
   | "int"
   | "bool"
@@ -105,6 +132,22 @@ const OPTIONS: readonly OptionSpec[] = [
     help: "service account of the collector pods",
   },
   {
+    flag: "collector-cpu-request",
+    env: "DIAGNOSE_COLLECTOR_CPU_REQUEST",
+    key: "collectorCpuRequest",
+    kind: "quantity",
+    default: "10m",
+    help: "CPU request of the collector container (small: a full node must still admit it)",
+  },
+  {
+    flag: "collector-memory-request",
+    env: "DIAGNOSE_COLLECTOR_MEMORY_REQUEST",
+    key: "collectorMemoryRequest",
+    kind: "quantity",
+    default: "64Mi",
+    help: "memory request of the collector container",
+  },
+  {
     flag: "collector-cpu-limit",
     env: "DIAGNOSE_COLLECTOR_CPU_LIMIT",
     key: "collectorCpuLimit",
@@ -125,7 +168,7 @@ const OPTIONS: readonly OptionSpec[] = [
     env: "DIAGNOSE_COLLECTOR_PRIORITY_CLASS",
     key: "collectorPriorityClass",
     kind: "string",
-    default: "",
+    default: "system-node-critical",
     help: "priorityClassName of the collector pods (empty: none)",
   },
   {
@@ -133,8 +176,16 @@ const OPTIONS: readonly OptionSpec[] = [
     env: "DIAGNOSE_COLLECTOR_TOLERATIONS",
     key: "collectorTolerations",
     kind: "tolerations",
-    default: '[{"operator":"Exists"}]',
-    help: "tolerations of the collector pods, as a JSON array (default: tolerate every taint)",
+    default: JSON.stringify(DEFAULT_COLLECTOR_TOLERATIONS),
+    help: "tolerations of the collector pods, as a JSON array; a node with a NoSchedule/NoExecute taint they do not tolerate gets no collector (default: the node-condition taints and cordoning)",
+  },
+  {
+    flag: "collector-image-pull-secrets",
+    env: "DIAGNOSE_COLLECTOR_IMAGE_PULL_SECRETS",
+    key: "collectorImagePullSecrets",
+    kind: "names",
+    default: "",
+    help: "comma-separated Secrets in the collector namespace for pulling the collector image",
   },
   {
     flag: "metrics-port",
@@ -196,6 +247,24 @@ const OPTIONS: readonly OptionSpec[] = [
     default: "10",
     min: 1,
     help: "concurrent collector Jobs in the cluster",
+  },
+  {
+    flag: "max-open-per-namespace",
+    env: "DIAGNOSE_MAX_OPEN_PER_NAMESPACE",
+    key: "maxOpenPerNamespace",
+    kind: "int",
+    default: "20",
+    min: 1,
+    help: "unfinished Diagnoses one namespace may have; a new one beyond it fails",
+  },
+  {
+    flag: "max-queued-seconds",
+    env: "DIAGNOSE_MAX_QUEUED_SECONDS",
+    key: "maxQueuedSeconds",
+    kind: "int",
+    default: "600",
+    min: 1,
+    help: "a Diagnosis waiting longer for a collector slot fails",
   },
   {
     flag: "leader-elect",
@@ -286,6 +355,7 @@ export function operatorHelpText(): string {
 }
 
 const DNS_LABEL = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
+const DNS_SUBDOMAIN = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/;
 
 const TOLERATION_KEYS = new Set(["key", "operator", "value", "effect", "tolerationSeconds"]);
 
@@ -343,6 +413,15 @@ function convert(
       if (v === "true" || v === "1" || v === "yes") return { value: true };
       if (v === "false" || v === "0" || v === "no") return { value: false };
       return { error: `${where}: "${raw}" is not a boolean` };
+    }
+    case "names": {
+      const items = raw
+        .split(",")
+        .map((s) => s.trim())
+        .filter((s) => s !== "");
+      const bad = items.find((s) => !DNS_SUBDOMAIN.test(s) || s.length > 253);
+      if (bad !== undefined) return { error: `${where}: "${bad}" is not an object name` };
+      return { value: [...new Set(items)] };
     }
     case "list": {
       const items = raw

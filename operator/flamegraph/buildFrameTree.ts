@@ -1,82 +1,240 @@
 import type { CollapsedStacks } from "../report/collapsedText.js";
 
-export interface FrameNode {
-  name: string;
-  depth: number;
-  /** Samples with this frame on the stack (its width). */
-  value: number;
-  /** Samples where this frame is the leaf. */
-  self: number;
-  /** Differential graphs: the same path's samples in the baseline, scaled to this profile's total. */
-  base: number;
-  /** Offset of the frame's left edge, in samples from the left of the graph. */
-  start: number;
-  /** Sorted by name, so the same stacks always draw the same picture. */
-  children: FrameNode[];
-}
-
-interface Building {
-  name: string;
-  value: number;
-  self: number;
-  base: number;
-  children: Map<string, Building>;
-}
-
 /**
- * Merges collapsed stacks into a tree under a root frame "all". With a baseline, each node also
- * gets the baseline's samples for the same path (scaled by `baseScale`); paths only in the
- * baseline get value 0 and are left to the renderer to skip.
+ * The merged stacks under a root frame "all", in typed arrays: node 0 is the root, each other
+ * node has a parent, a name and, per node, its value (samples with the frame on the stack, its
+ * width) and base (differential graphs: the same path's samples in the baseline, scaled to this
+ * profile's total; all 0 without a baseline). Children are in name order, so the same stacks
+ * always draw the same picture.
  */
+export interface FrameTree {
+  /** Nodes, the root included. */
+  readonly size: number;
+  readonly names: readonly string[];
+  readonly nameOf: Int32Array;
+  readonly parentOf: Int32Array;
+  readonly value: Float64Array;
+  /** Present when a baseline was added. */
+  readonly base?: Float64Array;
+  /** Children of node n, sorted by name: childList[firstChild[n] .. firstChild[n + 1]). */
+  readonly firstChild: Int32Array;
+  readonly childList: Int32Array;
+}
+
+/** Merges collapsed stacks (and a baseline's, scaled by baseScale) into a tree. */
 export function buildFrameTree(
   stacks: CollapsedStacks,
   baseline?: CollapsedStacks,
   baseScale = 1,
-): FrameNode {
-  const root: Building = { name: "all", value: 0, self: 0, base: 0, children: new Map() };
-  const addStack = (stack: string, n: number, field: "value" | "base") => {
-    let node = root;
-    node[field] += n;
-    for (const name of stack.split(";")) {
-      if (name === "") continue;
-      let child = node.children.get(name);
-      if (!child) {
-        child = { name, value: 0, self: 0, base: 0, children: new Map() };
-        node.children.set(name, child);
-      }
-      child[field] += n;
-      node = child;
-    }
-    if (field === "value") node.self += n;
-  };
-  for (const [stack, n] of stacks) addStack(stack, n, "value");
-  if (baseline) for (const [stack, n] of baseline) addStack(stack, n * baseScale, "base");
-  return finish(root, 0, 0);
+): FrameTree {
+  const b = new FrameTreeBuilder();
+  for (const [stack, n] of stacks) b.add(stack, n);
+  if (baseline) for (const [stack, n] of baseline) b.add(stack, n * baseScale, "base");
+  return b.finish();
 }
 
-function finish(b: Building, depth: number, start: number): FrameNode {
-  const node: FrameNode = {
-    name: b.name,
-    depth,
-    value: b.value,
-    self: b.self,
-    base: b.base,
-    start,
-    children: [],
-  };
-  let offset = start;
-  const names = [...b.children.keys()].sort((x, y) => (x < y ? -1 : x > y ? 1 : 0));
-  for (const name of names) {
-    const child = b.children.get(name);
-    if (!child) continue;
-    node.children.push(finish(child, depth + 1, offset));
-    offset += child.value;
+/**
+ * Builds a FrameTree a stack at a time, as collapsed text is read. Frames are interned, and the
+ * frames a stack shares with the one before (sorted input shares long prefixes) are not looked
+ * up again. Paths only in the baseline get value 0 and are left to the renderer to skip.
+ */
+export class FrameTreeBuilder {
+  private readonly nameIds = new Map<string, number>();
+  private readonly names: string[] = ["all"];
+  private parent: Int32Array<ArrayBuffer> = new Int32Array(1024);
+  private nameOf: Int32Array<ArrayBuffer> = new Int32Array(1024);
+  private value = new Float64Array(1024);
+  /** Made on the first baseline stack: a plain graph does without. */
+  private base: Float64Array<ArrayBuffer> | undefined;
+  private nodes = 1;
+  private slots = new Int32Array(2048);
+  /** Sum of the counts added to each field. */
+  readonly totals = { value: 0, base: 0 };
+
+  // The previous stack: its text, field, and per frame the node and the frame's end in the text.
+  private previous = "";
+  private previousField: "value" | "base" = "value";
+  private pathNodes = new Int32Array(64);
+  private pathEnds = new Int32Array(64);
+  private pathLength = 0;
+
+  constructor() {
+    this.nameIds.set("all", 0);
+    this.parent[0] = -1;
   }
-  return node;
+
+  /** One stack "root;...;leaf" with its count; empty frames are skipped. */
+  add(stack: string, count: number, field: "value" | "base" = "value"): void {
+    if (field === "base") this.base ??= new Float64Array(this.value.length);
+    const values = field === "value" ? this.value : this.base!;
+    this.totals[field] += count;
+    values[0]! += count;
+    // Frames wholly inside the text shared with the previous stack are the same nodes.
+    let reuse = 0;
+    let from = 0;
+    if (field === this.previousField && this.pathLength > 0) {
+      // The most leading frames, each with its ";", equal in both: a binary search of equal
+      // prefixes (one native comparison each) instead of a comparison per character.
+      const prev = this.previous;
+      let lo = 0;
+      let hi = this.pathLength;
+      while (lo < hi) {
+        const k = (lo + hi + 1) >> 1;
+        const end = this.pathEnds[k - 1]! + 1;
+        if (end <= stack.length && stack.slice(0, end) === prev.slice(0, end)) lo = k;
+        else hi = k - 1;
+      }
+      reuse = lo;
+      from = reuse > 0 ? this.pathEnds[reuse - 1]! + 1 : 0;
+    }
+    let node = reuse > 0 ? this.pathNodes[reuse - 1]! : 0;
+    for (let i = 0; i < reuse; i++) {
+      const n = this.pathNodes[i]!;
+      values[n]! += count;
+    }
+    let depth = reuse;
+    let start = from;
+    while (start <= stack.length) {
+      let end = stack.indexOf(";", start);
+      if (end < 0) end = stack.length;
+      if (end > start) {
+        node = this.child(node, this.nameId(stack.slice(start, end)));
+        // child() may have grown the arrays.
+        (field === "value" ? this.value : this.base!)[node]! += count;
+        if (depth === this.pathNodes.length) {
+          this.pathNodes = growInt(this.pathNodes);
+          this.pathEnds = growInt(this.pathEnds);
+        }
+        this.pathNodes[depth] = node;
+        this.pathEnds[depth] = end;
+        depth++;
+      }
+      start = end + 1;
+    }
+    this.previous = stack;
+    this.previousField = field;
+    this.pathLength = depth;
+  }
+
+  /** The tree, children sorted by name; base values multiplied by baseScale. */
+  finish(baseScale = 1): FrameTree {
+    const size = this.nodes;
+    const base = this.base?.subarray(0, size);
+    if (base && baseScale !== 1) for (let i = 0; i < size; i++) base[i]! *= baseScale;
+    const rank = new Int32Array(this.names.length);
+    const order = this.names.map((_, i) => i);
+    order.sort((a, b) => {
+      const x = this.names[a]!;
+      const y = this.names[b]!;
+      return x < y ? -1 : x > y ? 1 : 0;
+    });
+    for (let r = 0; r < order.length; r++) rank[order[r]!] = r;
+    const firstChild = new Int32Array(size + 1);
+    for (let n = 1; n < size; n++) firstChild[this.parent[n]! + 1]!++;
+    for (let n = 0; n < size; n++) firstChild[n + 1]! += firstChild[n]!;
+    const childList = new Int32Array(Math.max(0, size - 1));
+    const fill = firstChild.slice(0, size);
+    for (let n = 1; n < size; n++) childList[fill[this.parent[n]!]!++] = n;
+    const nameOf = this.nameOf.subarray(0, size);
+    for (let n = 0; n < size; n++) {
+      const from = firstChild[n]!;
+      const to = firstChild[n + 1]!;
+      if (to - from > 1)
+        childList.subarray(from, to).sort((a, b) => rank[nameOf[a]!]! - rank[nameOf[b]!]!);
+    }
+    return {
+      size,
+      names: this.names,
+      nameOf,
+      parentOf: this.parent.subarray(0, size),
+      value: this.value.subarray(0, size),
+      ...(base ? { base } : {}),
+      firstChild,
+      childList,
+    };
+  }
+
+  private nameId(name: string): number {
+    let id = this.nameIds.get(name);
+    if (id === undefined) {
+      id = this.names.length;
+      // A copy: the name is cut from a chunk of input, which would stay alive with it.
+      const kept = JSON.parse(JSON.stringify(name)) as string;
+      this.names.push(kept);
+      this.nameIds.set(kept, id);
+    }
+    return id;
+  }
+
+  /** The child of parent named name, made if new (open addressing on (parent, name)). */
+  private child(parent: number, name: number): number {
+    let mask = this.slots.length - 1;
+    let slot = hash(parent, name) & mask;
+    for (;;) {
+      const node = this.slots[slot]!;
+      if (node === 0) break;
+      if (this.parent[node] === parent && this.nameOf[node] === name) return node;
+      slot = (slot + 1) & mask;
+    }
+    const node = this.nodes++;
+    if (node === this.parent.length) {
+      this.parent = growInt(this.parent);
+      this.nameOf = growInt(this.nameOf);
+      this.value = growFloat(this.value);
+      if (this.base) this.base = growFloat(this.base);
+    }
+    this.parent[node] = parent;
+    this.nameOf[node] = name;
+    this.slots[slot] = node;
+    if (this.nodes * 2 > this.slots.length) {
+      this.slots = new Int32Array(this.slots.length * 2);
+      mask = this.slots.length - 1;
+      for (let n = 1; n < this.nodes; n++) {
+        let s = hash(this.parent[n]!, this.nameOf[n]!) & mask;
+        while (this.slots[s] !== 0) s = (s + 1) & mask;
+        this.slots[s] = n;
+      }
+    }
+    return node;
+  }
 }
 
-export function maxDepth(node: FrameNode): number {
-  let d = node.depth;
-  for (const c of node.children) if (c.value > 0) d = Math.max(d, maxDepth(c));
-  return d;
+/**
+ * The depth of the deepest frame drawn, i.e. at least minWidthPx wide at scale pixels per
+ * sample, as flamegraph.pl sizes its image (0 for the root alone).
+ */
+export function maxDepth(tree: FrameTree, scale: number, minWidthPx: number): number {
+  let max = 0;
+  const stack = [0];
+  const depth = [0];
+  while (stack.length > 0) {
+    const n = stack.pop()!;
+    const d = depth.pop()!;
+    if (d > max) max = d;
+    for (let i = tree.firstChild[n]!; i < tree.firstChild[n + 1]!; i++) {
+      const c = tree.childList[i]!;
+      if (tree.value[c]! > 0 && tree.value[c]! * scale >= minWidthPx) {
+        stack.push(c);
+        depth.push(d + 1);
+      }
+    }
+  }
+  return max;
+}
+
+function hash(parent: number, name: number): number {
+  const h = Math.imul(parent ^ Math.imul(name, 0x9e3779b1), 0x85ebca6b);
+  return (h ^ (h >>> 16)) >>> 0;
+}
+
+function growInt(a: Int32Array<ArrayBuffer>): Int32Array<ArrayBuffer> {
+  const b = new Int32Array(a.length * 2);
+  b.set(a);
+  return b;
+}
+
+function growFloat(a: Float64Array<ArrayBuffer>): Float64Array<ArrayBuffer> {
+  const b = new Float64Array(a.length * 2);
+  b.set(a);
+  return b;
 }

@@ -1,8 +1,11 @@
+import { createReadStream } from "node:fs";
 import { readFile } from "node:fs/promises";
 import { decodeCollapsed } from "../report/collapsedBlob.js";
-import { parseCollapsed } from "../report/collapsedText.js";
 import { weightingSubtitle } from "../report/stackWeighting.js";
-import { renderDiffFlameGraph, renderFlameGraph } from "./renderFlameGraph.js";
+import { FrameTreeBuilder } from "./buildFrameTree.js";
+import { CollapsedTextReader } from "./collapsedTextReader.js";
+import { readInputSync } from "./readInputSync.js";
+import { diffFlameGraphChunks, flameGraphChunks, writeChunks } from "./renderFlameGraph.js";
 
 const USAGE = `usage:
   diagnose-collector flamegraph [--title T] [--width PX] < collapsed.txt > out.svg
@@ -12,13 +15,17 @@ Collapsed input is the folded format of stackcollapse-perf.pl ("frame;frame;leaf
 
 /**
  * `diagnose-collector flamegraph`: renders collapsed stacks (stdin, a saved JSON report's
- * profile check, or two files to compare) as an SVG on stdout. Returns the exit code.
+ * profile check, or two files to compare) as an SVG on stdout, read into the frame tree as they
+ * arrive and written in chunks. Returns the exit code.
  */
 export async function runFlamegraphCommand(
   argv: readonly string[],
-  stdin: NodeJS.ReadableStream,
+  /** A function when making the stream has a cost (process.stdin makes a pipe non-blocking). */
+  stdin: NodeJS.ReadableStream | (() => NodeJS.ReadableStream),
   stdout: NodeJS.WritableStream,
   stderr: NodeJS.WritableStream = process.stderr,
+  /** stdin's file descriptor, read synchronously while it does not block (readInputSync). */
+  stdinFd?: number,
 ): Promise<number> {
   let args: FlamegraphArgs;
   try {
@@ -36,18 +43,31 @@ export async function runFlamegraphCommand(
       ...(args.title ? { title: args.title } : {}),
       ...(args.width ? { width: args.width } : {}),
     };
-    let svg: string;
+    let chunks: Iterable<string>;
     if (args.diff) {
-      const [before, after] = await Promise.all(args.diff.map((f) => readFile(f, "utf8")));
-      svg = renderDiffFlameGraph(parseCollapsed(before ?? ""), parseCollapsed(after ?? ""), opts);
+      const [beforeFile, afterFile] = args.diff;
+      const builder = new FrameTreeBuilder();
+      await readInto(
+        () => createReadStream(afterFile),
+        (stack, n) => builder.add(stack, n),
+      );
+      await readInto(
+        () => createReadStream(beforeFile),
+        (stack, n) => builder.add(stack, n, "base"),
+      );
+      const { value, base } = builder.totals;
+      chunks = diffFlameGraphChunks(builder.finish(base > 0 ? value / base : 1), opts);
     } else {
       const fromReport = args.report
         ? profileBlobFromReport(await readFile(args.report, "utf8"))
         : undefined;
-      const text = fromReport ? decodeCollapsed(fromReport) : await readAll(stdin);
-      const stacks = parseCollapsed(text);
-      if (stacks.size === 0) throw new Error("no collapsed stacks in the input");
-      svg = renderFlameGraph(stacks, {
+      const builder = new FrameTreeBuilder();
+      const add = (stack: string, n: number) => builder.add(stack, n);
+      const stacks = fromReport
+        ? readText(decodeCollapsed(fromReport), add)
+        : await readInto(typeof stdin === "function" ? stdin : () => stdin, add, stdinFd);
+      if (stacks === 0) throw new Error("no collapsed stacks in the input");
+      chunks = flameGraphChunks(builder.finish(), {
         ...opts,
         // What the input's counts are is known only for our own reports.
         ...(fromReport
@@ -55,14 +75,33 @@ export async function runFlamegraphCommand(
           : {}),
       });
     }
-    await new Promise<void>((resolve, reject) =>
-      stdout.write(svg, (err) => (err ? reject(err) : resolve())),
-    );
+    await writeChunks(chunks, stdout);
     return 0;
   } catch (e) {
     stderr.write(`flamegraph: ${(e as Error).message}\n`);
     return 1;
   }
+}
+
+/** Collapsed text from a stream into onStack, a chunk at a time; the number of stacks read. */
+async function readInto(
+  input: NodeJS.ReadableStream | (() => NodeJS.ReadableStream),
+  onStack: (stack: string, count: number) => void,
+  fd?: number,
+): Promise<number> {
+  const reader = new CollapsedTextReader(onStack);
+  if (fd === undefined || !readInputSync(fd, (chunk) => reader.write(chunk)))
+    for await (const chunk of typeof input === "function" ? input() : input)
+      reader.write(chunk as Buffer | string);
+  reader.end();
+  return reader.stacks;
+}
+
+function readText(text: string, onStack: (stack: string, count: number) => void): number {
+  const reader = new CollapsedTextReader(onStack);
+  reader.write(text);
+  reader.end();
+  return reader.stacks;
 }
 
 interface FlamegraphArgs {
@@ -133,10 +172,4 @@ function profileBlobFromReport(json: string): {
 
 function isRecord(v: unknown): v is Record<string, unknown> {
   return typeof v === "object" && v !== null;
-}
-
-async function readAll(stream: NodeJS.ReadableStream): Promise<string> {
-  const chunks: Buffer[] = [];
-  for await (const c of stream) chunks.push(typeof c === "string" ? Buffer.from(c) : (c as Buffer));
-  return Buffer.concat(chunks).toString("utf8");
 }

@@ -3,7 +3,7 @@
  * metadata, target, and per check its outcome and raw data, each check's data capped, the whole
  * capped, so a chatty collector cannot push the Diagnosis towards etcd's object size limit. Pure.
  */
-import type { CheckName } from "../api/v1alpha1/diagnosis.js";
+import type { CheckName, Finding } from "../api/v1alpha1/diagnosis.js";
 import type { CollectorReport } from "./collectorReport.js";
 
 export interface EvidenceBounds {
@@ -61,14 +61,64 @@ export function boundReportEvidence(
   return {
     schemaVersion: report.schemaVersion,
     source,
-    collector: report.collector,
+    collector: {
+      version: cut(report.collector.version, 64),
+      startedAt: cut(report.collector.startedAt, 64),
+      durationMs: report.collector.durationMs,
+    },
     target: {
       kind: report.target.kind,
-      hostname: report.target.hostname,
-      containerId: report.target.containerId,
+      hostname: cut(report.target.hostname, 253),
+      containerId: report.target.containerId && cut(report.target.containerId, 128),
       pids: report.target.pids.slice(0, 32),
       cgroupVersion: report.target.cgroupVersion,
     },
     checks,
   };
+}
+
+function cut(s: string, max: number): string {
+  return s.length <= max ? s : s.slice(0, max);
+}
+
+/** What a collector's result writes into a Diagnosis' status. */
+export interface CollectorResultFields {
+  findings: Finding[];
+  verdict: string;
+  report: Record<string, unknown>;
+}
+
+/**
+ * The status write of a result stays under this (etcd's object limit is 1.5 MiB, and the
+ * Diagnosis holds its spec, conditions and trigger history besides).
+ */
+export const MAX_RESULT_BYTES = 1024 * 1024;
+
+/**
+ * The result with as much left out as it takes to fit maxBytes serialized: the stored check data
+ * first (largest first, marked truncated with its size), then the findings' evidence, then the
+ * least severe findings (findings are ranked most severe first). Pure; small results unchanged.
+ */
+export function boundCollectorResult(
+  result: CollectorResultFields,
+  maxBytes: number = MAX_RESULT_BYTES,
+): CollectorResultFields {
+  const size = (r: CollectorResultFields) => Buffer.byteLength(JSON.stringify(r));
+  if (size(result) <= maxBytes) return result;
+  const checks = { ...((result.report.checks ?? {}) as Record<string, Record<string, unknown>>) };
+  let out: CollectorResultFields = { ...result, report: { ...result.report, checks } };
+  const withData = Object.entries(checks)
+    .filter(([, c]) => c && typeof c === "object" && "data" in c)
+    .map(([name, c]) => ({ name, bytes: Buffer.byteLength(JSON.stringify(c.data ?? null)) }))
+    .sort((a, b) => b.bytes - a.bytes);
+  for (const { name, bytes } of withData) {
+    const { data: _dropped, ...rest } = checks[name]!;
+    checks[name] = { ...rest, truncated: true, dataBytes: bytes };
+    out = { ...out, report: { ...out.report, checks } };
+    if (size(out) <= maxBytes) return out;
+  }
+  out = { ...out, findings: out.findings.map(({ evidence: _e, ...f }) => f) };
+  while (out.findings.length > 0 && size(out) > maxBytes)
+    out = { ...out, findings: out.findings.slice(0, -1) };
+  return out;
 }

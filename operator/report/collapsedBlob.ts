@@ -63,8 +63,15 @@ export function encodeCollapsed(
   return blob;
 }
 
-export function decodeCollapsed(blob: Pick<CollapsedBlob, "encoding" | "data">): string {
+/** The folded text; `maxBytes` bounds what a blob from an untrusted file may inflate to. */
+export function decodeCollapsed(
+  blob: Pick<CollapsedBlob, "encoding" | "data">,
+  maxBytes?: number,
+): string {
   if (blob.encoding !== "gzip+base64")
     throw new Error(`unknown collapsed stack encoding ${String(blob.encoding)}`);
-  return gunzipSync(Buffer.from(blob.data, "base64")).toString("utf8");
+  const gz = Buffer.from(blob.data, "base64");
+  return (
+    maxBytes === undefined ? gunzipSync(gz) : gunzipSync(gz, { maxOutputLength: maxBytes })
+  ).toString("utf8");
 }

@@ -7,6 +7,13 @@
  * rest, which would corrupt gzip, so the encoder shrinks the content until it fits: first it drops
  * evidence, then remediations, then shortens summaries, then drops the least severe findings
  * (counted in `truncated`). Pure: no I/O.
+ *
+ * Trust: only the collector container writes this file (the kubelet bind-mounts it into that
+ * container alone; a target would need the collector's mount namespace, i.e. root with ptrace
+ * rights over the collector on the node). It still carries the Job's report token, so the
+ * operator accepts it only for that Job: a termination message built from anything else (the
+ * plain-text error the collector writes on a usage error, log text if the policy were ever
+ * FallbackToLogsOnError) is refused rather than taken for findings.
  */
 import { gunzipSync, gzipSync } from "node:zlib";
 import {
@@ -36,6 +43,8 @@ export interface CompactFindings {
   findings: Finding[];
   /** Findings left out to fit the size cap. */
   truncated?: number;
+  /** The Job's report token (reportLine.ts), when the collector was given one. */
+  token?: string;
 }
 
 export class TerminationMessageError extends Error {
@@ -62,7 +71,7 @@ const SHRINK_STEPS: ((f: Finding) => Finding)[] = [
 ];
 
 /** Encodes a report's findings for the termination message; always <= 4096 bytes. */
-export function encodeTerminationMessage(report: CollectorReport): string {
+export function encodeTerminationMessage(report: CollectorReport, token?: string): string {
   const checks: Partial<Record<CheckName, CompactCheckStatus>> = {};
   for (const name of ALL_CHECKS) {
     const result = report.checks[name];
@@ -73,6 +82,7 @@ export function encodeTerminationMessage(report: CollectorReport): string {
     reportSchemaVersion: report.schemaVersion,
     collectorVersion: report.collector.version.slice(0, 64),
     checks,
+    ...(token ? { token } : {}),
   };
   const ranked = rankFindings(report.findings);
   const fits = (s: string): boolean =>
@@ -136,8 +146,11 @@ function validateFinding(v: unknown, i: number): Finding {
   return finding;
 }
 
-/** Decodes and validates a termination message written by encodeTerminationMessage. */
-export function decodeTerminationMessage(message: string): CompactFindings {
+/**
+ * Decodes and validates a termination message written by encodeTerminationMessage; with
+ * `expectedToken`, only one that carries that token.
+ */
+export function decodeTerminationMessage(message: string, expectedToken?: string): CompactFindings {
   const text = message.trim();
   if (!/^[A-Za-z0-9+/]+={0,2}$/.test(text))
     throw new TerminationMessageError("termination message is not base64");
@@ -160,6 +173,8 @@ export function decodeTerminationMessage(message: string): CompactFindings {
     throw new TerminationMessageError(
       `unsupported compact findings schema ${JSON.stringify(parsed.schemaVersion)}, want ${COMPACT_FINDINGS_SCHEMA_VERSION}`,
     );
+  if (expectedToken !== undefined && parsed.token !== expectedToken)
+    throw new TerminationMessageError("termination message does not carry this Job's report token");
   if (!Array.isArray(parsed.findings))
     throw new TerminationMessageError("termination message has no findings list");
   const checks: Partial<Record<CheckName, CompactCheckStatus>> = {};

@@ -115,22 +115,3 @@ export function validateCollectorReport(v: unknown): CollectorReport {
     findings: v.findings.map((f, i) => finding(f, `findings[${i}]`)),
   };
 }
-
-/**
- * The report is the last stdout line; the pod log interleaves stderr (progress), so take the last
- * line that parses as a JSON object with a schemaVersion. Undefined when there is none.
- */
-export function lastReportLine(log: string): unknown {
-  const lines = log.split("\n");
-  for (let i = lines.length - 1; i >= 0; i--) {
-    const line = lines[i]!.trim();
-    if (!line.startsWith("{")) continue;
-    try {
-      const parsed: unknown = JSON.parse(line);
-      if (isRecord(parsed) && "schemaVersion" in parsed) return parsed;
-    } catch {
-      // Not JSON: a progress line that happens to start with a brace.
-    }
-  }
-  return undefined;
-}

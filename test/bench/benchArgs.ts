@@ -1,6 +1,13 @@
 /** `npm run bench` options: pure argv -> options or a usage error. */
 
-export const BENCH_NAMES = ["reaction", "memory", "burst", "collector", "flamegraph"] as const;
+export const BENCH_NAMES = [
+  "reaction",
+  "memory",
+  "burst",
+  "collector",
+  "flamegraph",
+  "peers",
+] as const;
 export type BenchName = (typeof BENCH_NAMES)[number];
 
 export interface BenchOptions {
@@ -28,10 +35,12 @@ const BENCH_USAGE = `Usage: npm run bench -- [--quick] [--json FILE] [--only a,b
 Runs the benchmarks against a real local control plane (hack/build-tools.sh binaries) and this
 machine's kernel, prints a table and optionally writes the results as JSON.
 
-  --quick          1,000 pods only, 50 reaction events, a 200-restart burst over 20 workloads,
-                   each collector check once: under 3 minutes
+  --quick          1,000 pods only, 200 finished Diagnoses, 50 reaction events, a 200-restart
+                   burst over 20 workloads, each collector check once: under 3 minutes
   --json FILE      write the results to FILE
-  --only a,b,...   run only these: ${BENCH_NAMES.join(", ")}
+  --only a,b,...   run only these: ${BENCH_NAMES.join(", ")} (peers: inferno and
+                   flamegraph.pl on the flame graph input, built or fetched into
+                   ~/.cache/diagnose-operator the first time; with flamegraph, the ratios)
   --operator-from-source
                    run the operator with tsx from operator/**/*.ts; by default it is built
                    first as the minified esbuild bundle that npm run build and the image ship
@@ -118,10 +127,10 @@ export function parseBenchArgs(argv: readonly string[]): BenchArgsResult {
 export interface BenchPlan {
   /** Pod counts to measure reaction latency and operator memory at, ascending. */
   podCounts: number[];
+  /** Finished Diagnoses with large statuses the memory bench adds after the pods (0: none). */
+  finishedDiagnoses: number;
   reactionEvents: number;
   burst: { restarts: number; workloads: number; windowSeconds: number; nodes: number };
-  /** Finished Diagnoses added for the last memory row, and the size of each one's report. */
-  finishedDiagnoses: { count: number; reportBytes: number };
   collectorRuns: number;
   /** Sampling window of the collector's rate checks and of the baseline scripts. */
   sampleSeconds: number;
@@ -132,18 +141,18 @@ export function benchPlan(quick: boolean): BenchPlan {
   return quick
     ? {
         podCounts: [1000],
+        finishedDiagnoses: 200,
         reactionEvents: 50,
         burst: { restarts: 200, workloads: 20, windowSeconds: 10, nodes: 10 },
-        finishedDiagnoses: { count: 200, reportBytes: 64 * 1024 },
         collectorRuns: 1,
         sampleSeconds: 1,
         flamegraph: { samples: 100_000, runs: 1 },
       }
     : {
         podCounts: [1000, 10_000],
+        finishedDiagnoses: 2000,
         reactionEvents: 200,
         burst: { restarts: 1000, workloads: 100, windowSeconds: 10, nodes: 10 },
-        finishedDiagnoses: { count: 1000, reportBytes: 64 * 1024 },
         collectorRuns: 3,
         sampleSeconds: 1,
         flamegraph: { samples: 100_000, runs: 3 },

@@ -7,14 +7,7 @@ import { setTimeout as sleep } from "node:timers/promises";
 import type { ControlPlane } from "../support/controlPlane.js";
 import { startClusterWithCrd } from "../support/operatorHarness.js";
 import { BenchApi, BenchApiError } from "./benchApi.js";
-import {
-  type BenchPodOwner,
-  benchPod,
-  fakeNode,
-  finishedDiagnosis,
-  podIp,
-  runningPodStatus,
-} from "./benchObjects.js";
+import { type BenchPodOwner, benchPod, fakeNode, podIp, runningPodStatus } from "./benchObjects.js";
 import { runBounded } from "./boundedPool.js";
 
 export { OPERATOR_NAMESPACE } from "../support/operatorHarness.js";
@@ -107,35 +100,6 @@ export async function createPods(
       );
     },
     opts.onProgress,
-    opts.signal,
-  );
-}
-
-/**
- * `count` finished Diagnoses in `namespace` (benchObjects.ts: finishedDiagnosis), each created,
- * then given its status through the status subresource, as the operator writes it.
- */
-export async function createFinishedDiagnoses(
-  api: BenchApi,
-  namespace: string,
-  count: number,
-  opts: { reportBytes: number; concurrency: number; signal?: AbortSignal },
-): Promise<void> {
-  const names = Array.from({ length: count }, (_, i) => `finished-${String(i).padStart(5, "0")}`);
-  await runBounded(
-    names,
-    opts.concurrency,
-    async (name) => {
-      const d = finishedDiagnosis(namespace, name, opts.reportBytes);
-      await api.request("POST", `${DIAGNOSES}/namespaces/${namespace}/diagnoses`, d.object);
-      await api.request(
-        "PATCH",
-        `${DIAGNOSES}/namespaces/${namespace}/diagnoses/${name}/status`,
-        { status: d.status },
-        { contentType: "application/merge-patch+json" },
-      );
-    },
-    undefined,
     opts.signal,
   );
 }

@@ -1,12 +1,10 @@
 /**
  * The Kubernetes objects the benchmarks create: fake Nodes (no kubelet: nothing schedules or
- * runs), Pods bound to them with a running container's status, the status of an OOM-killed
- * restart, and finished Diagnoses. Pure builders; the bench sends them.
+ * runs), Pods bound to them with a running container's status, and the status of an OOM-killed
+ * restart. Pure builders; the bench sends them.
  */
 import { createHash } from "node:crypto";
 import type { V1ContainerStatus, V1Node, V1Pod } from "@kubernetes/client-node";
-import type { Diagnosis, DiagnosisStatus } from "../../operator/api/v1alpha1/diagnosis.js";
-import { s1Diagnosis } from "../support/sampleDiagnoses.js";
 
 const BENCH_LABEL = "diagnose.dev/bench";
 
@@ -150,42 +148,5 @@ export function workloadOwner(deployment: string): BenchPodOwner {
     replicaSet: `${deployment}-${hash}`,
     hash,
     uid: `${digest.slice(0, 8)}-${digest.slice(8, 12)}-${digest.slice(12, 16)}-${digest.slice(16, 20)}-${digest.slice(20, 32)}`,
-  };
-}
-
-/**
- * A Diagnosis as the operator leaves it when it has finished: the S1 incident's status
- * (test/support/sampleDiagnoses.ts: conditions, verdict, findings) and a collector report padded
- * to `reportBytes` with a collapsed-stack profile, the part of a real report that grows (the
- * profile check's stacks). Split in what a create takes and what the status subresource takes.
- */
-export function finishedDiagnosis(
-  namespace: string,
-  name: string,
-  reportBytes: number,
-): { object: Diagnosis; status: DiagnosisStatus } {
-  const s1 = s1Diagnosis();
-  const line = (i: number) =>
-    `java;org.apache.catalina.core.StandardWrapperValve.invoke;com.shop.Cart.total${i % 97};java.util.HashMap.resize ${1 + (i % 13)}\n`;
-  let collapsed = "";
-  for (let i = 0; collapsed.length < reportBytes; i++) collapsed += line(i);
-  const status: DiagnosisStatus = {
-    ...s1.status,
-    report: {
-      ...s1.status?.report,
-      checks: {
-        ...(s1.status?.report?.checks as Record<string, unknown>),
-        profile: { status: "ok", durationMs: 30_000, data: { collapsed } },
-      },
-    },
-  };
-  return {
-    object: {
-      apiVersion: s1.apiVersion,
-      kind: s1.kind,
-      metadata: { namespace, name },
-      spec: s1.spec,
-    },
-    status,
   };
 }

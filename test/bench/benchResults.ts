@@ -44,8 +44,6 @@ export interface ReactionResult {
 export interface MemoryResult {
   pods: number;
   podsInCluster: number;
-  /** Finished Diagnoses (Completed, with findings and a report) in the cluster. */
-  finishedDiagnoses: number;
   /** VmRSS of the operator process after its caches synced. */
   rssBytes: number;
   /** V8 heap used after a forced GC, from the bench probe loaded into the operator process. */
@@ -55,8 +53,21 @@ export interface MemoryResult {
   /** (RSS here - RSS on the previous row) / pods added in between (pods in the cluster). */
   bytesPerPod: number | null;
   heapBytesPerPod: number | null;
-  /** On a row that added finished Diagnoses, not pods: the growth per Diagnosis added. */
-  bytesPerDiagnosis: number | null;
+}
+
+/** The operator with finished Diagnoses of large statuses in the cluster (after the pod rounds). */
+export interface FinishedDiagnosesMemoryResult {
+  diagnoses: number;
+  /** JSON bytes of their statuses, as stored. */
+  statusBytes: number;
+  /** Pods in the cluster too (the last pod round's). */
+  podsInCluster: number;
+  /** VmRSS after the caches synced, and VmHWM: the peak, the initial list included. */
+  rssBytes: number;
+  peakRssBytes: number;
+  /** RSS here minus RSS of the last pod round (same pods, no Diagnoses). */
+  addedRssBytes: number | null;
+  heapUsedBytes: number | null;
 }
 
 export interface BurstResult {
@@ -99,17 +110,39 @@ export interface CollectorResult {
   error?: string;
 }
 
+/** One program of the flame graph path run as a whole process on the bench's input. */
+export interface ProcessRow {
+  tool: string;
+  /** perf script text -> collapsed stacks, or collapsed stacks -> SVG. */
+  stage: "collapse" | "render";
+  /** Runs counted (after one that is not). */
+  runs: number;
+  /** Median wall time, spawn to exit. */
+  wallMs: number | null;
+  /** The largest peak RSS of the runs (GNU time). */
+  peakRssBytes: number | null;
+  /** wallMs and peakRssBytes against inferno's of the same stage; null without inferno. */
+  ratio: number | null;
+  rssRatio: number | null;
+  error?: string;
+}
+
 export interface FlamegraphResult {
   samples: number;
-  /** Size of the perf script text parsed. */
+  /** Size of the perf script text. */
   perfScriptMiB: number;
-  /** parse + collapse + render (median). */
-  ms: number;
-  parseMs: number;
-  collapseMs: number;
-  renderMs: number;
-  stacks: number;
-  svgKiB: number;
+  /** collapse + render wall time (medians), null when one failed. */
+  ms: number | null;
+  stacks: number | null;
+  svgKiB: number | null;
+  /** Ours: diagnose-collector collapse-perf, diagnose-collector flamegraph. */
+  rows: ProcessRow[];
+}
+
+export interface PeersResult {
+  rows: ProcessRow[];
+  /** Peers not run, and why. */
+  skipped: { name: string; reason: string }[];
 }
 
 export interface BenchResults {
@@ -123,38 +156,26 @@ export interface BenchResults {
   };
   reaction?: ReactionResult[];
   memory?: MemoryResult[];
+  finishedDiagnosesMemory?: FinishedDiagnosesMemoryResult;
   burst?: BurstResult;
   collector?: CollectorResult[];
   flamegraph?: FlamegraphResult;
+  peers?: PeersResult;
   /** Benchmarks that failed, with the reason: the others still report. */
   errors: Partial<Record<BenchName, string>>;
   /** Issue #17's targets against this run (issueTargets.ts). */
   targets?: TargetRow[];
 }
 
-/**
- * Each row's growth since the previous row: per pod added, or, on a row that added finished
- * Diagnoses (and no pods), per Diagnosis (rows in the order measured).
- */
+/** Each row's growth per pod since the previous row (rows in ascending pod order). */
 export function withGrowthPerPod(rows: readonly MemoryResult[]): MemoryResult[] {
   return rows.map((row, i) => {
     const prev = rows[i - 1];
-    const none = { bytesPerPod: null, heapBytesPerPod: null, bytesPerDiagnosis: null };
-    if (!prev) return { ...row, ...none };
-    if (row.finishedDiagnoses > prev.finishedDiagnoses && row.pods === prev.pods)
-      return {
-        ...row,
-        ...none,
-        bytesPerDiagnosis: bytesPerObject(
-          { objects: prev.finishedDiagnoses, bytes: prev.rssBytes },
-          { objects: row.finishedDiagnoses, bytes: row.rssBytes },
-        ),
-      };
+    if (!prev) return { ...row, bytesPerPod: null, heapBytesPerPod: null };
     const small = { objects: prev.podsInCluster };
     const large = { objects: row.podsInCluster };
     return {
       ...row,
-      bytesPerDiagnosis: null,
       bytesPerPod: bytesPerObject(
         { ...small, bytes: prev.rssBytes },
         { ...large, bytes: row.rssBytes },
@@ -198,6 +219,21 @@ function formatCell(c: Cell): string {
 
 export function mib(bytes: number | null): number | null {
   return bytes === null ? null : Math.round((bytes / 1024 / 1024) * 10) / 10;
+}
+
+function processTable(rows: readonly ProcessRow[]): string {
+  return renderTable(
+    ["stage", "tool", "runs", "wall ms", "peak RSS MiB", "time ratio", "RSS ratio"],
+    rows.map((x) => [
+      x.stage === "collapse" ? "perf script -> collapsed" : "collapsed -> SVG",
+      x.error ? `${x.tool} (FAILED: ${x.error})` : x.tool,
+      x.runs,
+      x.wallMs,
+      mib(x.peakRssBytes),
+      ratioCell(x.ratio),
+      ratioCell(x.rssRatio),
+    ]),
+  );
 }
 
 function ratioCell(r: number | null): string | null {
@@ -271,26 +307,51 @@ export function renderBenchResults(r: BenchResults): string {
           [
             "pods",
             "pods in cluster",
-            "finished diagnoses",
             "RSS MiB",
             "heap used MiB",
             "heap total MiB",
             "RSS bytes/pod",
             "heap bytes/pod",
-            "RSS bytes/diagnosis",
           ],
           r.memory.map((m) => [
             m.pods,
             m.podsInCluster,
-            m.finishedDiagnoses,
             mib(m.rssBytes),
             mib(m.heapUsedBytes),
             mib(m.heapTotalBytes),
             m.bytesPerPod,
             m.heapBytesPerPod,
-            m.bytesPerDiagnosis,
           ]),
-        )}\n(bytes/pod, bytes/diagnosis: growth since the row above over the pods or finished Diagnoses added; heap used after a forced GC)`
+        )}\n(bytes/pod: growth since the row above over the pods added; heap used after a forced GC)`
+      : undefined,
+  );
+  const fd = r.finishedDiagnosesMemory;
+  section(
+    "Memory: finished Diagnoses with large statuses (cached without report and findings)",
+    "memory",
+    fd
+      ? `${renderTable(
+          [
+            "diagnoses",
+            "status MiB",
+            "pods in cluster",
+            "RSS MiB",
+            "peak RSS MiB",
+            "added RSS MiB",
+            "heap used MiB",
+          ],
+          [
+            [
+              fd.diagnoses,
+              mib(fd.statusBytes),
+              fd.podsInCluster,
+              mib(fd.rssBytes),
+              mib(fd.peakRssBytes),
+              mib(fd.addedRssBytes),
+              mib(fd.heapUsedBytes),
+            ],
+          ],
+        )}\n(peak: VmHWM, the initial list included; added: over the last pod round's RSS)`
       : undefined,
   );
   const b = r.burst;
@@ -369,33 +430,23 @@ export function renderBenchResults(r: BenchResults): string {
   );
   const f = r.flamegraph;
   section(
-    "Flame graph: perf script parse + collapse + SVG render",
+    "Flame graph: perf script -> collapsed -> SVG, each a whole process (ratio: to inferno's of the same stage)",
     "flamegraph",
     f
-      ? renderTable(
-          [
-            "samples",
-            "perf script MiB",
-            "total ms",
-            "parse ms",
-            "collapse ms",
-            "render ms",
-            "stacks",
-            "SVG KiB",
-          ],
-          [
-            [
-              f.samples,
-              f.perfScriptMiB,
-              f.ms,
-              f.parseMs,
-              f.collapseMs,
-              f.renderMs,
-              f.stacks,
-              f.svgKiB,
-            ],
-          ],
-        )
+      ? `${processTable(f.rows)}\n(input: ${f.samples} samples, ${f.perfScriptMiB} MiB of perf script text; ${f.stacks ?? "-"} stacks; SVG ${f.svgKiB ?? "-"} KiB; collapse + render ${f.ms ?? "-"} ms)`
+      : undefined,
+  );
+  const p = r.peers;
+  section(
+    "Peers: the same input through inferno and flamegraph.pl",
+    "peers",
+    p
+      ? [
+          p.rows.length ? processTable(p.rows) : "",
+          ...p.skipped.map((s) => `not run: ${s.name}: ${s.reason}`),
+        ]
+          .filter(Boolean)
+          .join("\n")
       : undefined,
   );
   if (r.targets?.length) {

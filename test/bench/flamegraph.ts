@@ -1,105 +1,154 @@
-import { readFileSync } from "node:fs";
-import { performance } from "node:perf_hooks";
-import { pathToFileURL } from "node:url";
-import { collapseStacks } from "../../operator/collector/profile/collapseStacks.js";
-import { parsePerfScript } from "../../operator/collector/profile/parsePerfScript.js";
-import { renderFlameGraph } from "../../operator/flamegraph/renderFlameGraph.js";
-import { encodeCollapsed } from "../../operator/report/collapsedBlob.js";
-import { median, roundTo } from "./stats.js";
-
-export interface FlamegraphBench {
-  samples: number;
-  perfScriptMiB: number;
-  runs: number;
-  /** Medians in milliseconds. */
-  parseMs: number;
-  collapseMs: number;
-  renderMs: number;
-  encodeMs: number;
-  /** parse + collapse + render. */
-  totalMs: number;
-  stacks: number;
-  svgKiB: number;
-  blobKiB: number;
-}
-
-const FIXTURE = new URL(
-  "../../test/fixtures/profile/perf-script-node-synflood.txt",
-  import.meta.url,
-);
-
 /**
- * Collapse + render time for `samples` perf samples: the real whole-node capture (305 samples,
- * kernel, Go, V8 stacks) repeated with distinct thread ids until it holds that many samples.
+ * The flame graph path as whole processes, on one realistic input (flameGraphInput.ts): `perf
+ * script` text -> collapsed stacks (diagnose-collector collapse-perf, the collector's own folding)
+ * and collapsed stacks -> SVG (diagnose-collector flamegraph), the collector bundled to one file
+ * as collectorBench.ts runs it; and, when set up (flameGraphPeers.ts), the peers on the same
+ * input: inferno and flamegraph.pl. Wall time from spawn to exit and peak RSS (GNU time) per
+ * run, the runs of every tool of a stage interleaved so that a busy moment hits them alike, after
+ * one run each that is not counted (page cache, compile cache).
  */
-export function benchFlamegraph(
-  options: { samples?: number; runs?: number } = {},
-): FlamegraphBench {
-  const samples = options.samples ?? 100_000;
-  const runs = options.runs ?? 3;
-  const blocks = readFileSync(FIXTURE, "utf8")
-    .split(/\n\n+/)
-    .filter((b) => b.trim() !== "");
-  const parts: string[] = [];
-  for (let i = 0; i < samples; i++) {
-    const block = blocks[i % blocks.length] ?? "";
-    // Vary the comm per copy so the stacks do not all merge into the 305 originals.
-    const copy = Math.floor(i / blocks.length) % 50;
-    parts.push(copy === 0 ? block : block.replace(/^(\S+)/, `$1_${copy}`));
+import { readFileSync, statSync } from "node:fs";
+import { join } from "node:path";
+import { bundleForNode } from "../../hack/devtools.js";
+import { repoRoot } from "../support/repoRoot.js";
+import type { FlamegraphResult, PeersResult, ProcessRow } from "./benchResults.js";
+import { writePerfScriptInput } from "./flameGraphInput.js";
+import type { PeerSetup, PeerTool } from "./flameGraphPeers.js";
+import { median, ratio, roundTo } from "./stats.js";
+import { timedProcess } from "./timedProcess.js";
+
+interface Tool extends PeerTool {
+  ours: boolean;
+  /** Render tools read the collapsed stacks on stdin rather than from a named file. */
+  stdin?: boolean;
+}
+
+export async function benchFlamegraph(opts: {
+  samples: number;
+  runs: number;
+  workDir: string;
+  /** Peers to run on the same input; undefined: ours alone. */
+  peers: PeerSetup | undefined;
+  say: (line: string) => void;
+  signal?: AbortSignal;
+}): Promise<{ flamegraph: FlamegraphResult; peers?: PeersResult }> {
+  const { workDir, say } = opts;
+  const collector = join(workDir, "collector.mjs");
+  await bundleForNode(join(repoRoot, "operator/collector/main.ts"), collector);
+  const input = writePerfScriptInput(join(workDir, "perf-script.txt"), opts.samples);
+  say(`perf script input: ${opts.samples} samples, ${mib(input.bytes)} MiB (${input.path})`);
+  const collapsed = join(workDir, "collapsed.txt");
+  const ours: Tool[] = [
+    {
+      name: "diagnose-collector collapse-perf",
+      stage: "collapse",
+      ours: true,
+      argv: (file) => [process.execPath, collector, "collapse-perf", file],
+    },
+    {
+      name: "diagnose-collector flamegraph",
+      stage: "render",
+      ours: true,
+      stdin: true,
+      argv: () => [process.execPath, collector, "flamegraph"],
+    },
+  ];
+  const peers: Tool[] = (opts.peers?.tools ?? []).map((t) => ({ ...t, ours: false }));
+  const rows = new Map<Tool, ProcessRow>();
+  for (const stage of ["collapse", "render"] as const) {
+    const tools = [...ours, ...peers].filter((t) => t.stage === stage);
+    const walls = new Map<Tool, number[]>(tools.map((t) => [t, []]));
+    const peaks = new Map<Tool, number>();
+    const failed = new Map<Tool, string>();
+    for (let run = 0; run <= opts.runs; run++) {
+      for (const tool of tools) {
+        opts.signal?.throwIfAborted();
+        if (failed.has(tool)) continue;
+        const file = stage === "collapse" ? input.path : collapsed;
+        // Ours writes the collapsed stacks every stage after reads; the others' output is dropped.
+        const out = tool.ours && stage === "collapse" ? collapsed : join(workDir, "out");
+        const r = await timedProcess(tool.argv(file), {
+          ...(tool.stdin ? { stdin: file } : {}),
+          stdout: tool.ours && stage === "render" ? join(workDir, "ours.svg") : out,
+          timeoutMs: 600_000,
+        });
+        if (r.exitCode !== 0) {
+          failed.set(tool, `exit ${r.exitCode}: ${r.stderr.trim().split("\n").at(-1) ?? ""}`);
+          say(`${stage}: ${tool.name} FAILED ${failed.get(tool)}`);
+          continue;
+        }
+        const counted = run > 0;
+        say(
+          `${stage}: ${tool.name} ${Math.round(r.wallMs)} ms, ${mib(r.peakRssBytes ?? 0)} MiB${counted ? "" : " (warm-up, not counted)"}`,
+        );
+        if (!counted) continue;
+        walls.get(tool)!.push(r.wallMs);
+        peaks.set(tool, Math.max(peaks.get(tool) ?? 0, r.peakRssBytes ?? 0));
+      }
+    }
+    for (const tool of tools) {
+      const wall = median(walls.get(tool)!);
+      const row: ProcessRow = {
+        tool: tool.name,
+        stage,
+        runs: walls.get(tool)!.length,
+        wallMs: wall === null ? null : Math.round(wall),
+        peakRssBytes: peaks.get(tool) || null,
+        ratio: null,
+        rssRatio: null,
+      };
+      const error = failed.get(tool);
+      if (error) row.error = error;
+      rows.set(tool, row);
+    }
   }
-  const text = `${parts.join("\n\n")}\n\n`;
-  const times = {
-    parse: [] as number[],
-    collapse: [] as number[],
-    render: [] as number[],
-    encode: [] as number[],
+  // Every row of a stage against inferno's.
+  for (const stage of ["collapse", "render"] as const) {
+    const inferno = [...rows.values()].find(
+      (r) => r.stage === stage && r.tool.startsWith("inferno"),
+    );
+    if (!inferno) continue;
+    for (const row of rows.values()) {
+      if (row.stage !== stage) continue;
+      row.ratio = ratio(row.wallMs, inferno.wallMs);
+      row.rssRatio = ratio(row.peakRssBytes, inferno.peakRssBytes);
+    }
+  }
+  const ourRows = ours.map((t) => rows.get(t)!);
+  const flamegraph: FlamegraphResult = {
+    samples: input.samples,
+    perfScriptMiB: mib(input.bytes),
+    ms: ourRows.every((r) => r.wallMs !== null)
+      ? ourRows.reduce((s, r) => s + (r.wallMs ?? 0), 0)
+      : null,
+    stacks: countLines(collapsed),
+    svgKiB: sizeKiB(join(workDir, "ours.svg")),
+    rows: ourRows,
   };
-  let stacks = 0;
-  let svgBytes = 0;
-  let blobBytes = 0;
-  for (let r = 0; r < runs; r++) {
-    const t0 = performance.now();
-    const parsed = parsePerfScript(text);
-    const t1 = performance.now();
-    const collapsed = collapseStacks(parsed.samples);
-    const t2 = performance.now();
-    const svg = renderFlameGraph(collapsed);
-    const t3 = performance.now();
-    const blob = encodeCollapsed(collapsed);
-    const t4 = performance.now();
-    if (parsed.samples.length !== samples)
-      throw new Error(`parsed ${parsed.samples.length} of ${samples} samples`);
-    times.parse.push(t1 - t0);
-    times.collapse.push(t2 - t1);
-    times.render.push(t3 - t2);
-    times.encode.push(t4 - t3);
-    stacks = collapsed.size;
-    svgBytes = svg.length;
-    blobBytes = blob.data.length;
-  }
-  const mid = (xs: number[]) => round(median(xs) ?? 0);
-  const parseMs = mid(times.parse);
-  const collapseMs = mid(times.collapse);
-  const renderMs = mid(times.render);
+  if (!opts.peers) return { flamegraph };
   return {
-    samples,
-    perfScriptMiB: round(text.length / 1024 / 1024),
-    runs,
-    parseMs,
-    collapseMs,
-    renderMs,
-    encodeMs: mid(times.encode),
-    totalMs: round(parseMs + collapseMs + renderMs),
-    stacks,
-    svgKiB: round(svgBytes / 1024),
-    blobKiB: round(blobBytes / 1024),
+    flamegraph,
+    peers: { rows: peers.map((t) => rows.get(t)!), skipped: opts.peers.skipped },
   };
 }
 
-function round(x: number): number {
-  return roundTo(x, 1) ?? 0;
+function mib(bytes: number): number {
+  return roundTo(bytes / 2 ** 20, 1) ?? 0;
 }
 
-if (import.meta.url === pathToFileURL(process.argv[1] ?? "").href) {
-  console.log(JSON.stringify(benchFlamegraph(), null, 2));
+function countLines(path: string): number | null {
+  try {
+    const text = readFileSync(path, "utf8");
+    return text === "" ? 0 : text.split("\n").length - (text.endsWith("\n") ? 1 : 0);
+  } catch {
+    return null;
+  }
+}
+
+function sizeKiB(path: string): number | null {
+  try {
+    return roundTo(statSync(path).size / 1024, 1);
+  } catch {
+    return null;
+  }
 }

@@ -1,6 +1,8 @@
 /**
- * `npm run bench`: reaction latency and operator memory at 1,000 and 10,000 pods, a restart
- * burst, collector cost per check against the manual commands, and the flame graph pipeline.
+ * `npm run bench`: reaction latency and operator memory at 1,000 and 10,000 pods (and with 2,000
+ * finished Diagnoses of large statuses on top), a restart burst, collector cost per check against
+ * the manual commands, and the flame graph pipeline (whole processes, next to inferno and
+ * flamegraph.pl with --only peers).
  * The Kubernetes parts run against the real local control plane (test/support/controlPlane.ts)
  * with the operator as a real child process. Progress goes to stderr, the table to stdout, the
  * results to --json FILE. Everything it makes is removed at the end, on failure too.
@@ -10,12 +12,12 @@ import { cpus, release, tmpdir } from "node:os";
 import { join } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
 import { pinnedKubernetesVersion } from "../support/controlPlane.js";
+import { createFinishedDiagnoses } from "../support/finishedDiagnoses.js";
 import { killOperators } from "../support/operatorProcess.js";
 import { type BenchName, type BenchPlan, benchPlan, parseBenchArgs } from "./benchArgs.js";
 import {
   type BenchCluster,
   countPods,
-  createFinishedDiagnoses,
   createNamespace,
   createNodes,
   createPods,
@@ -24,11 +26,18 @@ import {
   startBenchCluster,
 } from "./benchCluster.js";
 import { BenchOperator, type BenchOperatorCode } from "./benchOperator.js";
-import type { BenchResults, BurstResult, MemoryResult, ReactionResult } from "./benchResults.js";
+import type {
+  BenchResults,
+  BurstResult,
+  FinishedDiagnosesMemoryResult,
+  MemoryResult,
+  ReactionResult,
+} from "./benchResults.js";
 import { renderBenchResults, withGrowthPerPod } from "./benchResults.js";
 import { runBurst } from "./burstBench.js";
 import { burstPods } from "./burstPlan.js";
 import { benchCollectorChecks, cleanUpCollectorTargets } from "./collectorBench.js";
+import { setUpPeers } from "./flameGraphPeers.js";
 import { benchFlamegraph } from "./flamegraph.js";
 import { issueTargets } from "./issueTargets.js";
 import { buildOperator, chartNodeOptions, type OperatorBuild } from "./operatorBuild.js";
@@ -38,7 +47,6 @@ import { ratio } from "./stats.js";
 
 const PODS_NAMESPACE = "bench";
 const BURST_NAMESPACE = "bench-burst";
-const FINISHED_NAMESPACE = "bench-finished";
 const REACTION_NODE = "bench-node-0";
 /** Caps high enough that no reaction event's Job waits for a slot (no collector ever finishes). */
 const UNCAPPED = ["--max-jobs=1000000", "--max-jobs-per-node=1000000"];
@@ -61,6 +69,7 @@ interface OperatorLaunch {
 interface KubeBenchOutput {
   reaction: ReactionResult[];
   memory: MemoryResult[];
+  finishedDiagnosesMemory?: FinishedDiagnosesMemoryResult;
   burst?: BurstResult;
 }
 
@@ -165,13 +174,11 @@ async function runKubeBenches(
         out.memory.push({
           pods: size,
           podsInCluster,
-          finishedDiagnoses: 0,
           rssBytes,
           heapUsedBytes: probe?.heapUsedBytes ?? null,
           heapTotalBytes: probe?.heapTotalBytes ?? null,
           bytesPerPod: null,
           heapBytesPerPod: null,
-          bytesPerDiagnosis: null,
         });
         say(
           "memory",
@@ -227,14 +234,48 @@ async function runKubeBenches(
           );
       }
     }
-    if (only.has("memory") && plan.finishedDiagnoses.count > 0 && sizes.length > 0) {
+    out.memory = withGrowthPerPod(out.memory);
+
+    // Last, so the pod rounds' growth per pod stays free of them: finished Diagnoses with large
+    // statuses, which the operator caches without report and findings (issue #13).
+    if (only.has("memory") && plan.finishedDiagnoses > 0) {
       await operator?.process.stop();
       operator = undefined;
-      out.memory.push(
-        ...(await finishedDiagnosesRows(launch, cluster, plan, logDir, created, say)),
+      const t0 = performance.now();
+      say("diagnoses", `creating ${plan.finishedDiagnoses} finished Diagnoses with large statuses`);
+      const { statusBytes } = await createFinishedDiagnoses(cluster.cp.kubeConfig, {
+        count: plan.finishedDiagnoses,
+        namespaces: 20,
+        prefix: "bench-tenant",
+        concurrency: 32,
+        onProgress: (n) => {
+          if (n % 500 === 0) say("diagnoses", `${n}/${plan.finishedDiagnoses}`);
+        },
+      });
+      say(
+        "diagnoses",
+        `${(statusBytes / 2 ** 20).toFixed(0)} MiB of status in ${((performance.now() - t0) / 1000).toFixed(0)}s`,
+      );
+      operator = await startOperator(launch, cluster, logDir, "diagnoses", UNCAPPED, say);
+      await sleep(2000);
+      const rssBytes = await operator.process.rssBytes();
+      const peakRssBytes = await operator.process.peakRssBytes();
+      const probe = await operator.probe(true).catch(() => undefined);
+      const last = out.memory.at(-1);
+      out.finishedDiagnosesMemory = {
+        diagnoses: plan.finishedDiagnoses,
+        statusBytes,
+        podsInCluster: await countPods(api),
+        rssBytes,
+        peakRssBytes,
+        addedRssBytes: last ? rssBytes - last.rssBytes : null,
+        heapUsedBytes: probe?.heapUsedBytes ?? null,
+      };
+      say(
+        "memory",
+        `${plan.finishedDiagnoses} finished Diagnoses: RSS ${(rssBytes / 2 ** 20).toFixed(1)} MiB, peak ${(peakRssBytes / 2 ** 20).toFixed(1)} MiB`,
       );
     }
-    out.memory = withGrowthPerPod(out.memory);
   } catch (err) {
     keepLogs = true;
     throw err;
@@ -246,60 +287,6 @@ async function runKubeBenches(
     else rmSync(logDir, { recursive: true, force: true });
   }
   return out;
-}
-
-/**
- * Operator memory before and after `plan.finishedDiagnoses.count` finished Diagnoses (findings
- * and a report each) are added to the cluster as the reaction rounds left it (their Diagnoses
- * and Jobs included): should the cache keep the reports, the second row grows with them; kept
- * flat, it shows the operator pays per Diagnosis only for what it reads.
- */
-async function finishedDiagnosesRows(
-  launch: OperatorLaunch,
-  cluster: BenchCluster,
-  plan: BenchPlan,
-  logDir: string,
-  pods: number,
-  say: Progress,
-): Promise<MemoryResult[]> {
-  const { count, reportBytes } = plan.finishedDiagnoses;
-  const sample = async (label: string, finished: number): Promise<MemoryResult> => {
-    const operator = await startOperator(launch, cluster, logDir, label, UNCAPPED, say);
-    try {
-      await sleep(2000);
-      const rssBytes = await operator.process.rssBytes();
-      const probe = await operator.probe(true).catch(() => undefined);
-      say(
-        "memory",
-        `${pods} pods, ${finished} finished Diagnoses: RSS ${(rssBytes / 2 ** 20).toFixed(1)} MiB, heap ${probe ? (probe.heapUsedBytes / 2 ** 20).toFixed(1) : "?"} MiB`,
-      );
-      return {
-        pods,
-        podsInCluster: await countPods(cluster.api),
-        finishedDiagnoses: finished,
-        rssBytes,
-        heapUsedBytes: probe?.heapUsedBytes ?? null,
-        heapTotalBytes: probe?.heapTotalBytes ?? null,
-        bytesPerPod: null,
-        heapBytesPerPod: null,
-        bytesPerDiagnosis: null,
-      };
-    } finally {
-      await operator.process.stop();
-    }
-  };
-  const before = await sample("before-finished", 0);
-  say(
-    "memory",
-    `creating ${count} finished Diagnoses (report ~${Math.round(reportBytes / 1024)} KiB each)`,
-  );
-  await createNamespace(cluster.api, FINISHED_NAMESPACE);
-  await createFinishedDiagnoses(cluster.api, FINISHED_NAMESPACE, count, {
-    reportBytes,
-    concurrency: 16,
-    signal,
-  });
-  return [before, await sample("finished", count)];
 }
 
 async function burstStage(
@@ -467,6 +454,8 @@ async function main(): Promise<number> {
       );
       if (only.has("reaction")) results.reaction = kube.reaction;
       if (only.has("memory")) results.memory = kube.memory;
+      if (kube.finishedDiagnosesMemory)
+        results.finishedDiagnosesMemory = kube.finishedDiagnosesMemory;
       if (kube.burst) results.burst = kube.burst;
     } catch (err) {
       const message = String((err as Error).message ?? err);
@@ -494,22 +483,34 @@ async function main(): Promise<number> {
     }
   }
 
-  if (only.has("flamegraph") && !signal.aborted) {
-    say("flamegraph", `${plan.flamegraph.samples} samples, ${plan.flamegraph.runs} run(s)`);
+  if ((only.has("flamegraph") || only.has("peers")) && !signal.aborted) {
+    const work = mkdtempSync(join(tmpdir(), "diagnose-bench-flamegraph-"));
     try {
-      const f = benchFlamegraph(plan.flamegraph);
-      results.flamegraph = {
-        samples: f.samples,
-        perfScriptMiB: f.perfScriptMiB,
-        ms: f.totalMs,
-        parseMs: f.parseMs,
-        collapseMs: f.collapseMs,
-        renderMs: f.renderMs,
-        stacks: f.stacks,
-        svgKiB: f.svgKiB,
-      };
+      const peers = only.has("peers")
+        ? await setUpPeers((line) => say("peers", line), signal)
+        : undefined;
+      for (const s of peers?.skipped ?? []) say("peers", `not run: ${s.name}: ${s.reason}`);
+      say(
+        "flamegraph",
+        `${plan.flamegraph.samples} samples, ${plan.flamegraph.runs} run(s) of each tool after one not counted`,
+      );
+      const f = await benchFlamegraph({
+        ...plan.flamegraph,
+        workDir: work,
+        peers,
+        say: (line) => say("flamegraph", line),
+        signal,
+      });
+      // The project's path is the peers' point of comparison: reported with them too.
+      results.flamegraph = f.flamegraph;
+      if (f.peers) results.peers = f.peers;
     } catch (err) {
-      results.errors.flamegraph = String((err as Error).message ?? err);
+      const message = String((err as Error).message ?? err);
+      say("flamegraph", `FAILED: ${message}`);
+      if (only.has("flamegraph")) results.errors.flamegraph = message;
+      if (only.has("peers")) results.errors.peers = message;
+    } finally {
+      rmSync(work, { recursive: true, force: true });
     }
   }
 

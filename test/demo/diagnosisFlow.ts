@@ -90,7 +90,7 @@ export async function runDiagnosisToEnd(ctx: DemoContext, name: string): Promise
   );
   const c = pod.spec!.containers[0]!;
   ctx.progress.info(
-    `Job ${OPERATOR_NAMESPACE}/${job} -> pod ${pod.metadata!.name} on node ${pod.spec!.nodeName} (hostPID ${pod.spec!.hostPID}, privileged ${c.securityContext?.privileged})`,
+    `Job ${OPERATOR_NAMESPACE}/${job} -> pod ${pod.metadata!.name} on node ${pod.spec!.nodeName} (hostPID ${pod.spec!.hostPID}, capabilities ${c.securityContext?.capabilities?.add?.join(",") || "none"})`,
   );
   ctx.progress.info(`  command: ${[...(c.command ?? []), ...(c.args ?? [])].join(" ")}`);
   ctx.progress.info(
@@ -140,6 +140,7 @@ export async function showDiagnosis(ctx: DemoContext, name: string): Promise<voi
     now: () => Date.now(),
     sleep: (ms) => new Promise((r) => setTimeout(r, ms)),
     writeFile: async () => {},
+    readFile: async () => "",
     loadFlameGraphRenderer: async () => undefined,
   });
   ctx.progress.block(`\n$ kubectl diagnose get ${name} -n ${ctx.namespace}\n${out}${err}`);

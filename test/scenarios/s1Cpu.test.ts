@@ -2,20 +2,19 @@ import { rm } from "node:fs/promises";
 import { expect } from "chai";
 import type { CpuEvidence } from "../../operator/report/evidence/cpuEvidence.js";
 import { collectorJsonArgs, runCollectorCli } from "../support/collectorCli.js";
-import {
-  cgroupV1Available,
-  removeStaleScenarioCgroups,
-  ScenarioCgroup,
-} from "../support/faults/cgroupV1.js";
+import { removeStaleScenarioCgroups, ScenarioCgroup } from "../support/faults/cgroupV1.js";
 import { compileAlloc, startAllocJvm } from "../support/faults/jvm.js";
+import { hostGap, skippedBecause } from "./hostKernelGaps.js";
 
-describe("S1 scenario: a 0.1 CPU quota during a JVM start (real kernel)", function () {
+const gap = hostGap("cgroupV1");
+
+describe(`S1 scenario: a 0.1 CPU quota during a JVM start (real kernel, cgroup v1)${skippedBecause(gap)}`, function () {
   this.timeout(120_000);
   let classes: string;
   let cg: ScenarioCgroup | undefined;
 
   before(async function () {
-    if (!cgroupV1Available()) {
+    if (gap) {
       this.skip();
       return;
     }

@@ -28,6 +28,10 @@ import {
 } from "../support/faults/traffic.js";
 import { hostCheckContext } from "../support/hostCheckContext.js";
 import { mustRun } from "../support/runCommand.js";
+import { hostGap, skippedBecause } from "./hostKernelGaps.js";
+
+const gap = hostGap("root");
+const netemGap = hostGap("netem");
 
 /** Loads iptables-restore text into the pod's namespace without flushing what is there. */
 async function restoreInPod(pair: NetnsPair, rules: string): Promise<void> {
@@ -80,14 +84,14 @@ async function runCheck(pid: number, sampleSeconds = 1) {
 const serious = (fs: Finding[]) => fs.filter((f) => f.severity !== "Info");
 const byCode = (fs: Finding[], code: string) => fs.filter((f) => f.code === code);
 
-describe("S2 scenario: packet-loss causes in a real pod network namespace", function () {
+describe(`S2 scenario: packet-loss causes in a real pod network namespace${skippedBecause(gap)}`, function () {
   this.timeout(60_000);
   let pair: NetnsPair | undefined;
   const children: ChildProcess[] = [];
   let pod: ChildProcess | undefined;
 
   before(async function () {
-    if (process.getuid?.() !== 0) this.skip();
+    if (gap) this.skip();
     await sweepStaleNamespaces();
   });
 
@@ -217,6 +221,32 @@ describe("S2 scenario: packet-loss causes in a real pod network namespace", func
     // The oversized request segments were dropped on the pod's receive side.
     expect(byCode(findings, "InterfaceDrops")).to.have.length(1);
   });
+
+  (netemGap ? it.skip : it)(
+    `netem loss 30% on eth0 (the seed's fault) -> QdiscLoss with its drops${skippedBecause(netemGap)}`,
+    async () => {
+      await mustRun("ip", [
+        "netns",
+        "exec",
+        pair!.pod,
+        "tc",
+        "qdisc",
+        "add",
+        "dev",
+        "eth0",
+        "root",
+        "netem",
+        "loss",
+        "30%",
+      ]);
+      await pingPod(pair!, 30);
+      const { findings } = await runCheck(pod!.pid!);
+      const f = byCode(findings, "QdiscLoss")[0];
+      expect(f?.severity, JSON.stringify(findings.map((x) => x.code))).to.equal("Critical");
+      expect(f?.evidence).to.deep.include({ dev: "eth0", kind: "netem" });
+      expect((f!.evidence as { stats: { drops: number } }).stats.drops).to.be.greaterThan(0);
+    },
+  );
 
   it("a tbf qdisc overrun -> QdiscDrops", async () => {
     await addSlowTbf(pair!, "100kbit");

@@ -1,25 +1,44 @@
 import { spawnSync } from "node:child_process";
 import { mkdirSync, writeFileSync } from "node:fs";
+import { hostname } from "node:os";
 import { expect } from "chai";
 import { analyzeReport } from "../../operator/analysis/analyzeReport.js";
 import type { CheckContext, CollectorOptions } from "../../operator/collector/check.js";
+import { COLLECTOR_VERSION } from "../../operator/collector/collectorVersion.js";
 import { profileCheck } from "../../operator/collector/profile/profileCheck.js";
 import { softirqCheck } from "../../operator/collector/softirq/softirqCheck.js";
 import { renderFlameGraph } from "../../operator/flamegraph/renderFlameGraph.js";
 import { decodeCollapsed } from "../../operator/report/collapsedBlob.js";
 import { parseCollapsed } from "../../operator/report/collapsedText.js";
+import {
+  type CheckResult,
+  type CollectorReport,
+  REPORT_SCHEMA_VERSION,
+} from "../../operator/report/collectorReport.js";
 import { type SynFloodLab, startSynFloodLab } from "../support/faults/synFloodLab.js";
 import { hostCheckContext } from "../support/hostCheckContext.js";
+import { hostGap, skippedBecause } from "./hostKernelGaps.js";
+
+const gap = hostGap("root");
 
 /** Where the rendered flame graph is kept for a person to look at. */
 const SVG_OUT = process.env.S3_FLAMEGRAPH_OUT ?? "/tmp/dgn-s3/flood-node.svg";
+/** Set to a directory to keep the run as a collector report (test/fixtures/reports/README.md). */
+const CAPTURE = process.env.DGN_REPORT_CAPTURE_DIR;
 
-describe("S3: SYN flood between network namespaces (real)", function () {
+/** Times a check's collection as runChecks does. */
+async function timed<T>(collect: () => Promise<T>): Promise<{ data: T; durationMs: number }> {
+  const t0 = performance.now();
+  const data = await collect();
+  return { data, durationMs: Math.round((performance.now() - t0) * 10) / 10 };
+}
+
+describe(`S3: SYN flood between network namespaces (real)${skippedBecause(gap)}`, function () {
   this.timeout(60_000);
   let lab: SynFloodLab | undefined;
 
   before(function () {
-    if (process.getuid?.() !== 0) this.skip();
+    if (gap) this.skip();
   });
 
   afterEach(async () => {
@@ -39,10 +58,16 @@ describe("S3: SYN flood between network namespaces (real)", function () {
 
     const flood = lab.flood(5);
     await new Promise((r) => setTimeout(r, 500));
-    const [during, profile] = await Promise.all([
-      softirqCheck.collect(ctx({ sampleSeconds: 2 })),
-      profileCheck.collect(ctx({ sampleSeconds: 2, profile: { seconds: 2, frequency: 199 } })),
+    const startedAt = new Date().toISOString();
+    const t0 = performance.now();
+    const [softirqRun, profileRun] = await Promise.all([
+      timed(() => softirqCheck.collect(ctx({ sampleSeconds: 2 }))),
+      timed(() =>
+        profileCheck.collect(ctx({ sampleSeconds: 2, profile: { seconds: 2, frequency: 199 } })),
+      ),
     ]);
+    const during = softirqRun.data;
+    const profile = profileRun.data;
     const hping = await flood;
     expect(hping.output).to.match(/packets transmitted/);
 
@@ -80,6 +105,29 @@ describe("S3: SYN flood between network namespaces (real)", function () {
     mkdirSync(SVG_OUT.replace(/\/[^/]*$/, ""), { recursive: true });
     writeFileSync(SVG_OUT, svg);
     writeFileSync(SVG_OUT.replace(/\.svg$/, ".folded"), folded);
+    if (CAPTURE) {
+      // The two checks' real results as the collector reports them for a node target.
+      const checks: CollectorReport["checks"] = {
+        softirq: { status: "ok", ...softirqRun } as CheckResult,
+        profile: { status: "ok", ...profileRun } as CheckResult,
+      };
+      const report: CollectorReport = {
+        schemaVersion: REPORT_SCHEMA_VERSION,
+        collector: {
+          version: COLLECTOR_VERSION,
+          startedAt,
+          durationMs: Math.round(performance.now() - t0),
+        },
+        target: { kind: "node", pids: [], cgroupPaths: {}, hostname: hostname() },
+        checks,
+        findings: analyzeReport(checks),
+      };
+      mkdirSync(CAPTURE, { recursive: true });
+      writeFileSync(
+        `${CAPTURE}/s3-synflood.collector.json`,
+        `${JSON.stringify(report, null, 2)}\n`,
+      );
+    }
     for (const f of findings) console.log(`      ${f.severity} ${f.code}: ${f.summary}`);
     console.log(
       `      NET_RX/s ${baselineNetRx} -> ${netRx}; si ${during.total.siPercent}%; cookies/s ${ev?.perSecond.syncookiesSent}; ` +

@@ -1,6 +1,6 @@
 /**
  * The external commands the collector can run, found with the TypeScript checker: every
- * CommandRunner.run(...) and child_process call site under operator/collector (and the command
+ * CommandRunner.run/stream(...) and child_process call site under operator/collector (and the command
  * nsenter runs inside a namespace), with the Debian package that ships each command. Used by the
  * Dockerfile's unit test (the runtime stage installs those packages) and the image test (the
  * built image has those commands).
@@ -79,6 +79,26 @@ export interface CommandScan {
   unresolved: { file: string; line: number; text: string }[];
 }
 
+/**
+ * `runner.run(command, ...)` inside a CommandRunner's own `run(command, ...)` (or `stream`): a
+ * runner that forwards its caller's command unchanged (runChecks ties each check's commands to its
+ * timeout this way). Its commands are those its callers pass, each scanned at its own site.
+ */
+function forwardsOwnCommand(checker: ts.TypeChecker, cmd: ts.Expression): boolean {
+  const param = ts.isIdentifier(cmd)
+    ? checker.getSymbolAtLocation(cmd)?.valueDeclaration
+    : undefined;
+  if (!param || !ts.isParameter(param)) return false;
+  const fn = param.parent;
+  if (fn.parameters.indexOf(param) !== 0) return false;
+  const holder = ts.isArrowFunction(fn) || ts.isFunctionExpression(fn) ? fn.parent : fn;
+  const name =
+    ts.isPropertyAssignment(holder) || ts.isMethodDeclaration(holder) ? holder.name : undefined;
+  return (
+    name !== undefined && ts.isIdentifier(name) && (name.text === "run" || name.text === "stream")
+  );
+}
+
 function literalValues(checker: ts.TypeChecker, node: ts.Expression): string[] | undefined {
   if (ts.isStringLiteralLike(node)) return [node.text];
   const type = checker.getTypeAtLocation(node);
@@ -93,7 +113,11 @@ function literalValues(checker: ts.TypeChecker, node: ts.Expression): string[] |
 
 function isRunnerRun(checker: ts.TypeChecker, call: ts.CallExpression): boolean {
   const callee = call.expression;
-  if (!ts.isPropertyAccessExpression(callee) || callee.name.text !== "run") return false;
+  if (
+    !ts.isPropertyAccessExpression(callee) ||
+    (callee.name.text !== "run" && callee.name.text !== "stream")
+  )
+    return false;
   const symbol = checker.getSymbolAtLocation(callee.name);
   return (symbol?.declarations ?? []).some((d) =>
     d.getSourceFile().fileName.endsWith("/collector/commandRunner.ts"),
@@ -248,6 +272,7 @@ export function scanCommands(rootFiles: readonly string[], baseDir: string): Com
     const isSpawn = !file.endsWith("/commandRunner.ts") && isChildProcessCall(checker, call);
     const [cmd, args] = call.arguments;
     if (!(isRun || isSpawn) || !cmd) continue;
+    if (isRun && forwardsOwnCommand(checker, cmd)) continue;
     const resolved = resolveStrings(checker, callsOf, cmd);
     add(resolved);
     if (resolved.values.some((v) => v.command === "nsenter"))

@@ -115,7 +115,7 @@ export class KubeletStandIn {
         return;
       }
       res.writeHead(200, { "Content-Type": "text/plain" });
-      res.end(log);
+      res.end(logWindow(log, new URL(req.url ?? "/", "https://kubelet").searchParams));
     });
     await new Promise<void>((resolve) => this.server!.listen(0, "127.0.0.1", resolve));
     this.port = (this.server.address() as { port: number }).port;
@@ -274,4 +274,23 @@ export class KubeletStandIn {
     );
     rmSync(this.dir, { recursive: true, force: true });
   }
+}
+
+/**
+ * What the kubelet serves of a log for tailLines and limitBytes: the last tailLines lines, then
+ * the first limitBytes bytes from there (the kubelet counts the container runtime's records; the
+ * stand-in's log has no partial records, so its lines are those records).
+ */
+export function logWindow(log: string, query: URLSearchParams): Buffer {
+  let text = log;
+  const tail = Number(query.get("tailLines") ?? Number.NaN);
+  if (Number.isInteger(tail) && tail >= 0) {
+    const lines = text.split("\n");
+    const hasFinalNewline = lines.at(-1) === "";
+    if (hasFinalNewline) lines.pop();
+    text = lines.slice(Math.max(0, lines.length - tail)).join("\n") + (hasFinalNewline ? "\n" : "");
+  }
+  const bytes = Buffer.from(text, "utf8");
+  const limit = Number(query.get("limitBytes") ?? Number.NaN);
+  return Number.isInteger(limit) && limit > 0 ? bytes.subarray(0, limit) : bytes;
 }

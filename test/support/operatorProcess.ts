@@ -121,10 +121,19 @@ export class OperatorProcess {
   }
 
   /** VmRSS from /proc/<pid>/status, in bytes. */
-  async rssBytes(): Promise<number> {
+  rssBytes(): Promise<number> {
+    return this.statusBytes("VmRSS");
+  }
+
+  /** VmHWM: the highest RSS the process had (its initial list included), in bytes. */
+  peakRssBytes(): Promise<number> {
+    return this.statusBytes("VmHWM");
+  }
+
+  private async statusBytes(field: "VmRSS" | "VmHWM"): Promise<number> {
     const text = await readFile(`/proc/${this.pid}/status`, "utf8");
-    const m = /^VmRSS:\s+(\d+) kB/m.exec(text);
-    if (!m) throw new Error(`no VmRSS in /proc/${this.pid}/status`);
+    const m = new RegExp(`^${field}:\\s+(\\d+) kB`, "m").exec(text);
+    if (!m) throw new Error(`no ${field} in /proc/${this.pid}/status`);
     return Number(m[1]) * 1024;
   }
 

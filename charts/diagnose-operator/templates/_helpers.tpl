@@ -64,6 +64,15 @@ app.kubernetes.io/instance: {{ .Release.Name }}
 {{- end }}
 {{- end }}
 
+{{/* collector.imagePullSecrets' names, comma-separated (the operator's --collector-image-pull-secrets). */}}
+{{- define "diagnose-operator.collectorImagePullSecrets" -}}
+{{- $names := list }}
+{{- range .Values.collector.imagePullSecrets }}
+{{- $names = append $names .name }}
+{{- end }}
+{{- join "," $names }}
+{{- end }}
+
 {{/* Fail early on settings that cannot work. */}}
 {{- define "diagnose-operator.validate" -}}
 {{- if and .Values.collectorNamespace.create (eq .Values.collectorNamespace.name .Release.Namespace) }}

@@ -10,7 +10,8 @@
  *   @preserveUnknownFields free-form object (x-kubernetes-preserve-unknown-fields)
  *   @validation <CEL rule> :: <message> [:: <fieldPath>]   x-kubernetes-validations (repeatable)
  *   @type number          a floating-point field (`number` means integer otherwise)
- *   @kind <Kind>, @printerColumn <Name> <type> <.json.path> [:: <description>]   root type only
+ *   @kind <Kind>, @printerColumn <Name> <type> <.json.path> [priority=N] [:: <description>]
+ *                          root type only; priority > 0 shows only in `kubectl get -o wide`
  * A property is required unless it is optional (`?`). String literal unions become enums.
  * Rules that span fields are CEL; everything else is plain OpenAPI.
  */
@@ -87,7 +88,9 @@ export interface ProfileSpec {
 }
 
 /**
- * What to diagnose and which checks to run.
+ * What to diagnose and which checks to run. Immutable: the status (and the collector Job) always
+ * describe the spec the Diagnosis was created with.
+ * @validation self == oldSelf :: spec is immutable: delete the Diagnosis and create a new one
  * @validation !has(self.profile) || !has(self.profile.durationSeconds) || !has(self.timeoutSeconds) || self.profile.durationSeconds < self.timeoutSeconds :: spec.profile.durationSeconds must be shorter than spec.timeoutSeconds :: .profile.durationSeconds
  * @validation has(self.target.pod) || !has(self.checks) || !self.checks.exists(c, c in ['memory', 'jvm', 'cpu']) :: checks memory, jvm and cpu need target.pod; a node target runs network, softirq and profile :: .checks
  */
@@ -218,7 +221,11 @@ export interface DiagnosisStatus {
   startTime?: string;
   /** @format date-time */
   completionTime?: string;
-  /** @maxLength 1024 */
+  /**
+   * The top finding in one short line for the Verdict column ("Critical OOMKilledByCgroup: java
+   * 200Mi/200Mi"); its whole sentence is the Completed condition's message.
+   * @maxLength 1024
+   */
   verdict?: string;
   /**
    * Ranked, most severe first.
@@ -238,9 +245,9 @@ export interface DiagnosisStatus {
  * running a collector Job on its node; the findings land in the status.
  * @kind Diagnosis
  * @printerColumn Target string .spec.target['pod','node'] :: the target pod, or the node for node targets
- * @printerColumn Node string .status.target.node :: node the collector runs on
+ * @printerColumn Node string .status.target.node priority=1 :: node the collector runs on (-o wide)
  * @printerColumn Phase string .status.phase
- * @printerColumn Verdict string .status.verdict
+ * @printerColumn Verdict string .status.verdict :: severity, code and key number of the top finding; the sentence is in the Completed condition
  * @printerColumn Age date .metadata.creationTimestamp
  */
 export interface Diagnosis {

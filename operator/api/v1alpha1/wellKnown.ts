@@ -39,3 +39,10 @@ export const JOB_CONTROLLER_UID_LABEL = "batch.kubernetes.io/controller-uid";
 export const FIELD_MANAGER = OPERATOR_NAME;
 /** Events' source and reportingComponent. */
 export const REPORTING_COMPONENT = OPERATOR_NAME;
+
+/**
+ * On a collector Job: the random token its collector's report line must carry
+ * (operator/report/reportLine.ts). The Job lives in the operator's namespace, which tenants
+ * cannot read; the operator reads the token back from its Job cache.
+ */
+export const REPORT_TOKEN_ANNOTATION = "diagnose.dev/report-token";

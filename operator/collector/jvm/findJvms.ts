@@ -1,6 +1,8 @@
 import { readlink } from "node:fs/promises";
 import { readTextIfExists } from "../readTextFile.js";
 
+const MAX_MAPS_BYTES = 8 * 1024 * 1024;
+
 export interface ProcessIdentity {
   pid: number;
   exe?: string;
@@ -39,7 +41,8 @@ export async function identifyJvm(
   const isJava =
     (exe && basename(exe) === "java") || (cmdline[0] && basename(cmdline[0]) === "java");
   if (!isJava) {
-    const maps = await readTextIfExists(`${dir}/maps`);
+    // vm.max_map_count (65530) lines of ~100 bytes fit: the cap only stops a runaway read.
+    const maps = await readTextIfExists(`${dir}/maps`, MAX_MAPS_BYTES);
     if (!maps?.includes("/libjvm.so")) return undefined;
   }
   return { pid, exe, cmdline };

@@ -14,18 +14,20 @@ export interface NetnsChoice {
 /**
  * Picks the network namespace to inspect among the target's processes. A container's processes
  * normally share one; when they do not (processes sharing a cgroup across namespaces, as with
- * `ip netns exec` on a plain host), prefer a namespace other than the collector's own, since a
- * pod in the host namespace shares the collector's; then the one most processes are in.
+ * `ip netns exec` on a plain host), prefer a namespace other than the host's (pid 1's), where
+ * any process of the node may be; then the one most processes are in.
  */
 export function chooseTargetNetns(
   pids: readonly PidNetns[],
-  ownNetns: string | undefined,
+  hostNetns: string | undefined,
 ): NetnsChoice | undefined {
   const counts = new Map<string, number[]>();
   for (const p of pids) counts.set(p.netns, [...(counts.get(p.netns) ?? []), p.pid]);
   const ranked = [...counts.entries()].sort(
     ([a, pa], [b, pb]) =>
-      Number(a === ownNetns) - Number(b === ownNetns) || pb.length - pa.length || (a < b ? -1 : 1),
+      Number(a === hostNetns) - Number(b === hostNetns) ||
+      pb.length - pa.length ||
+      (a < b ? -1 : 1),
   );
   const best = ranked[0];
   if (!best) return undefined;

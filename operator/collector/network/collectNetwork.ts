@@ -1,4 +1,4 @@
-import { readdir, readFile, readlink } from "node:fs/promises";
+import { readdir, readlink } from "node:fs/promises";
 import { join } from "node:path";
 import type {
   ChainPolicy,
@@ -13,6 +13,7 @@ import type {
 } from "../../report/evidence/networkEvidence.js";
 import type { CheckContext } from "../check.js";
 import { ToolUnavailableError } from "../commandRunner.js";
+import { readBoundedText } from "../readTextFile.js";
 import { chooseTargetNetns, type NetnsChoice } from "./chooseTargetNetns.js";
 import { counterDeltas, interfaceDeltas, qdiscDeltas } from "./counterDeltas.js";
 import { dedupeFirewallRules, withRuleDeltas } from "./dedupeFirewallRules.js";
@@ -81,7 +82,7 @@ class NetworkProbe {
     } catch (e) {
       if (!(e instanceof ToolUnavailableError)) throw e;
       // Without ip: counters from /proc/<pid>/net/dev, MTU from nothing (0 = unknown).
-      const dev = parseProcNetDev(await readFile(join(this.procNet, "dev"), "utf8"));
+      const dev = parseProcNetDev(await readBoundedText(join(this.procNet, "dev")));
       return dev.map((d, i) => ({
         ifindex: i + 1,
         name: d.name,
@@ -106,8 +107,8 @@ class NetworkProbe {
 
   async counters(): Promise<CounterTable> {
     const [snmp, netstat] = await Promise.all([
-      readFile(join(this.procNet, "snmp"), "utf8"),
-      readFile(join(this.procNet, "netstat"), "utf8"),
+      readBoundedText(join(this.procNet, "snmp")),
+      readBoundedText(join(this.procNet, "netstat")),
     ]);
     return mergeCounterTables(parseProcNetCounters(snmp), parseProcNetCounters(netstat));
   }
@@ -153,11 +154,11 @@ class NetworkProbe {
     // No `cat` through nsenter: the per-netns stat file carries the entry count (it is what
     // nf_conntrack_count shows), and nf_conntrack_max is one global value, the same from any netns.
     const [stat, max, perCpu] = await Promise.all([
-      readFile(join(this.procNet, "stat", "nf_conntrack"), "utf8").then(
+      readBoundedText(join(this.procNet, "stat", "nf_conntrack")).then(
         parseProcNetStatConntrack,
         (e: unknown) => (e instanceof Error ? e : new Error(String(e))),
       ),
-      readFile(join(this.ctx.procRoot, "sys", "net", "netfilter", "nf_conntrack_max"), "utf8")
+      readBoundedText(join(this.ctx.procRoot, "sys", "net", "netfilter", "nf_conntrack_max"))
         .then(parseSingleInteger)
         .catch(() => undefined),
       this.ns
@@ -199,7 +200,7 @@ class NetworkProbe {
         peer = findVethPeer(pod, links, { netns: name });
       }
       if (!peer) {
-        hostLinks ??= await hostVethsFrom(this.ctx.runner, this.ctx.sysRoot);
+        hostLinks ??= await hostVethsFrom(this.ctx, this.ctx.sysRoot);
         peer = findVethPeer(pod, hostLinks, "host");
       }
       if (peer) out.push(peer);
@@ -213,12 +214,11 @@ class NetworkProbe {
  * numbers are per namespace, so an unrelated host device (ifb0, a bridge) can carry the very
  * ifindex/iflink pair a pod interface points at.
  */
-async function hostVethsFrom(
-  runner: CheckContext["runner"],
-  sysRoot: string,
-): Promise<CandidateLink[]> {
+async function hostVethsFrom(ctx: CheckContext, sysRoot: string): Promise<CandidateLink[]> {
   try {
-    const text = await hostOutput(runner, "ip", ["-j", "-d", "link", "show"]);
+    // The host's namespace is pid 1's: the collector does not run in it (no hostNetwork).
+    const host = new NetnsRunner(ctx.runner, join(ctx.procRoot, "1", "ns", "net"));
+    const text = await host.output("ip", ["-j", "-d", "link", "show"]);
     return parseIpLinkJson(text)
       .filter((l) => l.kind === "veth" && l.linkNetnsId !== undefined)
       .map((l) => ({ ifindex: l.ifindex, iflink: l.linkIndex, name: l.name, mtu: l.mtu }));
@@ -232,7 +232,7 @@ async function hostVethsFrom(
 async function readSysClassNet(dir: string): Promise<CandidateLink[]> {
   const names = await readdir(dir);
   const read = (n: string, f: string) =>
-    readFile(join(dir, n, f), "utf8").then((s) => Number(s.trim()));
+    readBoundedText(join(dir, n, f)).then((s) => Number(s.trim()));
   return Promise.all(
     names.map(async (name) => {
       const [ifindex, iflink, mtu] = await Promise.all([
@@ -258,7 +258,7 @@ async function targetNetns(ctx: CheckContext): Promise<NetnsChoice> {
   if (pids.length === 0) throw new Error("network check needs a target process (--pid)");
   const seen = await Promise.all(pids.map(async (pid) => ({ pid, netns: await link(pid) })));
   const known = seen.filter((p): p is { pid: number; netns: string } => p.netns !== undefined);
-  const choice = chooseTargetNetns(known, await link("self"));
+  const choice = chooseTargetNetns(known, await link(1));
   // Unreadable links (gone, or no permission): go on with the first pid and let the reads say why.
   return choice ?? { pid: pids[0]!, netns: "unknown", candidates: [] };
 }
@@ -276,7 +276,7 @@ export async function collectNetwork(ctx: CheckContext): Promise<NetworkEvidence
   const pid = choice.pid;
   const probe = new NetworkProbe(ctx, pid);
   // Fail fast with a clear reason when the process or its namespace is gone.
-  await readFile(join(ctx.procRoot, String(pid), "net", "snmp"), "utf8").catch((e: unknown) => {
+  await readBoundedText(join(ctx.procRoot, String(pid), "net", "snmp")).catch((e: unknown) => {
     throw new Error(`process ${pid}: cannot read its network namespace: ${(e as Error).message}`);
   });
   // 0 means "no sampling": one snapshot, counters absolute only, no rates.

@@ -6,15 +6,32 @@ import type { ProfileEvidence } from "../../report/evidence/profileEvidence.js";
 import type { Check, CheckContext } from "../check.js";
 import { ToolUnavailableError } from "../commandRunner.js";
 import { readKernelThreads } from "../softirq/readKernelThreads.js";
+import { type PerfScriptCollapse, PerfScriptCollapser } from "./collapsePerfScript.js";
 import { collapseSamples } from "./collapseStacks.js";
-import { type ParsedPerfScript, parsePerfScript } from "./parsePerfScript.js";
+import type { ParsedPerfScript } from "./parsePerfScript.js";
 import { topFrames } from "./topFrames.js";
+
+/**
+ * perf script's text is read, not kept, so this bounds time more than memory: some 1.7 million
+ * samples of whole-node stacks, far past a 30 s profile at 99 Hz on 64 CPUs (190,000).
+ */
+const MAX_SCRIPT_BYTES = 4 * 1024 ** 3;
 
 /** The CRD defaults (ProfileSpec). */
 const PROFILE_DEFAULTS = { seconds: 30, frequency: 99 };
 
+/**
+ * perf.data stops growing here (perf ends the session early and says so). Its text is folded as
+ * it streams, so memory no longer bounds it: the disk does, the Job's /tmp emptyDir (64Mi, its
+ * sizeLimit in collectorJob.ts), with room for perf's own buffers and files.
+ */
+export const PERF_RECORD_MAX_SIZE = "48M";
+
 export interface ProfileCheckDeps {
-  /** Where perf.data goes; removed afterwards. */
+  /**
+   * Where perf.data goes; removed afterwards. Default: under os.tmpdir(), which is $TMPDIR: the
+   * collector Job's root filesystem is read-only, and it sets TMPDIR to its /tmp emptyDir.
+   */
   makeTempDir?: () => Promise<string>;
   blobCapBytes?: number;
 }
@@ -44,6 +61,7 @@ export function createProfileCheck(deps: ProfileCheckDeps = {}): Check<ProfileEv
             ...target.args,
             "-o",
             dataFile,
+            `--max-size=${PERF_RECORD_MAX_SIZE}`,
             "--",
             "sleep",
             String(opts.seconds),
@@ -51,12 +69,21 @@ export function createProfileCheck(deps: ProfileCheckDeps = {}): Check<ProfileEv
           { timeoutMs: (opts.seconds + 60) * 1000 },
         );
         if (record.exitCode !== 0) throw perfFailure("perf record", record.stderr);
-        const script = await ctx.runner.run("perf", ["script", "-i", dataFile], {
-          timeoutMs: 300_000,
-          maxOutputBytes: 400 * 1024 * 1024,
-        });
+        const sizeLimited = /size limit reached/.test(record.stderr);
+        if (sizeLimited)
+          ctx.progress(
+            `profile: perf.data reached ${PERF_RECORD_MAX_SIZE}; the profile ends early`,
+          );
+        // perf.data stays on disk; its text is folded as perf script prints it, never held whole.
+        const collapser = new PerfScriptCollapser();
+        const script = await ctx.runner.stream(
+          "perf",
+          ["script", "-i", dataFile],
+          (chunk) => collapser.write(chunk),
+          { timeoutMs: 300_000, maxOutputBytes: MAX_SCRIPT_BYTES },
+        );
         if (script.exitCode !== 0) throw perfFailure("perf script", script.stderr);
-        const data = profileDataFrom(parsePerfScript(script.stdout), {
+        const data = profileEvidence(collapser.end(), {
           mode: target.mode,
           pids: target.pids,
           seconds: opts.seconds,
@@ -64,6 +91,7 @@ export function createProfileCheck(deps: ProfileCheckDeps = {}): Check<ProfileEv
           ...(deps.blobCapBytes !== undefined ? { blobCapBytes: deps.blobCapBytes } : {}),
         });
         if (target.threads) data.threads = target.threads;
+        if (sizeLimited) data.sizeLimitReached = true;
         return data;
       } finally {
         await rm(dir, { recursive: true, force: true });
@@ -74,29 +102,41 @@ export function createProfileCheck(deps: ProfileCheckDeps = {}): Check<ProfileEv
 
 export const profileCheck = createProfileCheck();
 
+type ProfileRun = Pick<ProfileEvidence, "mode" | "pids" | "seconds" | "frequency"> & {
+  blobCapBytes?: number;
+};
+
 /** The profile evidence from parsed `perf script` output: one count per sample, like the peers. */
-export function profileDataFrom(
-  parsed: ParsedPerfScript,
-  run: Pick<ProfileEvidence, "mode" | "pids" | "seconds" | "frequency"> & { blobCapBytes?: number },
-): ProfileEvidence {
-  const collapsed = collapseSamples(parsed.samples);
+export function profileDataFrom(parsed: ParsedPerfScript, run: ProfileRun): ProfileEvidence {
+  const collapse: PerfScriptCollapse = {
+    ...collapseSamples(parsed.samples),
+    unrecognizedLines: parsed.unrecognizedLines,
+  };
+  if (parsed.firstUnrecognizedLine !== undefined)
+    collapse.firstUnrecognizedLine = parsed.firstUnrecognizedLine;
+  return profileEvidence(collapse, run);
+}
+
+/** The profile evidence from folded `perf script` output. */
+export function profileEvidence(collapsed: PerfScriptCollapse, run: ProfileRun): ProfileEvidence {
   const data: ProfileEvidence = {
     mode: run.mode,
     pids: run.pids,
     seconds: run.seconds,
     frequency: run.frequency,
     samples: collapsed.samples,
-    unrecognizedLines: parsed.unrecognizedLines,
+    unrecognizedLines: collapsed.unrecognizedLines,
     collapsed: encodeCollapsed(collapsed.stacks, run.blobCapBytes, {
       weighting: collapsed.weighting,
       ...(collapsed.event !== undefined ? { event: collapsed.event } : {}),
     }),
     top: topFrames(collapsed.stacks),
   };
-  if (parsed.firstUnrecognizedLine !== undefined)
-    data.firstUnrecognizedLine = parsed.firstUnrecognizedLine;
+  if (collapsed.firstUnrecognizedLine !== undefined)
+    data.firstUnrecognizedLine = collapsed.firstUnrecognizedLine;
   if (collapsed.event !== undefined) data.event = collapsed.event;
   if (collapsed.otherEventSamples > 0) data.otherEventSamples = collapsed.otherEventSamples;
+  if (collapsed.limitNote !== undefined) data.collapseLimitNote = collapsed.limitNote;
   return data;
 }
 

@@ -1,4 +1,5 @@
-import { readdir, readFile } from "node:fs/promises";
+import { readdir } from "node:fs/promises";
+import { readBoundedText } from "../readTextFile.js";
 import { isKernelThread, type PidStat, parsePidStat } from "./parsePidStat.js";
 
 /** /proc/<pid>/stat of every kernel thread under procRoot, read in parallel. */
@@ -6,7 +7,7 @@ export async function readKernelThreads(procRoot: string): Promise<PidStat[]> {
   const pids = (await readdir(procRoot)).filter((d) => /^\d+$/.test(d));
   const stats = await Promise.all(
     pids.map((pid) =>
-      readFile(`${procRoot}/${pid}/stat`, "utf8")
+      readBoundedText(`${procRoot}/${pid}/stat`, 64 * 1024)
         .then(parsePidStat)
         // Processes exit while we scan.
         .catch(() => undefined),

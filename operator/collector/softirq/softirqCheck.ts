@@ -1,9 +1,9 @@
-import { readFile, readlink } from "node:fs/promises";
+import { readlink } from "node:fs/promises";
 import { setTimeout as sleep } from "node:timers/promises";
 import type { SoftirqEvidence } from "../../report/evidence/softirqEvidence.js";
 import type { Check, CheckContext } from "../check.js";
 import { mergeCounterTables, parseProcNetCounters } from "../network/parseProcNetCounters.js";
-import { readFilesIn } from "../readTextFile.js";
+import { readBoundedText, readFilesIn } from "../readTextFile.js";
 import { parseProcNetTcp } from "./parseProcNetTcp.js";
 import { parseProcStatCpu } from "./parseProcStat.js";
 import { parseSoftirqs } from "./parseSoftirqs.js";
@@ -45,15 +45,16 @@ interface NetnsSource {
 }
 
 /**
- * The node's namespace (the collector runs with hostNetwork) plus each distinct network
- * namespace of the target's processes, read through /proc/<pid>/net without entering it.
+ * The node's namespace (pid 1's, seen through hostPID: the collector needs no host network) plus
+ * each distinct network namespace of the target's processes, read through /proc/<pid>/net
+ * without entering it.
  */
 async function netnsSources(ctx: CheckContext): Promise<NetnsSource[]> {
-  const own = await readlink(`${ctx.procRoot}/self/ns/net`).catch(() => undefined);
+  const host = await readlink(`${ctx.procRoot}/1/ns/net`).catch(() => undefined);
   const sources: NetnsSource[] = [
-    { label: "node", netDir: `${ctx.procRoot}/net`, ...(own ? { inode: own } : {}) },
+    { label: "node", netDir: `${ctx.procRoot}/1/net`, ...(host ? { inode: host } : {}) },
   ];
-  const seen = new Set(own ? [own] : []);
+  const seen = new Set(host ? [host] : []);
   for (const pid of ctx.target.pids) {
     const ns = await readlink(`${ctx.procRoot}/${pid}/ns/net`).catch(() => undefined);
     if (ns && seen.has(ns)) continue;
@@ -67,14 +68,17 @@ async function netnsSources(ctx: CheckContext): Promise<NetnsSource[]> {
   return sources;
 }
 
+/** 100k sockets of ~150 bytes a line: SYN-flood evidence needs counts, not every socket. */
+const MAX_TCP_BYTES = 16 * 1024 * 1024;
+
 async function readSnapshot(
   ctx: CheckContext,
   sources: readonly NetnsSource[],
 ): Promise<SoftirqSnapshot> {
   const atMs = ctx.now().getTime();
   const [softirqs, stat, kernelThreads, netns] = await Promise.all([
-    readFile(`${ctx.procRoot}/softirqs`, "utf8").then(parseSoftirqs),
-    readFile(`${ctx.procRoot}/stat`, "utf8").then(parseProcStatCpu),
+    readBoundedText(`${ctx.procRoot}/softirqs`).then(parseSoftirqs),
+    readBoundedText(`${ctx.procRoot}/stat`).then(parseProcStatCpu),
     readKernelThreads(ctx.procRoot),
     Promise.all(sources.map(readNetns)),
   ]);
@@ -82,7 +86,8 @@ async function readSnapshot(
 }
 
 async function readNetns(source: NetnsSource): Promise<NetnsSnapshot | undefined> {
-  const files = await readFilesIn(source.netDir, ["netstat", "snmp", "tcp", "tcp6"]);
+  // A target's netns holds as many sockets as it opens: /proc/net/tcp is capped (150 B a line).
+  const files = await readFilesIn(source.netDir, ["netstat", "snmp", "tcp", "tcp6"], MAX_TCP_BYTES);
   // The process exited or /proc is not ours to read.
   if (files.netstat === undefined && files.snmp === undefined) return undefined;
   const snapshot: NetnsSnapshot = {

@@ -28,11 +28,12 @@ export interface ClusterClient {
   /** Deletes with propagationPolicy Background; a missing Job is fine. */
   deleteJob(namespace: string, name: string): Promise<void>;
   listPods(namespace: string, labelSelector: string): Promise<V1Pod[]>;
+  /** The end of a container's log: its last `tailLines` lines, at most `limitBytes` of them. */
   readPodLog(
     namespace: string,
     pod: string,
     container: string,
-    limitBytes: number,
+    tail: { tailLines: number; limitBytes: number },
   ): Promise<string>;
   getDiagnosis(namespace: string, name: string): Promise<Diagnosis | undefined>;
   createDiagnosis(d: Diagnosis): Promise<Diagnosis | "exists">;
@@ -153,10 +154,10 @@ export class KubeClusterClient implements ClusterClient {
     namespace: string,
     pod: string,
     container: string,
-    limitBytes: number,
+    tail: { tailLines: number; limitBytes: number },
   ): Promise<string> {
     return this.rest.request<string>("GET", `${podsPath(namespace)}/${pod}/log`, {
-      query: { container, limitBytes },
+      query: { container, tailLines: tail.tailLines, limitBytes: tail.limitBytes },
       text: true,
     });
   }

@@ -11,16 +11,18 @@ import type {
   V1Pod,
   V1Toleration,
 } from "@kubernetes/client-node";
-import type { Diagnosis } from "../../api/v1alpha1/diagnosis.js";
 import { JOB_CONTROLLER_UID_LABEL } from "../../api/v1alpha1/wellKnown.js";
 import {
   buildCollectorJob,
   COLLECTOR_CONTAINER,
   type CollectorTarget,
   collectorCommand,
+  collectorDeadlineSeconds,
   collectorJobName,
   diagnosisLabels,
+  newReportToken,
 } from "../jobs/collectorJob.js";
+import type { DiagnosisHead } from "../kinds/diagnosisTransform.js";
 import { type ObjectCache, objectKey } from "../runtime/contracts.js";
 import type { Logger } from "../runtime/logger.js";
 import type { ClusterClient } from "./clusterClient.js";
@@ -32,11 +34,14 @@ export interface CollectorJobOptions {
   operatorNamespace: string;
   collectorImage: string;
   collectorServiceAccount: string;
+  collectorCpuRequest: string;
+  collectorMemoryRequest: string;
   collectorCpuLimit: string;
   collectorMemoryLimit: string;
   collectorPriorityClass: string;
   /** Absent: tolerate every taint. */
   collectorTolerations?: V1Toleration[];
+  collectorImagePullSecrets?: readonly string[];
   /**
    * The Pod cache holds the operator namespace (indexed by JOB_UID_INDEX): collector pods are
    * read from it. Otherwise they are listed from the API.
@@ -51,6 +56,8 @@ export interface CollectorJobsDeps {
   slots: CollectorSlots;
   logger: Logger;
   options: CollectorJobOptions;
+  /** A fresh report token per Job (default: 128 random bits); injected by tests. */
+  newReportToken?: () => string;
 }
 
 export class CollectorJobs {
@@ -60,7 +67,7 @@ export class CollectorJobs {
     this.namespace = deps.options.operatorNamespace;
   }
 
-  nameFor(d: Diagnosis): string {
+  nameFor(d: DiagnosisHead): string {
     return collectorJobName(d.metadata.name!, d.metadata.uid!);
   }
 
@@ -68,14 +75,22 @@ export class CollectorJobs {
    * Takes a collector slot for the Job on `node`, unless the Job exists: in the cache (our
    * JobCreated write lost a conflict after the create) or recorded in the status.
    */
-  admit(d: Diagnosis, jobName: string, node: string): SlotDecision {
+  admit(d: DiagnosisHead, jobName: string, node: string): SlotDecision {
     if (this.cached(jobName) || d.status?.jobName === jobName) return { ok: true };
-    return this.deps.slots.tryReserve(jobName, node, this.deps.jobs.list(this.namespace));
+    return this.deps.slots.tryReserve(
+      {
+        name: jobName,
+        namespace: d.metadata.namespace!,
+        node,
+        since: new Date(d.metadata.creationTimestamp ?? 0).getTime(),
+      },
+      this.deps.jobs.list(this.namespace),
+    );
   }
 
   /** Creates the Job unless the cache shows it (409: it exists); a failed create frees its slot. */
   async create(
-    d: Diagnosis,
+    d: DiagnosisHead,
     jobName: string,
     target: { nodeName: string; collectorTarget: CollectorTarget },
   ): Promise<void> {
@@ -140,11 +155,14 @@ export class CollectorJobs {
   }
 
   private build(
-    d: Diagnosis,
+    d: DiagnosisHead,
     jobName: string,
     target: { nodeName: string; collectorTarget: CollectorTarget },
   ): V1Job {
     const o = this.deps.options;
+    const activeDeadlineSeconds = d.spec.timeoutSeconds ?? DEFAULT_TIMEOUT_SECONDS;
+    const reportToken = (this.deps.newReportToken ?? newReportToken)();
+    const checks = effectiveChecks(d.spec);
     return buildCollectorJob({
       namespace: this.namespace,
       name: jobName,
@@ -158,14 +176,23 @@ export class CollectorJobs {
       nodeName: target.nodeName,
       command: collectorCommand({
         target: target.collectorTarget,
-        checks: effectiveChecks(d.spec),
+        checks,
         profile: profileSettings(d.spec),
+        reportToken,
+        deadlineSeconds: collectorDeadlineSeconds(activeDeadlineSeconds),
       }),
+      checks,
+      cpuRequest: o.collectorCpuRequest,
+      memoryRequest: o.collectorMemoryRequest,
       cpuLimit: o.collectorCpuLimit,
       memoryLimit: o.collectorMemoryLimit,
       priorityClass: o.collectorPriorityClass,
       ...(o.collectorTolerations ? { tolerations: o.collectorTolerations } : {}),
-      activeDeadlineSeconds: d.spec.timeoutSeconds ?? DEFAULT_TIMEOUT_SECONDS,
+      ...(o.collectorImagePullSecrets?.length
+        ? { imagePullSecrets: o.collectorImagePullSecrets }
+        : {}),
+      activeDeadlineSeconds,
+      reportToken,
     });
   }
 }

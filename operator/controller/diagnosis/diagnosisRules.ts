@@ -2,6 +2,8 @@
  * Pure decisions of the Diagnosis reconciler: what the spec means beyond the CRD schema, how
  * findings from the pod spec and the collector combine, and the one-line verdict.
  */
+
+import { verdictLine, verdictSentence } from "../../analysis/verdictLine.js";
 import {
   type CheckName,
   DEFAULT_CHECKS,
@@ -68,6 +70,9 @@ function boundEvidence(f: Finding): Finding {
 const SUPERSEDED_BY: Record<string, readonly string[]> = {
   ContainerOOMKilled: ["OOMKilledByCgroup", "OOMKilledByNode"],
   JvmIgnoresContainerLimit: ["JvmNotContainerAware"],
+  // The running JVM's measured footprint settles what the pod spec's flags suggested.
+  JvmHeapExceedsLimit: ["JvmFootprintExceedsLimit", "JvmHeapWithinLimit"],
+  JvmHeapNearLimit: ["JvmHeapExceedsLimit", "JvmFootprintExceedsLimit", "JvmHeapWithinLimit"],
 };
 
 /**
@@ -89,10 +94,12 @@ export function mergeFindings(
   return rankFindings(merged).slice(0, MAX_FINDINGS).map(boundEvidence);
 }
 
-export function verdictFor(findings: readonly Finding[], checks: readonly CheckName[]): string {
-  const top = findings[0];
-  if (!top) return `No problems found (checks: ${checks.join(", ")})`;
-  return `${top.severity}: ${top.summary}`.slice(0, 1024);
+/** The Verdict column's short line, and the whole sentence for the Completed condition and Events. */
+export function verdictFor(
+  findings: readonly Finding[],
+  checks: readonly CheckName[],
+): { line: string; sentence: string } {
+  return { line: verdictLine(findings), sentence: verdictSentence(findings, checks) };
 }
 
 /** JSON with sorted keys, so objects from the API server and our own compare by content. */

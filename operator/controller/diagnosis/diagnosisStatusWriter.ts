@@ -17,6 +17,7 @@ import type {
   ResolvedTarget,
 } from "../../api/v1alpha1/diagnosis.js";
 import { TRIGGER_LABEL } from "../../api/v1alpha1/wellKnown.js";
+import type { CachedDiagnosis, DiagnosisHead } from "../kinds/diagnosisTransform.js";
 import type { Clock } from "../runtime/contracts.js";
 import type { ClusterClient } from "./clusterClient.js";
 import {
@@ -56,22 +57,32 @@ export interface DiagnosisStatusWriterDeps {
   client: Pick<ClusterClient, "patchDiagnosisStatus">;
   events: EventSink;
   clock: Clock;
+  /** diagnose_findings_total: each finding counted once, when its Diagnosis completes. */
+  findingsCounter?: { inc(labels: Record<string, string>, by?: number): void };
+}
+
+/** Who a Diagnosis is about, for alerts: the trigger's workload, else the pod or node. */
+export function workloadOf(d: DiagnosisHead): string {
+  return (
+    d.status?.trigger?.workload ??
+    (d.spec.target.pod ? `pod/${d.spec.target.pod}` : `node/${d.spec.target.node ?? ""}`)
+  );
 }
 
 export class DiagnosisStatusWriter {
   constructor(private readonly deps: DiagnosisStatusWriterDeps) {}
 
   /** JobCreated False WaitingForTarget: the pod is not scheduled or started yet. */
-  waitingForTarget(d: Diagnosis, message: string): Promise<Diagnosis> {
-    return this.write(d, {
+  async waitingForTarget(d: DiagnosisHead, message: string): Promise<void> {
+    await this.write(d, {
       conditions: [{ type: JOB_CREATED, status: "False", reason: "WaitingForTarget", message }],
     });
   }
 
   /** JobCreated False Queued: no collector slot free; the target is known already. */
-  queued(d: Diagnosis, message: string, facts: ResolvedFacts): Promise<Diagnosis> {
+  async queued(d: CachedDiagnosis, message: string, facts: ResolvedFacts): Promise<void> {
     const fields = this.factFields(d, facts);
-    return this.write(
+    await this.write(
       d,
       {
         conditions: [
@@ -84,18 +95,18 @@ export class DiagnosisStatusWriter {
         ],
         fields,
       },
-      preliminaryEvent(d, fields),
+      preliminaryEvent(d, fields, facts),
     );
   }
 
   /** JobCreated True: the collector Job exists; startTime is kept from an earlier write. */
-  jobCreated(
-    d: Diagnosis,
+  async jobCreated(
+    d: CachedDiagnosis,
     job: { namespace: string; name: string; node: string },
     facts: ResolvedFacts,
-  ): Promise<Diagnosis> {
+  ): Promise<void> {
     const fields = this.factFields(d, facts);
-    return this.write(
+    await this.write(
       d,
       {
         conditions: [
@@ -112,51 +123,69 @@ export class DiagnosisStatusWriter {
           startTime: d.status?.startTime ?? this.deps.clock.now().toISOString(),
         },
       },
-      preliminaryEvent(d, fields),
+      preliminaryEvent(d, fields, facts),
     );
   }
 
   /** JobCreated True CollectorRunning: its pod runs. */
-  collectorRunning(d: Diagnosis, message: string): Promise<Diagnosis> {
-    return this.write(d, {
+  async collectorRunning(d: DiagnosisHead, message: string): Promise<void> {
+    await this.write(d, {
       conditions: [{ type: JOB_CREATED, status: "True", reason: "CollectorRunning", message }],
     });
   }
 
-  completed(
+  /**
+   * Completed: the findings, the short verdict for the column, the sentence in the condition.
+   * `d` is the stored object (a GET): the cache has no findings or report to compare with.
+   */
+  async completed(
     d: Diagnosis,
-    result: { findings: Finding[]; verdict: string; report: Record<string, unknown> },
-  ): Promise<Diagnosis> {
-    return this.write(d, {
+    result: {
+      findings: Finding[];
+      verdict: string;
+      verdictSentence: string;
+      report: Record<string, unknown>;
+    },
+  ): Promise<void> {
+    const { findings, verdict, report } = result;
+    const written = await this.write(d, {
       conditions: [
-        { type: COMPLETED, status: "True", reason: "Succeeded", message: result.verdict },
+        { type: COMPLETED, status: "True", reason: "Succeeded", message: result.verdictSentence },
       ],
-      fields: { ...result, completionTime: this.deps.clock.now().toISOString() },
+      fields: { findings, verdict, report, completionTime: this.deps.clock.now().toISOString() },
     });
+    // Counted after the write that completed it: a retried or repeated reconcile writes nothing.
+    if (written && this.deps.findingsCounter) {
+      const namespace = d.metadata.namespace ?? "";
+      const workload = workloadOf(d);
+      for (const f of findings)
+        this.deps.findingsCounter.inc({ namespace, workload, code: f.code, severity: f.severity });
+    }
   }
 
-  failed(d: Diagnosis, reason: string, message: string): Promise<Diagnosis> {
-    return this.write(d, {
+  async failed(d: DiagnosisHead, reason: string, message: string): Promise<void> {
+    await this.write(d, {
       conditions: [{ type: FAILED, status: "True", reason, message }],
       fields: { completionTime: this.deps.clock.now().toISOString() },
     });
   }
 
   /** The resolved target, and the preliminary findings while the status has none yet. */
-  private factFields(d: Diagnosis, facts: ResolvedFacts): StatusFields {
+  private factFields(d: CachedDiagnosis, facts: ResolvedFacts): StatusFields {
     const fields: StatusFields = { target: facts.target };
-    if (!d.status?.findings?.length && facts.preliminary.length) {
+    if (d.findingsSummary.count === 0 && facts.preliminary.length) {
       fields.findings = mergeFindings([], facts.preliminary);
-      fields.verdict = verdictFor(facts.preliminary, effectiveChecks(d.spec));
+      fields.verdict = verdictFor(facts.preliminary, effectiveChecks(d.spec)).line;
     }
     return fields;
   }
 
+  /** Writes only when something changed; true when it wrote. */
   private async write(
-    d: Diagnosis,
+    d: DiagnosisHead,
     change: { conditions?: ConditionInput[]; fields?: StatusFields },
     extraEvents: ExtraEvent[] = [],
-  ): Promise<Diagnosis> {
+  ): Promise<boolean> {
     const now = this.deps.clock.now();
     let conditions = d.status?.conditions;
     for (const c of change.conditions ?? [])
@@ -173,7 +202,7 @@ export class DiagnosisStatusWriter {
     const changed = (Object.keys(status) as (keyof DiagnosisStatus)[]).some(
       (k) => stableStringify(current[k]) !== stableStringify(status[k]),
     );
-    if (!changed) return d;
+    if (!changed) return false;
     const updated = await this.deps.client.patchDiagnosisStatus(
       d.metadata.namespace!,
       d.metadata.name!,
@@ -187,12 +216,17 @@ export class DiagnosisStatusWriter {
       const reason = c.type === COMPLETED ? "Succeeded" : (EVENT_REASON[c.reason] ?? c.reason);
       this.deps.events.record(updated, type, reason, c.message);
     }
-    return updated;
+    return true;
   }
 }
 
 /** The first preliminary verdict, as an Event (the collector's verdict is the Succeeded one). */
-function preliminaryEvent(d: Diagnosis, fields: StatusFields): ExtraEvent[] {
-  if (!fields.verdict || d.status?.findings?.length) return [];
-  return [{ type: "Normal", reason: "PreliminaryFindings", message: String(fields.verdict) }];
+function preliminaryEvent(
+  d: CachedDiagnosis,
+  fields: StatusFields,
+  facts: ResolvedFacts,
+): ExtraEvent[] {
+  if (!fields.verdict || d.findingsSummary.count > 0) return [];
+  const message = verdictFor(facts.preliminary, effectiveChecks(d.spec)).sentence;
+  return [{ type: "Normal", reason: "PreliminaryFindings", message }];
 }

@@ -4,7 +4,6 @@
  * on each Job, Pod or Node event.
  */
 import type { V1Pod } from "@kubernetes/client-node";
-import type { Diagnosis } from "../../api/v1alpha1/diagnosis.js";
 import {
   DIAGNOSIS_NAME_LABEL,
   DIAGNOSIS_NAMESPACE_LABEL,
@@ -13,6 +12,7 @@ import {
   MANAGED_BY_LABEL,
   MANAGED_BY_VALUE,
 } from "../../api/v1alpha1/wellKnown.js";
+import type { DiagnosisHead } from "../kinds/diagnosisTransform.js";
 import { type ObjectCache, type ObjectKey, objectKey } from "../runtime/contracts.js";
 import { COMPLETED, FAILED, findCondition, isTrue, JOB_CREATED } from "./conditions.js";
 
@@ -25,7 +25,7 @@ const JOB_CREATED_REASON_INDEX = "jobCreatedReason";
 /** Pods by the UID of the Job that made them (the Job controller's label). */
 export const JOB_UID_INDEX = "jobUid";
 
-export const diagnosisIndexes: Record<string, (d: Diagnosis) => string[]> = {
+export const diagnosisIndexes: Record<string, (d: DiagnosisHead) => string[]> = {
   [DIAGNOSIS_UID_INDEX]: (d) => (d.metadata.uid ? [d.metadata.uid] : []),
   [DIAGNOSIS_NODE_INDEX]: (d) => {
     const c = d.status?.conditions;
@@ -44,12 +44,12 @@ export function podJobUid(pod: V1Pod): string[] {
   return uid ? [uid] : [];
 }
 
-const keyOf = (d: Diagnosis): ObjectKey => objectKey(d.metadata.namespace, d.metadata.name!);
+const keyOf = (d: DiagnosisHead): ObjectKey => objectKey(d.metadata.namespace, d.metadata.name!);
 
 /** The Diagnosis a collector Job (or its pod: same labels) works for, from its labels. */
 export function diagnosisKeyOfJob(
   job: { metadata?: { labels?: Record<string, string> } },
-  diagnoses: ObjectCache<Diagnosis>,
+  diagnoses: ObjectCache<DiagnosisHead>,
 ): ObjectKey[] {
   const labels = job.metadata?.labels ?? {};
   if (labels[MANAGED_BY_LABEL] !== MANAGED_BY_VALUE) return [];
@@ -65,7 +65,7 @@ export function diagnosisKeyOfJob(
 }
 
 /** The Diagnoses waiting for a collector slot: a Job that finished may have freed one. */
-export function queuedDiagnoses(diagnoses: ObjectCache<Diagnosis>): ObjectKey[] {
+export function queuedDiagnoses(diagnoses: ObjectCache<DiagnosisHead>): ObjectKey[] {
   return diagnoses.byIndex(JOB_CREATED_REASON_INDEX, "Queued").map(keyOf);
 }
 
@@ -73,6 +73,6 @@ export function queuedDiagnoses(diagnoses: ObjectCache<Diagnosis>): ObjectKey[] 
  * The unfinished Diagnoses that run on (or target) node `name`: a Node added or deleted changes
  * their fate (NodeGone), so they are reconciled at once rather than at their next poll.
  */
-export function diagnosesOnNode(name: string, diagnoses: ObjectCache<Diagnosis>): ObjectKey[] {
+export function diagnosesOnNode(name: string, diagnoses: ObjectCache<DiagnosisHead>): ObjectKey[] {
   return diagnoses.byIndex(DIAGNOSIS_NODE_INDEX, name).map(keyOf);
 }

@@ -13,11 +13,11 @@ import type { ClusterClient } from "./clusterClient.js";
 export type EventType = "Normal" | "Warning";
 
 export interface EventSink {
-  record(d: Diagnosis, type: EventType, reason: string, message: string): void;
+  record(d: Pick<Diagnosis, "metadata">, type: EventType, reason: string, message: string): void;
 }
 
 function buildEvent(
-  d: Diagnosis,
+  d: Pick<Diagnosis, "metadata">,
   type: EventType,
   reason: string,
   message: string,
@@ -58,7 +58,7 @@ export class EventRecorder implements EventSink {
     private readonly reportingInstance: string,
   ) {}
 
-  record(d: Diagnosis, type: EventType, reason: string, message: string): void {
+  record(d: Pick<Diagnosis, "metadata">, type: EventType, reason: string, message: string): void {
     const event = buildEvent(d, type, reason, message, this.clock.now(), this.reportingInstance);
     void this.client.createEvent(event).then(
       () => undefined,

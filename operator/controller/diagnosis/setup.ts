@@ -4,8 +4,8 @@
  */
 
 import { analyzeCollectorReport } from "../../analysis/analyzeReport.js";
-import type { Diagnosis } from "../../api/v1alpha1/diagnosis.js";
 import type { OperatorConfig } from "../config.js";
+import type { CachedDiagnosis } from "../kinds/diagnosisTransform.js";
 import type { OperatorKinds } from "../kinds/kinds.js";
 import type {
   Clock,
@@ -30,6 +30,7 @@ import {
   queuedDiagnoses,
 } from "./diagnosisWatches.js";
 import { EventRecorder } from "./eventRecorder.js";
+import { OpenDiagnosisCap, STARTED_OPEN_INDEX, startedOpenNamespace } from "./openDiagnosisCap.js";
 import { ReportReader } from "./reportReader.js";
 import { TargetResolver } from "./targetResolver.js";
 
@@ -55,6 +56,7 @@ export function setupDiagnosisController(deps: DiagnosisControllerDeps): void {
     config.watchNamespaces.length === 0 || config.watchNamespaces.includes(config.namespace);
   for (const [name, fn] of Object.entries(diagnosisIndexes))
     manager.indexField(kinds.diagnoses, name, fn);
+  manager.indexField(kinds.diagnoses, STARTED_OPEN_INDEX, startedOpenNamespace);
   if (collectorPodsCached) manager.indexField(kinds.pods, JOB_UID_INDEX, podJobUid);
   const diagnoses = manager.cache(kinds.diagnoses);
 
@@ -69,6 +71,7 @@ export function setupDiagnosisController(deps: DiagnosisControllerDeps): void {
       nodes: manager.cache(kinds.nodes),
       clock,
       unscheduledGraceSeconds: timings.unscheduledGraceSeconds,
+      collectorTolerations: config.collectorTolerations,
     }),
     jobs: new CollectorJobs({
       client,
@@ -83,10 +86,13 @@ export function setupDiagnosisController(deps: DiagnosisControllerDeps): void {
         operatorNamespace: config.namespace,
         collectorImage: config.collectorImage,
         collectorServiceAccount: config.collectorServiceAccount,
+        collectorCpuRequest: config.collectorCpuRequest,
+        collectorMemoryRequest: config.collectorMemoryRequest,
         collectorCpuLimit: config.collectorCpuLimit,
         collectorMemoryLimit: config.collectorMemoryLimit,
         collectorPriorityClass: config.collectorPriorityClass,
         collectorTolerations: config.collectorTolerations,
+        collectorImagePullSecrets: config.collectorImagePullSecrets,
         collectorPodsCached,
       },
     }),
@@ -95,8 +101,16 @@ export function setupDiagnosisController(deps: DiagnosisControllerDeps): void {
       client,
       events: new EventRecorder(client, clock, logger, config.identity),
       clock,
+      findingsCounter: deps.metrics.counter(
+        "diagnose_findings_total",
+        "Findings of completed Diagnoses by namespace, workload, code and severity; each counted once, when its Diagnosis completes.",
+        ["namespace", "workload", "code", "severity"],
+      ),
     }),
+    openCap: new OpenDiagnosisCap(config.maxOpenPerNamespace, diagnoses),
+    clock,
     timings,
+    maxQueuedSeconds: config.maxQueuedSeconds,
   });
   const onReconcile = deps.onReconcile;
   const counted: Reconciler = onReconcile
@@ -128,7 +142,8 @@ export function setupDiagnosisController(deps: DiagnosisControllerDeps): void {
       pod.metadata?.namespace === config.namespace ? diagnosisKeyOfJob(pod, diagnoses) : [],
     );
   controller
-    // Adds and deletes only: the cache keeps node identity, so updates carry no news.
+    // Adds and deletes only: the cache keeps node identity and taints; a taint change matters
+    // at the next target resolution, not to Diagnoses already running.
     .watches(kinds.nodes, (node, old) =>
       old ? [] : diagnosesOnNode(node.metadata?.name ?? "", diagnoses),
     )
@@ -136,27 +151,19 @@ export function setupDiagnosisController(deps: DiagnosisControllerDeps): void {
     .complete(counted);
 }
 
+const PHASES = ["Pending", "Running", "Succeeded", "Failed"] as const;
+
+/** diagnose_diagnoses{phase}: every phase, zero included, so a dashboard shows each line. */
 function registerDiagnosesGauge(
   metrics: MetricsRegistrar,
-  diagnoses: ObjectCache<Diagnosis>,
+  diagnoses: ObjectCache<CachedDiagnosis>,
 ): void {
-  metrics.registerGauge(
-    "diagnose_diagnoses",
-    "Diagnoses by phase and top finding code (empty while none).",
-    () => {
-      const counts = new Map<string, { phase: string; code: string; n: number }>();
-      for (const d of diagnoses.list()) {
-        const phase = d.status?.phase ?? "Pending";
-        const code = d.status?.findings?.[0]?.code ?? "";
-        const k = `${phase}\u0000${code}`;
-        const e = counts.get(k) ?? { phase, code, n: 0 };
-        e.n++;
-        counts.set(k, e);
-      }
-      return [...counts.values()].map((e) => ({
-        labels: { phase: e.phase, verdict_code: e.code },
-        value: e.n,
-      }));
-    },
-  );
+  metrics.registerGauge("diagnose_diagnoses", "Diagnoses in the cache by phase.", () => {
+    const counts = new Map<string, number>(PHASES.map((p) => [p, 0]));
+    for (const d of diagnoses.list()) {
+      const phase = d.status?.phase ?? "Pending";
+      counts.set(phase, (counts.get(phase) ?? 0) + 1);
+    }
+    return [...counts].map(([phase, value]) => ({ labels: { phase }, value }));
+  });
 }

@@ -9,12 +9,16 @@
  *   the collector needs a node and a container ID. After that: PodNotScheduled /
  *   ContainerNotStarted. The caller polls, never errors (no backoff storm).
  * - A missing pod or node is TargetNotFound; the node of a pod that is gone is NodeGone.
+ * - A node with a NoSchedule or NoExecute taint the collector does not tolerate is
+ *   NodeNotTolerated (jobs/nodeTaints.ts: the Job's nodeName would bypass the taint).
  */
-import type { V1Node, V1Pod } from "@kubernetes/client-node";
+import type { V1Node, V1Pod, V1Toleration } from "@kubernetes/client-node";
 import { parseQuantity } from "../../analysis/parseQuantity.js";
 import { chooseContainer, podSpecFindings } from "../../analysis/podSpecRules.js";
-import type { Diagnosis, Finding, ResolvedTarget } from "../../api/v1alpha1/diagnosis.js";
+import type { Finding, ResolvedTarget } from "../../api/v1alpha1/diagnosis.js";
 import { bareContainerId, type CollectorTarget } from "../jobs/collectorJob.js";
+import { describeTaint, untoleratedTaint } from "../jobs/nodeTaints.js";
+import type { DiagnosisHead } from "../kinds/diagnosisTransform.js";
 import { type Clock, type ObjectCache, objectKey } from "../runtime/contracts.js";
 import type { ClusterClient } from "./clusterClient.js";
 
@@ -38,6 +42,8 @@ export interface TargetResolverDeps {
   nodes: ObjectCache<V1Node>;
   clock: Clock;
   unscheduledGraceSeconds: number;
+  /** The collector pods' tolerations: nodes with other NoSchedule/NoExecute taints are refused. */
+  collectorTolerations: readonly V1Toleration[];
 }
 
 type NotReady = { kind: "notReady"; message: string; giveUpReason: string };
@@ -45,7 +51,7 @@ type NotReady = { kind: "notReady"; message: string; giveUpReason: string };
 export class TargetResolver {
   constructor(private readonly deps: TargetResolverDeps) {}
 
-  async resolve(d: Diagnosis): Promise<Resolution> {
+  async resolve(d: DiagnosisHead): Promise<Resolution> {
     const found = await this.find(d);
     if (found.kind !== "notReady") return found;
     const grace = this.deps.unscheduledGraceSeconds;
@@ -65,16 +71,33 @@ export class TargetResolver {
    * the API before anything fails on it, so only the rare path pays a request.
    */
   async nodeExists(name: string): Promise<boolean> {
-    if (this.deps.nodes.get(name)) return true;
-    return (await this.deps.client.getNode(name)) !== undefined;
+    return (await this.node(name)) !== undefined;
   }
 
-  private async find(d: Diagnosis): Promise<Exclude<Resolution, { kind: "wait" }> | NotReady> {
+  private async node(name: string): Promise<V1Node | undefined> {
+    return this.deps.nodes.get(name) ?? (await this.deps.client.getNode(name));
+  }
+
+  /** Failed NodeNotTolerated when the node has a taint the collector does not tolerate. */
+  private untolerated(node: V1Node): { kind: "fail"; reason: string; message: string } | undefined {
+    const taint = untoleratedTaint(node.spec?.taints ?? [], this.deps.collectorTolerations);
+    if (!taint) return undefined;
+    return {
+      kind: "fail",
+      reason: "NodeNotTolerated",
+      message: `node ${node.metadata?.name} has the taint ${describeTaint(taint)}, which the collector's tolerations (chart value collector.tolerations) do not tolerate; no collector runs there`,
+    };
+  }
+
+  private async find(d: DiagnosisHead): Promise<Exclude<Resolution, { kind: "wait" }> | NotReady> {
     const ns = d.metadata.namespace!;
     const targetNode = d.spec.target.node;
     if (targetNode) {
-      if (!(await this.nodeExists(targetNode)))
+      const node = await this.node(targetNode);
+      if (!node)
         return { kind: "fail", reason: "TargetNotFound", message: `node ${targetNode} not found` };
+      const refused = this.untolerated(node);
+      if (refused) return refused;
       return {
         kind: "ready",
         nodeName: targetNode,
@@ -102,12 +125,15 @@ export class TargetResolver {
         message: `pod ${ns}/${podName} is not scheduled to a node yet`,
         giveUpReason: "PodNotScheduled",
       };
-    if (!(await this.nodeExists(nodeName)))
+    const node = await this.node(nodeName);
+    if (!node)
       return {
         kind: "fail",
         reason: "NodeGone",
         message: `node ${nodeName} of pod ${ns}/${podName} no longer exists`,
       };
+    const refused = this.untolerated(node);
+    if (refused) return refused;
     const status = pod.status?.containerStatuses?.find((s) => s.name === container.name);
     if (!status?.containerID)
       return {

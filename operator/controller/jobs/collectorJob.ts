@@ -2,9 +2,22 @@
  * The collector Job, built from small pure mutators so each privilege is one visible step with
  * its reason next to it. No Diagnosis field reaches the image, the command's executable, a host
  * path or a capability: the spec only picks checks, a container ID or node, and numbers.
+ *
+ * Privileges follow the checks the Job runs, the way kubectl debug's profiles do (sysadmin:
+ * privileged; netadmin: NET_ADMIN + NET_RAW; general: SYS_PTRACE): CHECK_ACCESS says what each
+ * check needs and the Job gets the union. No check needs a privileged container or the host's
+ * network namespace: the host's /proc/net is read as /proc/1/net and host-side tools run in pid
+ * 1's network namespace through nsenter, and the kernel log comes through dmesg (syslog(2),
+ * CAP_SYSLOG) rather than the /dev/kmsg device, which only a privileged container may open.
  */
-import { createHash } from "node:crypto";
-import type { V1Container, V1Job, V1PodSpec, V1Toleration } from "@kubernetes/client-node";
+import { createHash, randomBytes } from "node:crypto";
+import type {
+  V1Container,
+  V1Job,
+  V1PodSpec,
+  V1SecurityContext,
+  V1Toleration,
+} from "@kubernetes/client-node";
 import type { CheckName } from "../../api/v1alpha1/diagnosis.js";
 import {
   DIAGNOSIS_NAME_LABEL,
@@ -12,6 +25,7 @@ import {
   DIAGNOSIS_UID_LABEL,
   MANAGED_BY_LABEL,
   MANAGED_BY_VALUE,
+  REPORT_TOKEN_ANNOTATION,
 } from "../../api/v1alpha1/wellKnown.js";
 
 export const COLLECTOR_CONTAINER = "collector";
@@ -54,6 +68,29 @@ export interface CollectorArgsInput {
   target: CollectorTarget;
   checks: readonly CheckName[];
   profile?: { durationSeconds: number; frequency: number; kernelThread?: string };
+  /** The Job's report token (reportLine.ts): the report line must carry it. */
+  reportToken?: string;
+  /** The collector reports what it has and exits by then (before the Job's deadline kills it). */
+  deadlineSeconds?: number;
+}
+
+/** A fresh report token: 128 random bits, in hex. */
+export function newReportToken(): string {
+  return randomBytes(16).toString("hex");
+}
+
+/** The report token the operator put on its Job (REPORT_TOKEN_ANNOTATION), if any. */
+export function reportTokenOf(job: V1Job): string | undefined {
+  return job.metadata?.annotations?.[REPORT_TOKEN_ANNOTATION];
+}
+
+/**
+ * The collector's own deadline, inside the Job's: the Job controller kills the pod at
+ * activeDeadlineSeconds (counted from the Job's start, image pull included), and a killed
+ * collector leaves no report.
+ */
+export function collectorDeadlineSeconds(activeDeadlineSeconds: number): number {
+  return Math.max(5, activeDeadlineSeconds - 5);
 }
 
 /** The runtime prefix (`containerd://`, `cri-o://`) is the kubelet's, not part of the ID. */
@@ -70,6 +107,9 @@ export function collectorCommand(input: CollectorArgsInput): string[] {
   else argv.push("--node");
   argv.push("--checks", input.checks.join(","), "--json");
   argv.push("--termination-message-path", TERMINATION_MESSAGE_PATH);
+  if (input.reportToken) argv.push("--report-token", input.reportToken);
+  if (input.deadlineSeconds !== undefined)
+    argv.push("--deadline-seconds", String(input.deadlineSeconds));
   if (input.profile && input.checks.includes("profile")) {
     argv.push("--profile-seconds", String(input.profile.durationSeconds));
     argv.push("--profile-frequency", String(input.profile.frequency));
@@ -87,13 +127,21 @@ export interface CollectorJobInput {
   serviceAccount: string;
   nodeName: string;
   command: string[];
+  /** The checks the command runs: they decide the Job's privileges (CHECK_ACCESS). */
+  checks: readonly CheckName[];
+  cpuRequest: string;
+  memoryRequest: string;
   cpuLimit: string;
   memoryLimit: string;
   /** Empty: none. */
   priorityClass: string;
   /** Absent: tolerate every taint. */
   tolerations?: V1Toleration[];
+  /** Secrets in the Job's namespace for pulling the collector image. */
+  imagePullSecrets?: readonly string[];
   activeDeadlineSeconds: number;
+  /** Kept on the Job (REPORT_TOKEN_ANNOTATION) for the ReportReader; also in `command`. */
+  reportToken?: string;
 }
 
 export type JobMutator = (job: V1Job) => V1Job;
@@ -120,7 +168,14 @@ export function baseJob(input: CollectorJobInput): V1Job {
   return {
     apiVersion: "batch/v1",
     kind: "Job",
-    metadata: { name: input.name, namespace: input.namespace, labels: { ...input.labels } },
+    metadata: {
+      name: input.name,
+      namespace: input.namespace,
+      labels: { ...input.labels },
+      ...(input.reportToken
+        ? { annotations: { [REPORT_TOKEN_ANNOTATION]: input.reportToken } }
+        : {}),
+    },
     spec: {
       // A collector that failed once will fail the same way; the Diagnosis reports it instead.
       backoffLimit: 0,
@@ -154,35 +209,103 @@ const pinToNode =
   (nodeName: string): JobMutator =>
   (job) =>
     podSpec((spec) => {
-      // nodeName bypasses the scheduler, so a full or cordoned node still gets its collector.
+      // nodeName bypasses the scheduler, so a full or cordoned node still gets its collector (and
+      // its taints are checked by the operator instead: nodeTaints.ts).
       spec.nodeName = nodeName;
     })(job);
 
-/** The collector lists the target's processes and reads /proc/<pid>/{root,environ,ns/net}. */
+/**
+ * Every check finds its target's processes (or the host's, pid 1) in the host PID namespace:
+ * /proc/<pid>/{cgroup,root,environ,net,ns/net}. No check joins the host's network namespace.
+ */
 const withHostPID: JobMutator = podSpec((spec) => {
   spec.hostPID = true;
 });
 
-/** Node-level network counters, softirq and SYN-flood evidence live in the host network namespace. */
-const withHostNetwork: JobMutator = podSpec((spec) => {
-  spec.hostNetwork = true;
-  // With hostNetwork, ClusterFirst would silently fall back anyway; the collector needs no DNS.
-  spec.dnsPolicy = "Default";
-});
+/** Linux capabilities a check may need (without the CAP_ prefix, as Kubernetes spells them). */
+export type Capability =
+  | "DAC_READ_SEARCH"
+  | "IPC_LOCK"
+  | "NET_ADMIN"
+  | "NET_RAW"
+  | "PERFMON"
+  | "SYS_ADMIN"
+  | "SYS_PTRACE"
+  | "SYSLOG";
+
+/** What a check needs beyond hostPID and a root user. */
+export interface CheckAccess {
+  capabilities: readonly Capability[];
+  /** The host's /sys (the target's cgroup files, the host's network devices), read-only. */
+  hostSys: boolean;
+}
 
 /**
- * setns(2) into the target's network namespace, reading /dev/kmsg and other users' /proc files,
- * and perf_event_open for the opt-in profile all need CAP_SYS_ADMIN-level rights.
+ * Per check, with the reason for each grant. Reading /proc/<pid>/{root,environ,ns/net} of
+ * another process is a ptrace-mode read (SYS_PTRACE); files of another user that are not
+ * world-readable need DAC_READ_SEARCH (root without it is an ordinary user to the file modes).
  */
-export const privileged: JobMutator = collectorContainer((c) => {
-  c.securityContext = {
-    privileged: true,
-    // Root in the host PID namespace reads other users' /proc/<pid>/ files.
-    runAsUser: 0,
-    // The collector writes only its termination message; nothing else needs a writable root.
-    readOnlyRootFilesystem: true,
-  };
-});
+export const CHECK_ACCESS: Readonly<Record<CheckName, CheckAccess>> = {
+  // Kernel OOM-kill lines through dmesg (syslog(2): SYSLOG); cgroup memory files under /sys;
+  // the target's /proc/<pid>/status and cgroup.
+  memory: { capabilities: ["SYSLOG", "SYS_PTRACE"], hostSys: true },
+  // hsperfdata under /proc/<pid>/root/tmp (mode 0600, the JVM user's), the release file of the
+  // JVM's image, /proc/<pid>/{cmdline,environ}.
+  jvm: { capabilities: ["SYS_PTRACE", "DAC_READ_SEARCH"], hostSys: false },
+  // cgroup CPU files under /sys (world-readable).
+  cpu: { capabilities: [], hostSys: true },
+  // nsenter into the target's network namespace (setns: SYS_ADMIN); its firewall rules and
+  // conntrack table over netlink and raw sockets (NET_ADMIN + NET_RAW: kubectl's netadmin
+  // profile); /proc/<pid>/ns/net; the host's veths under /sys/class/net when ip is missing.
+  network: { capabilities: ["SYS_ADMIN", "NET_ADMIN", "NET_RAW", "SYS_PTRACE"], hostSys: true },
+  // /proc/<pid>/net and ns/net of the target's processes and of pid 1 (the host's).
+  softirq: { capabilities: ["SYS_PTRACE"], hostSys: false },
+  // perf_event_open system-wide (PERFMON; SYS_ADMIN on kernels before 5.8), kernel symbols from
+  // /proc/kallsyms (SYSLOG), the sampled processes' maps and binaries (SYS_PTRACE,
+  // DAC_READ_SEARCH), perf's ring buffers beyond perf_event_mlock_kb (IPC_LOCK).
+  profile: {
+    capabilities: ["PERFMON", "SYS_ADMIN", "SYSLOG", "SYS_PTRACE", "DAC_READ_SEARCH", "IPC_LOCK"],
+    hostSys: false,
+  },
+};
+
+/** The union of what `checks` need, capabilities sorted. */
+export function accessFor(checks: readonly CheckName[]): CheckAccess {
+  const caps = new Set<Capability>();
+  let hostSys = false;
+  for (const c of checks) {
+    for (const cap of CHECK_ACCESS[c].capabilities) caps.add(cap);
+    hostSys ||= CHECK_ACCESS[c].hostSys;
+  }
+  return { capabilities: [...caps].sort(), hostSys };
+}
+
+/**
+ * Root with only the capabilities the checks need: every other one dropped, no privileged
+ * container (no host devices, /proc and /sys masked as usual). Seccomp and AppArmor are
+ * Unconfined because what the checks do is what their default profiles filter: setns,
+ * perf_event_open and syslog under RuntimeDefault seccomp depend on the runtime's version, and
+ * the runtime's AppArmor profile refuses ptrace-mode reads of processes outside it (the host's
+ * pid 1, whose /proc/1/net and ns/net softirq and node targets read).
+ */
+export const withCheckPrivileges =
+  (checks: readonly CheckName[]): JobMutator =>
+  (job) =>
+    collectorContainer((c) => {
+      const caps = accessFor(checks).capabilities;
+      const sc: V1SecurityContext = {
+        // Root in the host PID namespace, so the capabilities apply to the files it reads.
+        runAsUser: 0,
+        // The collector writes its termination message and perf.data (the /tmp emptyDir) only.
+        readOnlyRootFilesystem: true,
+        capabilities: { drop: ["ALL"], ...(caps.length ? { add: [...caps] } : {}) },
+        seccompProfile: { type: "Unconfined" },
+        appArmorProfile: { type: "Unconfined" },
+      };
+      // The API refuses allowPrivilegeEscalation=false next to SYS_ADMIN.
+      if (!caps.includes("SYS_ADMIN")) sc.allowPrivilegeEscalation = false;
+      c.securityContext = sc;
+    })(job);
 
 /** Tainted nodes (NoSchedule, NoExecute, unreachable) are exactly where trouble is. */
 const tolerateAllTaints: JobMutator = podSpec((spec) => {
@@ -204,34 +327,55 @@ const noApiCredentials: JobMutator = podSpec((spec) => {
   spec.automountServiceAccountToken = false;
 });
 
-/** A read-only hostPath volume mounted into the collector container at the same path. */
+/**
+ * A read-only hostPath volume mounted into the collector container at the same path. With
+ * `recursive`, mounts under it (the host's /sys has cgroup, debugfs, bpf... mounts below) are
+ * read-only too where the runtime can (recursiveReadOnly: IfPossible needs a runtime with
+ * recursive read-only mounts, containerd 2.0; older ones get the plain read-only bind).
+ */
 const withHostPath =
-  (name: string, path: string, type: string): JobMutator =>
+  (name: string, path: string, type: string, recursive = false): JobMutator =>
   (job) =>
     podSpec((spec) => {
       spec.volumes = [...(spec.volumes ?? []), { name, hostPath: { path, type } }];
     })(
       collectorContainer((c) => {
-        c.volumeMounts = [...(c.volumeMounts ?? []), { name, mountPath: path, readOnly: true }];
+        c.volumeMounts = [
+          ...(c.volumeMounts ?? []),
+          {
+            name,
+            mountPath: path,
+            readOnly: true,
+            ...(recursive ? { recursiveReadOnly: "IfPossible" } : {}),
+          },
+        ];
       })(job),
     );
 
-/** Kernel OOM-killer lines are read from the host's kernel log. */
-const withKmsg: JobMutator = withHostPath("kmsg", "/dev/kmsg", "CharDevice");
-
 /**
- * The host's /sys: a container's own /sys/fs/cgroup shows only its own cgroup, the collector needs
- * the target's. Read-only: the collector never writes to cgroups.
+ * The host's /sys, for the checks that read it (CHECK_ACCESS.hostSys): a container's own
+ * /sys/fs/cgroup shows only its own cgroup, the collector needs the target's. Read-only: the
+ * collector never writes to cgroups.
  */
-const withHostSys: JobMutator = withHostPath("host-sys", "/sys", "Directory");
+const withHostSys =
+  (checks: readonly CheckName[]): JobMutator =>
+  (job) =>
+    accessFor(checks).hostSys ? withHostPath("host-sys", "/sys", "Directory", true)(job) : job;
+
+/** The /tmp emptyDir's cap: perf.data stops at 48 MB (profileCheck.ts); the rest is headroom. */
+const SCRATCH_SIZE_LIMIT = "64Mi";
 
 /**
- * The root file system is read-only, and the profile check writes perf.data under os.tmpdir():
- * a scratch emptyDir at /tmp, named by TMPDIR.
+ * The root filesystem is read-only: the profile check's perf.data goes to a /tmp emptyDir
+ * (capped; the kubelet evicts a pod that writes past it) that TMPDIR names, since the collector
+ * puts its temporary files under os.tmpdir().
  */
 const withScratchTmp: JobMutator = (job) =>
   podSpec((spec) => {
-    spec.volumes = [...(spec.volumes ?? []), { name: "tmp", emptyDir: {} }];
+    spec.volumes = [
+      ...(spec.volumes ?? []),
+      { name: "tmp", emptyDir: { sizeLimit: SCRATCH_SIZE_LIMIT } },
+    ];
   })(
     collectorContainer((c) => {
       c.volumeMounts = [...(c.volumeMounts ?? []), { name: "tmp", mountPath: "/tmp" }];
@@ -240,22 +384,41 @@ const withScratchTmp: JobMutator = (job) =>
   );
 
 /**
- * Bounded: the collector runs on a node that may already be in trouble. Requests equal limits
- * (Guaranteed QoS), so under node memory pressure the kernel picks someone else to kill.
+ * Bounded by the limits: the collector runs on a node that may already be in trouble. Small
+ * requests, so the kubelet of a full node still admits it (requests are what admission sums);
+ * the limits keep it from taking more than its share.
  */
 const withResources =
-  (cpu: string, memory: string): JobMutator =>
+  (
+    requests: { cpu: string; memory: string },
+    limits: { cpu: string; memory: string },
+  ): JobMutator =>
   (job) =>
     collectorContainer((c) => {
-      c.resources = { requests: { cpu, memory }, limits: { cpu, memory } };
+      c.resources = { requests: { ...requests }, limits: { ...limits } };
     })(job);
 
+/**
+ * The default, system-node-critical, is the one priority the kubelet acts on when it admits a pod
+ * pinned by nodeName: on a full node it evicts lower-priority pods to make room, under memory or
+ * disk pressure it still admits the pod, and its OOM score is that of a Guaranteed pod.
+ */
 export const withPriorityClass =
   (priorityClass: string): JobMutator =>
   (job) =>
     priorityClass
       ? podSpec((spec) => {
           spec.priorityClassName = priorityClass;
+        })(job)
+      : job;
+
+/** The collector image from a private registry (chart value collector.imagePullSecrets). */
+const withImagePullSecrets =
+  (names: readonly string[] | undefined): JobMutator =>
+  (job) =>
+    names?.length
+      ? podSpec((spec) => {
+          spec.imagePullSecrets = names.map((name) => ({ name }));
         })(job)
       : job;
 
@@ -272,16 +435,18 @@ export function buildCollectorJob(input: CollectorJobInput): V1Job {
   const mutators: JobMutator[] = [
     pinToNode(input.nodeName),
     withHostPID,
-    withHostNetwork,
-    privileged,
-    withKmsg,
-    withHostSys,
+    withCheckPrivileges(input.checks),
+    withHostSys(input.checks),
     withScratchTmp,
     tolerateAllTaints,
     withTolerations(input.tolerations),
     noApiCredentials,
-    withResources(input.cpuLimit, input.memoryLimit),
+    withResources(
+      { cpu: input.cpuRequest, memory: input.memoryRequest },
+      { cpu: input.cpuLimit, memory: input.memoryLimit },
+    ),
     withPriorityClass(input.priorityClass),
+    withImagePullSecrets(input.imagePullSecrets),
     withDeadline(input.activeDeadlineSeconds),
   ];
   return mutators.reduce((job, m) => m(job), baseJob(input));

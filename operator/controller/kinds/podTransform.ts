@@ -16,6 +16,7 @@ import type {
   V1ObjectMeta,
   V1OwnerReference,
   V1Pod,
+  V1Taint,
 } from "@kubernetes/client-node";
 import {
   AUTO_TRIGGER_ANNOTATION,
@@ -243,12 +244,20 @@ export function trimPod(
 }
 
 /**
- * Nodes are watched only to know which exist (a vanished node fails its Diagnoses): metadata
- * identity only, so big label/annotation sets and node status churn cost no memory.
+ * Nodes are watched to know which exist (a vanished node fails its Diagnoses) and which taints
+ * they carry (a collector goes only where its tolerations allow): metadata identity and taints
+ * only, so big label/annotation sets and node status churn cost no memory.
  */
 export function trimNode(raw: unknown): V1Node {
-  const m = obj(obj(raw)?.metadata) ?? {};
-  return {
+  const n = obj(raw) ?? {};
+  const m = obj(n.metadata) ?? {};
+  const taints = arr(obj(n.spec)?.taints)?.flatMap((t): V1Taint[] => {
+    const x = obj(t);
+    const key = str(x?.key);
+    const effect = str(x?.effect);
+    return key && effect ? [defined({ key, value: str(x?.value), effect })] : [];
+  });
+  return defined({
     apiVersion: "v1",
     kind: "Node",
     metadata: defined({
@@ -258,7 +267,8 @@ export function trimNode(raw: unknown): V1Node {
       creationTimestamp: toDate(m.creationTimestamp),
       deletionTimestamp: toDate(m.deletionTimestamp),
     }),
-  };
+    spec: taints?.length ? { taints } : undefined,
+  });
 }
 
 /** Jobs are few (our own): keep them whole, decode timestamps only. */

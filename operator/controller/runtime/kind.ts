@@ -14,6 +14,12 @@ export interface Kind<T extends HasMetadata> {
   readonly namespaces?: readonly string[];
   readonly labelSelector?: string;
   /**
+   * Items per list page (default 100). Smaller for kinds whose objects are large: a page's JSON
+   * text and parsed objects are alive together before the transform trims them, and memory the
+   * allocator took for one big page is not given back to the system.
+   */
+  readonly pageSize?: number;
+  /**
    * Trim or decode each object before it is cached. Must keep metadata name, namespace and
    * resourceVersion: watch events are keyed on the raw object.
    */

@@ -29,7 +29,11 @@ interface Runnable {
 
 export interface SharedInformersOptions {
   /** The list/watch of one collection path. */
-  listWatch(path: string, labelSelector: string | undefined): ListWatch;
+  listWatch(
+    path: string,
+    labelSelector: string | undefined,
+    pageSize: number | undefined,
+  ): ListWatch;
   logger: Logger;
   timers?: Timers;
   /** Counters of one informer, by its name: the kind's, or `kind/namespace`. */
@@ -85,7 +89,7 @@ export class SharedInformers {
     const informer = (name: string, path: string): Informer<T> =>
       new Informer<T>({
         name,
-        listWatch: this.opts.listWatch(path, kind.labelSelector),
+        listWatch: this.opts.listWatch(path, kind.labelSelector, kind.pageSize),
         logger: this.opts.logger,
         stats: this.opts.stats?.(name),
         transform: kind.transform,

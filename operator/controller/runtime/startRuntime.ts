@@ -92,8 +92,12 @@ export async function startRuntime<C extends RuntimeConfig>(
     : () => {};
 
   const manager = new Manager({
-    listWatch: (path: string, labelSelector: string | undefined): ListWatch =>
-      new KubeListWatch({ kubeConfig, path, labelSelector }),
+    listWatch: (
+      path: string,
+      labelSelector: string | undefined,
+      pageSize: number | undefined,
+    ): ListWatch =>
+      new KubeListWatch({ kubeConfig, path, labelSelector, ...(pageSize ? { pageSize } : {}) }),
     logger,
     timers: opts.timers,
     stats: (name) => informerStats(metrics, name),

@@ -13,7 +13,7 @@
  * its first write (a finalizer patch) before it can create the Job.
  */
 import type { V1Pod } from "@kubernetes/client-node";
-import { API_VERSION, type Diagnosis, KIND } from "../../api/v1alpha1/diagnosis.js";
+import { API_VERSION, KIND } from "../../api/v1alpha1/diagnosis.js";
 import {
   CLEANUP_FINALIZER,
   MANAGED_BY_LABEL,
@@ -22,6 +22,7 @@ import {
   WORKLOAD_ANNOTATION,
 } from "../../api/v1alpha1/wellKnown.js";
 import type { ClusterClient } from "../diagnosis/clusterClient.js";
+import type { DiagnosisHead } from "../kinds/diagnosisTransform.js";
 import { type LabelMatcher, parseLabelSelector } from "../labelSelector.js";
 import {
   type Clock,
@@ -50,7 +51,7 @@ import { TriggerStatusWriter } from "./triggerStatusWriter.js";
 export const TRIGGERED_WORKLOAD_INDEX = "triggeredWorkload";
 
 /** The index function of TRIGGERED_WORKLOAD_INDEX. */
-export function triggeredWorkload(d: Diagnosis): string[] {
+export function triggeredWorkload(d: DiagnosisHead): string[] {
   const workload = d.metadata.annotations?.[WORKLOAD_ANNOTATION];
   if (d.metadata.labels?.[TRIGGER_LABEL] !== "PodRestart" || !workload) return [];
   return [`${d.metadata.namespace}/${workload}`];
@@ -75,7 +76,7 @@ export interface RestartTriggerOptions {
 export interface RestartTriggerDeps {
   client: ClusterClient;
   pods: ObjectCache<V1Pod>;
-  diagnoses: ObjectCache<Diagnosis>;
+  diagnoses: ObjectCache<DiagnosisHead>;
   clock: Clock;
   logger: Logger;
   options: RestartTriggerOptions;
@@ -168,7 +169,11 @@ export class RestartTrigger implements Reconciler {
    * A Diagnosis of this workload created within the cooldown before the restart, if cached.
    * The Diagnosis cache must carry TRIGGERED_WORKLOAD_INDEX.
    */
-  private recentDiagnosis(namespace: string, workload: Workload, at: Date): Diagnosis | undefined {
+  private recentDiagnosis(
+    namespace: string,
+    workload: Workload,
+    at: Date,
+  ): DiagnosisHead | undefined {
     const since = at.getTime() - this.deps.options.cooldownSeconds * 1000;
     return this.deps.diagnoses
       .byIndex(TRIGGERED_WORKLOAD_INDEX, `${namespace}/${workload.kind}/${workload.name}`)

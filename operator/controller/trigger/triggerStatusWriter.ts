@@ -11,7 +11,7 @@
  * the object our own last write (or create) returned, else a GET, never the informer cache,
  * which may not have seen our last write yet.
  */
-import type { Diagnosis } from "../../api/v1alpha1/diagnosis.js";
+import type { Diagnosis, DiagnosisStatus } from "../../api/v1alpha1/diagnosis.js";
 import type { ClusterClient } from "../diagnosis/clusterClient.js";
 import { type Clock, type ObjectKey, objectKey } from "../runtime/contracts.js";
 import { type OomRestart, recordRestart, type Workload } from "./restartRules.js";
@@ -32,10 +32,29 @@ interface Pending extends RestartToRecord {
   reject(err: unknown): void;
 }
 
+/**
+ * What a write reads of the Diagnosis it writes to. Only this is remembered: a finished
+ * Diagnosis' status may carry a large report, and up to REMEMBERED_DIAGNOSES are kept.
+ */
+interface WriteBase {
+  metadata: Pick<Diagnosis["metadata"], "namespace" | "name" | "uid">;
+  spec: Pick<Diagnosis["spec"], "target">;
+  status?: Pick<DiagnosisStatus, "trigger">;
+}
+
+function writeBase(d: Diagnosis): WriteBase {
+  const { namespace, name, uid } = d.metadata;
+  return {
+    metadata: { namespace, name, uid },
+    spec: { target: d.spec.target },
+    ...(d.status?.trigger ? { status: { trigger: d.status.trigger } } : {}),
+  };
+}
+
 export class TriggerStatusWriter {
   private readonly pending = new Map<ObjectKey, Pending[]>();
   private readonly writing = new Set<ObjectKey>();
-  private readonly written = new Map<ObjectKey, Diagnosis>();
+  private readonly written = new Map<ObjectKey, WriteBase>();
 
   constructor(private readonly deps: { client: ClusterClient; clock: Clock }) {}
 
@@ -43,7 +62,7 @@ export class TriggerStatusWriter {
   remember(d: Diagnosis): void {
     const key = objectKey(d.metadata.namespace, d.metadata.name!);
     this.written.delete(key);
-    this.written.set(key, d);
+    this.written.set(key, writeBase(d));
     if (this.written.size > REMEMBERED_DIAGNOSES) {
       const oldest = this.written.keys().next().value;
       if (oldest !== undefined) this.written.delete(oldest);

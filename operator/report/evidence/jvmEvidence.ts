@@ -26,9 +26,22 @@ export interface JvmPerfSummary {
   /** Heap committed now. */
   committedHeapBytes?: number;
   gcPolicy?: string;
+  /** Metaspace as a whole (class space included): committed, used, max (MaxMetaspaceSize or reserved). */
   metaspaceCommittedBytes?: number;
+  metaspaceUsedBytes?: number;
+  metaspaceMaxBytes?: number;
+  /** The compressed class space, a part of metaspace. */
   compressedClassCommittedBytes?: number;
+  compressedClassUsedBytes?: number;
+  compressedClassMaxBytes?: number;
+  /** Compiled code in the code cache (sun.ci.nmethodSize), when published. */
+  codeCacheUsedBytes?: number;
   liveThreads?: number;
+  /** Classes loaded so far (java.cls.loadedClasses). */
+  loadedClasses?: number;
+  /** Share of the JVM's uptime spent in its collectors' pauses and cycles, in percent. */
+  gcTimePercent?: number;
+  uptimeSeconds?: number;
   javaVersion?: string;
   vmVersion?: string;
   javaHome?: string;
@@ -66,6 +79,9 @@ export interface JvmFlagSettings {
   maxDirectMemoryBytes?: number;
   threadStackBytes?: number;
   reservedCodeCacheBytes?: number;
+  compressedClassSpaceBytes?: number;
+  /** -XX:-TieredCompilation shrinks the default code cache from 240 MiB to 48 MiB. */
+  tieredCompilation?: boolean;
 }
 
 export type JvmFlagKey = keyof JvmFlagSettings;
@@ -102,6 +118,8 @@ export interface JvmProcessEvidence {
   perfUnavailable?: string;
   /** Resident set size now, from /proc/<pid>/status VmRSS. */
   rssBytes?: number;
+  /** Threads of the process (Java and the JVM's own), from /proc/<pid>/status Threads. */
+  threads?: number;
 }
 
 export interface JvmEvidence {

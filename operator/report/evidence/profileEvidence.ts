@@ -32,6 +32,8 @@ export interface ProfileEvidence {
   seconds: number;
   frequency: number;
   samples: number;
+  /** perf record stopped at its size cap before `seconds` ended: the samples cover less time. */
+  sizeLimitReached?: boolean;
   /** perf script lines the parser did not understand. */
   unrecognizedLines: number;
   /** The first of them (cut), to say what was not understood. */
@@ -39,6 +41,8 @@ export interface ProfileEvidence {
   /** The perf event profiled; samples of other events are left out (counted here). */
   event?: string;
   otherEventSamples?: number;
+  /** Set when folding a long or hostile profile reached a bound: what was cut or merged. */
+  collapseLimitNote?: string;
   collapsed: CollapsedBlob;
   top: TopFrames;
 }

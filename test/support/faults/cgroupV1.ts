@@ -7,6 +7,7 @@ import { existsSync } from "node:fs";
 import { mkdir, readdir, readFile, rm, rmdir, writeFile } from "node:fs/promises";
 import { userInfo } from "node:os";
 import { setTimeout as sleep } from "node:timers/promises";
+import { type CommandResult, type RunCommandOptions, runCommand } from "../runCommand.js";
 import { waitFor } from "../waitFor.js";
 
 /** The pids in a cgroup directory's cgroup.procs; none when it is gone. */
@@ -60,6 +61,9 @@ export function cgroupV1Available(): boolean {
   return process.getuid?.() === 0 && cgroupV1Hierarchies();
 }
 
+/** Moves itself into the cgroups named by $1 and $2 (cgroup.procs files), then execs the rest. */
+const JOIN_THEN_EXEC = 'echo $$ > "$1" && echo $$ > "$2" && shift 2 && exec "$@"';
+
 /**
  * Processes started inside a v1 memory + cpu cgroup pair, remembered for cleanup. Used by
  * ScenarioCgroup and by the demo's kubelet-shaped cgroup (test/demo/kubeletCgroup.ts).
@@ -87,7 +91,7 @@ export class CgroupProcesses {
       "sh",
       [
         "-c",
-        'echo $$ > "$1" && echo $$ > "$2" && shift 2 && exec "$@"',
+        JOIN_THEN_EXEC,
         "sh",
         `${this.memoryDir}/cgroup.procs`,
         `${this.cpuDir}/cgroup.procs`,
@@ -157,6 +161,27 @@ export class ScenarioCgroup {
     env: NodeJS.ProcessEnv = process.env,
   ): ChildProcess {
     return this.processes.spawn(command, args, env);
+  }
+
+  /** Runs a command inside both cgroups to its end (runCommand: a deadline, bounded output). */
+  run(
+    command: string,
+    args: readonly string[],
+    opts: RunCommandOptions = {},
+  ): Promise<CommandResult> {
+    return runCommand(
+      "sh",
+      [
+        "-c",
+        JOIN_THEN_EXEC,
+        "sh",
+        `${this.memoryDir}/cgroup.procs`,
+        `${this.cpuDir}/cgroup.procs`,
+        command,
+        ...args,
+      ],
+      opts,
+    );
   }
 
   /** spawn(), then waits until the process is in the cgroup (its sh wrapper has moved it). */

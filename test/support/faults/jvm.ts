@@ -67,11 +67,16 @@ export async function startAllocJvm(
 }
 
 const ALLOC_SOURCE = fileURLToPath(new URL("./Alloc.java", import.meta.url));
+/** Direct (off-heap) buffers instead of heap: the footprint scenario's workload. */
+const DIRECT_ALLOC_SOURCE = fileURLToPath(new URL("./DirectAlloc.java", import.meta.url));
 
-/** Compiles Alloc.java once (so the scenario JVMs don't spend memory compiling); returns the classpath. */
+/**
+ * Compiles Alloc.java and DirectAlloc.java once (so the scenario JVMs don't spend memory
+ * compiling); returns the classpath.
+ */
 export async function compileAlloc(): Promise<string> {
   const out = mkdtempSync(`${tmpdir()}/diagnose-s1-classes-`);
-  await mustRun("javac", ["-d", out, ALLOC_SOURCE], { timeoutMs: 120_000 });
+  await mustRun("javac", ["-d", out, ALLOC_SOURCE, DIRECT_ALLOC_SOURCE], { timeoutMs: 120_000 });
   return out;
 }
 

@@ -142,7 +142,7 @@ describe("analyzeNetwork", () => {
     expect(one(analyzeNetwork(d), "IptablesDropRule").severity).to.equal("Warning");
   });
 
-  it("netem loss 30% (S2, JSON or text) -> Critical QdiscLoss with the delete command (fixtures written from the documented format)", () => {
+  it("netem loss 30% (S2 captured in the guest, JSON or text) -> Critical QdiscLoss with the delete command", () => {
     for (const qdiscs of [
       parseTcQdiscJson(fixture("tc-qdisc-netem-s2.json")),
       parseTcQdiscText(fixture("tc-qdisc-netem-s2.txt"), "eth0"),
@@ -152,7 +152,7 @@ describe("analyzeNetwork", () => {
       const fs = analyzeNetwork(d);
       const f = one(fs, "QdiscLoss");
       expect(f.severity).to.equal("Critical");
-      expect(f.summary).to.include("lose 30%").and.to.include("dropped 4 of 12");
+      expect(f.summary).to.include("lose 30%").and.to.include("dropped 4 of 21");
       expect(f.remediation).to.include(
         `nsenter --net=/proc/${PID}/ns/net tc qdisc del dev eth0 root`,
       );
@@ -160,7 +160,7 @@ describe("analyzeNetwork", () => {
     }
   });
 
-  it("netem without loss is an impairment; a child qdisc is deleted by parent and handle (fixture written from the documented format)", () => {
+  it("netem without loss is an impairment; a child qdisc is deleted by parent and handle (captured in the guest)", () => {
     const d = healthy();
     d.qdiscs = parseTcQdiscJson(fixture("tc-qdisc-netem-full.json"));
     const fs = analyzeNetwork(d);

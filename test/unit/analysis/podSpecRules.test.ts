@@ -59,8 +59,8 @@ describe("podSpecRules", () => {
     expect(parseQuantity("500m")).to.equal(0.5);
     expect(parseQuantity("0.5Gi")).to.equal(2 ** 29);
     expect(parseQuantity("12 apples")).to.equal(undefined);
-    expect(formatMemorySize(2092957696)).to.equal("1.95GiB");
-    expect(formatMemorySize(536870912)).to.equal("512MiB");
+    expect(formatMemorySize(2092957696)).to.equal("1.95Gi");
+    expect(formatMemorySize(536870912)).to.equal("512Mi");
   });
 
   it("S1: OOMKilled with -Xmx above the limit -> ContainerOOMKilled and JvmHeapExceedsLimit, Critical first", () => {

@@ -21,11 +21,14 @@ const ALLOWED_IMPORTS: Record<string, readonly string[]> = {
   api: [],
   report: ["api"],
   analysis: ["api", "report"],
-  // The collector binary also hosts `diagnose-collector flamegraph`.
-  collector: ["api", "report", "analysis", "flamegraph"],
+  // The collector binary also hosts `diagnose-collector flamegraph` and `--html`.
+  collector: ["api", "report", "analysis", "flamegraph", "reportpage"],
   flamegraph: ["report"],
+  // The HTML report page: pure, given the flame graph renderer by its caller (the CLI loads it
+  // at run time, see RUNTIME_IMPORTS), so it does not import operator/flamegraph itself.
+  reportpage: ["api", "report", "analysis"],
   controller: ["api", "report", "analysis"],
-  cli: ["api", "report", "analysis"],
+  cli: ["api", "report", "analysis", "reportpage"],
 };
 
 /**

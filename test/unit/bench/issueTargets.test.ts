@@ -1,5 +1,11 @@
 import { expect } from "chai";
-import type { BenchResults, MemoryResult, ReactionResult } from "../../bench/benchResults.js";
+import type {
+  BenchResults,
+  FinishedDiagnosesMemoryResult,
+  FlamegraphResult,
+  MemoryResult,
+  ReactionResult,
+} from "../../bench/benchResults.js";
 import { renderBenchResults } from "../../bench/benchResults.js";
 import { issueTargets } from "../../bench/issueTargets.js";
 
@@ -30,22 +36,61 @@ function reaction(pods: number, p50: number, p99: number, job: number): Reaction
   };
 }
 
-function memory(
-  pods: number,
-  mib: number,
-  finishedDiagnoses = 0,
-  perDiagnosis: number | null = null,
-): MemoryResult {
+function memory(pods: number, mib: number): MemoryResult {
   return {
     pods,
     podsInCluster: pods,
-    finishedDiagnoses,
     rssBytes: mib * 2 ** 20,
     heapUsedBytes: null,
     heapTotalBytes: null,
     bytesPerPod: null,
     heapBytesPerPod: null,
-    bytesPerDiagnosis: perDiagnosis,
+  };
+}
+
+function finishedMemory(
+  diagnoses: number,
+  mib: number,
+  addedMib: number,
+): FinishedDiagnosesMemoryResult {
+  return {
+    diagnoses,
+    statusBytes: diagnoses * 65_536,
+    podsInCluster: 10_400,
+    rssBytes: mib * 2 ** 20,
+    peakRssBytes: mib * 2 ** 20,
+    addedRssBytes: addedMib * 2 ** 20,
+    heapUsedBytes: null,
+  };
+}
+
+function flamegraph(collapse: [number, number], render: [number, number | null]): FlamegraphResult {
+  return {
+    samples: 100_000,
+    perfScriptMiB: 229,
+    ms: collapse[0] + render[0],
+    stacks: 5000,
+    svgKiB: 900,
+    rows: [
+      {
+        tool: "diagnose-collector collapse-perf",
+        stage: "collapse",
+        runs: 3,
+        wallMs: collapse[0],
+        peakRssBytes: collapse[1],
+        ratio: null,
+        rssRatio: null,
+      },
+      {
+        tool: "diagnose-collector flamegraph",
+        stage: "render",
+        runs: 3,
+        wallMs: render[0],
+        peakRssBytes: 50e6,
+        ratio: render[1],
+        rssRatio: null,
+      },
+    ],
   };
 }
 
@@ -53,7 +98,8 @@ function results(): BenchResults {
   return {
     meta: { startedAt: "", quick: false, host: { cpus: 2, kernel: "", node: "" }, notes: [] },
     reaction: [reaction(1000, 12, 100, 20), reaction(10_000, 40.7, 146.9, 72.4)],
-    memory: [memory(0, 60), memory(1000, 70), memory(10_000, 95), memory(10_000, 96, 1000, 1049)],
+    memory: [memory(0, 60), memory(1000, 70), memory(10_000, 95)],
+    finishedDiagnosesMemory: finishedMemory(2000, 96, (2000 * 1049) / 2 ** 20),
     errors: {},
   };
 }
@@ -88,7 +134,7 @@ describe("issue #17 targets", () => {
     expect(finished.measured).to.equal("96.0 MiB, 1049 bytes per Diagnosis");
     expect(finished.met).to.equal(true);
     const r = results();
-    r.memory![3] = memory(10_000, 99, 1000, 5000);
+    r.finishedDiagnosesMemory = finishedMemory(2000, 99, (2000 * 5000) / 2 ** 20);
     expect(issueTargets(r).find((x) => x.what.includes("finished Diagnoses"))?.met).to.equal(false);
   });
 
@@ -103,6 +149,21 @@ describe("issue #17 targets", () => {
       expect(row.measured, what).to.equal("not measured in this run");
       expect(row.met, what).to.equal(null);
     }
+  });
+
+  it("flame graph: our whole-process collapse against 1 s / 100 MB, the render against inferno's", () => {
+    const r = results();
+    r.flamegraph = flamegraph([800, 90e6], [250, 1.8]);
+    const rows = issueTargets(r);
+    const collapse = rows.find((x) => x.what.startsWith("perf script -> collapsed,"))!;
+    expect([collapse.measured, collapse.met]).to.deep.equal(["800.0 ms, 90 MB", true]);
+    const render = rows.find((x) => x.what.startsWith("collapsed -> SVG"))!;
+    expect([render.measured, render.met]).to.deep.equal(["250.0 ms, 50 MB: 1.80x inferno", true]);
+    r.flamegraph = flamegraph([1200, 90e6], [250, null]);
+    const [c2, r2] = issueTargets(r).filter((x) => /^(perf script|collapsed) ->/.test(x.what));
+    expect(c2!.met).to.equal(false);
+    // Without an inferno run the render ratio is not measured, not a pass.
+    expect(r2!.met).to.equal(null);
   });
 
   it("prints the targets as the last table, failures marked", () => {

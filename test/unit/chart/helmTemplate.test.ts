@@ -7,7 +7,11 @@ import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { expect } from "chai";
 import { parse, parseAllDocuments } from "yaml";
-import { operatorHelpText, parseOperatorConfig } from "../../../operator/controller/config.js";
+import {
+  DEFAULT_COLLECTOR_TOLERATIONS,
+  operatorHelpText,
+  parseOperatorConfig,
+} from "../../../operator/controller/config.js";
 import { CHART_DIR, helm, helmOk } from "../../support/helm.js";
 import { repoRoot } from "../../support/repoRoot.js";
 
@@ -92,6 +96,17 @@ describe("helm chart: rendering", function () {
     const bad = helm(["template", "x", CHART_DIR, "--set", "autoTrigger.maxJobs=0"]);
     expect(bad.status).to.not.equal(0);
     expect(bad.stderr).to.match(/maxJobs/);
+    for (const [set, field] of [
+      ["nodeTargets.maxTimeoutSeconds=5", /maxTimeoutSeconds/],
+      ["nodeTargets.profile.maxFrequency=1000", /maxFrequency/],
+      ["diagnoses.maxOpenPerNamespace=0", /maxOpenPerNamespace/],
+      ["diagnoses.maxQueuedSeconds=0", /maxQueuedSeconds/],
+      ["collector.imagePullSecrets[0].name=Bad_Name", /name/],
+    ] as const) {
+      const r = helm(["template", "x", CHART_DIR, "--set", set]);
+      expect(r.status, set).to.not.equal(0);
+      expect(r.stderr, set).to.match(field);
+    }
   });
 
   it("refuses settings the operator would reject", () => {
@@ -271,8 +286,134 @@ describe("helm chart: rendering", function () {
     expect(edit.rules[0].verbs).to.include("create");
     expect(view.rules[0].verbs).to.deep.equal(["get", "list", "watch"]);
     expect(find(custom.objects, "ClusterRole").map((r) => r.metadata.name)).to.deep.equal([
+      "diagnose-node-diagnoser",
       "diagnose",
     ]);
+  });
+
+  it("node targets: a policy asks the authorizer for the cluster-wide right and holds the admin's bounds", () => {
+    const role = one(defaults.objects, "ClusterRole", "diagnose-diagnose-operator-node-diagnoser");
+    expect(role.rules).to.deep.equal([
+      { apiGroups: ["diagnose.dev"], resources: ["nodes"], verbs: ["diagnose"] },
+    ]);
+    expect(
+      find(defaults.objects, "ClusterRoleBinding", "diagnose-diagnose-operator-node-diagnoser"),
+      "bound to nobody by default",
+    ).to.deep.equal([]);
+    const vap = one(defaults.objects, "ValidatingAdmissionPolicy");
+    expect(vap.metadata.name).to.equal("diagnose-diagnose-operator-node-targets");
+    expect(vap.spec.failurePolicy).to.equal("Fail");
+    expect(vap.spec.matchConstraints.resourceRules).to.deep.equal([
+      {
+        apiGroups: ["diagnose.dev"],
+        apiVersions: ["*"],
+        operations: ["CREATE"],
+        resources: ["diagnoses"],
+      },
+    ]);
+    expect(vap.spec.matchConditions[0].expression).to.equal(
+      "has(object.spec.target) && has(object.spec.target.node)",
+    );
+    const rules = (v: Obj) => v.spec.validations.map((x: Obj) => x.expression);
+    expect(rules(vap)).to.deep.equal([
+      "authorizer.group('diagnose.dev').resource('nodes').name(variables.node).check('diagnose').allowed()",
+      "variables.timeoutSeconds <= 300",
+      "!variables.profiled || variables.profileSeconds <= 60",
+      "!variables.profiled || variables.profileFrequency <= 99",
+    ]);
+    const binding = one(defaults.objects, "ValidatingAdmissionPolicyBinding");
+    expect(binding.spec).to.deep.equal({
+      policyName: "diagnose-diagnose-operator-node-targets",
+      validationActions: ["Deny"],
+    });
+
+    const customVap = one(custom.objects, "ValidatingAdmissionPolicy");
+    expect(rules(customVap)).to.deep.equal([
+      "authorizer.group('diagnose.dev').resource('nodes').name(variables.node).check('diagnose').allowed()",
+      "variables.timeoutSeconds <= 600",
+      "!variables.profiled",
+    ]);
+    expect(one(custom.objects, "ClusterRoleBinding", "diagnose-node-diagnoser")).to.deep.include({
+      roleRef: {
+        apiGroup: "rbac.authorization.k8s.io",
+        kind: "ClusterRole",
+        name: "diagnose-node-diagnoser",
+      },
+      subjects: [{ kind: "Group", name: "sre", apiGroup: "rbac.authorization.k8s.io" }],
+    });
+    const off = render(["--set", "nodeTargets.enabled=false"]);
+    expect(rules(one(off.objects, "ValidatingAdmissionPolicy"))[0]).to.equal("false");
+  });
+
+  it("collector: small requests under the limits, system-node-critical with its quota, pull secrets, the operator's default tolerations", () => {
+    const env = (o: { objects: Obj[] }) => envOf(one(o.objects, "Deployment"));
+    expect(env(defaults)).to.include({
+      DIAGNOSE_COLLECTOR_CPU_REQUEST: "10m",
+      DIAGNOSE_COLLECTOR_MEMORY_REQUEST: "64Mi",
+      DIAGNOSE_COLLECTOR_CPU_LIMIT: "500m",
+      DIAGNOSE_COLLECTOR_MEMORY_LIMIT: "256Mi",
+      DIAGNOSE_COLLECTOR_PRIORITY_CLASS: "system-node-critical",
+      DIAGNOSE_COLLECTOR_IMAGE_PULL_SECRETS: "",
+    });
+    expect(JSON.parse(env(defaults).DIAGNOSE_COLLECTOR_TOLERATIONS!)).to.deep.equal(
+      DEFAULT_COLLECTOR_TOLERATIONS,
+    );
+    expect(
+      JSON.parse(env(defaults).DIAGNOSE_COLLECTOR_TOLERATIONS!).map((t: Obj) => t.key),
+      "control-plane nodes only when the chart says so",
+    ).to.not.include("node-role.kubernetes.io/control-plane");
+    expect(env(custom)).to.include({
+      DIAGNOSE_COLLECTOR_CPU_REQUEST: "20m",
+      DIAGNOSE_COLLECTOR_MEMORY_REQUEST: "96Mi",
+      DIAGNOSE_COLLECTOR_IMAGE_PULL_SECRETS: "collector-pull,mirror-pull",
+    });
+    const quota = one(defaults.objects, "ResourceQuota");
+    expect(quota.metadata.namespace).to.equal("diagnose-system");
+    expect(quota.spec).to.deep.equal({
+      hard: { pods: "20" },
+      scopeSelector: {
+        matchExpressions: [
+          { scopeName: "PriorityClass", operator: "In", values: ["system-node-critical"] },
+        ],
+      },
+    });
+    expect(find(custom.objects, "ResourceQuota"), "criticalPriorityQuota: false").to.deep.equal([]);
+    const none = render(["--set", "collector.priorityClassName="]);
+    expect(find(none.objects, "ResourceQuota"), "no critical class, no quota").to.deep.equal([]);
+    expect(envOf(one(none.objects, "Deployment")).DIAGNOSE_COLLECTOR_PRIORITY_CLASS).to.equal("");
+  });
+
+  it("passes the per-namespace limits on Diagnoses to the operator", () => {
+    expect(envOf(one(defaults.objects, "Deployment"))).to.include({
+      DIAGNOSE_MAX_OPEN_PER_NAMESPACE: "20",
+      DIAGNOSE_MAX_QUEUED_SECONDS: "600",
+    });
+    expect(envOf(one(custom.objects, "Deployment"))).to.include({
+      DIAGNOSE_MAX_OPEN_PER_NAMESPACE: "5",
+      DIAGNOSE_MAX_QUEUED_SECONDS: "120",
+    });
+  });
+
+  it("adds a NetworkPolicy for the metrics port only when enabled", () => {
+    expect(find(defaults.objects, "NetworkPolicy")).to.deep.equal([]);
+    const np = one(custom.objects, "NetworkPolicy");
+    const dep = one(custom.objects, "Deployment");
+    for (const [k, v] of Object.entries(np.spec.podSelector.matchLabels))
+      expect(dep.spec.template.metadata.labels[k]).to.equal(v);
+    expect(np.spec.policyTypes).to.deep.equal(["Ingress"]);
+    expect(np.spec.ingress).to.deep.equal([
+      {
+        ports: [{ port: "metrics", protocol: "TCP" }],
+        from: [
+          { namespaceSelector: { matchLabels: { "kubernetes.io/metadata.name": "monitoring" } } },
+        ],
+      },
+    ]);
+    const open = render(["--set", "metrics.networkPolicy.enabled=true"]);
+    expect(
+      one(open.objects, "NetworkPolicy").spec.ingress,
+      "no peers: anyone, that port only",
+    ).to.deep.equal([{ ports: [{ port: "metrics", protocol: "TCP" }] }]);
   });
 
   it("adds a ServiceMonitor only when enabled, pointing at the metrics Service", () => {
@@ -288,6 +429,46 @@ describe("helm chart: rendering", function () {
     for (const [k, v] of Object.entries(sm.spec.selector.matchLabels))
       expect(svc.metadata.labels[k]).to.equal(v);
     expect(svc.spec.ports[0]).to.deep.include({ port: 9090, targetPort: "metrics" });
+  });
+
+  it("adds the PrometheusRule only when enabled: a Critical finding alerts once per workload and code", () => {
+    expect(find(defaults.objects, "PrometheusRule")).to.deep.equal([]);
+    const rule = one(custom.objects, "PrometheusRule");
+    expect(rule.metadata.namespace).to.equal("ops");
+    expect(rule.metadata.labels.release).to.equal("prometheus");
+    const alerts = rule.spec.groups.flatMap((g: Obj) => g.rules);
+    expect(alerts.map((a: Obj) => a.alert)).to.deep.equal(["DiagnoseCriticalFinding"]);
+    const alert = alerts[0];
+    // Grouped by the labels the operator puts on diagnose_findings_total, over the set window;
+    // a brand-new series (first finding of a workload) is caught by "unless ... offset".
+    const expr = String(alert.expr).replace(/\s+/g, " ");
+    expect(expr).to.equal(
+      'sum by (namespace, workload, code) (increase(diagnose_findings_total{severity="Critical"}[30m])) > 0 or sum by (namespace, workload, code) (diagnose_findings_total{severity="Critical"} unless diagnose_findings_total{severity="Critical"} offset 30m)',
+    );
+    expect(alert.labels).to.deep.equal({ severity: "critical" });
+    // Prometheus' own templates reach it unexpanded by helm.
+    expect(alert.annotations.summary).to.equal(
+      "{{ $labels.code }} in {{ $labels.namespace }}/{{ $labels.workload }}",
+    );
+    expect(alert.annotations.description).to.include("kubectl diagnose report NAME");
+  });
+
+  it("adds the Grafana dashboard ConfigMap only when enabled, labelled for the sidecar", () => {
+    expect(find(defaults.objects, "ConfigMap")).to.deep.equal([]);
+    const cm = one(custom.objects, "ConfigMap", "diagnose-dashboard");
+    expect(cm.metadata.namespace).to.equal("monitoring");
+    expect(cm.metadata.labels.grafana_dashboard).to.equal("1");
+    expect(cm.metadata.annotations).to.deep.equal({ grafana_folder: "Diagnose" });
+    const dashboard = JSON.parse(cm.data["diagnose-operator.json"]);
+    expect(dashboard.uid).to.equal("diagnose-operator");
+    const exprs: string[] = dashboard.panels.flatMap((p: Obj) =>
+      p.targets.map((t: Obj) => t.expr as string),
+    );
+    expect(exprs[0]).to.include('diagnose_findings_total{severity="Critical"}');
+    expect(exprs.some((e) => e.includes("diagnose_diagnoses"))).to.equal(true);
+    // Every panel queries the datasource the user picks (Grafana's $datasource variable).
+    const picked = ["$", "{datasource}"].join("");
+    for (const p of dashboard.panels) expect(p.datasource.uid).to.equal(picked);
   });
 
   it("renders the generated CRD by default, kept on uninstall, with the spec of crds/", () => {

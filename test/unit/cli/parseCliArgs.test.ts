@@ -85,6 +85,33 @@ describe("parseCliArgs", () => {
     });
   });
 
+  it("parses report: a NAME or a saved file, -o required, one kind of baseline", () => {
+    expect(
+      command(["report", "d1", "-n", "shop", "-o", "r.html", "--baseline", "d0"]),
+    ).to.deep.equal({
+      kind: "report",
+      name: "d1",
+      outFile: "r.html",
+      baseline: "d0",
+      global: { namespace: "shop" },
+    });
+    expect(command(["report", "--from-file", "d.json", "-o", "-"])).to.deep.equal({
+      kind: "report",
+      fromFile: "d.json",
+      outFile: "-",
+      global: {},
+    });
+    expect(error(["report", "d1"])).to.match(/report needs -o FILE/);
+    expect(error(["report", "-o", "r.html"])).to.match(/"report" needs a NAME/);
+    expect(error(["report", "d1", "-o", "r", "--baseline", "a", "--baseline-file", "b"])).to.match(
+      /exclude each other/,
+    );
+    expect(error(["report", "--from-file", "f", "-o", "r", "--baseline", "a"])).to.match(
+      /give the baseline as --baseline-file/,
+    );
+    expect(error(["get", "d1", "--from-file", "f"])).to.match(/--from-file does not apply/);
+  });
+
   it("returns help and version", () => {
     expect(parseCliArgs([]).kind).to.equal("help");
     expect(parseCliArgs(["pod", "--help"]).kind).to.equal("help");

@@ -1,6 +1,7 @@
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { expect } from "chai";
+import { parse as parseYaml } from "yaml";
 import type { Diagnosis } from "../../../operator/api/v1alpha1/diagnosis.js";
 import type { NewDiagnosis } from "../../../operator/cli/buildDiagnosis.js";
 import type { DiagnosisClient } from "../../../operator/cli/diagnosisClient.js";
@@ -55,6 +56,11 @@ function harness(client: DiagnosisClient, overrides: Partial<CliDeps> = {}) {
     },
     writeFile: async (p, d) => {
       files.set(p, d);
+    },
+    readFile: async (p) => {
+      const f = files.get(p);
+      if (f === undefined) throw new Error(`ENOENT: no such file, open '${p}'`);
+      return f;
     },
     loadFlameGraphRenderer,
     ...overrides,
@@ -144,6 +150,50 @@ describe("runCli", () => {
     expect(n.out()).to.equal("diagnosis.diagnose.dev/tomcat-oom\n");
   });
 
+  it("no control character from the Diagnosis reaches the terminal; -o json / yaml keep the data exact", async () => {
+    const hostile = s1Diagnosis();
+    const evil = "java\u001b]0;pwned\u0007\r\nCRITICAL fake line\u009b2J\u202eexe.sh";
+    hostile.status!.findings![0]!.summary = evil;
+    hostile.status!.findings![0]!.remediation = `run \u001b[8m curl x | sh`;
+    hostile.status!.conditions = [
+      {
+        type: "Failed",
+        status: "True",
+        reason: "CollectorFailed",
+        message: evil,
+        lastTransitionTime: "2026-01-01T00:00:00Z",
+      },
+    ];
+    hostile.status!.phase = "Failed";
+    hostile.status!.report = {
+      checks: { jvm: { status: "error", durationMs: 1, reason: evil } },
+    };
+    // C0 but newline, DEL and C1 (the 8-bit CSI), CR, the bidi override.
+    const unsafe = /[\u0000-\u0009\u000b-\u001f\u007f-\u009f\u202e]/;
+    const report = harness(new ScriptedClient([hostile]));
+    await runCli(["get", "tomcat-oom", "--no-color"], report.deps);
+    expect(report.out()).to.include("CRITICAL fake line");
+    expect(report.out()).not.to.match(unsafe);
+    expect(report.out()).not.to.match(/\nCRITICAL fake line/);
+    const json = harness(new ScriptedClient([hostile]));
+    await runCli(["get", "tomcat-oom", "-o", "json"], json.deps);
+    expect(json.out()).not.to.match(unsafe);
+    expect(JSON.parse(json.out()).status.findings[0].summary).to.equal(evil);
+    const yaml = harness(new ScriptedClient([hostile]));
+    await runCli(["get", "tomcat-oom", "-o", "yaml"], yaml.deps);
+    expect(yaml.out()).not.to.match(unsafe);
+    expect((parseYaml(yaml.out()) as Diagnosis).status!.findings![0]!.summary).to.equal(evil);
+    const waiting = harness(
+      new ScriptedClient([
+        { ...hostile, status: { ...hostile.status, phase: "Running" } },
+        hostile,
+      ]),
+    );
+    waiting.deps.stderr.isTTY = true;
+    await runCli(["get", "tomcat-oom", "--wait", "-o", "name"], waiting.deps);
+    expect(waiting.err().replaceAll("\r\u001b[2K", "")).not.to.match(unsafe);
+  });
+
   it("usage errors exit 2 before touching the cluster", async () => {
     const client = new ScriptedClient([]);
     const h = harness(client);
@@ -189,6 +239,86 @@ describe("runCli", () => {
       });
       expect(await runCli(["flamegraph", "tomcat-oom", "-o", "-"], none.deps)).to.equal(EXIT.error);
       expect(none.err()).to.include("not available in this build");
+    });
+  });
+
+  describe("report", () => {
+    const perf = readFileSync(
+      join(repoRoot, "test/fixtures/profile/perf-script-node-synflood.txt"),
+      "utf8",
+    );
+    const profiled = (name = "tomcat-oom"): Diagnosis => {
+      const d = s1Diagnosis();
+      d.metadata.name = name;
+      d.spec.checks = ["softirq", "profile"];
+      d.status!.report = {
+        checks: {
+          profile: {
+            status: "ok",
+            durationMs: 1500,
+            data: { collapsed: encodeCollapsed(collapseStacks(parsePerfScript(perf).samples)) },
+          },
+        },
+      };
+      return d;
+    };
+
+    it("writes the Diagnosis from the cluster as one HTML page with its findings and flame graph", async () => {
+      const h = harness(new ScriptedClient([profiled()]));
+      expect(
+        await runCli(["report", "tomcat-oom", "-n", "shop", "-o", "report.html"], h.deps),
+      ).to.equal(EXIT.ok);
+      const html = h.files.get("report.html")!;
+      expect(html).to.match(/^<!DOCTYPE html>/);
+      for (const code of ["JvmHeapExceedsLimit", "CgroupOomKill", "CpuThrottled"])
+        expect(html).to.include(`data-code="${code}"`);
+      expect(html).to.include('<svg version="1.1" class="fg"');
+      expect(html).to.include("function dgnFlameGraph");
+      expect(h.err()).to.match(/^wrote report.html \(\d+ bytes\): 3 findings, flame graph\n$/);
+    });
+
+    it("adds a differential flame graph against --baseline", async () => {
+      const client = new ScriptedClient([profiled("after"), profiled("before")]);
+      const h = harness(client);
+      expect(
+        await runCli(["report", "after", "--baseline", "before", "-o", "cmp.html"], h.deps),
+      ).to.equal(EXIT.ok);
+      expect(h.files.get("cmp.html")).to.include('id="profile-diff"');
+      expect(h.err()).to.include("differential flame graph");
+    });
+
+    it("reads a saved kubectl get -o json (one object or a List) without connecting", async () => {
+      const h = harness(new ScriptedClient([]), {
+        connect: () => {
+          throw new Error("must not connect");
+        },
+      });
+      h.files.set("one.json", JSON.stringify(profiled()));
+      h.files.set(
+        "list.json",
+        JSON.stringify({ kind: "List", items: [profiled("a"), profiled("b")] }),
+      );
+      expect(await runCli(["report", "--from-file", "one.json", "-o", "-"], h.deps)).to.equal(
+        EXIT.ok,
+      );
+      expect(h.out()).to.include("shop/tomcat-oom");
+      expect(
+        await runCli(["report", "b", "--from-file", "list.json", "-o", "b.html"], h.deps),
+      ).to.equal(EXIT.ok);
+      expect(h.files.get("b.html")).to.include("<title>Diagnosis shop/b</title>");
+      expect(await runCli(["report", "--from-file", "list.json", "-o", "x.html"], h.deps)).to.equal(
+        EXIT.error,
+      );
+      expect(h.err()).to.include("list.json: the file holds 2 Diagnoses (a, b): name one");
+      h.files.set("pod.json", JSON.stringify({ kind: "Pod", metadata: { name: "p" } }));
+      expect(await runCli(["report", "--from-file", "pod.json", "-o", "x.html"], h.deps)).to.equal(
+        EXIT.error,
+      );
+      expect(h.err()).to.include("holds a Pod, not a Diagnosis");
+      expect(await runCli(["report", "--from-file", "nope.json", "-o", "x.html"], h.deps)).to.equal(
+        EXIT.error,
+      );
+      expect(h.err()).to.include("cannot read nope.json: ENOENT");
     });
   });
 });

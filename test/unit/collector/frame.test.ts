@@ -90,4 +90,21 @@ describe("parseCollectorArgs", () => {
     );
     expect(parseCollectorArgs(["--help"], known).kind).to.equal("help");
   });
+  it("takes the Job's report token and a deadline; refuses a malformed token", () => {
+    const token = "0123456789abcdef0123456789abcdef";
+    const r = parseCollectorArgs(
+      ["--node", "--report-token", token, "--deadline-seconds", "90"],
+      known,
+    );
+    expect(r.kind === "run" && r.args.reportToken).to.equal(token);
+    expect(r.kind === "run" && r.args.deadlineSeconds).to.equal(90);
+    expect(() => parseCollectorArgs(["--node", "--report-token", "a b"], known)).to.throw(
+      UsageError,
+      /--report-token/,
+    );
+    expect(() => parseCollectorArgs(["--node", "--deadline-seconds", "0"], known)).to.throw(
+      UsageError,
+      /positive integer/,
+    );
+  });
 });

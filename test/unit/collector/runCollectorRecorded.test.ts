@@ -10,10 +10,7 @@ import {
 import { tmpdir } from "node:os";
 import { expect } from "chai";
 import type { Check } from "../../../operator/collector/check.js";
-import {
-  type CommandRunner,
-  ToolUnavailableError,
-} from "../../../operator/collector/commandRunner.js";
+import { ToolUnavailableError } from "../../../operator/collector/commandRunner.js";
 import { cpuCheck } from "../../../operator/collector/cpu/cpuCheck.js";
 import { jvmCheck } from "../../../operator/collector/jvm/jvmCheck.js";
 import { memoryCheck } from "../../../operator/collector/memory/memoryCheck.js";
@@ -22,6 +19,7 @@ import { renderReport } from "../../../operator/collector/renderReport.js";
 import { TargetNotFoundError } from "../../../operator/collector/resolveTarget.js";
 import { runCollector } from "../../../operator/collector/runCollector.js";
 import type { JvmEvidence } from "../../../operator/report/evidence/jvmEvidence.js";
+import { recordedRunner } from "./recordedRunner.js";
 
 const ID = "8a9b1c2d3e4f5a6b7c8d9e0f1a2b3c4d5e6f7a8b9c0d1e2f3a4b5c6d7e8f9a0b";
 const POD =
@@ -29,11 +27,9 @@ const POD =
 const PATH = `${POD}/cri-containerd-${ID}.scope`;
 const JAVA_HOME = "/usr/lib/jvm/java-17-openjdk-amd64";
 
-const noTools: CommandRunner = {
-  run: async (cmd) => {
-    throw new ToolUnavailableError(cmd, "not installed");
-  },
-};
+const noTools = recordedRunner(async (cmd) => {
+  throw new ToolUnavailableError(cmd, "not installed");
+});
 
 /**
  * A recorded cgroup v2 node: /proc and /sys trees built from the fixtures, with one containerd
@@ -74,7 +70,7 @@ function buildTree(root: string): { procRoot: string; sysRoot: string } {
   return { procRoot, sysRoot };
 }
 
-describe("runCollector on a cgroup v2 node (fixtures written from the documented format)", () => {
+describe("runCollector on a recorded cgroup v2 node (fixtures captured in the guest, kernel 6.1)", () => {
   let root: string;
   let trees: { procRoot: string; sysRoot: string };
   const checks: Check[] = [memoryCheck as Check, jvmCheck as Check, cpuCheck as Check];
@@ -133,7 +129,7 @@ describe("runCollector on a cgroup v2 node (fixtures written from the documented
     ]);
     const oom = report.findings[0]!;
     expect(oom.summary, oom.summary).to.match(
-      /^OOM-killed by its cgroup: java \(pid 4242\) at 512MiB usage = limit 512MiB, anon 99% at 2025-12-31T23:58:51.554Z/,
+      /^OOM-killed by its cgroup: java \(pid 137\) at 512Mi usage = limit 512Mi, anon 100% at 2025-12-31T21:30:11.219Z/,
     );
     const jvm = (report.checks.jvm as { data: JvmEvidence }).data.jvms[0]!;
     expect(jvm.hsperfdataPath).to.equal(`${trees.procRoot}/4242/root/tmp/hsperfdata_app/1`);
@@ -145,7 +141,7 @@ describe("runCollector on a cgroup v2 node (fixtures written from the documented
 
     const text = renderReport(report);
     expect(text).to.include("CRITICAL [memory] OOMKilledByCgroup");
-    expect(text).to.include("fix: For this 512MiB limit set -Xmx");
+    expect(text).to.include("fix: For this 512Mi limit set -Xmx");
   });
 
   it("resolves the same target from a pid, and fails clearly for an unknown one", async () => {

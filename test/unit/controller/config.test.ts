@@ -21,10 +21,21 @@ describe("parseOperatorConfig", () => {
       namespace: "diagnose-system",
       collectorImage: "ghcr.io/diagnose-dev/diagnose-operator:0.1.0",
       collectorServiceAccount: "diagnose-collector",
+      collectorCpuRequest: "10m",
+      collectorMemoryRequest: "64Mi",
       collectorCpuLimit: "500m",
       collectorMemoryLimit: "256Mi",
-      collectorPriorityClass: "",
-      collectorTolerations: [{ operator: "Exists" }],
+      collectorPriorityClass: "system-node-critical",
+      collectorTolerations: [
+        { key: "node.kubernetes.io/not-ready", operator: "Exists" },
+        { key: "node.kubernetes.io/unreachable", operator: "Exists" },
+        { key: "node.kubernetes.io/memory-pressure", operator: "Exists" },
+        { key: "node.kubernetes.io/disk-pressure", operator: "Exists" },
+        { key: "node.kubernetes.io/pid-pressure", operator: "Exists" },
+        { key: "node.kubernetes.io/network-unavailable", operator: "Exists" },
+        { key: "node.kubernetes.io/unschedulable", operator: "Exists" },
+      ],
+      collectorImagePullSecrets: [],
       metricsPort: 8080,
       watchNamespaces: [],
       autoTrigger: true,
@@ -32,6 +43,8 @@ describe("parseOperatorConfig", () => {
       cooldownSeconds: 600,
       maxJobsPerNode: 1,
       maxJobs: 10,
+      maxOpenPerNamespace: 20,
+      maxQueuedSeconds: 600,
       leaderElect: true,
       leaseName: "diagnose-operator",
       identity: "node-1_42",
@@ -40,6 +53,14 @@ describe("parseOperatorConfig", () => {
       retryPeriodSeconds: 2,
       logLevel: "info",
     });
+  });
+
+  it("reads the collector's image pull secrets as a list of names", () => {
+    expect(
+      ok([], { DIAGNOSE_COLLECTOR_IMAGE_PULL_SECRETS: "registry-a, registry.b,registry-a" })
+        .collectorImagePullSecrets,
+    ).to.deep.equal(["registry-a", "registry.b"]);
+    expect(error(["--collector-image-pull-secrets=Registry_A"])).to.match(/not an object name/);
   });
 
   it("reads collector tolerations as a JSON array and rejects malformed ones clearly", () => {

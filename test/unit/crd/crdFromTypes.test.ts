@@ -218,12 +218,21 @@ describe("crdFromSource", () => {
   it("reads printer columns from the root type and checks their paths", () => {
     const text = source(
       "export interface WidgetSpec { size: number }",
-      " * @printerColumn Size integer .spec.size :: how big\n * @printerColumn Age date .metadata.creationTimestamp",
+      " * @printerColumn Size integer .spec.size :: how big\n * @printerColumn Wide integer .spec.size priority=1\n * @printerColumn Age date .metadata.creationTimestamp",
     );
     expect(crdFromSource(text).spec.versions[0]!.additionalPrinterColumns).to.deep.equal([
       { name: "Size", type: "integer", jsonPath: ".spec.size", description: "how big" },
+      { name: "Wide", type: "integer", jsonPath: ".spec.size", priority: 1 },
       { name: "Age", type: "date", jsonPath: ".metadata.creationTimestamp" },
     ]);
+    expect(
+      generationError(
+        source(
+          "export interface WidgetSpec { size: number }",
+          " * @printerColumn Size integer .spec.size wide",
+        ),
+      ),
+    ).to.match(/priority=N/);
     const union = source(
       "export interface Choice { a?: string; b?: string }\nexport interface WidgetSpec { choice: Choice }",
       " * @printerColumn Choice string .spec.choice['a','b']",

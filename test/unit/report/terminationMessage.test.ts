@@ -109,4 +109,16 @@ describe("terminationMessage", () => {
     ).toString("base64");
     expect(() => decodeTerminationMessage(badSeverity)).to.throw(/severity/);
   });
+
+  it("carries the Job's report token: with an expected token, only a message with it is accepted", () => {
+    const token = "0123456789abcdef0123456789abcdef";
+    const withToken = encodeTerminationMessage(report([heap]), token);
+    expect(decodeTerminationMessage(withToken, token).findings).to.have.length(1);
+    expect(() => decodeTerminationMessage(withToken, "fedcba9876543210fedcba9876543210")).to.throw(
+      /this Job's report token/,
+    );
+    expect(() =>
+      decodeTerminationMessage(encodeTerminationMessage(report([heap])), token),
+    ).to.throw(/this Job's report token/);
+  });
 });

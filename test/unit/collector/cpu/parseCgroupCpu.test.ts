@@ -28,15 +28,15 @@ describe("parseCgroupV1Cpu", () => {
 });
 
 describe("parseCgroupV2Cpu", () => {
-  it("reads cpu.max and cpu.stat (fixtures written from the documented format)", () => {
+  it("reads cpu.max and cpu.stat (captured in the guest, kernel 6.1)", () => {
     const s = parseCgroupV2Cpu("/c", files("test/fixtures/cpu/v2/throttled"));
     expect(s.limitCores).to.equal(0.1);
     expect(s.weight).to.equal(100);
     expect(s.counters).to.deep.equal({
-      nrPeriods: 241,
-      nrThrottled: 238,
-      throttledUsec: 21544117,
-      usageUsec: 2417533,
+      nrPeriods: 103,
+      nrThrottled: 99,
+      throttledUsec: 8612454,
+      usageUsec: 1025991,
     });
     const u = parseCgroupV2Cpu("/c", files("test/fixtures/cpu/v2/unlimited"));
     expect(u.quotaUsec).to.equal(undefined);

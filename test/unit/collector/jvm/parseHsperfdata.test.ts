@@ -1,6 +1,9 @@
 import { readFileSync } from "node:fs";
 import { expect } from "chai";
-import { summarizeHsperfdata } from "../../../../operator/collector/jvm/heapFromHsperfdata.js";
+import {
+  isSummarizedCounter,
+  summarizeHsperfdata,
+} from "../../../../operator/collector/jvm/heapFromHsperfdata.js";
 import {
   counterString,
   HsperfdataFormatError,
@@ -26,6 +29,42 @@ describe("parseHsperfdata", () => {
     });
   });
 
+  it("decodes only the counters the jvm check names", () => {
+    const d = parseHsperfdata(load("java17-xmx1g.hsperf"), isSummarizedCounter);
+    const names = [...d.counters.keys()];
+    expect(names).to.include.members([
+      "sun.gc.metaspace.used",
+      "sun.gc.compressedclassspace.maxCapacity",
+      "sun.gc.collector.0.time",
+      "sun.os.hrt.ticks",
+      "java.threads.live",
+    ]);
+    expect(names.every(isSummarizedCounter)).to.equal(true);
+    expect(names.length).to.be.lessThan(40);
+    // What the summary reads is all there.
+    const all = summarizeHsperfdata(parseHsperfdata(load("java17-xmx1g.hsperf")));
+    expect(summarizeHsperfdata(d)).to.deep.equal(all);
+  });
+
+  it("rejects offsets outside an entry and implausible counts (hostile files)", () => {
+    const good = load("java17-xmx1g.hsperf");
+    const view = (b: Buffer) => new DataView(b.buffer, b.byteOffset, b.byteLength);
+    const manyEntries = Buffer.from(good);
+    view(manyEntries).setInt32(28, 1_000_000, true);
+    expect(() => parseHsperfdata(manyEntries)).to.throw(HsperfdataFormatError, /entry count/);
+    const entryOffset = view(good).getInt32(24, true);
+    // The first entry's data offset pointing far past its end.
+    const farData = Buffer.from(good);
+    view(farData).setInt32(entryOffset + 16, 0x7fff0000, true);
+    expect(() => parseHsperfdata(farData)).to.throw(HsperfdataFormatError, /data outside/);
+    const farName = Buffer.from(good);
+    view(farName).setInt32(entryOffset + 4, -8, true);
+    expect(() => parseHsperfdata(farName)).to.throw(HsperfdataFormatError, /name outside/);
+    const badStart = Buffer.from(good);
+    view(badStart).setInt32(24, good.length + 100, true);
+    expect(() => parseHsperfdata(badStart)).to.throw(HsperfdataFormatError, /entry offset/);
+  });
+
   it("rejects a file that is not hsperfdata", () => {
     expect(() => parseHsperfdata(Buffer.alloc(64))).to.throw(HsperfdataFormatError, /magic/);
     expect(() => parseHsperfdata(Buffer.from([0xca, 0xfe]))).to.throw(HsperfdataFormatError);
@@ -42,6 +81,14 @@ describe("summarizeHsperfdata", () => {
     expect(s.initialHeapBytes).to.equal(64 * MiB);
     expect(s.javaHome).to.equal("/usr/lib/jvm/java-17-openjdk-amd64");
     expect(s.liveThreads).to.be.a("number").greaterThan(0);
+    expect(s).to.deep.include({
+      metaspaceCommittedBytes: 9961472,
+      metaspaceUsedBytes: 9708272,
+      compressedClassMaxBytes: 1073741824,
+      codeCacheUsedBytes: 1791096,
+      gcTimePercent: 4.2,
+      uptimeSeconds: 5,
+    });
   });
   it("Parallel (disjoint generations): max heap is young + old", () => {
     const s = summarizeHsperfdata(parseHsperfdata(load("java17-parallel-xmx768m.hsperf")));

@@ -136,7 +136,7 @@ describe("OOM reports captured in the field", () => {
       expect(ev!.tasks).to.have.length(2);
       const [f] = analyzeFor([ev!], ev!.taskMemcg!);
       expect(f!.summary).to.match(
-        /^OOM-killed by its cgroup: nginx \(pid 31877\) at 2GiB usage = limit 2GiB, sock 86%, anon 13%$/,
+        /^OOM-killed by its cgroup: nginx \(pid 31877\) at 2Gi usage = limit 2Gi, sock 86%, anon 13%$/,
       );
       expect(f!.remediation).to.match(/^Most of it was socket buffers \(sock\)/);
       expect(

@@ -87,14 +87,25 @@ describe("parseOomKills", () => {
     expect(ev!.tasks?.[0]).to.deep.include({ pid: 27281, name: "java", rssPages: 131521 });
   });
 
-  it("assembles a cgroup v2 memcg kill with multi-line stats (fixture written from the documented format)", () => {
+  it("assembles a cgroup v2 memcg kill captured on kernel 6.1 (dmesg)", () => {
     const [ev] = fixture("cgroup2-containerd-memcg.dmesg");
     expect(ev!.kind).to.equal("memcg");
     expect(ev!.taskMemcg).to.equal(K8S_CONTAINER);
-    expect(ev!.memcgStats?.anon).to.equal(531353600);
-    expect(ev!.memcgStats?.file).to.equal(4096);
-    expect(ev!.victim).to.deep.include({ pid: 4242, name: "java", uid: 1000, oomScoreAdj: 968 });
+    expect(ev!.oomMemcg).to.equal(K8S_CONTAINER);
+    expect(ev!).to.deep.include({ memcgUsageKb: 524288, memcgLimitKb: 524288 });
+    expect(ev!.memcgStats?.anon).to.equal(535064576);
+    expect(ev!.victim).to.deep.include({ pid: 137, name: "java", uid: 1000, oomScoreAdj: 968 });
   });
+
+  // Kernel 6.1 prints the memory.stat block as one record with embedded newlines: dmesg indents
+  // the continuation lines, /dev/kmsg escapes them as \x0a.
+  for (const name of ["cgroup2-containerd-memcg.dmesg", "cgroup2-containerd-memcg-6.1.kmsg"]) {
+    it(`reads the whole memory.stat block of a 6.1 OOM report from ${name}`, () => {
+      const [ev] = fixture(name);
+      expect(ev!.memcgStats).to.deep.include({ anon: 535064576, file: 24576, kernel: 1781760 });
+      expect(ev!.victim).to.deep.include({ pid: 137, name: "java" });
+    });
+  }
 
   it("tells a node-wide OOM (CONSTRAINT_NONE) from a memcg one (fixture written from the documented format)", () => {
     const [ev] = fixture("node-wide-constraint-none.dmesg");
@@ -134,7 +145,7 @@ describe("matchOomKills", () => {
     ]);
   });
 
-  it("matches a previous instance of a restarted Kubernetes container through the pod cgroup (fixture written from the documented format)", () => {
+  it("matches a previous instance of a restarted Kubernetes container through the pod cgroup", () => {
     const [ev] = fixture("cgroup2-containerd-memcg.dmesg");
     const restarted = `${K8S_POD}/cri-containerd-${"f".repeat(64)}.scope`;
     expect(podCgroupOf(restarted)).to.equal(K8S_POD);

@@ -8,6 +8,7 @@ import type { CheckContext } from "../../../../operator/collector/check.js";
 import type { CommandResult, CommandRunner } from "../../../../operator/collector/commandRunner.js";
 import { ToolUnavailableError } from "../../../../operator/collector/commandRunner.js";
 import { collectNetwork } from "../../../../operator/collector/network/collectNetwork.js";
+import { recordedRunner } from "../recordedRunner.js";
 
 const FIXTURES = join(
   dirname(fileURLToPath(import.meta.url)),
@@ -53,17 +54,15 @@ describe("collectNetwork with missing tools", () => {
 
   it("every tool missing inside the netns: /proc fallbacks fill interfaces, TCP counters and conntrack", async () => {
     const calls: string[][] = [];
-    const runner: CommandRunner = {
-      async run(command, args): Promise<CommandResult> {
-        calls.push([command, ...args]);
-        // nsenter exists; the program it should exec does not.
-        return {
-          stdout: "",
-          stderr: `nsenter: failed to execute ${args[2]}: No such file or directory`,
-          exitCode: 127,
-        };
-      },
-    };
+    const runner = recordedRunner(async (command, args): Promise<CommandResult> => {
+      calls.push([command, ...args]);
+      // nsenter exists; the program it should exec does not.
+      return {
+        stdout: "",
+        stderr: `nsenter: failed to execute ${args[2]}: No such file or directory`,
+        exitCode: 127,
+      };
+    });
     const data = await collectNetwork(ctx(root, runner));
     expect(calls[0]!.slice(0, 2)).to.deep.equal(["nsenter", `--net=${root}/${PID}/ns/net`]);
     expect(data.interfaces.map((i) => [i.name, i.rx.packets])).to.deep.equal([
@@ -84,16 +83,14 @@ describe("collectNetwork with missing tools", () => {
 
   it("a tool missing in the first sample is not run again for the second", async () => {
     const tools: string[] = [];
-    const runner: CommandRunner = {
-      async run(_command, args): Promise<CommandResult> {
-        tools.push(String(args[2]));
-        return {
-          stdout: "",
-          stderr: `nsenter: failed to execute ${args[2]}: No such file or directory`,
-          exitCode: 127,
-        };
-      },
-    };
+    const runner = recordedRunner(async (_command, args): Promise<CommandResult> => {
+      tools.push(String(args[2]));
+      return {
+        stdout: "",
+        stderr: `nsenter: failed to execute ${args[2]}: No such file or directory`,
+        exitCode: 127,
+      };
+    });
     const data = await collectNetwork(ctx(root, runner, 0.01));
     const runs = (tool: string) => tools.filter((t) => t === tool).length;
     expect(["ip", "tc", "iptables-save", "iptables-legacy-save", "nft"].map(runs)).to.deep.equal([
@@ -106,11 +103,9 @@ describe("collectNetwork with missing tools", () => {
   });
 
   it("no nsenter at all and no readable netns: the check is unavailable, with the reasons", async () => {
-    const runner: CommandRunner = {
-      async run(command) {
-        throw new ToolUnavailableError(command, "not installed");
-      },
-    };
+    const runner = recordedRunner(async (command) => {
+      throw new ToolUnavailableError(command, "not installed");
+    });
     rmSync(join(root, String(PID), "net", "dev"));
     rmSync(join(root, String(PID), "net", "stat"), { recursive: true });
     const err = await collectNetwork(ctx(root, runner)).catch((e: unknown) => e);

@@ -6,6 +6,7 @@ import { analyzeReport } from "../../../../operator/analysis/analyzeReport.js";
 import type { CheckContext } from "../../../../operator/collector/check.js";
 import {
   type CommandRunner,
+  type RunOptions,
   ToolUnavailableError,
 } from "../../../../operator/collector/commandRunner.js";
 import { collapseStacks } from "../../../../operator/collector/profile/collapseStacks.js";
@@ -17,6 +18,7 @@ import {
 import { topFrames } from "../../../../operator/collector/profile/topFrames.js";
 import { decodeCollapsed } from "../../../../operator/report/collapsedBlob.js";
 import { parseCollapsed } from "../../../../operator/report/collapsedText.js";
+import { recordedRunner } from "../recordedRunner.js";
 
 const dir = new URL("../../../fixtures/profile/", import.meta.url).pathname;
 const fixture = (name: string) => readFile(`${dir}${name}`, "utf8");
@@ -162,18 +164,17 @@ describe("profile check", () => {
   it("runs perf record and perf script with argument arrays and collapses the output", async () => {
     const calls: string[][] = [];
     const script = await fixture("perf-script-excerpt.txt");
-    const runner: CommandRunner = {
-      async run(cmd, args) {
-        calls.push([cmd, ...args]);
-        return { stdout: args[0] === "script" ? script : "", stderr: "", exitCode: 0 };
-      },
-    };
+    const runner = recordedRunner(async (cmd, args) => {
+      calls.push([cmd, ...args]);
+      return { stdout: args[0] === "script" ? script : "", stderr: "", exitCode: 0 };
+    });
     const check = createProfileCheck({ makeTempDir: tmp });
     const data = await check.collect(fakeContext(runner, kthreads, { kernelThread: "ksoftirqd" }));
     expect(calls[0]?.slice(0, 6)).to.deep.equal(["perf", "record", "-g", "-F", "99", "-p"]);
     expect(calls[0]?.[6]).to.equal("14,22");
-    expect(calls[0]?.slice(-3)).to.deep.equal(["--", "sleep", "1"]);
+    expect(calls[0]?.slice(-4)).to.deep.equal(["--max-size=48M", "--", "sleep", "1"]);
     expect(calls[1]?.slice(0, 3)).to.deep.equal(["perf", "script", "-i"]);
+    expect(data.sizeLimitReached).to.equal(undefined);
     expect(data).to.include({ mode: "kernelThread", samples: 14 });
     expect(data.threads?.map((t) => t.comm)).to.deep.equal(["ksoftirqd/0", "ksoftirqd/1"]);
     expect(decodeCollapsed(data.collapsed)).to.include(`${HPING_RX} 1\n`);
@@ -181,17 +182,36 @@ describe("profile check", () => {
     expect(findings.map((f) => f.code)).to.include("ProfileHotFrames");
   });
 
+  it("bounds perf record's output, and says when the profile ended early at that bound", async () => {
+    const script = await fixture("perf-script-excerpt.txt");
+    const options: RunOptions[] = [];
+    const runner = recordedRunner(async (_cmd, args, opts = {}) => {
+      options.push(opts);
+      return args[0] === "script"
+        ? { stdout: script, stderr: "", exitCode: 0 }
+        : {
+            stdout: "",
+            // what perf 6.1 prints when --max-size stops it
+            stderr: "[ perf record: perf size limit reached (3084 KB), stopping session ]\n",
+            exitCode: 0,
+          };
+    });
+    const data = await createProfileCheck({ makeTempDir: tmp }).collect(
+      fakeContext(runner, kthreads),
+    );
+    expect(data.sizeLimitReached).to.equal(true);
+    expect(options[1]?.maxOutputBytes).to.equal(4 * 1024 ** 3);
+  });
+
   it("reports perf missing or not permitted as unavailable", async () => {
-    const missing: CommandRunner = {
-      run: async () => {
-        throw new ToolUnavailableError("perf", "not installed");
-      },
-    };
+    const missing = recordedRunner(async () => {
+      throw new ToolUnavailableError("perf", "not installed");
+    });
     const check = createProfileCheck({ makeTempDir: tmp });
     const err1 = await check.collect(fakeContext(missing, kthreads)).catch((e: unknown) => e);
     expect(err1).to.be.instanceOf(ToolUnavailableError);
     const stderr = await fixture("perf-record-not-permitted.stderr.txt");
-    const denied: CommandRunner = { run: async () => ({ stdout: "", stderr, exitCode: 255 }) };
+    const denied = recordedRunner(async () => ({ stdout: "", stderr, exitCode: 255 }));
     const err2 = await check.collect(fakeContext(denied, kthreads)).catch((e: unknown) => e);
     expect(err2).to.be.instanceOf(ToolUnavailableError);
     expect((err2 as Error).message).to.match(/^perf: not permitted/);

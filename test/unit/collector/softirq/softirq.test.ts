@@ -18,7 +18,7 @@ import { parseSoftirqs } from "../../../../operator/collector/softirq/parseSofti
 import { readKernelThreads } from "../../../../operator/collector/softirq/readKernelThreads.js";
 import { createSoftirqCheck } from "../../../../operator/collector/softirq/softirqCheck.js";
 import { summarizeSoftirqInterval } from "../../../../operator/collector/softirq/summarizeSoftirqInterval.js";
-
+import { recordedRunner } from "../recordedRunner.js";
 import { dir, fixture, synfloodSnapshots } from "./synfloodSnapshots.js";
 
 describe("softirq parsers", () => {
@@ -121,7 +121,8 @@ describe("softirq check collect", () => {
     await cp(`${dir}proc-kthreads-${phase}`, procRoot, { recursive: true });
     await writeFile(`${procRoot}/softirqs`, fixture(`softirqs.synflood-${phase}.txt`));
     await writeFile(`${procRoot}/stat`, fixture(`stat.synflood-${phase}.txt`));
-    for (const net of [`${procRoot}/net`, `${procRoot}/4242/net`]) {
+    // The node's namespace is pid 1's (the collector does not join the host network).
+    for (const net of [`${procRoot}/1/net`, `${procRoot}/4242/net`]) {
       await mkdir(net, { recursive: true });
       await writeFile(`${net}/netstat`, fixture(`netstat.synflood-${phase}.txt`));
       await writeFile(`${net}/tcp`, fixture("net-tcp.synflood.txt"));
@@ -148,7 +149,9 @@ describe("softirq check collect", () => {
       sysRoot: "/sys",
       kmsgPath: "/dev/kmsg",
       options: { sampleSeconds: 3 },
-      runner: { run: async () => Promise.reject(new Error("the softirq check runs no command")) },
+      runner: recordedRunner(async () =>
+        Promise.reject(new Error("the softirq check runs no command")),
+      ),
       now: () => new Date(nowMs),
       progress: () => {},
     };

@@ -76,9 +76,30 @@ describe("diagnosis rules", () => {
     expect(merged.map((x) => x.code)).to.deep.equal(["OOMKilledByCgroup", "NoMemoryLimit"]);
   });
 
-  it("one-line verdict", () => {
-    expect(verdictFor([f("A", "Critical", "Collector")], ["memory"])).to.equal("Critical: A");
-    expect(verdictFor([], ["memory", "cpu"])).to.equal("No problems found (checks: memory, cpu)");
+  it("the running JVM's footprint settles the pod spec's heap findings", () => {
+    const merged = mergeFindings(
+      [f("JvmFootprintExceedsLimit", "Warning", undefined)],
+      [
+        f("JvmHeapNearLimit", "Warning", "PodSpec"),
+        f("JvmHeapExceedsLimit", "Critical", "PodSpec"),
+      ],
+    );
+    expect(merged.map((x) => x.code)).to.deep.equal(["JvmFootprintExceedsLimit"]);
+    // No JVM seen on the node (not running, or not found): the pod spec's finding stays.
+    expect(
+      mergeFindings([], [f("JvmHeapExceedsLimit", "Critical", "PodSpec")]).map((x) => x.code),
+    ).to.deep.equal(["JvmHeapExceedsLimit"]);
+  });
+
+  it("verdict: a short line for the column and the whole sentence", () => {
+    expect(verdictFor([f("A", "Critical", "Collector")], ["memory"])).to.deep.equal({
+      line: "Critical A: A",
+      sentence: "Critical: A",
+    });
+    expect(verdictFor([], ["memory", "cpu"])).to.deep.equal({
+      line: "OK: no problems found",
+      sentence: "No problems found (checks: memory, cpu)",
+    });
   });
 
   it("compares objects by content regardless of key order", () => {

@@ -11,6 +11,8 @@ import type {
   EventSink,
   EventType,
 } from "../../../../operator/controller/diagnosis/eventRecorder.js";
+import { cacheDiagnosis } from "../../../../operator/controller/kinds/diagnosisTransform.js";
+import { MetricsRegistry } from "../../../../operator/controller/runtime/metricsRegistry.js";
 
 const T0 = new Date("2026-01-01T12:00:00Z");
 
@@ -32,7 +34,7 @@ function diagnosis(status?: DiagnosisStatus, labels?: Record<string, string>): D
 }
 
 /** An API stand-in that stores the Diagnosis and applies merge patches of its status. */
-function harness(start: Diagnosis) {
+function harness(start: Diagnosis, metrics = new MetricsRegistry()) {
   let stored = structuredClone(start);
   const patches: Array<{ resourceVersion: string | undefined; status: Record<string, unknown> }> =
     [];
@@ -56,12 +58,20 @@ function harness(start: Diagnosis) {
     },
     events: sink,
     clock: { now: () => now },
+    findingsCounter: metrics.counter("diagnose_findings_total", "findings", [
+      "namespace",
+      "workload",
+      "code",
+      "severity",
+    ]),
   });
   return {
     writer,
     patches,
     events,
     stored: () => stored,
+    /** The stored object as the informer caches it. */
+    cached: () => cacheDiagnosis(stored),
     tick: (ms: number) => {
       now = new Date(now.getTime() + ms);
     },
@@ -79,7 +89,7 @@ const podSpecFinding: Finding = {
 describe("DiagnosisStatusWriter (API stand-in)", () => {
   it("writes a transition once, guarded by resourceVersion, with the derived phase; the same transition again writes nothing", async () => {
     const h = harness(diagnosis());
-    const after = await h.writer.waitingForTarget(h.stored(), "pod shop/tomcat-0 is not scheduled");
+    await h.writer.waitingForTarget(h.cached(), "pod shop/tomcat-0 is not scheduled");
     expect(h.patches).to.have.length(1);
     expect(h.patches[0]!.resourceVersion).to.equal("7");
     expect(h.patches[0]!.status).to.include({ phase: "Pending", observedGeneration: 2 });
@@ -94,10 +104,9 @@ describe("DiagnosisStatusWriter (API stand-in)", () => {
     ]);
 
     h.tick(3000);
-    const again = await h.writer.waitingForTarget(after, "pod shop/tomcat-0 is not scheduled");
+    await h.writer.waitingForTarget(h.cached(), "pod shop/tomcat-0 is not scheduled");
     expect(h.patches, "nothing changed: no write").to.have.length(1);
     expect(h.events).to.have.length(1);
-    expect(again).to.equal(after);
   });
 
   it("leaves status.trigger alone on triggered Diagnoses (the trigger owns it)", async () => {
@@ -109,26 +118,24 @@ describe("DiagnosisStatusWriter (API stand-in)", () => {
   it("records preliminary findings with the first status that knows the target, and one event for them", async () => {
     const h = harness(diagnosis());
     const target = { node: "node-a", podUID: "p-1", container: "app" };
-    const queued = await h.writer.queued(
-      h.stored(),
-      "2/2 collector Jobs are running on node node-a",
-      {
-        target,
-        preliminary: [podSpecFinding],
-      },
-    );
+    await h.writer.queued(h.cached(), "2/2 collector Jobs are running on node node-a", {
+      target,
+      preliminary: [podSpecFinding],
+    });
+    // The column gets the short line; the Event the whole sentence.
     expect(h.patches[0]!.status).to.deep.include({
       target,
-      verdict: "Critical: JVM max heap 2GiB > limit 512MiB",
+      verdict: "Critical JvmHeapExceedsLimit: JVM max heap 2GiB > limit…",
     });
     expect((h.patches[0]!.status.findings as Finding[]).map((f) => f.code)).to.deep.equal([
       "JvmHeapExceedsLimit",
     ]);
     expect(h.events.map((e) => e.reason)).to.deep.equal(["PreliminaryFindings", "Queued"]);
+    expect(h.events[0]!.message).to.equal("Critical: JVM max heap 2GiB > limit 512MiB");
 
     h.tick(1000);
     await h.writer.jobCreated(
-      queued,
+      h.cached(),
       { namespace: "diagnose-system", name: "diag-tomcat-oom-1234abcd", node: "node-a" },
       { target, preliminary: [podSpecFinding] },
     );
@@ -149,13 +156,16 @@ describe("DiagnosisStatusWriter (API stand-in)", () => {
 
   it("moves lastTransitionTime only when a condition's status changes", async () => {
     const h = harness(diagnosis());
-    const created = await h.writer.jobCreated(
-      h.stored(),
+    await h.writer.jobCreated(
+      h.cached(),
       { namespace: "diagnose-system", name: "diag-x", node: "node-a" },
       { target: { node: "node-a" }, preliminary: [] },
     );
     h.tick(5000);
-    await h.writer.collectorRunning(created, "collector pod diagnose-system/diag-x-abc is running");
+    await h.writer.collectorRunning(
+      h.cached(),
+      "collector pod diagnose-system/diag-x-abc is running",
+    );
     const c = h.stored().status?.conditions?.find((x) => x.type === "JobCreated");
     expect(c).to.include({ status: "True", reason: "CollectorRunning" });
     expect(c?.lastTransitionTime).to.equal(T0.toISOString());
@@ -166,13 +176,19 @@ describe("DiagnosisStatusWriter (API stand-in)", () => {
     const ok = harness(diagnosis());
     await ok.writer.completed(ok.stored(), {
       findings: [podSpecFinding],
-      verdict: "Critical: JVM max heap 2GiB > limit 512MiB",
+      verdict: "Critical JvmHeapExceedsLimit: heap 2Gi > limit 512Mi",
+      verdictSentence: "Critical: JVM max heap 2GiB > limit 512MiB",
       report: { schemaVersion: "diagnose.dev/report/v1" },
     });
     expect(ok.stored().status).to.include({
       phase: "Succeeded",
       completionTime: T0.toISOString(),
+      verdict: "Critical JvmHeapExceedsLimit: heap 2Gi > limit 512Mi",
     });
+    expect(ok.stored().status).to.not.have.property("verdictSentence");
+    expect(ok.stored().status?.conditions?.find((c) => c.type === "Completed")?.message).to.equal(
+      "Critical: JVM max heap 2GiB > limit 512MiB",
+    );
     expect(ok.events).to.deep.equal([
       {
         type: "Normal",
@@ -186,6 +202,36 @@ describe("DiagnosisStatusWriter (API stand-in)", () => {
     expect(bad.stored().status).to.include({ phase: "Failed", completionTime: T0.toISOString() });
     expect(bad.events).to.deep.equal([
       { type: "Warning", reason: "NodeGone", message: "node node-a no longer exists" },
+    ]);
+  });
+
+  it("counts each finding of a completed Diagnosis once in diagnose_findings_total, by workload", async () => {
+    const metrics = new MetricsRegistry();
+    const h = harness(
+      diagnosis({ trigger: { source: "PodRestart", workload: "deployment/shop-jvm" } }),
+      metrics,
+    );
+    const result = {
+      findings: [
+        podSpecFinding,
+        { ...podSpecFinding, code: "OOMKilledByCgroup", source: "Collector" as const },
+        { ...podSpecFinding, code: "CpuThrottled", severity: "Warning" as const },
+      ],
+      verdict: "Critical JvmHeapExceedsLimit: heap 2Gi > limit 512Mi",
+      verdictSentence: "Critical: JVM max heap 2GiB > limit 512MiB",
+      report: {},
+    };
+    await h.writer.completed(h.stored(), result);
+    // The same completion seen again (a requeue) writes nothing and counts nothing.
+    await h.writer.completed(h.stored(), result);
+    const lines = metrics
+      .render()
+      .split("\n")
+      .filter((l) => l.startsWith("diagnose_findings_total{"));
+    expect(lines.sort()).to.deep.equal([
+      'diagnose_findings_total{namespace="shop",workload="deployment/shop-jvm",code="CpuThrottled",severity="Warning"} 1',
+      'diagnose_findings_total{namespace="shop",workload="deployment/shop-jvm",code="JvmHeapExceedsLimit",severity="Critical"} 1',
+      'diagnose_findings_total{namespace="shop",workload="deployment/shop-jvm",code="OOMKilledByCgroup",severity="Critical"} 1',
     ]);
   });
 });

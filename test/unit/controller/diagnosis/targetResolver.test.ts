@@ -1,4 +1,4 @@
-import type { V1Node, V1Pod } from "@kubernetes/client-node";
+import type { V1Node, V1Pod, V1Taint, V1Toleration } from "@kubernetes/client-node";
 import { expect } from "chai";
 import {
   API_VERSION,
@@ -53,13 +53,15 @@ function pod(opts: { node?: string; containerID?: string; command?: string[] } =
 
 /** Caches as the informers fill them, and an API stand-in for what the caches miss. */
 function resolver(
-  cached: { pods?: V1Pod[]; nodes?: string[] },
+  cached: { pods?: V1Pod[]; nodes?: (string | V1Node)[] },
   api: { pods?: V1Pod[]; nodes?: string[] } = {},
+  collectorTolerations: V1Toleration[] = [],
 ) {
   const pods = new ObjectStore<V1Pod>();
   const nodes = new ObjectStore<V1Node>();
   for (const p of cached.pods ?? []) pods.set(p);
-  for (const n of cached.nodes ?? []) nodes.set({ metadata: { name: n } });
+  for (const n of cached.nodes ?? [])
+    nodes.set(typeof n === "string" ? { metadata: { name: n } } : n);
   const calls: string[] = [];
   let now = new Date(CREATED.getTime() + 1000);
   const r = new TargetResolver({
@@ -77,6 +79,7 @@ function resolver(
     nodes,
     clock: { now: () => now },
     unscheduledGraceSeconds: 30,
+    collectorTolerations,
   });
   return {
     r,
@@ -180,5 +183,45 @@ describe("TargetResolver (API stand-in for cache misses)", () => {
       collectorTarget: { node: "node-a" },
       preliminary: [],
     });
+  });
+
+  it("a node whose NoSchedule/NoExecute taint the collector does not tolerate is NodeNotTolerated", async () => {
+    const tainted = (name: string, ...taints: V1Taint[]): V1Node => ({
+      metadata: { name },
+      spec: { taints },
+    });
+    const controlPlane = tainted("cp-1", {
+      key: "node-role.kubernetes.io/control-plane",
+      effect: "NoSchedule",
+    });
+    const cordoned = tainted(
+      "node-b",
+      { key: "node.kubernetes.io/unschedulable", effect: "NoSchedule" },
+      { key: "team", value: "db", effect: "PreferNoSchedule" },
+    );
+    const tolerations: V1Toleration[] = [
+      { key: "node.kubernetes.io/unschedulable", operator: "Exists" },
+    ];
+    const { r } = resolver(
+      {
+        pods: [pod({ node: "cp-1", containerID: "containerd://abc" })],
+        nodes: [controlPlane, cordoned],
+      },
+      {},
+      tolerations,
+    );
+    expect(await r.resolve(diagnosis({ node: "cp-1" }))).to.deep.equal({
+      kind: "fail",
+      reason: "NodeNotTolerated",
+      message:
+        "node cp-1 has the taint node-role.kubernetes.io/control-plane:NoSchedule, which the collector's tolerations (chart value collector.tolerations) do not tolerate; no collector runs there",
+    });
+    expect(await r.resolve(diagnosis({ pod: "tomcat-0" })), "a pod on it too").to.deep.include({
+      reason: "NodeNotTolerated",
+    });
+    expect(
+      (await r.resolve(diagnosis({ node: "node-b" }))).kind,
+      "tolerated, and a preference",
+    ).to.equal("ready");
   });
 });

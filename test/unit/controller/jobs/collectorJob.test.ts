@@ -2,14 +2,18 @@ import { expect } from "chai";
 import { ALL_CHECKS } from "../../../../operator/api/v1alpha1/diagnosis.js";
 import { parseCollectorArgs } from "../../../../operator/collector/parseCollectorArgs.js";
 import {
+  accessFor,
   bareContainerId,
   baseJob,
   buildCollectorJob,
   collectorCommand,
+  collectorDeadlineSeconds,
   collectorJobName,
   diagnosisLabels,
   labelValue,
-  privileged,
+  newReportToken,
+  reportTokenOf,
+  withCheckPrivileges,
   withPriorityClass,
 } from "../../../../operator/controller/jobs/collectorJob.js";
 
@@ -22,6 +26,9 @@ const input = {
   serviceAccount: "diagnose-collector",
   nodeName: "worker-3",
   command: ["diagnose-collector", "--container-id", "abc", "--checks", "memory,jvm", "--json"],
+  checks: ["memory", "jvm"] as const,
+  cpuRequest: "10m",
+  memoryRequest: "64Mi",
   cpuLimit: "500m",
   memoryLimit: "256Mi",
   priorityClass: "",
@@ -127,13 +134,10 @@ describe("collector Job", () => {
             terminationGracePeriodSeconds: 5,
             nodeName: "worker-3",
             hostPID: true,
-            hostNetwork: true,
-            dnsPolicy: "Default",
             tolerations: [{ operator: "Exists" }],
             volumes: [
-              { name: "kmsg", hostPath: { path: "/dev/kmsg", type: "CharDevice" } },
               { name: "host-sys", hostPath: { path: "/sys", type: "Directory" } },
-              { name: "tmp", emptyDir: {} },
+              { name: "tmp", emptyDir: { sizeLimit: "64Mi" } },
             ],
             containers: [
               {
@@ -142,15 +146,29 @@ describe("collector Job", () => {
                 command: input.command,
                 terminationMessagePath: "/dev/termination-log",
                 terminationMessagePolicy: "File",
-                securityContext: { privileged: true, runAsUser: 0, readOnlyRootFilesystem: true },
+                securityContext: {
+                  runAsUser: 0,
+                  readOnlyRootFilesystem: true,
+                  allowPrivilegeEscalation: false,
+                  capabilities: {
+                    drop: ["ALL"],
+                    add: ["DAC_READ_SEARCH", "SYSLOG", "SYS_PTRACE"],
+                  },
+                  seccompProfile: { type: "Unconfined" },
+                  appArmorProfile: { type: "Unconfined" },
+                },
                 volumeMounts: [
-                  { name: "kmsg", mountPath: "/dev/kmsg", readOnly: true },
-                  { name: "host-sys", mountPath: "/sys", readOnly: true },
+                  {
+                    name: "host-sys",
+                    mountPath: "/sys",
+                    readOnly: true,
+                    recursiveReadOnly: "IfPossible",
+                  },
                   { name: "tmp", mountPath: "/tmp" },
                 ],
                 env: [{ name: "TMPDIR", value: "/tmp" }],
                 resources: {
-                  requests: { cpu: "500m", memory: "256Mi" },
+                  requests: { cpu: "10m", memory: "64Mi" },
                   limits: { cpu: "500m", memory: "256Mi" },
                 },
               },
@@ -159,6 +177,25 @@ describe("collector Job", () => {
         },
       },
     });
+  });
+
+  it("carries the Job's report token in the collector's argv and on the Job, and a deadline inside the Job's", () => {
+    const token = newReportToken();
+    expect(token).to.match(/^[0-9a-f]{32}$/);
+    expect(newReportToken()).not.to.equal(token);
+    const command = collectorCommand({
+      target: { containerId: "0123456789abcdef0123" },
+      checks: ["memory"],
+      reportToken: token,
+      deadlineSeconds: collectorDeadlineSeconds(120),
+    });
+    const parsed = parseCollectorArgs(command.slice(1), ALL_CHECKS);
+    expect(parsed.kind === "run" && parsed.args.reportToken).to.equal(token);
+    expect(parsed.kind === "run" && parsed.args.deadlineSeconds).to.equal(115);
+    const job = buildCollectorJob({ ...input, command, reportToken: token });
+    expect(job.metadata!.annotations).to.deep.equal({ "diagnose.dev/report-token": token });
+    expect(reportTokenOf(job)).to.equal(token);
+    expect(reportTokenOf(buildCollectorJob(input))).to.equal(undefined);
   });
 
   it("replaces the tolerate-everything default with configured tolerations", () => {
@@ -174,12 +211,56 @@ describe("collector Job", () => {
   it("mutators do not modify their input", () => {
     const base = baseJob(input);
     const before = JSON.stringify(base);
-    const after = privileged(base);
+    const after = withCheckPrivileges(["network"])(base);
     expect(JSON.stringify(base)).to.equal(before);
-    expect(after.spec!.template.spec!.containers[0]!.securityContext!.privileged).to.equal(true);
+    expect(after.spec!.template.spec!.containers[0]!.securityContext!.capabilities!.add).to.include(
+      "NET_ADMIN",
+    );
     expect(withPriorityClass("")(base)).to.equal(base);
     expect(
       withPriorityClass("system-node-critical")(base).spec!.template.spec!.priorityClassName,
     ).to.equal("system-node-critical");
+  });
+
+  it("grants each check what it needs and nothing else: no privileged container, no host network", () => {
+    const job = (checks: (typeof ALL_CHECKS)[number][]) =>
+      buildCollectorJob({ ...input, checks }).spec!.template.spec!;
+    for (const checks of [[...ALL_CHECKS], ["softirq"], ["cpu"]] as const) {
+      const spec = job([...checks]);
+      expect(spec.hostNetwork, checks.join()).to.equal(undefined);
+      expect(spec.hostPID, checks.join()).to.equal(true);
+      expect(spec.containers[0]!.securityContext!.privileged, checks.join()).to.equal(undefined);
+      expect(spec.containers[0]!.securityContext!.capabilities!.drop).to.deep.equal(["ALL"]);
+      expect((spec.volumes ?? []).map((v) => v.hostPath?.path)).to.not.include("/dev/kmsg");
+    }
+    expect(accessFor(["cpu"])).to.deep.equal({ capabilities: [], hostSys: true });
+    expect(job(["cpu"]).containers[0]!.securityContext!.capabilities).to.deep.equal({
+      drop: ["ALL"],
+    });
+    expect(accessFor(["network", "softirq"])).to.deep.equal({
+      capabilities: ["NET_ADMIN", "NET_RAW", "SYS_ADMIN", "SYS_PTRACE"],
+      hostSys: true,
+    });
+    expect(accessFor(["softirq"]), "a node target's softirq check: no /sys").to.deep.equal({
+      capabilities: ["SYS_PTRACE"],
+      hostSys: false,
+    });
+    expect(
+      job(["softirq"]).volumes?.filter((v) => v.hostPath),
+      "nothing of the host mounted",
+    ).to.deep.equal([]);
+    expect(accessFor(["profile"]).capabilities).to.include.members(["PERFMON", "SYSLOG"]);
+    const withSysAdmin = job(["network"]).containers[0]!.securityContext!;
+    expect(withSysAdmin, "the API refuses it next to SYS_ADMIN").to.not.have.property(
+      "allowPrivilegeEscalation",
+    );
+  });
+
+  it("sets image pull secrets only when configured", () => {
+    expect(buildCollectorJob(input).spec!.template.spec!.imagePullSecrets).to.equal(undefined);
+    expect(
+      buildCollectorJob({ ...input, imagePullSecrets: ["registry-a", "registry-b"] }).spec!.template
+        .spec!.imagePullSecrets,
+    ).to.deep.equal([{ name: "registry-a" }, { name: "registry-b" }]);
   });
 });

@@ -1,0 +1,83 @@
+/**
+ * Reads that cannot hang or exhaust memory: opened non-blocking, must be a regular file, at most a
+ * given number of bytes. For kernel files (/proc, /sys), whose size stat reports as 0 or 4096, and
+ * the building block of confinedRead.ts for files under a target's root.
+ */
+import { constants } from "node:fs";
+import { type FileHandle, open } from "node:fs/promises";
+
+/** O_NONBLOCK: opening a FIFO or a device never waits for the other end. */
+export const OPEN_READ_NONBLOCK = constants.O_RDONLY | constants.O_NONBLOCK | constants.O_NOCTTY;
+
+export interface BoundedBytes {
+  bytes: Buffer;
+  /** The file had more than maxBytes; `bytes` holds the first maxBytes. */
+  truncated: boolean;
+}
+
+/** A readable name for a stat's file type, for "not a regular file (fifo)". */
+export function fileKind(st: {
+  isFIFO(): boolean;
+  isCharacterDevice(): boolean;
+  isBlockDevice(): boolean;
+  isSocket(): boolean;
+  isDirectory(): boolean;
+  isSymbolicLink(): boolean;
+}): string {
+  if (st.isFIFO()) return "fifo";
+  if (st.isCharacterDevice()) return "character device";
+  if (st.isBlockDevice()) return "block device";
+  if (st.isSocket()) return "socket";
+  if (st.isDirectory()) return "directory";
+  if (st.isSymbolicLink()) return "symlink";
+  return "special file";
+}
+
+export class NotRegularFileError extends Error {
+  constructor(path: string, kind: string) {
+    super(`${path}: not a regular file (${kind})`);
+    this.name = "NotRegularFileError";
+  }
+}
+
+/** Reads at most maxBytes (plus one, to know there was more) from an open handle. */
+export async function readAtMost(handle: FileHandle, maxBytes: number): Promise<BoundedBytes> {
+  const chunks: Buffer[] = [];
+  let total = 0;
+  for (;;) {
+    const want = Math.min(64 * 1024, maxBytes + 1 - total);
+    if (want <= 0) break;
+    const buf = Buffer.allocUnsafe(want);
+    const { bytesRead } = await handle.read(buf, 0, want, null);
+    if (bytesRead === 0) break;
+    chunks.push(bytesRead === want ? buf : buf.subarray(0, bytesRead));
+    total += bytesRead;
+  }
+  const all = Buffer.concat(chunks, total);
+  return total > maxBytes
+    ? { bytes: all.subarray(0, maxBytes), truncated: true }
+    : { bytes: all, truncated: false };
+}
+
+/** A regular file's first maxBytes, opened non-blocking; NotRegularFileError for anything else. */
+export async function readBounded(path: string, maxBytes: number): Promise<BoundedBytes> {
+  const handle = await open(path, OPEN_READ_NONBLOCK);
+  try {
+    const st = await handle.stat();
+    if (!st.isFile()) throw new NotRegularFileError(path, fileKind(st));
+    return await readAtMost(handle, maxBytes);
+  } finally {
+    await handle.close();
+  }
+}
+
+/**
+ * Text of a bounded read; when cut, the last partial record (after the last newline or NUL) is
+ * dropped, so line and NUL-separated parsers never see half a record.
+ */
+export function boundedText({ bytes, truncated }: BoundedBytes): string {
+  const text = bytes.toString("utf8");
+  if (!truncated) return text;
+  const end = Math.max(text.lastIndexOf("\n"), text.lastIndexOf("\0"));
+  return end < 0 ? "" : text.slice(0, end + 1);
+}

@@ -1,0 +1,111 @@
+import { closeSync, openSync } from "node:fs";
+import { readInputSync } from "../../flamegraph/readInputSync.js";
+import { PerfScriptCollapser } from "./collapsePerfScript.js";
+import type { CollapseOptions } from "./stackFolder.js";
+
+const USAGE = `usage:
+  diagnose-collector collapse-perf [--pid] [--period] [--event E] [FILE] > collapsed.txt
+Folds \`perf script\` output (FILE, or stdin) into collapsed stacks ("frame;frame;leaf count",
+sorted), as stackcollapse-perf.pl --kernel --jit and inferno-collapse-perf do:
+  --pid        root frame "comm-pid" instead of "comm"
+  --period     weigh samples by their period instead of one each
+  --event E    keep samples of event E (default: the first event seen)`;
+
+/** Bytes written at a time. */
+const WRITE_BYTES = 64 * 1024;
+
+/**
+ * `diagnose-collector collapse-perf`: `perf script` text -> collapsed stacks on stdout, read and
+ * folded a chunk at a time (memory does not grow with the input). Returns the exit code.
+ */
+export async function runCollapseCommand(
+  argv: readonly string[],
+  /** A function when making the stream has a cost (process.stdin makes a pipe non-blocking). */
+  stdin: NodeJS.ReadableStream | (() => NodeJS.ReadableStream),
+  stdout: NodeJS.WritableStream,
+  stderr: NodeJS.WritableStream = process.stderr,
+  /** stdin's file descriptor, read synchronously while it does not block (readInputSync). */
+  stdinFd?: number,
+): Promise<number> {
+  const options: CollapseOptions = {};
+  let file: string | undefined;
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i]!;
+    if (a === "--pid") options.includePid = true;
+    else if (a === "--period") options.weighting = "period";
+    else if (a === "--event" && argv[i + 1] !== undefined) options.event = argv[++i]!;
+    else if (a === "-h" || a === "--help") {
+      stdout.write(`${USAGE}\n`);
+      return 0;
+    } else if (!a.startsWith("-") && file === undefined) file = a;
+    else {
+      stderr.write(`collapse-perf: unknown argument ${a}\n${USAGE}\n`);
+      return 2;
+    }
+  }
+  let result: ReturnType<PerfScriptCollapser["endSorted"]>;
+  try {
+    const collapser = new PerfScriptCollapser(options);
+    const write = (chunk: Buffer) => collapser.write(chunk);
+    if (file !== undefined) {
+      const fd = openSync(file, "r");
+      try {
+        readInputSync(fd, write);
+      } finally {
+        closeSync(fd);
+      }
+    } else if (stdinFd === undefined || !readInputSync(stdinFd, write))
+      for await (const chunk of typeof stdin === "function" ? stdin() : stdin)
+        collapser.write(chunk as Buffer | string);
+    result = collapser.endSorted();
+  } catch (e) {
+    stderr.write(`collapse-perf: ${(e as Error).message}\n`);
+    return 1;
+  }
+  try {
+    await writeLines(result.stacks, stdout);
+  } catch (e) {
+    stderr.write(`collapse-perf: ${(e as Error).message}\n`);
+    return 1;
+  }
+  const { summary } = result;
+  if (summary.unrecognizedLines > 0)
+    stderr.write(
+      `collapse-perf: ${summary.unrecognizedLines} line(s) not understood, the first: ${JSON.stringify(summary.firstUnrecognizedLine)}\n`,
+    );
+  if (summary.otherEventSamples > 0)
+    stderr.write(
+      `collapse-perf: ${summary.otherEventSamples} samples of events other than ${summary.event} left out\n`,
+    );
+  if (summary.limitNote) stderr.write(`collapse-perf: ${summary.limitNote}\n`);
+  return 0;
+}
+
+/** "stack count" lines encoded straight into 64 KiB buffers: no text of the whole output. */
+async function writeLines(
+  stacks: Iterable<[string, number]>,
+  out: NodeJS.WritableStream,
+): Promise<void> {
+  // A failed write (a closed pipe) reaches the callback, then comes again as an 'error' event,
+  // which unheard would end the process: heard here, for as long as the stream lives.
+  if (out.listenerCount("error") === 0) out.on("error", () => {});
+  let buffer = Buffer.allocUnsafe(WRITE_BYTES);
+  let used = 0;
+  for (const [stack, count] of stacks) {
+    const line = `${stack} ${count}\n`;
+    // At most 3 bytes of UTF-8 per UTF-16 unit.
+    if (used + line.length * 3 > buffer.length) {
+      if (used > 0) await write(out, buffer.subarray(0, used));
+      buffer = Buffer.allocUnsafe(Math.max(WRITE_BYTES, line.length * 3));
+      used = 0;
+    }
+    used += buffer.write(line, used);
+  }
+  if (used > 0) await write(out, buffer.subarray(0, used));
+}
+
+function write(out: NodeJS.WritableStream, bytes: Buffer): Promise<void> {
+  return new Promise((resolve, reject) => {
+    out.write(bytes, (err) => (err ? reject(err) : resolve()));
+  });
+}

@@ -1,0 +1,427 @@
+import type { CollapsedStacks } from "../../report/collapsedText.js";
+import { detachedString } from "./detachedString.js";
+import type { SampleHeader } from "./sampleHeader.js";
+
+/** What a count in the collapsed stacks is. */
+export type StackWeighting = "samples" | "period";
+
+export interface CollapseOptions {
+  /** Root frame "comm-pid" instead of "comm" (stackcollapse-perf --pid). */
+  includePid?: boolean;
+  /**
+   * "samples" (default): one per sample, as stackcollapse-perf.pl and inferno count.
+   * "period": each sample weighs its period (events, or ns of cpu-clock); samples without one
+   * weigh the median period of the others.
+   */
+  weighting?: StackWeighting;
+  /** Keep only this event; default: the first event seen, as the peers do (mixing is misleading). */
+  event?: string;
+}
+
+/**
+ * Bounds on what folding keeps, so a long or hostile profile cannot take the collector's memory:
+ * the tree of distinct stack prefixes, the distinct frame names, the stacks handed on.
+ */
+export interface CollapseLimits {
+  /** Distinct (parent, frame) nodes of the stack tree; deeper frames of new paths are cut. */
+  maxNodes: number;
+  /** Distinct frame names; further ones are one "[frame names over the cap]" frame. */
+  maxNames: number;
+  /** Stacks in the result; the lightest others are merged into one frame per process. */
+  maxStacks: number;
+}
+
+/**
+ * About 40 MB of tree at most, and stacks far beyond what the report's 256 KiB blob keeps (it
+ * keeps the heaviest); a 100,000-sample whole-node profile has some 15,000 distinct stacks.
+ */
+export const DEFAULT_COLLAPSE_LIMITS: CollapseLimits = {
+  maxNodes: 1_000_000,
+  maxNames: 500_000,
+  maxStacks: 50_000,
+};
+
+export interface CollapseResult {
+  stacks: CollapsedStacks;
+  weighting: StackWeighting;
+  /** The event kept, when perf printed one. */
+  event?: string;
+  /** Samples of the kept event, and of other events left out. */
+  samples: number;
+  otherEventSamples: number;
+  /** Set when a limit was reached: what was cut or merged, in words. */
+  limitNote?: string;
+}
+
+export const MERGED_STACKS_FRAME = "[lighter stacks merged]";
+const OVERFLOW_NAME = "[frame names over the cap]";
+
+/**
+ * Folds samples into collapsed stacks as they arrive: frame names interned to ids, each sample's
+ * path walked from the root through a tree of (parent, name) nodes kept in typed arrays, the
+ * sample's weight added at its leaf. Nothing per sample is kept; the stack strings are built once
+ * per distinct stack at the end.
+ */
+export class StackFolder {
+  readonly weighting: StackWeighting;
+  private readonly limits: CollapseLimits;
+  private readonly includePid: boolean;
+  private event: string | undefined;
+  private kept = 0;
+  private other = 0;
+
+  private readonly nameIds = new Map<string, number>();
+  private readonly names: string[] = [];
+  private namesOverCap = 0;
+
+  // The tree: node 0 is above the roots; a node's weight is that of the samples ending there.
+  private parent = new Int32Array(1024);
+  private nameOf = new Int32Array(1024);
+  private memoName = new Int32Array(1024).fill(-1);
+  private memoChild = new Int32Array(1024);
+  private weight = new Float64Array(1024);
+  /** Period weighting: samples without a period ending at the node, weighed at the end. */
+  private unweighed: Float64Array | undefined;
+  private nodes = 1;
+  /** Open addressing on (parent, name) -> node; 0 is an empty slot (node 0 is no child). */
+  private slots = new Int32Array(2048);
+  /** Nodes with weight, in the order they first got it. */
+  private leaves = new Int32Array(256);
+  private leafCount = 0;
+  private cutSamples = 0;
+  private droppedSamples = 0;
+
+  /** Every sample's period (of any event), for the median that weighs samples without one. */
+  private periods: Float64Array | undefined;
+  private periodCount = 0;
+
+  // The current sample: its root and names, each frame's names reversed, leaf frame first.
+  private active = false;
+  private rootId = 0;
+  private period: number | undefined;
+  private path = new Int32Array(256);
+  private pathLength = 0;
+
+  constructor(options: CollapseOptions = {}, limits: Partial<CollapseLimits> = {}) {
+    this.weighting = options.weighting ?? "samples";
+    this.includePid = options.includePid ?? false;
+    this.event = options.event;
+    this.limits = { ...DEFAULT_COLLAPSE_LIMITS, ...limits };
+    if (this.weighting === "period") {
+      this.unweighed = new Float64Array(1024);
+      this.periods = new Float64Array(1024);
+    }
+  }
+
+  /** The id of a frame name, the same for the same name all run long. */
+  nameId(name: string): number {
+    let id = this.nameIds.get(name);
+    if (id !== undefined) return id;
+    if (this.names.length >= this.limits.maxNames) {
+      this.namesOverCap++;
+      id = this.nameIds.get(OVERFLOW_NAME);
+      if (id !== undefined) return id;
+      name = OVERFLOW_NAME;
+    }
+    id = this.names.length;
+    const kept = detachedString(name);
+    this.names.push(kept);
+    this.nameIds.set(kept, id);
+    return id;
+  }
+
+  /** Starts a sample. False when it is left out (another event than the kept one). */
+  begin(header: SampleHeader): boolean {
+    this.end();
+    if (this.periods && header.period !== undefined && header.period > 0) {
+      if (this.periodCount === this.periods.length) this.periods = grow(this.periods);
+      this.periods[this.periodCount++] = header.period;
+    }
+    if (header.event !== undefined) {
+      this.event ??= header.event;
+      if (header.event !== this.event) {
+        this.other++;
+        return false;
+      }
+    }
+    this.kept++;
+    const comm = header.comm.includes(" ") ? header.comm.replaceAll(" ", "_") : header.comm;
+    this.rootId = this.nameId(this.includePid ? `${comm}-${header.pid ?? header.tid}` : comm);
+    this.period = header.period;
+    this.pathLength = 0;
+    this.active = true;
+    return true;
+  }
+
+  /** The next frame of the current sample (leaf first): its names' ids, in the frame's order. */
+  frame(ids: readonly number[]): void {
+    if (!this.active) return;
+    if (this.pathLength + ids.length > this.path.length) {
+      const bigger = new Int32Array(Math.max(this.path.length * 2, this.pathLength + ids.length));
+      bigger.set(this.path.subarray(0, this.pathLength));
+      this.path = bigger;
+    }
+    for (let i = ids.length - 1; i >= 0; i--) this.path[this.pathLength++] = ids[i]!;
+  }
+
+  /** Ends the current sample: its path is walked from the root and weighed at its leaf. */
+  end(): void {
+    if (!this.active) return;
+    this.active = false;
+    let node = this.child(0, this.rootId);
+    if (node === 0) {
+      this.droppedSamples++;
+      return;
+    }
+    // The lookup of child() inlined: this loop runs once per frame of every sample.
+    let slots = this.slots;
+    let mask = slots.length - 1;
+    let parent = this.parent;
+    let nameOf = this.nameOf;
+    const path = this.path;
+    for (let i = this.pathLength - 1; i >= 0; i--) {
+      const name = path[i]!;
+      let next = 0;
+      if (this.memoName[node] === name) {
+        node = this.memoChild[node]!;
+        continue;
+      }
+      let slot = hash(node, name) & mask;
+      for (;;) {
+        const c = slots[slot]!;
+        if (c === 0) break;
+        if (parent[c] === node && nameOf[c] === name) {
+          next = c;
+          break;
+        }
+        slot = (slot + 1) & mask;
+      }
+      if (next === 0) {
+        next = this.child(node, name);
+        if (next === 0) {
+          this.cutSamples++;
+          break;
+        }
+        slots = this.slots;
+        mask = slots.length - 1;
+        parent = this.parent;
+        nameOf = this.nameOf;
+      }
+      this.memoName[node] = name;
+      this.memoChild[node] = next;
+      node = next;
+    }
+    if (this.weight[node] === 0 && (this.unweighed === undefined || this.unweighed[node] === 0)) {
+      if (this.leafCount === this.leaves.length) this.leaves = grow(this.leaves);
+      this.leaves[this.leafCount++] = node;
+    }
+    const p = this.period;
+    if (this.unweighed === undefined) this.weight[node]! += 1;
+    else if (p !== undefined && p > 0) this.weight[node]! += p;
+    else this.unweighed[node]! += 1;
+  }
+
+  /** The stacks as a map (the heaviest maxStacks, the others merged), and what was counted. */
+  result(): CollapseResult {
+    const weightOf = this.weights();
+    let keep = Array.from(this.leaves.subarray(0, this.leafCount));
+    const notes: string[] = [];
+    const merged = new Map<number, number>();
+    if (keep.length > this.limits.maxStacks) {
+      const heaviest = [...keep].sort((a, b) => weightOf(b) - weightOf(a) || a - b);
+      const kept = new Set(heaviest.slice(0, this.limits.maxStacks));
+      let mergedWeight = 0;
+      let total = 0;
+      for (const node of keep) {
+        const w = weightOf(node);
+        total += w;
+        if (kept.has(node)) continue;
+        mergedWeight += w;
+        const root = this.rootOf(node);
+        merged.set(root, (merged.get(root) ?? 0) + w);
+      }
+      notes.push(
+        `the ${keep.length - kept.size} lightest of ${keep.length} distinct stacks (${percent(mergedWeight, total)} of the ${this.weighting}) merged into one "${MERGED_STACKS_FRAME}" frame per process`,
+      );
+      keep = keep.filter((n) => kept.has(n));
+    }
+    const stacks: CollapsedStacks = new Map();
+    const add = (key: string, w: number) => stacks.set(key, (stacks.get(key) ?? 0) + w);
+    const parts: string[] = [];
+    for (const node of keep) {
+      parts.length = 0;
+      for (let n = node; n !== 0; n = this.parent[n]!) parts.push(this.names[this.nameOf[n]!]!);
+      add(parts.reverse().join(";"), weightOf(node));
+    }
+    for (const [root, w] of merged)
+      add(`${this.names[this.nameOf[root]!]};${MERGED_STACKS_FRAME}`, w);
+    return { stacks, ...this.summary(notes) };
+  }
+
+  /** What was counted, without the stacks; notes: what a limit cut besides the tree's own. */
+  summary(notes: readonly string[] = []): Omit<CollapseResult, "stacks"> {
+    this.end();
+    const all = [...notes];
+    if (this.cutSamples > 0 || this.droppedSamples > 0)
+      all.push(
+        `${this.cutSamples + this.droppedSamples} samples' stacks cut short (${this.droppedSamples} left out) at ${this.limits.maxNodes} distinct stack nodes`,
+      );
+    if (this.namesOverCap > 0)
+      all.push(
+        `${this.namesOverCap} frames past ${this.limits.maxNames} distinct names shown as "${OVERFLOW_NAME}"`,
+      );
+    const out: Omit<CollapseResult, "stacks"> = {
+      weighting: this.weighting,
+      samples: this.kept,
+      otherEventSamples: this.other,
+    };
+    if (this.event !== undefined) out.event = this.event;
+    if (all.length > 0) out.limitNote = `collapse limits reached: ${all.join("; ")}`;
+    return out;
+  }
+
+  /**
+   * Every stack and its weight in the order of a sorted "stack count" text (JavaScript string
+   * order), walked from the tree one at a time: no string of every stack is held, and no stacks
+   * are merged (maxStacks bounds only result()). Undefined when a frame name holds ";": then two
+   * paths can print as one stack and the tree's order is not the text's.
+   */
+  sortedStacks(): Iterable<[string, number]> | undefined {
+    this.end();
+    if (this.names.some((n) => n.includes(";"))) return undefined;
+    return this.walkSorted(this.weights());
+  }
+
+  private *walkSorted(weightOf: (node: number) => number): Generator<[string, number]> {
+    const nodes = this.nodes;
+    // Children of each node, contiguous: first[n] .. first[n + 1] in `children`.
+    const first = new Int32Array(nodes + 1);
+    for (let n = 1; n < nodes; n++) first[this.parent[n]! + 1]!++;
+    for (let n = 0; n < nodes; n++) first[n + 1]! += first[n]!;
+    const children = new Int32Array(Math.max(0, nodes - 1));
+    const fill = first.slice(0, nodes);
+    for (let n = 1; n < nodes; n++) children[fill[this.parent[n]!]!++] = n;
+    const names = this.names;
+    const nameOf = this.nameOf;
+    // An entry is a child's own samples (2n) or its subtree (2n + 1), which sorts as "name;".
+    const entriesOf = (node: number): number[] => {
+      const out: number[] = [];
+      for (let i = first[node]!; i < first[node + 1]!; i++) {
+        const c = children[i]!;
+        if (weightOf(c) > 0) out.push(2 * c);
+        if (first[c + 1]! > first[c]!) out.push(2 * c + 1);
+      }
+      return out.sort((a, b) =>
+        compareKeys(names[nameOf[a >> 1]!]!, a & 1, names[nameOf[b >> 1]!]!, b & 1),
+      );
+    };
+    const stack: { entries: number[]; next: number; prefix: string }[] = [
+      { entries: entriesOf(0), next: 0, prefix: "" },
+    ];
+    while (stack.length > 0) {
+      const top = stack[stack.length - 1]!;
+      if (top.next === top.entries.length) {
+        stack.pop();
+        continue;
+      }
+      const entry = top.entries[top.next++]!;
+      const node = entry >> 1;
+      const name = names[nameOf[node]!]!;
+      const path = stack.length === 1 ? name : `${top.prefix};${name}`;
+      if ((entry & 1) === 0) yield [path, weightOf(node)];
+      else stack.push({ entries: entriesOf(node), next: 0, prefix: path });
+    }
+  }
+
+  /** Each node's weight, samples without a period weighed at the median period. */
+  private weights(): (node: number) => number {
+    this.end();
+    const fallback = this.periods ? medianOf(this.periods.subarray(0, this.periodCount)) : 1;
+    const weight = this.weight;
+    const unweighed = this.unweighed;
+    return unweighed
+      ? (node) => weight[node]! + unweighed[node]! * fallback
+      : (node) => weight[node]!;
+  }
+
+  private rootOf(node: number): number {
+    let n = node;
+    while (this.parent[n] !== 0) n = this.parent[n]!;
+    return n;
+  }
+
+  /** The child of parent named name, made if new; 0 when the tree is full. */
+  private child(parent: number, name: number): number {
+    const mask = this.slots.length - 1;
+    let slot = hash(parent, name) & mask;
+    for (;;) {
+      const node = this.slots[slot]!;
+      if (node === 0) break;
+      if (this.parent[node] === parent && this.nameOf[node] === name) return node;
+      slot = (slot + 1) & mask;
+    }
+    if (this.nodes >= this.limits.maxNodes) return 0;
+    const node = this.nodes++;
+    if (node === this.parent.length) {
+      this.parent = grow(this.parent);
+      this.nameOf = grow(this.nameOf);
+      this.memoName = grow(this.memoName);
+      this.memoName.fill(-1, node);
+      this.memoChild = grow(this.memoChild);
+      this.weight = grow(this.weight);
+      if (this.unweighed) this.unweighed = grow(this.unweighed);
+    }
+    this.parent[node] = parent;
+    this.nameOf[node] = name;
+    this.slots[slot] = node;
+    if (this.nodes * 2 > this.slots.length) this.rehash();
+    return node;
+  }
+
+  private rehash(): void {
+    const slots = new Int32Array(this.slots.length * 2);
+    const mask = slots.length - 1;
+    for (let node = 1; node < this.nodes; node++) {
+      let slot = hash(this.parent[node]!, this.nameOf[node]!) & mask;
+      while (slots[slot] !== 0) slot = (slot + 1) & mask;
+      slots[slot] = node;
+    }
+    this.slots = slots;
+  }
+}
+
+function hash(parent: number, name: number): number {
+  const h = Math.imul(parent ^ Math.imul(name, 0x9e3779b1), 0x85ebca6b);
+  return (h ^ (h >>> 16)) >>> 0;
+}
+
+/** "a" (own samples, sub 0) or "a;" (subtree, sub 1) against another such key, as strings. */
+function compareKeys(a: string, subA: number, b: string, subB: number): number {
+  const la = a.length + subA;
+  const lb = b.length + subB;
+  const n = Math.min(la, lb);
+  for (let i = 0; i < n; i++) {
+    const ca = i < a.length ? a.charCodeAt(i) : SEMICOLON;
+    const cb = i < b.length ? b.charCodeAt(i) : SEMICOLON;
+    if (ca !== cb) return ca - cb;
+  }
+  return la - lb;
+}
+
+const SEMICOLON = 59;
+
+function grow<T extends Int32Array | Float64Array>(a: T): T {
+  const bigger = new (a.constructor as new (n: number) => T)(a.length * 2);
+  bigger.set(a);
+  return bigger;
+}
+
+function medianOf(xs: Float64Array): number {
+  if (xs.length === 0) return 1;
+  const sorted = Float64Array.from(xs).sort();
+  return sorted[Math.floor(sorted.length / 2)] ?? 1;
+}
+
+function percent(n: number, of: number): string {
+  return `${of > 0 ? ((n / of) * 100).toFixed(1) : "0.0"}%`;
+}
