@@ -92,7 +92,7 @@ async function main(): Promise<number> {
 
 main().then(
   (code) => {
-    // Flush the logs on stdout before exiting.
+    // Flush winston's stdout before exiting.
     process.stdout.write("", () => process.exit(code));
   },
   (err: unknown) => {

@@ -1,6 +1,7 @@
 /**
  * What the runtime and the controllers log through: a message and structured fields, at four
- * levels. winston's Logger fits it (tests hand one in); the operator's own is logging.ts's.
+ * levels, so the code does not depend on one library. The operator's is winston's, from
+ * logging.ts; tests hand in any.
  */
 export type LogFields = Record<string, unknown>;
 
