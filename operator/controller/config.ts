@@ -57,6 +57,14 @@ export interface OperatorConfig {
   leaseDurationSeconds: number;
   renewDeadlineSeconds: number;
   retryPeriodSeconds: number;
+  /** Deadline of every request to the apiserver (a list: of each page). */
+  requestTimeoutSeconds: number;
+  /** A watch with no event or bookmark for this long is restarted. */
+  watchIdleTimeoutSeconds: number;
+  /** A leader whose caches are not synced this long after start gives up its Lease and exits. */
+  cacheSyncTimeoutSeconds: number;
+  /** Finished Diagnoses are deleted this long after they finished (spec may say otherwise); 0 = kept. */
+  ttlSecondsAfterFinished: number;
   logLevel: LogLevel;
 }
 
@@ -308,6 +316,44 @@ const OPTIONS: readonly OptionSpec[] = [
     default: "2",
     min: 1,
     help: "interval between acquire/renew attempts",
+  },
+  {
+    flag: "request-timeout-seconds",
+    env: "DIAGNOSE_REQUEST_TIMEOUT_SECONDS",
+    key: "requestTimeoutSeconds",
+    kind: "int",
+    default: "30",
+    min: 1,
+    max: 600,
+    help: "deadline of every request to the apiserver (of each page of a list)",
+  },
+  {
+    flag: "watch-idle-timeout-seconds",
+    env: "DIAGNOSE_WATCH_IDLE_TIMEOUT_SECONDS",
+    key: "watchIdleTimeoutSeconds",
+    kind: "int",
+    default: "45",
+    min: 4,
+    max: 3600,
+    help: "restart a watch that delivers no event or bookmark for this long (its connection is dead)",
+  },
+  {
+    flag: "cache-sync-timeout-seconds",
+    env: "DIAGNOSE_CACHE_SYNC_TIMEOUT_SECONDS",
+    key: "cacheSyncTimeoutSeconds",
+    kind: "int",
+    default: "120",
+    min: 1,
+    help: "a leader whose caches have not synced this long after start releases the Lease and exits",
+  },
+  {
+    flag: "ttl-seconds-after-finished",
+    env: "DIAGNOSE_TTL_SECONDS_AFTER_FINISHED",
+    key: "ttlSecondsAfterFinished",
+    kind: "int",
+    default: "604800",
+    min: 0,
+    help: "delete a finished Diagnosis this long after it finished, unless its spec.ttlSecondsAfterFinished says otherwise (0: keep them)",
   },
   {
     flag: "log-level",

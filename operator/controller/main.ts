@@ -57,6 +57,7 @@ async function main(): Promise<number> {
   }
 
   let exitCode = 0;
+  let fatal = false;
   let finished: () => void = () => {};
   const done = new Promise<void>((resolve) => {
     finished = resolve;
@@ -68,6 +69,7 @@ async function main(): Promise<number> {
     onFatal: (reason) => {
       logger.error("exiting", { reason });
       exitCode = 1;
+      fatal = true;
       finished();
     },
   });
@@ -80,6 +82,9 @@ async function main(): Promise<number> {
   process.once("SIGINT", onSignal);
 
   await done;
+  // Leadership is gone (or was given up, the Lease released): nothing left to hand over, and
+  // the sooner the pod restarts, the sooner it can lead again (controller-runtime exits too).
+  if (fatal) return exitCode;
   const deadline = setTimeout(() => {
     logger.error("graceful shutdown took too long; exiting", { deadlineMs: SHUTDOWN_DEADLINE_MS });
     process.exit(exitCode || 1);

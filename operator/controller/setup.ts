@@ -8,6 +8,7 @@ import { KubeClusterClient } from "./diagnosis/clusterClient.js";
 import type { DEFAULT_RECONCILER_TIMINGS } from "./diagnosis/diagnosisReconciler.js";
 import { setupDiagnosisController } from "./diagnosis/setup.js";
 import { writeThrough } from "./diagnosis/writeThroughClient.js";
+import { setupDiagnosisExpiry } from "./expiry/setup.js";
 import { operatorKinds } from "./kinds/kinds.js";
 import type { ObjectKey } from "./runtime/contracts.js";
 import type { SetupDeps } from "./runtime/startRuntime.js";
@@ -36,15 +37,19 @@ export function setupControllersWith(
   manager.cache(kinds.jobs);
   manager.cache(kinds.nodes);
   // The controllers see their own writes (and the trigger's new Diagnoses) at once.
-  const client = writeThrough(new KubeClusterClient(deps.kubeConfig), {
-    diagnoses: manager.writes(kinds.diagnoses),
-    jobs: manager.writes(kinds.jobs),
-  });
+  const client = writeThrough(
+    new KubeClusterClient(deps.kubeConfig, config.requestTimeoutSeconds * 1000),
+    {
+      diagnoses: manager.writes(kinds.diagnoses),
+      jobs: manager.writes(kinds.jobs),
+    },
+  );
   const common = { ...deps, kinds, client };
   setupDiagnosisController({
     ...common,
     timings: overrides.timings,
     onReconcile: overrides.onDiagnosisReconcile,
   });
+  setupDiagnosisExpiry(common);
   if (config.autoTrigger) setupRestartTrigger(common);
 }

@@ -111,6 +111,15 @@ export interface DiagnosisSpec {
    * @default 120
    */
   timeoutSeconds?: number;
+  /**
+   * Seconds after it finished (Succeeded or Failed) before the operator deletes this Diagnosis;
+   * default the operator's --ttl-seconds-after-finished (7 days). An automatic Diagnosis is kept
+   * at least two cooldown windows after its creation whatever this says: until then the trigger
+   * counts restarts against it.
+   * @minimum 0
+   * @maximum 31536000
+   */
+  ttlSecondsAfterFinished?: number;
 }
 
 export type Phase = "Pending" | "Running" | "Succeeded" | "Failed";
@@ -143,16 +152,32 @@ export interface Condition {
   message: string;
 }
 
-/** A restart recorded against this diagnosis (deduplicated restarts of the same workload). */
+/**
+ * The latest restart of one container of the workload recorded on this Diagnosis (one entry per
+ * pod container). The trigger counts a container's new restarts from the highest restartCount
+ * recorded for it on any Diagnosis of the workload, so these entries are what makes every
+ * restart counted exactly once, across operator restarts and leader changes.
+ */
 export interface RecordedRestart {
   /** @maxLength 253 */
   pod: string;
+  /**
+   * UID of the pod: a pod recreated under the same name counts from zero again.
+   * @maxLength 36
+   */
+  podUID?: string;
   /** @maxLength 63 */
   container: string;
   exitCode?: number;
   /** @maxLength 128 */
   reason?: string;
+  /** The container's restart count at its latest recorded restart. */
   restartCount: number;
+  /**
+   * When the container killed at that restart finished, as its pod status says.
+   * @format date-time
+   */
+  finishedAt?: string;
   /** @format date-time */
   observedAt: string;
 }
@@ -166,12 +191,13 @@ export interface Trigger {
   /** @maxLength 253 */
   workload?: string;
   /**
-   * Later restarts of the same workload within the cooldown, recorded rather than dropped.
-   * @maxItems 50
+   * The restarts of the workload within the cooldown, the one that created this Diagnosis
+   * included: the latest per pod container.
+   * @maxItems 100
    * @listType atomic
    */
   restarts?: RecordedRestart[];
-  /** Restarts seen in total, including those beyond the recorded list. */
+  /** Restarts counted in total, including those beyond the recorded list. */
   restartsObserved?: number;
 }
 

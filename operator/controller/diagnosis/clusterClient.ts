@@ -37,6 +37,8 @@ export interface ClusterClient {
   ): Promise<string>;
   getDiagnosis(namespace: string, name: string): Promise<Diagnosis | undefined>;
   createDiagnosis(d: Diagnosis): Promise<Diagnosis | "exists">;
+  /** Deletes the Diagnosis if it is still the one of `uid`; gone already is fine. */
+  deleteDiagnosis(namespace: string, name: string, uid: string): Promise<void>;
   /**
    * JSON merge patch of the status subresource. With a resourceVersion it is guarded: a
    * ConflictError if the object changed since it was read. Without one it applies to whatever is
@@ -56,7 +58,14 @@ export interface ClusterClient {
     resourceVersion: string,
     finalizers: string[],
   ): Promise<Diagnosis>;
-  createEvent(event: CoreV1Event): Promise<void>;
+  /** The created Event (its generated name). */
+  createEvent(event: CoreV1Event): Promise<CoreV1Event>;
+  /** Moves an Event's count and lastTimestamp (a repeat of it); undefined when it is gone (404). */
+  repeatEvent(
+    namespace: string,
+    name: string,
+    repeat: { count: number; lastTimestamp: Date },
+  ): Promise<CoreV1Event | undefined>;
 }
 
 async function orUndefined<T>(p: Promise<T>): Promise<T | undefined> {
@@ -175,6 +184,18 @@ export class KubeClusterClient implements ClusterClient {
     );
   }
 
+  async deleteDiagnosis(namespace: string, name: string, uid: string): Promise<void> {
+    try {
+      await this.rest.request("DELETE", `${diagnosesPath(namespace)}/${name}`, {
+        body: { apiVersion: "v1", kind: "DeleteOptions", preconditions: { uid } },
+      });
+    } catch (err) {
+      // 404: gone already; 409: a namesake with another UID, not ours to delete.
+      const code = apiStatusCode(err);
+      if (code !== 404 && code !== 409) throw err;
+    }
+  }
+
   patchDiagnosisStatus(
     namespace: string,
     name: string,
@@ -207,11 +228,25 @@ export class KubeClusterClient implements ClusterClient {
     );
   }
 
-  async createEvent(event: CoreV1Event): Promise<void> {
-    await this.rest.request("POST", `/api/v1/namespaces/${event.metadata.namespace}/events`, {
+  createEvent(event: CoreV1Event): Promise<CoreV1Event> {
+    return this.rest.request<CoreV1Event>("POST", eventsPath(event.metadata.namespace!), {
       query: { fieldManager: FIELD_MANAGER },
       body: event,
     });
+  }
+
+  repeatEvent(
+    namespace: string,
+    name: string,
+    repeat: { count: number; lastTimestamp: Date },
+  ): Promise<CoreV1Event | undefined> {
+    return orUndefined(
+      this.rest.request<CoreV1Event>("PATCH", `${eventsPath(namespace)}/${name}`, {
+        query: { fieldManager: FIELD_MANAGER },
+        body: { count: repeat.count, lastTimestamp: repeat.lastTimestamp.toISOString() },
+        contentType: MERGE_PATCH,
+      }),
+    );
   }
 }
 
@@ -221,6 +256,10 @@ function podsPath(namespace: string): string {
 
 function jobsPath(namespace: string): string {
   return `/apis/batch/v1/namespaces/${namespace}/jobs`;
+}
+
+function eventsPath(namespace: string): string {
+  return `/api/v1/namespaces/${namespace}/events`;
 }
 
 function diagnosesPath(namespace: string): string {

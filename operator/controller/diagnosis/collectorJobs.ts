@@ -103,12 +103,15 @@ export class CollectorJobs {
       this.deps.slots.release(jobName);
       throw err;
     }
-    this.deps.logger.info("collector job created", {
+    // Said once per Job: a retry that finds it (a status write lost a conflict after the
+    // create) made nothing.
+    const fields = {
       diagnosis: `${d.metadata.namespace}/${d.metadata.name}`,
       job: jobName,
       node: target.nodeName,
-      existed: created === "exists",
-    });
+    };
+    if (created === "exists") this.deps.logger.debug("collector job already exists", fields);
+    else this.deps.logger.info("collector job created", fields);
   }
 
   /** The Job from the cache, else the API (the cache may not have caught up). */

@@ -40,8 +40,10 @@ export function writeThrough(client: ClusterClient, sinks: WrittenObjectSinks): 
     },
     patchDiagnosisStatus: async (namespace, name, resourceVersion, status) =>
       diagnosis(await client.patchDiagnosisStatus(namespace, name, resourceVersion, status)),
+    deleteDiagnosis: (namespace, name, uid) => client.deleteDiagnosis(namespace, name, uid),
     setDiagnosisFinalizers: async (namespace, name, resourceVersion, finalizers) =>
       diagnosis(await client.setDiagnosisFinalizers(namespace, name, resourceVersion, finalizers)),
     createEvent: (event) => client.createEvent(event),
+    repeatEvent: (namespace, name, repeat) => client.repeatEvent(namespace, name, repeat),
   };
 }

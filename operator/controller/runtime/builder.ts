@@ -10,6 +10,7 @@
  */
 
 import type { ObjectKey, Reconciler } from "./contracts.js";
+import type { KeyChannel } from "./keyChannel.js";
 import type { Kind } from "./kind.js";
 import type { Logger } from "./logger.js";
 import { type HasMetadata, keyOf } from "./objectStore.js";
@@ -25,8 +26,11 @@ export type MapToKeys<T> = (obj: T, oldObj?: T) => ObjectKey[];
 /** A watch with its object type bound in: what the manager routes and replays. */
 export interface BoundWatch {
   readonly kind: string;
-  /** Routes the kind's events, mapped to keys, to `enqueue`. */
-  subscribe(enqueue: (keys: ObjectKey[]) => void): void;
+  /**
+   * Routes the kind's events, mapped to keys, to `enqueue`, while `active()` (the controller
+   * runs): a standby replica's caches stay current, but no mapper runs or keeps anything for it.
+   */
+  subscribe(enqueue: (keys: ObjectKey[]) => void, active: () => boolean): void;
   /** The keys everything cached now maps to: a starting controller's initial resync. */
   cachedKeys(): Iterable<ObjectKey>;
 }
@@ -75,15 +79,34 @@ export class ControllerBuilder {
     };
     this.bound.push({
       kind: kind.name,
-      subscribe: (enqueue) =>
+      subscribe: (enqueue, active) =>
         informer.addHandler({
-          onAdd: (obj) => enqueue(keysOf(obj)),
-          onUpdate: (oldObj, newObj) => enqueue(keysOf(newObj, oldObj)),
-          onDelete: (obj) => enqueue(keysOf(obj)),
+          onAdd: (obj) => {
+            if (active()) enqueue(keysOf(obj));
+          },
+          onUpdate: (oldObj, newObj) => {
+            if (active()) enqueue(keysOf(newObj, oldObj));
+          },
+          onDelete: (obj) => {
+            if (active()) enqueue(keysOf(obj));
+          },
         }),
       *cachedKeys() {
         for (const obj of informer.list()) yield* keysOf(obj);
       },
+    });
+    return this;
+  }
+
+  /** Keys sent on `channel` (see KeyChannel), enqueued as they are. */
+  watchesChannel(channel: KeyChannel): this {
+    this.bound.push({
+      kind: "channel",
+      subscribe: (enqueue, active) =>
+        channel.subscribe((keys) => {
+          if (active()) enqueue(keys);
+        }),
+      cachedKeys: () => [],
     });
     return this;
   }

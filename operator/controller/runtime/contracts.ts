@@ -45,6 +45,11 @@ export interface ReconcileResult {
 export interface Reconciler {
   readonly name: string;
   reconcile(key: ObjectKey): Promise<ReconcileResult | undefined>;
+  /**
+   * The controller stopped (leadership ended, or shutdown), after its last reconcile returned:
+   * finish or drop work started off the reconcile path, keep nothing for a next run.
+   */
+  stopped?(): Promise<void>;
 }
 
 /** An error that must not be retried: the reconciler has already recorded why. */

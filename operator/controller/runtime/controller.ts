@@ -43,6 +43,11 @@ export class Controller {
     });
   }
 
+  /** Between start() and stop(): only then are informer events mapped to keys. */
+  isRunning(): boolean {
+    return this.running;
+  }
+
   /** Keys from informer events; ignored until start() (start replays the caches instead). */
   enqueue(keys: readonly ObjectKey[]): void {
     if (!this.running) return;
@@ -61,10 +66,12 @@ export class Controller {
 
   /** Stop handing out keys and wait for in-flight reconciles to finish. */
   async stop(): Promise<void> {
+    const wasRunning = this.running;
     this.running = false;
     await this.queue.shutDown();
     await Promise.all(this.workers);
     this.workers = [];
+    if (wasRunning) await this.opts.reconciler.stopped?.();
   }
 
   private async work(): Promise<void> {

@@ -1,4 +1,7 @@
-/** /healthz (process alive), /readyz (caches synced), /metrics (Prometheus text). */
+/**
+ * /healthz (the process works: a failing leader says so, and the kubelet restarts it), /readyz
+ * (caches synced and current), /metrics (Prometheus text).
+ */
 import { createServer } from "node:http";
 import type { AddressInfo } from "node:net";
 import type { Logger } from "./logger.js";
@@ -15,6 +18,8 @@ export interface HealthServerOptions {
   host?: string;
   registry: MetricsRegistry;
   readiness: () => Readiness;
+  /** Default: always live. */
+  liveness?: () => Readiness;
   logger?: Logger;
 }
 
@@ -31,7 +36,10 @@ export function startHealthServer(opts: HealthServerOptions): Promise<HealthServ
       return;
     }
     if (path === "/healthz" || path === "/livez") {
-      res.writeHead(200, { "Content-Type": "text/plain" }).end("ok\n");
+      const r = opts.liveness?.() ?? { ready: true, detail: ["ok"] };
+      res
+        .writeHead(r.ready ? 200 : 503, { "Content-Type": "text/plain" })
+        .end(`${r.detail.join("\n")}\n`);
     } else if (path === "/readyz") {
       const r = opts.readiness();
       res

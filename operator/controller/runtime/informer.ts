@@ -4,10 +4,15 @@
  * - any other failure or a dropped stream -> re-watch from the last seen resourceVersion after a
  *   backoff; if that re-watch answers 410, relist.
  * - a stream the server closes normally (its timeout) -> re-watch at once.
+ * - a stream that fell silent (WatchIdleError: no event or bookmark within its idle deadline,
+ *   see kubeListWatch.ts) -> re-watch after a backoff, on a new connection.
  * Events whose resourceVersion the cache already holds are dropped, so nothing is handled twice.
  * The answers to this process' own writes can be cached ahead of their watch events
  * (recordWrite): a reconciler reads its own writes, and a controller hears of an object another
  * one just created without waiting for the watch to echo it.
+ * Every restart but the server's normal end is logged with its reason. The time of the last sign
+ * of life from the apiserver (a list, a watch accepted, an event, a bookmark) is kept: the
+ * runtime shows its age and treats an informer silent for too long as stale.
  */
 
 import { apiStatusCode } from "./apiStatusCode.js";
@@ -25,6 +30,17 @@ export interface ListPage<T = unknown> {
   resourceVersion: string;
 }
 
+/** A watch that delivered no event or bookmark within its idle deadline: its connection is dead. */
+export class WatchIdleError extends Error {
+  constructor(
+    message: string,
+    readonly idleMs: number,
+  ) {
+    super(message);
+    this.name = "WatchIdleError";
+  }
+}
+
 export interface WatchStream {
   /** Close the stream; onDone is not called after stop(). */
   stop(): void;
@@ -37,6 +53,10 @@ export interface ListWatch {
    * list never holds every full object at once (10,000 raw Pods are ~80 MB of heap).
    */
   list<T>(signal: AbortSignal, decode: (raw: unknown) => T): Promise<ListPage<T>>;
+  /**
+   * Resolves once the watch is accepted (or rejects when it is not); then onDone ends it: null
+   * when the server closed it normally, else the error (WatchIdleError for a silent stream).
+   */
   watch(
     resourceVersion: string,
     onEvent: (type: WatchEventType, obj: unknown) => void,
@@ -51,7 +71,7 @@ export interface InformerHandler<T> {
 }
 
 export interface InformerStats {
-  onWatchRestart?(reason: "closed" | "error" | "gone"): void;
+  onWatchRestart?(reason: WatchRestartReason): void;
   onRelist?(): void;
   onSynced?(): void;
   onSize?(size: number): void;
@@ -80,7 +100,14 @@ function isGone(err: unknown): boolean {
   return apiStatusCode(err) === 410;
 }
 
-type WatchOutcome = { kind: "closed" } | { kind: "gone" } | { kind: "error"; err: unknown };
+/** closed: the server's normal end; idle: a silent stream ended by its idle deadline. */
+export type WatchRestartReason = "closed" | "error" | "gone" | "idle";
+
+type WatchOutcome =
+  | { kind: "closed" }
+  | { kind: "gone" }
+  | { kind: "idle"; err: WatchIdleError }
+  | { kind: "error"; err: unknown };
 
 export class Informer<T extends HasMetadata> implements ObjectCache<T> {
   readonly name: string;
@@ -93,10 +120,24 @@ export class Informer<T extends HasMetadata> implements ObjectCache<T> {
   private running: Promise<void> | undefined;
   private readonly syncWaiters: Array<() => void> = [];
   private failures = 0;
+  private lastActivity: number;
 
   constructor(private readonly opts: InformerOptions<T>) {
     this.name = opts.name;
     this.timers = opts.timers ?? systemTimers;
+    this.lastActivity = this.timers.now();
+  }
+
+  /**
+   * When the apiserver last showed this informer it is alive: a list, a watch accepted, an
+   * event or a bookmark (timers' clock, ms). Before the first list: when the informer started.
+   */
+  lastActivityAt(): number {
+    return this.lastActivity;
+  }
+
+  private markActivity(): void {
+    this.lastActivity = this.timers.now();
   }
 
   addHandler(handler: InformerHandler<T>): void {
@@ -164,6 +205,7 @@ export class Informer<T extends HasMetadata> implements ObjectCache<T> {
 
   start(): void {
     if (this.running) return;
+    this.markActivity();
     this.running = this.run();
   }
 
@@ -205,8 +247,15 @@ export class Informer<T extends HasMetadata> implements ObjectCache<T> {
         continue;
       }
       const shortLived = this.timers.now() - opened < (this.opts.minWatchLifetimeMs ?? 1000);
-      if (outcome.kind === "error" || shortLived) {
-        this.opts.logger?.warn("watch ended, re-watching after backoff", {
+      if (outcome.kind === "idle") {
+        this.opts.logger?.warn("watch restarted: no event or bookmark within its idle deadline", {
+          informer: this.name,
+          idleSeconds: outcome.err.idleMs / 1000,
+          resourceVersion: this.lastResourceVersion,
+        });
+        await this.backoff();
+      } else if (outcome.kind === "error" || shortLived) {
+        this.opts.logger?.warn("watch restarted after an error", {
           informer: this.name,
           resourceVersion: this.lastResourceVersion,
           error: outcome.kind === "error" ? String(outcome.err) : "stream closed early",
@@ -230,6 +279,7 @@ export class Informer<T extends HasMetadata> implements ObjectCache<T> {
   private async relist(): Promise<void> {
     const page = await this.opts.listWatch.list(this.abort.signal, (raw) => this.decode(raw));
     if (this.stopped) return;
+    this.markActivity();
     const diff = diffRelist(this.store.view(), page.items, page.resourceVersion);
     this.opts.stats?.onRelist?.();
     // Deletes first so a handler that lists the cache never sees a vanished object.
@@ -273,6 +323,7 @@ export class Informer<T extends HasMetadata> implements ObjectCache<T> {
 
       const onEvent = (type: WatchEventType, obj: unknown): void => {
         if (settled) return;
+        this.markActivity();
         if (type === "ERROR") {
           // The apiserver reports an expired resourceVersion as an ERROR event with a Status.
           if (isGone(obj)) gone = true;
@@ -284,13 +335,17 @@ export class Informer<T extends HasMetadata> implements ObjectCache<T> {
       const onDone = (err: unknown): void => {
         this.stream = undefined;
         if (gone || isGone(err)) finish({ kind: "gone" });
+        else if (err instanceof WatchIdleError) finish({ kind: "idle", err });
         else if (err) finish({ kind: "error", err });
         else finish({ kind: "closed" });
       };
       this.opts.listWatch.watch(this.lastResourceVersion, onEvent, onDone).then(
         (stream) => {
           if (settled || this.stopped) stream.stop();
-          else this.stream = stream;
+          else {
+            this.markActivity();
+            this.stream = stream;
+          }
         },
         (err: unknown) => onDone(err ?? new Error("watch failed")),
       );

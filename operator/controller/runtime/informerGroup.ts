@@ -40,6 +40,11 @@ export class InformerGroup<T extends HasMetadata> {
     return [...this.byNamespace.values()].flatMap((inf) => inf.byIndex(name, value));
   }
 
+  /** The least recent of its informers' (the one that has been silent longest). */
+  lastActivityAt(): number {
+    return Math.min(...[...this.byNamespace.values()].map((inf) => inf.lastActivityAt()));
+  }
+
   hasSynced(): boolean {
     return [...this.byNamespace.values()].every((inf) => inf.hasSynced());
   }

@@ -1,13 +1,37 @@
 /**
- * ListWatch over the Kubernetes API, on plain HTTPS requests authenticated through KubeAccess (so
- * resourceVersion, selectors and paging are ours to set): a paged list, and a watch with
- * allowWatchBookmarks read as newline-delimited JSON events. Objects stay API JSON.
+ * ListWatch over the Kubernetes API, authenticated through KubeAccess (so resourceVersion,
+ * selectors, paging and deadlines are ours to set):
+ * - a paged list through RestClient, each page under its request deadline (a connection that
+ *   dies silently must not hold the list, and with it the cache sync, forever);
+ * - a watch read as newline-delimited JSON events. It asks for bookmarks (allowWatchBookmarks)
+ *   and a server-side timeout shorter than its idle deadline: the apiserver sends a bookmark
+ *   shortly before that timeout and then ends the stream, so a healthy watch, however quiet,
+ *   speaks within the idle deadline. One that does not (no event, no bookmark, no end) is on a
+ *   dead connection: it ends with WatchIdleError and the informer starts a new one. Until the
+ *   apiserver accepts it, a watch is under the same request deadline as any request.
+ * Objects stay API JSON.
  */
 import * as http from "node:http";
 import * as https from "node:https";
 import { apiStatusCode } from "./apiStatusCode.js";
-import type { ListPage, ListWatch, WatchEventType, WatchStream } from "./informer.js";
+import {
+  type ListPage,
+  type ListWatch,
+  type WatchEventType,
+  WatchIdleError,
+  type WatchStream,
+} from "./informer.js";
 import type { KubeAccess } from "./kubeAccess.js";
+import {
+  ApiStatusError,
+  DEFAULT_REQUEST_TIMEOUT_MS,
+  RequestTimeoutError,
+  RestClient,
+} from "./restClient.js";
+
+export const DEFAULT_WATCH_IDLE_TIMEOUT_MS = 45_000;
+/** Error bodies are Status objects; only their message is kept, bounded. */
+const MAX_ERROR_BODY = 64 * 1024;
 
 export interface KubeListWatchOptions {
   kubeConfig: KubeAccess;
@@ -21,19 +45,16 @@ export interface KubeListWatchOptions {
    * growing the old space (10,000 pods under the chart's NODE_OPTIONS: ~177 -> ~152 MiB RSS).
    */
   pageSize?: number;
-  /** Server-side watch timeout in seconds; default random in [300, 600) like client-go. */
+  /** Deadline of each list page, and of a watch's acceptance (default RestClient's, 30 s). */
+  requestTimeoutMs?: number;
+  /** A watch with no event or bookmark for this long is ended as dead (default 45 s). */
+  watchIdleTimeoutMs?: number;
+  /**
+   * Server-side watch timeout in seconds; default random in [idle/2, 0.9 x idle), so the
+   * apiserver's bookmark before that timeout, or its end of the stream, comes before the idle
+   * deadline.
+   */
   watchTimeoutSeconds?: () => number;
-}
-
-/** A failed GET's HTTP status, as `code` like client-node's ApiException (see apiStatusCode). */
-class ApiStatusError extends Error {
-  constructor(
-    readonly code: number,
-    message: string,
-  ) {
-    super(message);
-    this.name = "ApiStatusError";
-  }
 }
 
 interface RawList {
@@ -43,51 +64,24 @@ interface RawList {
   items?: Array<Record<string, unknown>>;
 }
 
-/** GET path with query; JSON body or an ApiStatusError carrying the HTTP status. */
-async function getJson(
-  kubeConfig: KubeAccess,
-  path: string,
-  query: Record<string, string | undefined>,
-  signal?: AbortSignal,
-): Promise<unknown> {
-  const cluster = kubeConfig.getCurrentCluster();
-  if (!cluster) throw new Error("kubeconfig has no current cluster");
-  const url = new URL(cluster.server + path);
-  for (const [k, v] of Object.entries(query))
-    if (v !== undefined && v !== "") url.searchParams.set(k, v);
-  const opts: https.RequestOptions = { method: "GET", headers: { Accept: "application/json" } };
-  await kubeConfig.applyToHTTPSOptions(opts);
-  const mod = url.protocol === "http:" ? http : https;
-  return new Promise((resolve, reject) => {
-    const req = mod.request(url, { ...opts, ...(signal ? { signal } : {}) }, (res) => {
-      const chunks: Buffer[] = [];
-      res.on("data", (c: Buffer) => chunks.push(c));
-      res.on("error", reject);
-      res.on("end", () => {
-        const body = Buffer.concat(chunks).toString("utf8");
-        const status = res.statusCode ?? 0;
-        if (status !== 200) {
-          let message = body.slice(0, 500);
-          try {
-            message = (JSON.parse(body) as { message?: string }).message ?? message;
-          } catch {}
-          reject(new ApiStatusError(status, `GET ${path}: HTTP ${status}: ${message}`));
-          return;
-        }
-        try {
-          resolve(JSON.parse(body));
-        } catch (err) {
-          reject(new Error(`GET ${path}: invalid JSON: ${String(err)}`));
-        }
-      });
-    });
-    req.on("error", reject);
-    req.end();
-  });
+function statusMessage(body: string): string {
+  try {
+    return (JSON.parse(body) as { message?: string }).message ?? body.slice(0, 500);
+  } catch {
+    return body.slice(0, 500);
+  }
 }
 
 export class KubeListWatch implements ListWatch {
-  constructor(private readonly opts: KubeListWatchOptions) {}
+  private readonly rest: RestClient;
+  private readonly requestTimeoutMs: number;
+  private readonly idleTimeoutMs: number;
+
+  constructor(private readonly opts: KubeListWatchOptions) {
+    this.requestTimeoutMs = opts.requestTimeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS;
+    this.idleTimeoutMs = opts.watchIdleTimeoutMs ?? DEFAULT_WATCH_IDLE_TIMEOUT_MS;
+    this.rest = new RestClient(opts.kubeConfig, { timeoutMs: this.requestTimeoutMs });
+  }
 
   async list<T>(signal: AbortSignal, decode: (raw: unknown) => T): Promise<ListPage<T>> {
     // An expired continue token (410) means the snapshot is gone: start the list over.
@@ -108,17 +102,15 @@ export class KubeListWatch implements ListWatch {
     let cont: string | undefined;
     let resourceVersion = "";
     do {
-      const page = (await getJson(
-        this.opts.kubeConfig,
-        this.opts.path,
-        {
-          limit: String(this.opts.pageSize ?? 100),
+      const page = await this.rest.request<RawList>("GET", this.opts.path, {
+        query: {
+          limit: this.opts.pageSize ?? 100,
           continue: cont,
           labelSelector: this.opts.labelSelector,
           fieldSelector: this.opts.fieldSelector,
         },
         signal,
-      )) as RawList;
+      });
       // List items carry no apiVersion/kind; watch events do. Make cached objects uniform.
       const kind = page.kind?.endsWith("List") ? page.kind.slice(0, -4) : undefined;
       // Decoded page by page: only one page of full objects is ever alive.
@@ -133,6 +125,18 @@ export class KubeListWatch implements ListWatch {
     return { items, resourceVersion };
   }
 
+  private serverTimeoutSeconds(): number {
+    if (this.opts.watchTimeoutSeconds) return this.opts.watchTimeoutSeconds();
+    const idle = this.idleTimeoutMs / 1000;
+    return Math.max(1, Math.floor(idle / 2 + Math.random() * (0.4 * idle)));
+  }
+
+  /**
+   * Resolves once the apiserver accepted the watch (HTTP 200); rejects when it did not (the
+   * HTTP status as `code`, RequestTimeoutError past the request deadline, or the network error).
+   * After that, onDone ends the stream: null for the server's normal end, else the error
+   * (WatchIdleError for a silent one).
+   */
   async watch(
     resourceVersion: string,
     onEvent: (type: WatchEventType, obj: unknown) => void,
@@ -146,9 +150,7 @@ export class KubeListWatch implements ListWatch {
       watch: "true",
       allowWatchBookmarks: "true",
       resourceVersion,
-      timeoutSeconds: String(
-        this.opts.watchTimeoutSeconds?.() ?? Math.floor(300 + Math.random() * 300),
-      ),
+      timeoutSeconds: String(this.serverTimeoutSeconds()),
       labelSelector: this.opts.labelSelector,
       fieldSelector: this.opts.fieldSelector,
     };
@@ -159,36 +161,45 @@ export class KubeListWatch implements ListWatch {
     };
     await this.opts.kubeConfig.applyToHTTPSOptions(options);
     const mod = url.protocol === "http:" ? http : https;
+    const idleMs = this.idleTimeoutMs;
+    const acceptMs = this.requestTimeoutMs;
     return new Promise<WatchStream>((resolve, reject) => {
       let opened = false;
       let ended = false;
       let stopped = false;
+      let timer: NodeJS.Timeout | undefined;
       const end = (err: unknown): void => {
         if (ended) return;
         ended = true;
+        clearTimeout(timer);
         req.destroy();
         if (!opened) reject(err ?? new Error(`watch ${path}: closed before it was accepted`));
         else if (!stopped) onDone(err);
       };
+      const arm = (ms: number, error: () => Error): void => {
+        clearTimeout(timer);
+        timer = setTimeout(() => end(error()), ms);
+      };
+      const idle = (): Error =>
+        new WatchIdleError(`watch ${path}: no event or bookmark for ${idleMs} ms`, idleMs);
       const req = mod.request(url, options, (res) => {
         const status = res.statusCode ?? 0;
         if (status !== 200) {
           let body = "";
           res.setEncoding("utf8");
           res.on("data", (c: string) => {
-            if (body.length < 64 * 1024) body += c;
+            if (body.length < MAX_ERROR_BODY) body += c;
           });
-          res.on("end", () => {
-            let message = body.slice(0, 500);
-            try {
-              message = (JSON.parse(body) as { message?: string }).message ?? message;
-            } catch {}
-            end(new ApiStatusError(status, `watch ${path}: HTTP ${status}: ${message}`));
-          });
+          res.on("end", () =>
+            end(
+              new ApiStatusError(status, `watch ${path}: HTTP ${status}: ${statusMessage(body)}`),
+            ),
+          );
           res.on("error", end);
           return;
         }
         opened = true;
+        arm(idleMs, idle);
         resolve({
           stop: () => {
             stopped = true;
@@ -203,6 +214,7 @@ export class KubeListWatch implements ListWatch {
             const line = pending.slice(0, nl);
             pending = pending.slice(nl + 1);
             if (line.trim() === "") continue;
+            arm(idleMs, idle);
             let event: { type?: string; object?: unknown };
             try {
               event = JSON.parse(line) as { type?: string; object?: unknown };
@@ -222,6 +234,10 @@ export class KubeListWatch implements ListWatch {
         );
       });
       req.on("error", end);
+      arm(
+        acceptMs,
+        () => new RequestTimeoutError(`watch ${path}: not accepted within ${acceptMs} ms`),
+      );
       req.end();
     });
   }

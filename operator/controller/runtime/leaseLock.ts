@@ -1,4 +1,8 @@
-/** ResourceLock over a coordination.k8s.io/v1 Lease, through RestClient. */
+/**
+ * ResourceLock over a coordination.k8s.io/v1 Lease, through RestClient. Each request has a
+ * deadline (the runtime gives half the renew deadline), so an attempt on a dead connection fails
+ * in time for another one, on a new connection, before the leader must give up.
+ */
 import { apiStatusCode } from "./apiStatusCode.js";
 import type { KubeAccess } from "./kubeAccess.js";
 import type { LeaderRecord, ResourceLock, VersionedRecord } from "./leaderElection.js";

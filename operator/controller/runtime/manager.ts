@@ -10,7 +10,11 @@ import { Controller } from "./controller.js";
 import type { Kind } from "./kind.js";
 import type { HasMetadata } from "./objectStore.js";
 import type { RuntimeMetrics } from "./runtimeMetrics.js";
-import { SharedInformers, type SharedInformersOptions } from "./sharedInformers.js";
+import {
+  type CacheState,
+  SharedInformers,
+  type SharedInformersOptions,
+} from "./sharedInformers.js";
 
 /** What controller setup may do: read caches, index them, declare controllers. */
 export interface ControllerSetup {
@@ -73,7 +77,7 @@ export class Manager implements ControllerSetup {
     return this.informers.waitForSync();
   }
 
-  cacheSyncState(): Array<{ name: string; synced: boolean }> {
+  cacheSyncState(): CacheState[] {
     return this.informers.syncState();
   }
 
@@ -102,7 +106,11 @@ export class Manager implements ControllerSetup {
       metrics: this.opts.metrics,
       timers: this.opts.timers,
     });
-    for (const watch of reg.watches) watch.subscribe((keys) => controller.enqueue(keys));
+    for (const watch of reg.watches)
+      watch.subscribe(
+        (keys) => controller.enqueue(keys),
+        () => controller.isRunning(),
+      );
     this.controllers.push({ controller, watches: reg.watches });
   }
 }

@@ -1,8 +1,12 @@
 /**
  * Requests to the apiserver as JSON over the connection pool KubeAccess provides: one kept-alive
  * TLS connection serves request after request. Each request has a deadline (connect, headers and
- * body); a failed one throws ApiStatusError with the HTTP status as `code` (as client-node's
- * ApiException does, see apiStatusCode.ts) and the Status message, or the network error.
+ * body: a connection that dies without a reset must not hold a list, a reconcile or a lease
+ * renewal forever); past it the request fails with RequestTimeoutError, which callers retry like
+ * any network error. A failed request throws ApiStatusError with the HTTP status as `code` (as
+ * client-node's ApiException does, see apiStatusCode.ts) and the Status message, or the network
+ * error. This is the operator's one request deadline: the lists and the watch's acceptance
+ * (kubeListWatch.ts) and the Lease (leaseLock.ts) go through it too.
  */
 import * as http from "node:http";
 import * as https from "node:https";
@@ -24,6 +28,14 @@ export class ApiStatusError extends Error {
   }
 }
 
+/** A request that got no (complete) answer within its deadline. */
+export class RequestTimeoutError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = "RequestTimeoutError";
+  }
+}
+
 export interface RestRequest {
   query?: Record<string, string | number | boolean | undefined>;
   /** Sent as JSON. */
@@ -32,6 +44,8 @@ export interface RestRequest {
   contentType?: string;
   /** The answer as text (pod logs), not JSON. */
   text?: boolean;
+  /** Cancels the request (the caller stopped); the deadline applies as well. */
+  signal?: AbortSignal;
 }
 
 export interface RestClientOptions {
@@ -91,53 +105,53 @@ export class RestClient {
     await this.access.applyToHTTPSOptions(options);
     const mod = url.protocol === "http:" ? http : https;
     const what = `${method} ${path}`;
+    const deadline = AbortSignal.timeout(this.timeoutMs);
+    const signal = req.signal ? AbortSignal.any([deadline, req.signal]) : deadline;
     return new Promise<T>((resolve, reject) => {
+      const fail = (err: unknown): void =>
+        reject(
+          deadline.aborted
+            ? new RequestTimeoutError(`${what}: no complete answer within ${this.timeoutMs} ms`)
+            : err,
+        );
       let answered = false;
-      const r = mod.request(
-        url,
-        { ...options, signal: AbortSignal.timeout(this.timeoutMs) },
-        (res) => {
-          answered = true;
-          const chunks: Buffer[] = [];
-          let size = 0;
-          const status = res.statusCode ?? 0;
-          res.on("data", (c: Buffer) => {
-            size += c.length;
-            if (status < 300 || size <= MAX_ERROR_BODY) chunks.push(c);
-          });
-          res.on("error", reject);
-          res.on("end", () => {
-            const text = Buffer.concat(chunks).toString("utf8");
-            if (status < 200 || status >= 300) {
-              const s = statusOf(text);
-              reject(
-                new ApiStatusError(
-                  status,
-                  `${what}: HTTP ${status}: ${s.message ?? text.slice(0, 500)}`,
-                  s.reason,
-                ),
-              );
-              return;
-            }
-            if (req.text) return resolve(text as T);
-            try {
-              resolve((text === "" ? undefined : JSON.parse(text)) as T);
-            } catch (err) {
-              reject(new Error(`${what}: invalid JSON: ${String(err)}`));
-            }
-          });
-        },
-      );
+      const r = mod.request(url, { ...options, signal }, (res) => {
+        answered = true;
+        const chunks: Buffer[] = [];
+        let size = 0;
+        const status = res.statusCode ?? 0;
+        res.on("data", (c: Buffer) => {
+          size += c.length;
+          if (status < 300 || size <= MAX_ERROR_BODY) chunks.push(c);
+        });
+        res.on("error", fail);
+        res.on("end", () => {
+          const text = Buffer.concat(chunks).toString("utf8");
+          if (status < 200 || status >= 300) {
+            const s = statusOf(text);
+            reject(
+              new ApiStatusError(
+                status,
+                `${what}: HTTP ${status}: ${s.message ?? text.slice(0, 500)}`,
+                s.reason,
+              ),
+            );
+            return;
+          }
+          if (req.text) return resolve(text as T);
+          try {
+            resolve((text === "" ? undefined : JSON.parse(text)) as T);
+          } catch (err) {
+            reject(new Error(`${what}: invalid JSON: ${String(err)}`));
+          }
+        });
+      });
       r.on("error", (err) => {
         const e = err as Error & { reusedSocket?: boolean; code?: unknown };
         // Only a connection error before any answer on a reused connection is retried.
         if (!answered && r.reusedSocket && (e.code === "ECONNRESET" || e.code === "EPIPE"))
           e.reusedSocket = true;
-        reject(
-          err.name === "TimeoutError" || err.name === "AbortError"
-            ? new Error(`${what}: no complete answer within ${this.timeoutMs} ms`)
-            : err,
-        );
+        fail(err);
       });
       r.end(body);
     });

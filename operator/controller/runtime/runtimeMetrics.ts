@@ -95,7 +95,7 @@ export function createRuntimeMetrics(registry: MetricsRegistry, prefix: string):
     ),
     watchRestarts: registry.counter(
       `${prefix}_watch_restarts_total`,
-      "Watch streams restarted, by informer and reason (closed, error, gone).",
+      "Watch streams restarted, by informer and reason (closed: the server's normal end; error; gone: 410; idle: silent past the idle deadline).",
       ["informer", "reason"],
     ),
     relists: registry.counter(

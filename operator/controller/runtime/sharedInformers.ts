@@ -25,6 +25,15 @@ interface Runnable {
   start(): void;
   stop(): Promise<void>;
   waitForSync(): Promise<void>;
+  lastActivityAt(): number;
+}
+
+/** One kind's cache as health checks see it. */
+export interface CacheState {
+  name: string;
+  synced: boolean;
+  /** When the apiserver last showed its informer(s) alive (timers' clock, ms); see Informer. */
+  lastActivityAt: number;
 }
 
 export interface SharedInformersOptions {
@@ -73,11 +82,12 @@ export class SharedInformers {
     await Promise.all([...this.byName.values()].map(({ informer }) => informer.waitForSync()));
   }
 
-  /** Each kind's cache, synced or not, in the order they were first asked for. */
-  syncState(): Array<{ name: string; synced: boolean }> {
+  /** Each kind's cache, in the order they were first asked for. */
+  syncState(): CacheState[] {
     return [...this.byName.entries()].map(([name, { informer }]) => ({
       name,
       synced: informer.hasSynced(),
+      lastActivityAt: informer.lastActivityAt(),
     }));
   }
 

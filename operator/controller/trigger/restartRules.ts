@@ -1,30 +1,29 @@
 /**
- * Pure decisions of the pod-restart trigger: which restarts are new OOM kills, which workload
- * they belong to, the deterministic Diagnosis name per workload and cooldown window, and how a
- * later restart is recorded on an existing Diagnosis.
+ * Pure decisions of the pod-restart trigger: which containers were OOM-killed, which workload
+ * they belong to, the deterministic Diagnosis name per workload and cooldown window, how many of
+ * a container's restarts are not accounted yet, and how a restart is recorded on a Diagnosis.
+ *
+ * Accounting is derived from what is recorded, never from what this process happened to see: a
+ * container's restarts already counted are the highest restartCount recorded for it (same pod
+ * UID) on any Diagnosis of its workload; what lies above that is new. So a leader change, an
+ * operator restart or a missed watch event all give the same count. How many of those new
+ * restarts count is bounded by what the pod status can prove happened within the freshness
+ * window (newRestarts), so last week's restarts are never dug up. The Diagnosis reconciler keeps
+ * an automatic Diagnosis at least two cooldown windows after its creation (see expiryRules.ts):
+ * once it is gone, everything it counted lies before the freshness window, and is not counted
+ * again.
  */
 import type { V1Pod } from "@kubernetes/client-node";
-import type { RecordedRestart, Trigger } from "../../api/v1alpha1/diagnosis.js";
+import type {
+  Diagnosis,
+  DiagnosisStatus,
+  RecordedRestart,
+  Trigger,
+} from "../../api/v1alpha1/diagnosis.js";
 import { AUTO_TRIGGER_ANNOTATION } from "../../api/v1alpha1/wellKnown.js";
 
-const MAX_RECORDED_RESTARTS = 50;
-
-/** Restart counts last seen per container of one pod (by pod UID, so a recreated pod starts over). */
-export interface SeenRestarts {
-  uid: string;
-  counts: Record<string, number>;
-}
-
-export interface OomRestart {
-  container: string;
-  exitCode: number;
-  reason?: string;
-  restartCount: number;
-  /** Restarts since last seen (1 on first sight): counted into restartsObserved. */
-  delta: number;
-  /** When the killed container finished (else when observed). */
-  at: Date;
-}
+/** Entries kept in status.trigger.restarts (the CRD's maxItems). */
+export const MAX_RECORDED_RESTARTS = 100;
 
 export function isOomKill(t: { exitCode?: number; reason?: string }): boolean {
   return t.exitCode === 137 || t.reason === "OOMKilled";
@@ -47,49 +46,138 @@ export function restartCountsMoved(
   return false;
 }
 
-/**
- * New OOM restarts of `pod` since `seen`, and the counts to remember.
- * First sight of a pod (operator start, or a pod new to the cache): its last termination counts
- * only if it is recent (within `freshMs`), so an operator restart never loses an OOM kill that
- * happened while it was down, and never digs up last week's; the deterministic Diagnosis name
- * then dedupes what was already diagnosed.
- */
-export function detectOomRestarts(
-  pod: V1Pod,
-  seen: SeenRestarts | undefined,
-  now: Date,
-  freshMs: number,
-): { restarts: OomRestart[]; seen: SeenRestarts } {
-  const uid = pod.metadata?.uid ?? "";
-  const previous = seen?.uid === uid ? seen.counts : undefined;
-  const counts: Record<string, number> = {};
-  const restarts: OomRestart[] = [];
+/** A container whose last termination was an OOM kill, as its pod status shows it now. */
+export interface OomTermination {
+  container: string;
+  exitCode: number;
+  reason?: string;
+  restartCount: number;
+  /** When the killed container finished (restart number restartCount). */
+  finishedAt?: Date;
+  /** When the killed container had started: just after restart restartCount - 1. */
+  startedAt?: Date;
+}
+
+export function oomTerminations(pod: V1Pod): OomTermination[] {
+  const out: OomTermination[] = [];
   for (const s of pod.status?.containerStatuses ?? []) {
-    counts[s.name] = s.restartCount;
     const t = s.lastState?.terminated;
-    if (!t || !isOomKill(t)) continue;
-    const finished = t.finishedAt ? new Date(t.finishedAt) : undefined;
-    const before = previous?.[s.name];
-    let delta: number;
-    if (before === undefined) {
-      const recent = !finished || now.getTime() - finished.getTime() <= freshMs;
-      if (!recent || s.restartCount === 0) continue;
-      delta = 1;
-    } else {
-      if (s.restartCount <= before) continue;
-      delta = s.restartCount - before;
-    }
-    const r: OomRestart = {
+    if (!t || !isOomKill(t) || s.restartCount < 1) continue;
+    const o: OomTermination = {
       container: s.name,
       exitCode: t.exitCode,
       restartCount: s.restartCount,
-      delta,
-      at: finished ?? now,
     };
-    if (t.reason) r.reason = t.reason.slice(0, 128);
-    restarts.push(r);
+    if (t.reason) o.reason = t.reason.slice(0, 128);
+    if (t.finishedAt) o.finishedAt = new Date(t.finishedAt);
+    if (t.startedAt) o.startedAt = new Date(t.startedAt);
+    out.push(o);
   }
-  return { restarts, seen: { uid, counts } };
+  return out;
+}
+
+/** The highest restart count recorded for a container, and when that restart happened. */
+export interface RecordedCount {
+  restartCount: number;
+  at: Date;
+}
+
+function entryTime(e: RecordedRestart): Date {
+  return new Date(e.finishedAt ?? e.observedAt);
+}
+
+/** Whether a recorded entry is about this container of this pod (a recreated pod is another). */
+function sameContainer(
+  e: { pod: string; podUID?: string; container: string },
+  pod: { name: string; uid?: string },
+  container: string,
+): boolean {
+  return (
+    e.pod === pod.name &&
+    e.container === container &&
+    (!e.podUID || !pod.uid || e.podUID === pod.uid)
+  );
+}
+
+function isTarget(target: { pod?: string; container?: string }, pod: string, container: string) {
+  return target.pod === pod && (!target.container || target.container === container);
+}
+
+/**
+ * A trigger written before the list held the Diagnosis' own restart: only its fields
+ * (restartCount) and spec.target name it, by pod name.
+ */
+function ownRestartUnlisted(t: Trigger, target: { pod?: string }): boolean {
+  return t.restartCount !== undefined && !(t.restarts ?? []).some((e) => e.pod === target.pod);
+}
+
+/**
+ * What the trigger reads of a Diagnosis: identity, age, target and status.trigger. The cache's
+ * trimmed Diagnoses and the status writer's remembered copies both are one.
+ */
+export interface TriggerView {
+  metadata: Pick<
+    Diagnosis["metadata"],
+    "namespace" | "name" | "uid" | "creationTimestamp" | "deletionTimestamp"
+  >;
+  spec: Pick<Diagnosis["spec"], "target">;
+  status?: Pick<DiagnosisStatus, "trigger">;
+}
+
+/**
+ * What the Diagnoses of a workload (and records not written yet) say was counted for one
+ * container: the highest recorded restart count. A Diagnosis written before the list held its
+ * own restart names it only in spec.target and trigger.restartCount: that counts too.
+ */
+export function recordedRestart(
+  diagnoses: Iterable<TriggerView>,
+  unwritten: Iterable<RecordedRestart>,
+  pod: { name: string; uid?: string },
+  container: string,
+): RecordedCount | undefined {
+  let best: RecordedCount | undefined;
+  const consider = (restartCount: number, at: Date): void => {
+    if (!best || restartCount > best.restartCount) best = { restartCount, at };
+  };
+  for (const d of diagnoses) {
+    const t = d.status?.trigger;
+    if (t?.source !== "PodRestart") continue;
+    for (const e of t.restarts ?? [])
+      if (sameContainer(e, pod, container)) consider(e.restartCount, entryTime(e));
+    if (ownRestartUnlisted(t, d.spec.target) && isTarget(d.spec.target, pod.name, container))
+      consider(t.restartCount!, new Date(d.metadata.creationTimestamp ?? 0));
+  }
+  for (const e of unwritten)
+    if (sameContainer(e, pod, container)) consider(e.restartCount, entryTime(e));
+  return best;
+}
+
+/**
+ * How many of a container's restarts are new: those above the recorded count that provably
+ * happened after `cutoff` (now minus the freshness window, the cooldown). The pod status only
+ * dates the last restart (finishedAt) and the one before it (the killed container's startedAt);
+ * every restart above the recorded count is after that recorded restart, and every restart of a
+ * pod is after its creation. So:
+ *  - the last restart is older than the cutoff: nothing (an old OOM kill, or the operator was
+ *    away longer than the window);
+ *  - the recorded restart, or the pod itself, is after the cutoff: all of them;
+ *  - else the last one, and the one before if it is dated after the cutoff.
+ * Restarts between two recorded OOM kills are counted as OOM kills (the pod status keeps only
+ * the last termination), as restarts the trigger saw coalesce into one update are.
+ */
+export function newRestarts(
+  t: OomTermination,
+  recorded: RecordedCount | undefined,
+  podCreatedAt: Date | undefined,
+  cutoff: Date,
+): number {
+  const above = t.restartCount - (recorded?.restartCount ?? 0);
+  if (above <= 0) return 0;
+  const c = cutoff.getTime();
+  if (t.finishedAt && t.finishedAt.getTime() <= c) return 0;
+  if ((recorded && recorded.at.getTime() > c) || (podCreatedAt && podCreatedAt.getTime() > c))
+    return above;
+  return above > 1 && t.startedAt && t.startedAt.getTime() > c ? 2 : 1;
 }
 
 export interface Workload {
@@ -127,73 +215,65 @@ export function optedOut(pod: V1Pod): boolean {
   return pod.metadata?.annotations?.[AUTO_TRIGGER_ANNOTATION] === "false";
 }
 
-function triggerFor(workload: Workload, r: OomRestart): Trigger {
-  const t: Trigger = {
-    source: "PodRestart",
-    exitCode: r.exitCode,
-    restartCount: r.restartCount,
-    workload: workload.name.slice(0, 253),
-    restartsObserved: r.delta,
+/** One container's restart to record: its entry, and how many restarts it adds to the count. */
+export interface RestartRecord {
+  entry: RecordedRestart;
+  /** New restarts up to and including entry.restartCount (newRestarts). */
+  count: number;
+}
+
+export function restartRecord(
+  pod: { name: string; uid?: string },
+  t: OomTermination,
+  count: number,
+  observedAt: Date,
+): RestartRecord {
+  const entry: RecordedRestart = {
+    pod: pod.name.slice(0, 253),
+    container: t.container,
+    exitCode: t.exitCode,
+    restartCount: t.restartCount,
+    observedAt: observedAt.toISOString(),
   };
-  if (r.reason) t.reason = r.reason;
-  return t;
+  if (pod.uid) entry.podUID = pod.uid.slice(0, 36);
+  if (t.reason) entry.reason = t.reason;
+  if (t.finishedAt) entry.finishedAt = t.finishedAt.toISOString();
+  return { entry, count };
 }
 
 /**
- * `trigger` with restart `r` of `podName` recorded: appended to the bounded list (oldest dropped)
- * and counted. Undefined (nothing to write) when this very restart is already there: the
- * Diagnosis' own (its target pod, container and trigger.restartCount) or a listed one, as after an
- * operator restart. A Diagnosis whose trigger was never written gets this restart as its own.
+ * `trigger` with `record` on it: the container's entry added or moved up to the new count, and
+ * the new restarts counted. What the stored trigger already holds wins: a restart count at or
+ * below the container's recorded one adds nothing (undefined: nothing to write), and one above
+ * counts at most the difference (the record was computed from an older view). A trigger never
+ * written gets its own fields from its target's restart (or just the list, for another pod's).
+ * A full list still counts the restart, without an entry.
  */
 export function recordRestart(
   trigger: Trigger | undefined,
   target: { pod?: string; container?: string },
-  podName: string,
-  workload: Workload,
-  r: OomRestart,
-  observedAt: Date,
+  workload: string,
+  record: RestartRecord,
 ): Trigger | undefined {
-  const entry: RecordedRestart = {
-    pod: podName.slice(0, 253),
-    container: r.container,
-    exitCode: r.exitCode,
-    restartCount: r.restartCount,
-    observedAt: observedAt.toISOString(),
-  };
-  if (r.reason) entry.reason = r.reason;
-  const own = target.pod === podName && (!target.container || target.container === r.container);
-  if (trigger?.source !== "PodRestart") {
-    // Created by a run that has not written the trigger yet (or stopped before it did). Another
-    // pod's restart is listed, leaving the trigger's own fields to the target pod's restart.
-    if (own) return triggerFor(workload, r);
-    return {
-      source: "PodRestart",
-      workload: workload.name.slice(0, 253),
-      restarts: [entry],
-      restartsObserved: r.delta,
-    };
+  const e = record.entry;
+  const base: Trigger =
+    trigger?.source === "PodRestart"
+      ? { ...trigger }
+      : { source: "PodRestart", workload: workload.slice(0, 253), restartsObserved: 0 };
+  const list = base.restarts ?? [];
+  const at = list.findIndex((x) => sameContainer(x, { name: e.pod, uid: e.podUID }, e.container));
+  const own = isTarget(target, e.pod, e.container);
+  let known = at >= 0 ? list[at]!.restartCount : undefined;
+  if (known === undefined && own && ownRestartUnlisted(base, target)) known = base.restartCount;
+  if (known !== undefined && e.restartCount <= known) return undefined;
+  const count = known !== undefined ? Math.min(record.count, e.restartCount - known) : record.count;
+  if (own && base.restartCount === undefined) {
+    base.exitCode = e.exitCode;
+    base.restartCount = e.restartCount;
+    if (e.reason) base.reason = e.reason;
   }
-  if (own && trigger.restartCount === undefined) {
-    const t: Trigger = {
-      ...trigger,
-      exitCode: r.exitCode,
-      restartCount: r.restartCount,
-      restartsObserved: (trigger.restartsObserved ?? 0) + r.delta,
-    };
-    if (r.reason) t.reason = r.reason;
-    return t;
-  }
-  if (own && trigger.restartCount === r.restartCount) return undefined;
-  const list = trigger.restarts ?? [];
-  if (
-    list.some(
-      (x) => x.pod === podName && x.container === r.container && x.restartCount === r.restartCount,
-    )
-  )
-    return undefined;
-  return {
-    ...trigger,
-    restarts: [...list, entry].slice(-MAX_RECORDED_RESTARTS),
-    restartsObserved: (trigger.restartsObserved ?? 1) + r.delta,
-  };
+  if (at >= 0) base.restarts = list.map((x, i) => (i === at ? e : x));
+  else if (list.length < MAX_RECORDED_RESTARTS) base.restarts = [...list, e];
+  base.restartsObserved = (base.restartsObserved ?? 0) + count;
+  return base;
 }

@@ -1,19 +1,21 @@
 /**
- * Pod-restart trigger: a container whose restart count rose with last termination exit code 137
- * or reason OOMKilled gets a Diagnosis (trigger.source PodRestart), one per owning workload per
- * cooldown window; later restarts of that workload are recorded on it, not dropped.
+ * Pod-restart trigger: a container whose last termination was exit code 137 or reason OOMKilled
+ * gets a Diagnosis (trigger.source PodRestart), one per owning workload per cooldown window;
+ * later restarts of that workload are recorded on it, not dropped.
  *
- * Keys come from the Pod informer (the mapper below passes only pods whose restart counts moved).
- * Restart counts last seen live in memory, per pod; they are updated only after the Diagnosis
- * side succeeded, so an error retries the same restarts, and recording is idempotent (a restart
- * already listed is not listed twice). The writes to status.trigger go through
- * TriggerStatusWriter (batched per Diagnosis, unguarded: see there why).
+ * Keys come from the Pod informer (the mapper below passes only pods whose restart counts moved,
+ * or that show an OOM kill when first seen). reconcile(pod) re-reads the world: the restarts the
+ * workload's Diagnoses record (the cache, our own newer copies and records not written yet, see
+ * TriggerStatusWriter), and counts what lies above them (restartRules.ts). Nothing about a pod
+ * is remembered between reconciles, so a new leader, a restarted operator or a missed event
+ * count exactly what the Diagnoses do not record yet. The writes to status.trigger go through
+ * TriggerStatusWriter (coalesced per Diagnosis).
  *
  * Diagnoses are created with the reconciler's finalizer already on, which saves the reconciler
  * its first write (a finalizer patch) before it can create the Job.
  */
 import type { V1Pod } from "@kubernetes/client-node";
-import { API_VERSION, KIND } from "../../api/v1alpha1/diagnosis.js";
+import { API_VERSION, type Diagnosis, KIND } from "../../api/v1alpha1/diagnosis.js";
 import {
   CLEANUP_FINALIZER,
   MANAGED_BY_LABEL,
@@ -32,20 +34,25 @@ import {
   type ReconcileResult,
   type Reconciler,
 } from "../runtime/contracts.js";
+import type { KeyChannel } from "../runtime/keyChannel.js";
 import type { Logger } from "../runtime/logger.js";
+import type { Timers } from "../runtime/timers.js";
 import {
   cooldownWindow,
-  detectOomRestarts,
   isOomKill,
-  type OomRestart,
+  newRestarts,
+  type OomTermination,
+  oomTerminations,
   optedOut,
   owningWorkload,
+  recordedRestart,
   restartCountsMoved,
-  type SeenRestarts,
+  restartRecord,
+  type TriggerView,
   triggeredDiagnosisName,
   type Workload,
 } from "./restartRules.js";
-import { TriggerStatusWriter } from "./triggerStatusWriter.js";
+import { TriggerStatusWriter, type WriteTimings } from "./triggerStatusWriter.js";
 
 /** Triggered Diagnoses by `namespace/Kind/name` of their workload (see triggeredWorkload). */
 export const TRIGGERED_WORKLOAD_INDEX = "triggeredWorkload";
@@ -78,9 +85,14 @@ export interface RestartTriggerDeps {
   pods: ObjectCache<V1Pod>;
   diagnoses: ObjectCache<DiagnosisHead>;
   clock: Clock;
+  timers?: Timers;
   logger: Logger;
   options: RestartTriggerOptions;
-  /** Counts each OOM restart by what became of it. */
+  /** Pods to reconcile again (their records' Diagnosis vanished before the write). */
+  requeue: KeyChannel;
+  /** How status writes are coalesced (tests shorten them). */
+  writeTimings?: Partial<WriteTimings>;
+  /** Counts OOM restarts by what became of them. */
   count?: (outcome: TriggerOutcome, by: number) => void;
 }
 
@@ -88,9 +100,14 @@ function keyOf(pod: V1Pod): ObjectKey {
   return objectKey(pod.metadata?.namespace, pod.metadata?.name ?? "");
 }
 
+function showsOomKill(pod: V1Pod): boolean {
+  return (pod.status?.containerStatuses ?? []).some(
+    (s) => s.restartCount > 0 && s.lastState?.terminated && isOomKill(s.lastState.terminated),
+  );
+}
+
 export class RestartTrigger implements Reconciler {
   readonly name = "restart-trigger";
-  private readonly seen = new Map<ObjectKey, SeenRestarts>();
   private readonly namespaceLabels = new Map<
     string,
     { labels: Record<string, string>; at: number }
@@ -100,57 +117,126 @@ export class RestartTrigger implements Reconciler {
 
   constructor(private readonly deps: RestartTriggerDeps) {
     this.namespaceMatches = parseLabelSelector(deps.options.namespaceSelector);
-    this.writer = new TriggerStatusWriter({ client: deps.client, clock: deps.clock });
+    this.writer = new TriggerStatusWriter({
+      client: deps.client,
+      clock: deps.clock,
+      timers: deps.timers,
+      timings: deps.writeTimings,
+      workloadKey: triggeredWorkload,
+      onOutcome: (outcome, record, counted) =>
+        deps.count?.(
+          outcome === "duplicate" ? "duplicate" : record.created ? "created" : "recorded",
+          outcome === "duplicate" ? record.count : counted,
+        ),
+      onDropped: (podKeys) => deps.requeue.send(podKeys),
+      onError: (diagnosis, err) =>
+        deps.logger.warn("recording restarts failed, retrying", {
+          diagnosis,
+          error: err instanceof Error ? err.message : String(err),
+        }),
+    });
   }
 
   /**
-   * Informer event -> keys. Cheap and pure over its inputs plus the seen map: updates whose
-   * restart counts did not move are dropped here, so 10,000 pods' status churn costs nothing.
+   * Informer event -> keys. Pure and cheap: updates whose restart counts did not move are
+   * dropped here, so 10,000 pods' status churn costs nothing; a pod seen for the first time (the
+   * initial list, a new leader's replay) is reconciled when it shows an OOM kill.
    */
   mapToKeys = (obj: V1Pod, oldObj?: V1Pod): ObjectKey[] => {
+    if (!oldObj) return showsOomKill(obj) ? [keyOf(obj)] : [];
+    if (oldObj.metadata?.uid !== obj.metadata?.uid) return showsOomKill(obj) ? [keyOf(obj)] : [];
+    const before = oldObj.status?.containerStatuses ?? [];
     const now = obj.status?.containerStatuses ?? [];
-    if (!oldObj) {
-      // Add (first list, new pod) or delete: only pods with an OOM-looking last termination, or
-      // pods we remember (to forget them).
-      const key = keyOf(obj);
-      const oom = now.some((s) => s.lastState?.terminated && isOomKill(s.lastState.terminated));
-      return oom || this.seen.has(key) ? [key] : [];
-    }
-    if (oldObj.metadata?.uid !== obj.metadata?.uid) return [keyOf(obj)];
-    const old = oldObj.status?.containerStatuses ?? [];
-    if (!restartCountsMoved(old, now)) return [];
-    // A pod not reconciled yet: remember the counts before this update as the baseline, so two
-    // quick restarts coalesced by the queue still count as two (first sight alone would say 1).
-    const key = keyOf(obj);
-    if (!this.seen.has(key) && obj.metadata?.uid) {
-      const counts: Record<string, number> = Object.fromEntries(now.map((s) => [s.name, 0]));
-      for (const s of old) counts[s.name] = s.restartCount ?? 0;
-      this.seen.set(key, { uid: obj.metadata.uid, counts });
-    }
-    return [key];
+    return restartCountsMoved(before, now) && showsOomKill(obj) ? [keyOf(obj)] : [];
   };
 
   async reconcile(key: ObjectKey): Promise<ReconcileResult | undefined> {
+    // A pod being deleted restarted all the same: its restarts count too.
     const pod = this.deps.pods.get(key);
-    if (!pod) {
-      this.seen.delete(key);
+    if (!pod) return undefined;
+    const kills = oomTerminations(pod);
+    if (kills.length === 0) return undefined;
+    const namespace = pod.metadata!.namespace!;
+    const now = this.deps.clock.now();
+    const cutoff = new Date(now.getTime() - this.deps.options.cooldownSeconds * 1000);
+    const workload = owningWorkload(pod);
+    const workloadKey = `${namespace}/${workload.kind}/${workload.name}`;
+    const diagnoses = this.workloadDiagnoses(workloadKey);
+    const unwritten = this.writer.unwrittenFor(workloadKey);
+    const podRef = { name: pod.metadata!.name!, uid: pod.metadata?.uid };
+    const fresh: Array<{ t: OomTermination; count: number }> = [];
+    for (const t of kills) {
+      const recorded = recordedRestart(diagnoses, unwritten, podRef, t.container);
+      const count = newRestarts(t, recorded, pod.metadata?.creationTimestamp, cutoff);
+      if (count > 0) fresh.push({ t, count });
+    }
+    if (fresh.length === 0) return undefined;
+    const total = fresh.reduce((n, f) => n + f.count, 0);
+    if (optedOut(pod)) {
+      this.deps.count?.("opted_out", total);
       return undefined;
     }
-    const now = this.deps.clock.now();
-    const cooldownMs = this.deps.options.cooldownSeconds * 1000;
-    const { restarts, seen } = detectOomRestarts(pod, this.seen.get(key), now, cooldownMs);
-    if (restarts.length > 0) {
-      const total = restarts.reduce((n, r) => n + r.delta, 0);
-      if (optedOut(pod)) this.deps.count?.("opted_out", total);
-      else if (!(await this.namespaceAllowed(pod.metadata!.namespace!)))
-        this.deps.count?.("namespace_excluded", total);
-      else {
-        const workload = owningWorkload(pod);
-        for (const r of restarts) await this.handle(pod, workload, r);
-      }
+    if (!(await this.namespaceAllowed(namespace))) {
+      this.deps.count?.("namespace_excluded", total);
+      return undefined;
     }
-    this.seen.set(key, seen);
+    for (const { t, count } of fresh) {
+      const at = t.finishedAt ?? now;
+      let target = this.recentDiagnosis(diagnoses, at);
+      let created = false;
+      if (!target) {
+        ({ diagnosis: target, created } = await this.createDiagnosis(pod, workload, t, at));
+        if (created) diagnoses.push(target);
+      }
+      this.writer.add(
+        {
+          namespace,
+          name: target.metadata.name!,
+          uid: target.metadata.uid,
+          workloadKey,
+        },
+        {
+          ...restartRecord(podRef, t, count, now),
+          podKey: key,
+          workload: workload.name,
+          created,
+        },
+      );
+    }
     return undefined;
+  }
+
+  async stopped(): Promise<void> {
+    await this.writer.stop();
+    this.namespaceLabels.clear();
+  }
+
+  /**
+   * The workload's Diagnoses, each as fresh as known: our own last written copy (its trigger is
+   * newer than the cache's until the watch catches up), else the cache's; plus those we created
+   * that the cache does not show yet. The cache must carry TRIGGERED_WORKLOAD_INDEX.
+   */
+  private workloadDiagnoses(workloadKey: string): TriggerView[] {
+    const byKey = new Map<ObjectKey, TriggerView>();
+    for (const d of this.deps.diagnoses.byIndex(TRIGGERED_WORKLOAD_INDEX, workloadKey)) {
+      const key = objectKey(d.metadata.namespace, d.metadata.name!);
+      byKey.set(key, this.writer.current(key, d.metadata.uid) ?? d);
+    }
+    for (const d of this.writer.knownFor(workloadKey)) {
+      const key = objectKey(d.metadata.namespace, d.metadata.name!);
+      if (!byKey.has(key)) byKey.set(key, d);
+    }
+    return [...byKey.values()];
+  }
+
+  /** A Diagnosis of the workload created within the cooldown before the restart. */
+  private recentDiagnosis(diagnoses: readonly TriggerView[], at: Date): TriggerView | undefined {
+    const since = at.getTime() - this.deps.options.cooldownSeconds * 1000;
+    return diagnoses.find(
+      (d) =>
+        !d.metadata.deletionTimestamp &&
+        new Date(d.metadata.creationTimestamp ?? 0).getTime() >= since,
+    );
   }
 
   private async namespaceAllowed(namespace: string): Promise<boolean> {
@@ -166,36 +252,21 @@ export class RestartTrigger implements Reconciler {
   }
 
   /**
-   * A Diagnosis of this workload created within the cooldown before the restart, if cached.
-   * The Diagnosis cache must carry TRIGGERED_WORKLOAD_INDEX.
+   * Creates the workload's Diagnosis for the window of `at`; one already there under that name
+   * (created by an earlier attempt, and not cached yet) is the one to record on.
    */
-  private recentDiagnosis(
-    namespace: string,
+  private async createDiagnosis(
+    pod: V1Pod,
     workload: Workload,
+    t: OomTermination,
     at: Date,
-  ): DiagnosisHead | undefined {
-    const since = at.getTime() - this.deps.options.cooldownSeconds * 1000;
-    return this.deps.diagnoses
-      .byIndex(TRIGGERED_WORKLOAD_INDEX, `${namespace}/${workload.kind}/${workload.name}`)
-      .find(
-        (d) =>
-          !d.metadata.deletionTimestamp &&
-          new Date(d.metadata.creationTimestamp ?? 0).getTime() >= since,
-      );
-  }
-
-  private async handle(pod: V1Pod, workload: Workload, r: OomRestart): Promise<void> {
+  ): Promise<{ diagnosis: TriggerView; created: boolean }> {
     const namespace = pod.metadata!.namespace!;
-    const recent = this.recentDiagnosis(namespace, workload, r.at);
-    if (recent) {
-      await this.record(namespace, recent.metadata.name!, recent.metadata.uid, pod, workload, r);
-      return;
-    }
     const name = triggeredDiagnosisName(
       workload.name,
-      cooldownWindow(r.at, this.deps.options.cooldownSeconds),
+      cooldownWindow(at, this.deps.options.cooldownSeconds),
     );
-    const created = await this.deps.client.createDiagnosis({
+    const body: Diagnosis = {
       apiVersion: API_VERSION,
       kind: KIND,
       metadata: {
@@ -205,49 +276,19 @@ export class RestartTrigger implements Reconciler {
         annotations: { [WORKLOAD_ANNOTATION]: `${workload.kind}/${workload.name}` },
         finalizers: [CLEANUP_FINALIZER],
       },
-      spec: { target: { pod: pod.metadata!.name!, container: r.container } },
+      spec: { target: { pod: pod.metadata!.name!, container: t.container } },
+    };
+    const created = await this.deps.client.createDiagnosis(body);
+    if (created === "exists") return { diagnosis: body, created: false };
+    this.writer.remember(created);
+    this.deps.logger.info("diagnosis created for OOM restart", {
+      diagnosis: `${namespace}/${name}`,
+      pod: pod.metadata!.name,
+      container: t.container,
+      exitCode: t.exitCode,
+      reason: t.reason,
+      restartCount: t.restartCount,
     });
-    if (created !== "exists") {
-      this.writer.remember(created);
-      this.deps.logger.info("diagnosis created for OOM restart", {
-        diagnosis: `${namespace}/${name}`,
-        pod: pod.metadata!.name,
-        container: r.container,
-        exitCode: r.exitCode,
-        reason: r.reason,
-        restartCount: r.restartCount,
-      });
-    }
-    // Created now or by an earlier attempt in this window (409): either way the restart goes on
-    // its status (as its trigger when the trigger is still empty).
-    await this.record(
-      namespace,
-      name,
-      created === "exists" ? undefined : created.metadata.uid,
-      pod,
-      workload,
-      r,
-      created !== "exists",
-    );
-  }
-
-  private async record(
-    namespace: string,
-    name: string,
-    uid: string | undefined,
-    pod: V1Pod,
-    workload: Workload,
-    r: OomRestart,
-    justCreated = false,
-  ): Promise<void> {
-    const outcome = await this.writer.record(namespace, name, uid, {
-      pod: pod.metadata!.name!,
-      workload,
-      restart: r,
-    });
-    this.deps.count?.(
-      outcome === "duplicate" ? "duplicate" : justCreated ? "created" : "recorded",
-      r.delta,
-    );
+    return { diagnosis: created, created: true };
   }
 }

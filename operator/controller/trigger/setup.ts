@@ -4,6 +4,7 @@ import type { OperatorConfig } from "../config.js";
 import type { ClusterClient } from "../diagnosis/clusterClient.js";
 import type { OperatorKinds } from "../kinds/kinds.js";
 import type { Clock, MetricsRegistrar } from "../runtime/contracts.js";
+import { KeyChannel } from "../runtime/keyChannel.js";
 import type { Logger } from "../runtime/logger.js";
 import type { ControllerSetup } from "../runtime/manager.js";
 import { RestartTrigger, TRIGGERED_WORKLOAD_INDEX, triggeredWorkload } from "./restartTrigger.js";
@@ -26,6 +27,7 @@ export function setupRestartTrigger(deps: RestartTriggerSetupDeps): void {
     "OOM restarts seen by the trigger, by what became of them.",
     ["outcome"],
   );
+  const requeue = new KeyChannel();
   const trigger = new RestartTrigger({
     client: deps.client,
     pods: manager.cache(kinds.pods),
@@ -36,7 +38,14 @@ export function setupRestartTrigger(deps: RestartTriggerSetupDeps): void {
       cooldownSeconds: config.cooldownSeconds,
       namespaceSelector: config.autoNamespaceSelector,
     },
+    requeue,
     count: (outcome, by) => restarts.inc({ outcome }, by),
   });
-  manager.newController().watches(kinds.pods, trigger.mapToKeys).workers(4).complete(trigger);
+  manager
+    .newController()
+    .watches(kinds.pods, trigger.mapToKeys)
+    .watchesChannel(requeue)
+    // Reconciles are in memory but for the rare create: more of them keep a burst's queue short.
+    .workers(8)
+    .complete(trigger);
 }

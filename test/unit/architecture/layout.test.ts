@@ -22,6 +22,7 @@ type Zone =
   | "test/unit"
   | "test/integration"
   | "test/scenarios"
+  | "test/faults"
   | "test/guest"
   | "test/image"
   | "test/e2e";
@@ -40,6 +41,7 @@ const ALLOWED: Record<Zone, readonly (Zone | "devtools")[]> = {
   "test/unit": ["operator", "devtools", "test/support", "test/bench", "test/demo"],
   "test/integration": ["operator", "devtools", "test/support"],
   "test/scenarios": ["operator", "devtools", "test/support"],
+  "test/faults": ["operator", "devtools", "test/support"],
   "test/guest": ["operator", "devtools", "test/support"],
   "test/image": ["operator", "devtools", "test/support"],
   "test/e2e": ["operator", "devtools", "test/support"],

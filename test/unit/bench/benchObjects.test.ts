@@ -1,6 +1,6 @@
 import type { V1Pod } from "@kubernetes/client-node";
 import { expect } from "chai";
-import { detectOomRestarts } from "../../../operator/controller/trigger/restartRules.js";
+import { newRestarts, oomTerminations } from "../../../operator/controller/trigger/restartRules.js";
 import {
   benchPod,
   fakeContainerId,
@@ -24,16 +24,14 @@ describe("bench objects", () => {
       metadata: { name: "p", namespace: "bench", uid: "u1" },
       status: runningPodStatus("p", podIp(1), started),
     };
-    const seen = detectOomRestarts(before, undefined, killed, 600_000).seen;
+    expect(oomTerminations(before)).to.deep.equal([]);
     const after: V1Pod = { ...before, status: oomRestartStatusPatch("p", 1, killed).status };
-    const { restarts } = detectOomRestarts(after, seen, killed, 600_000);
-    expect(restarts).to.have.length(1);
-    expect(restarts[0]).to.include({
-      exitCode: 137,
-      reason: "OOMKilled",
-      restartCount: 1,
-      delta: 1,
-    });
+    const kills = oomTerminations(after);
+    expect(kills).to.have.length(1);
+    expect(kills[0]).to.include({ exitCode: 137, reason: "OOMKilled", restartCount: 1 });
+    expect(
+      newRestarts(kills[0]!, undefined, started, new Date(killed.getTime() - 600_000)),
+    ).to.equal(1);
   });
 
   it("gives the restarted container a new container ID and keeps the old one in lastState", () => {

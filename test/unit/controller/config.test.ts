@@ -51,6 +51,10 @@ describe("parseOperatorConfig", () => {
       leaseDurationSeconds: 15,
       renewDeadlineSeconds: 10,
       retryPeriodSeconds: 2,
+      requestTimeoutSeconds: 30,
+      watchIdleTimeoutSeconds: 45,
+      cacheSyncTimeoutSeconds: 120,
+      ttlSecondsAfterFinished: 604800,
       logLevel: "info",
     });
   });

@@ -1,7 +1,8 @@
 import type { V1Pod } from "@kubernetes/client-node";
 import { expect } from "chai";
 import {
-  detectOomRestarts,
+  newRestarts,
+  oomTerminations,
   owningWorkload,
 } from "../../../operator/controller/trigger/restartRules.js";
 import {
@@ -59,8 +60,7 @@ describe("demo objects", () => {
         restartCount: 0,
       }).status,
     );
-    const first = detectOomRestarts(before, undefined, killed, 60_000);
-    expect(first.restarts).to.deep.equal([]);
+    expect(oomTerminations(before)).to.deep.equal([]);
     const after = podOf(
       runningPodStatus({
         container: S1_CONTAINER,
@@ -74,9 +74,12 @@ describe("demo objects", () => {
     const s = after.status!.containerStatuses![0]!;
     expect(s.containerID).to.equal(`containerd://${ID}`);
     expect(s.state?.running).to.exist;
-    const second = detectOomRestarts(after, first.seen, killed, 60_000);
-    expect(second.restarts).to.have.length(1);
-    expect(second.restarts[0]).to.include({
+    const kills = oomTerminations(after);
+    expect(kills).to.have.length(1);
+    expect(
+      newRestarts(kills[0]!, undefined, undefined, new Date(killed.getTime() - 60_000)),
+    ).to.equal(1);
+    expect(kills[0]).to.include({
       container: S1_CONTAINER,
       exitCode: 137,
       reason: "OOMKilled",

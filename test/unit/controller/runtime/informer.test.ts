@@ -1,5 +1,6 @@
 import { expect } from "chai";
-import { Informer } from "../../../../operator/controller/runtime/informer.js";
+import type { Logger } from "winston";
+import { Informer, WatchIdleError } from "../../../../operator/controller/runtime/informer.js";
 import { FakeListWatch, type FakeObj, waitFor } from "./fakeListWatch.js";
 
 function setup() {
@@ -78,6 +79,50 @@ describe("Informer", () => {
     // Events after the drop still arrive, none twice.
     lw.emit("MODIFIED", lw.put("a", "3"));
     expect(events).to.deep.equal(["add a 1", "update a 1->2", "update a 2->3"]);
+  });
+
+  it("a silent watch (WatchIdleError) is restarted with reason idle and logged as such", async () => {
+    const logged: Array<{ message: string; meta: Record<string, unknown> }> = [];
+    const logger = {
+      warn: (message: string, meta: Record<string, unknown>) => logged.push({ message, meta }),
+      info: () => {},
+      error: () => {},
+      debug: () => {},
+    } as unknown as Logger;
+    const lw = new FakeListWatch();
+    const restarts: string[] = [];
+    const informer = new Informer<FakeObj>({
+      name: "pods",
+      listWatch: lw,
+      logger,
+      backoffInitialMs: 1,
+      backoffMaxMs: 5,
+      stats: { onWatchRestart: (r) => restarts.push(r) },
+    });
+    informer.start();
+    stop = () => informer.stop();
+    await waitFor(() => lw.watches.length === 1, "watch");
+    lw.end(new WatchIdleError("watch /api/v1/pods: no event or bookmark for 45000 ms", 45_000));
+    await waitFor(() => lw.watches.filter((w) => !w.stopped).length === 1, "re-watch");
+    expect(restarts).to.deep.equal(["idle"]);
+    expect(lw.lists).to.equal(1);
+    expect(logged).to.have.length(1);
+    expect(logged[0]!.message).to.match(/no event or bookmark within its idle deadline/);
+    expect(logged[0]!.meta).to.include({ informer: "pods", idleSeconds: 45 });
+  });
+
+  it("remembers when the apiserver last spoke: list, watch accepted, events and bookmarks", async () => {
+    const { lw, informer } = setup();
+    const t0 = informer.lastActivityAt();
+    informer.start();
+    stop = () => informer.stop();
+    await waitFor(() => lw.watches.length === 1, "watch");
+    await new Promise((r) => setTimeout(r, 20));
+    const before = informer.lastActivityAt();
+    expect(before).to.be.at.least(t0);
+    await new Promise((r) => setTimeout(r, 20));
+    lw.emit("BOOKMARK", { metadata: { resourceVersion: "500" } });
+    expect(informer.lastActivityAt()).to.be.above(before);
   });
 
   it("a BOOKMARK moves the resume point without an event", async () => {

@@ -3,6 +3,7 @@ import type { AddressInfo } from "node:net";
 import { KubeConfig } from "@kubernetes/client-node";
 import { expect } from "chai";
 import { apiStatusCode } from "../../../../operator/controller/runtime/apiStatusCode.js";
+import { WatchIdleError } from "../../../../operator/controller/runtime/informer.js";
 import { KubeListWatch } from "../../../../operator/controller/runtime/kubeListWatch.js";
 
 /** A plain-HTTP stand-in for the apiserver's paged pod list: 2 items per page, 3 pages. */
@@ -172,5 +173,159 @@ describe("KubeListWatch.watch", () => {
       new Promise((r) => setTimeout(() => r("no onDone"), 200)),
     ]);
     expect(raced).to.equal("no onDone");
+  });
+});
+
+/** A client config for a plain-HTTP stand-in apiserver on `port`. */
+function localConfig(port: number): KubeConfig {
+  const kc = new KubeConfig();
+  kc.loadFromClusterAndUser(
+    { name: "c", server: `http://127.0.0.1:${port}`, skipTLSVerify: true },
+    { name: "u" },
+  );
+  return kc;
+}
+
+describe("KubeListWatch deadlines", () => {
+  let server: Server;
+  let port = 0;
+  /** What the stand-in does with the next request. */
+  let behave: (req: IncomingMessage, res: ServerResponse) => void = () => {};
+  const queries: URLSearchParams[] = [];
+
+  before(async () => {
+    server = createServer((req, res) => {
+      queries.push(new URL(req.url ?? "/", "http://x").searchParams);
+      behave(req, res);
+    });
+    await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
+    port = (server.address() as AddressInfo).port;
+  });
+  after(
+    () =>
+      new Promise<void>((r) => {
+        server.closeAllConnections();
+        server.close(() => r());
+      }),
+  );
+  beforeEach(() => {
+    queries.length = 0;
+  });
+
+  it("fails a list page that gets no answer within the request deadline", async () => {
+    behave = () => {}; // accepts the connection, never answers (a silently dead path)
+    const lw = new KubeListWatch({
+      kubeConfig: localConfig(port),
+      path: "/api/v1/pods",
+      requestTimeoutMs: 200,
+    });
+    const started = Date.now();
+    const err = await lw
+      .list(new AbortController().signal, (x) => x)
+      .then(
+        () => undefined,
+        (e: unknown) => e as Error,
+      );
+    expect(err?.name).to.equal("RequestTimeoutError");
+    expect(Date.now() - started).to.be.below(2000);
+  });
+
+  it("asks for bookmarks and a server timeout shorter than its idle deadline", async () => {
+    behave = (_req, res) => res.writeHead(200, { "Content-Type": "application/json" }).end();
+    const lw = new KubeListWatch({
+      kubeConfig: localConfig(port),
+      path: "/api/v1/pods",
+      watchIdleTimeoutMs: 10_000,
+    });
+    for (let i = 0; i < 20; i++) {
+      const stream = await lw.watch(
+        "5",
+        () => {},
+        () => {},
+      );
+      stream.stop();
+    }
+    for (const q of queries) {
+      expect(q.get("watch")).to.equal("true");
+      expect(q.get("allowWatchBookmarks")).to.equal("true");
+      expect(q.get("resourceVersion")).to.equal("5");
+      const t = Number(q.get("timeoutSeconds"));
+      expect(t).to.be.at.least(5).and.below(10);
+    }
+  });
+
+  it("ends a watch that falls silent with WatchIdleError; events and bookmarks keep it alive", async () => {
+    let write: ((line: string) => void) | undefined;
+    behave = (_req, res) => {
+      res.writeHead(200, { "Content-Type": "application/json" });
+      res.flushHeaders();
+      write = (line) => res.write(`${line}\n`);
+    };
+    const lw = new KubeListWatch({
+      kubeConfig: localConfig(port),
+      path: "/api/v1/pods",
+      watchIdleTimeoutMs: 400,
+    });
+    const events: string[] = [];
+    let done: unknown = "not done";
+    const opened = Date.now();
+    await lw.watch(
+      "1",
+      (type, obj) =>
+        events.push(`${type} ${(obj as { metadata: { name: string } }).metadata.name}`),
+      (err) => {
+        done = err;
+      },
+    );
+    // Speak every 200 ms for a second: never idle for 400 ms.
+    for (let i = 0; i < 5; i++) {
+      await new Promise((r) => setTimeout(r, 200));
+      write!(
+        i % 2
+          ? JSON.stringify({
+              type: "BOOKMARK",
+              object: { metadata: { name: "bm", resourceVersion: String(i) } },
+            })
+          : JSON.stringify({
+              type: "ADDED",
+              object: { metadata: { name: `p${i}`, resourceVersion: String(i) } },
+            }),
+      );
+    }
+    await new Promise((r) => setTimeout(r, 100));
+    expect(done).to.equal("not done");
+    expect(events).to.deep.equal([
+      "ADDED p0",
+      "BOOKMARK bm",
+      "ADDED p2",
+      "BOOKMARK bm",
+      "ADDED p4",
+    ]);
+    // Then silence (the connection stays open, nothing comes): ended after the idle deadline.
+    const silentFrom = Date.now();
+    while (done === "not done" && Date.now() - opened < 5000)
+      await new Promise((r) => setTimeout(r, 20));
+    expect(done).to.be.instanceOf(WatchIdleError);
+    expect(Date.now() - silentFrom).to.be.within(250, 1500);
+  });
+
+  it("rejects a watch the apiserver refuses, with its HTTP status as code", async () => {
+    behave = (_req, res) =>
+      res
+        .writeHead(403, { "Content-Type": "application/json" })
+        .end(JSON.stringify({ kind: "Status", message: "pods is forbidden", code: 403 }));
+    const lw = new KubeListWatch({ kubeConfig: localConfig(port), path: "/api/v1/pods" });
+    const err = await lw
+      .watch(
+        "1",
+        () => {},
+        () => {},
+      )
+      .then(
+        () => undefined,
+        (e: unknown) => e as { code?: number; message: string },
+      );
+    expect(err?.code).to.equal(403);
+    expect(err?.message).to.include("pods is forbidden");
   });
 });

@@ -16,6 +16,8 @@ class MemoryLock implements ResourceLock {
   current: VersionedRecord | undefined;
   private rv = 0;
   conflicts = 0;
+  gets = 0;
+  updates = 0;
   down = false;
   writeDelayMs = 0;
 
@@ -26,6 +28,7 @@ class MemoryLock implements ResourceLock {
   }
 
   async get(): Promise<VersionedRecord | undefined> {
+    this.gets++;
     if (this.down) throw new Error("connection refused");
     return this.current && structuredClone(this.current);
   }
@@ -38,6 +41,7 @@ class MemoryLock implements ResourceLock {
   }
 
   async update(record: LeaderRecord, version: string): Promise<VersionedRecord> {
+    this.updates++;
     if (this.down) throw new Error("connection refused");
     if (this.current?.version !== version) {
       this.conflicts++;
@@ -122,6 +126,29 @@ describe("LeaderElector", () => {
     await runUntil(timers, () => e.isLeader(), `${identity} leads`);
     return e;
   }
+
+  it("a leader renews with one update per retry period, no read, until someone else writes", async () => {
+    const log: string[] = [];
+    await leader("a", log);
+    const gets = lock.gets;
+    const updates = lock.updates;
+    // Six retry periods of the fake clock: each renewal is one update, no read.
+    for (let i = 0; i < 6; i++) {
+      timers.advance(TIMING.retryPeriodMs);
+      await settle();
+    }
+    expect(lock.updates - updates).to.be.at.least(5);
+    expect(lock.gets - gets).to.equal(0);
+    // Someone else's write (an admin edit): the optimistic update conflicts, the leader reads it.
+    lock.current = { ...lock.current!, version: "999" };
+    await runUntil(timers, () => lock.gets > gets, "a read after the conflict");
+    await runUntil(
+      timers,
+      () => lock.current?.version !== "999",
+      "a renewal over the edited lease",
+    );
+    expect(lock.current?.record.holderIdentity).to.equal("a");
+  });
 
   it("of two contenders exactly one leads, and keeps leading while it renews", async () => {
     const log: string[] = [];

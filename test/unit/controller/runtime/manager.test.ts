@@ -57,6 +57,33 @@ describe("Manager and controller builder", () => {
     stop = undefined;
   });
 
+  it("a controller that does not run (a standby) maps no event; stopped, it hears it stopped", async () => {
+    const { manager, api } = setup();
+    const mapped: string[] = [];
+    let stopped = 0;
+    const r = recorder("mapper");
+    manager
+      .newController()
+      .watches(parents, (p) => {
+        mapped.push(p.metadata.name);
+        return [p.metadata.name];
+      })
+      .complete({ ...r.reconciler, stopped: async () => void stopped++ });
+    manager.startCaches();
+    stop = () => manager.stopCaches();
+    await manager.waitForCacheSync();
+    api("/parents").emit("ADDED", api("/parents").put("while-standby", ""));
+    await new Promise((resolve) => setTimeout(resolve, 10));
+    expect(mapped).to.deep.equal([]);
+    manager.startControllers();
+    api("/parents").emit("ADDED", api("/parents").put("while-leading", ""));
+    await waitFor(() => r.keys.includes("while-leading"), "the leader's reconcile");
+    // The start replays the cache (the standby's object too), then events are mapped.
+    expect(mapped).to.have.members(["while-standby", "while-leading"]);
+    await manager.stopControllers();
+    expect(stopped).to.equal(1);
+  });
+
   it("for() enqueues an object's own key; watches() maps another kind's events through an index", async () => {
     const { manager, api } = setup();
     manager.indexField(parents, PARENT_INDEX, (p) => [p.metadata.name]);
@@ -128,7 +155,9 @@ describe("Manager and controller builder", () => {
     manager.startCaches();
     stop = () => manager.stopCaches();
     await manager.waitForCacheSync();
-    expect(manager.cacheSyncState()).to.deep.equal([{ name: "scoped", synced: true }]);
+    expect(manager.cacheSyncState().map(({ name, synced }) => ({ name, synced }))).to.deep.equal([
+      { name: "scoped", synced: true },
+    ]);
     // FakeListWatch puts every object in namespace "ns": both informers hold one object each.
     expect(
       cache
