@@ -1,9 +1,14 @@
-/** JSON logs to stdout through winston; one logger per process, passed down explicitly. */
+/**
+ * JSON logs to stdout through winston ({component, level, message, ...fields, timestamp} per
+ * line); one logger per process, passed down explicitly as runtime/logger.ts's Logger, which
+ * winston's logger fits.
+ */
 import type { Writable } from "node:stream";
 import winston from "winston";
 import type { LogLevel } from "./config.js";
+import type { Logger } from "./runtime/logger.js";
 
-export function createOperatorLogger(level: LogLevel, stream?: Writable): winston.Logger {
+export function createOperatorLogger(level: LogLevel, stream?: Writable): Logger {
   return winston.createLogger({
     level,
     format: winston.format.combine(

@@ -7,10 +7,10 @@ import { existsSync, readFileSync } from "node:fs";
 import { hostname } from "node:os";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { KubeConfig } from "@kubernetes/client-node";
 import { parseOperatorConfig } from "./config.js";
 import { createOperatorLogger } from "./logging.js";
 import { startOperator } from "./operator.js";
+import { type KubeAccess, loadKubeAccess } from "./runtime/kubeAccess.js";
 
 const SHUTDOWN_DEADLINE_MS = 10_000;
 
@@ -46,15 +46,13 @@ async function main(): Promise<number> {
   const { config } = parsed;
   const logger = createOperatorLogger(config.logLevel);
 
-  const kubeConfig = new KubeConfig();
+  let kubeConfig: KubeAccess;
   try {
-    kubeConfig.loadFromDefault();
+    kubeConfig = await loadKubeAccess();
   } catch (err) {
-    logger.error("cannot load kubeconfig", { error: String(err) });
-    return 1;
-  }
-  if (!kubeConfig.getCurrentCluster()) {
-    logger.error("no cluster configured: set KUBECONFIG or run in a pod");
+    logger.error("cannot load kubeconfig", {
+      error: err instanceof Error ? err.message : String(err),
+    });
     return 1;
   }
 

@@ -2,10 +2,11 @@
  * diagnose-operator on the controller runtime: its name where the runtime needs one (metric
  * prefix, field manager) and its controllers. main.ts and the integration tests start it here.
  */
-import type { KubeConfig } from "@kubernetes/client-node";
-import type { Logger } from "winston";
+
 import { FIELD_MANAGER } from "../api/v1alpha1/wellKnown.js";
 import type { OperatorConfig } from "./config.js";
+import type { KubeAccess } from "./runtime/kubeAccess.js";
+import type { Logger } from "./runtime/logger.js";
 import { type RunningRuntime, type SetupDeps, startRuntime } from "./runtime/startRuntime.js";
 import { setupControllers } from "./setup.js";
 
@@ -13,7 +14,7 @@ export type RunningOperator = RunningRuntime;
 
 export interface OperatorOptions {
   config: OperatorConfig;
-  kubeConfig: KubeConfig;
+  kubeConfig: KubeAccess;
   logger: Logger;
   /** Leadership lost: the process must exit so the pod restarts clean. */
   onFatal: (reason: string) => void;

@@ -7,6 +7,7 @@ import type { OperatorConfig } from "./config.js";
 import { KubeClusterClient } from "./diagnosis/clusterClient.js";
 import type { DEFAULT_RECONCILER_TIMINGS } from "./diagnosis/diagnosisReconciler.js";
 import { setupDiagnosisController } from "./diagnosis/setup.js";
+import { writeThrough } from "./diagnosis/writeThroughClient.js";
 import { setupDiagnosisExpiry } from "./expiry/setup.js";
 import { operatorKinds } from "./kinds/kinds.js";
 import type { ObjectKey } from "./runtime/contracts.js";
@@ -35,7 +36,14 @@ export function setupControllersWith(
   manager.cache(kinds.pods);
   manager.cache(kinds.jobs);
   manager.cache(kinds.nodes);
-  const client = new KubeClusterClient(deps.kubeConfig, config.requestTimeoutSeconds * 1000);
+  // The controllers see their own writes (and the trigger's new Diagnoses) at once.
+  const client = writeThrough(
+    new KubeClusterClient(deps.kubeConfig, config.requestTimeoutSeconds * 1000),
+    {
+      diagnoses: manager.writes(kinds.diagnoses),
+      jobs: manager.writes(kinds.jobs),
+    },
+  );
   const common = { ...deps, kinds, client };
   setupDiagnosisController({
     ...common,

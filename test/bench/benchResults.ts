@@ -3,6 +3,7 @@
  * keys) and its rendering as plain-text tables. Pure: no I/O here.
  */
 import type { BenchName } from "./benchArgs.js";
+import type { TargetRow } from "./issueTargets.js";
 import { bytesPerObject } from "./stats.js";
 
 export interface ReactionResult {
@@ -26,6 +27,15 @@ export interface ReactionResult {
   jobP95Ms: number | null;
   jobP99Ms: number | null;
   jobRatioP50: number | null;
+  /**
+   * The operator's own share, per event: Diagnosis (Job) ADDED minus the bare watch's sighting
+   * of the same update. What the operator adds to what any watch client waits for anyway; a
+   * regression shows here first.
+   */
+  ownP50Ms: number | null;
+  ownP99Ms: number | null;
+  jobOwnP50Ms: number | null;
+  jobOwnP99Ms: number | null;
   /** Events whose Diagnosis / Job did not show up before the per-event deadline. */
   missedDiagnoses: number;
   missedJobs: number;
@@ -153,6 +163,8 @@ export interface BenchResults {
   peers?: PeersResult;
   /** Benchmarks that failed, with the reason: the others still report. */
   errors: Partial<Record<BenchName, string>>;
+  /** Issue #17's targets against this run (issueTargets.ts). */
+  targets?: TargetRow[];
 }
 
 /** Each row's growth per pod since the previous row (rows in ascending pod order). */
@@ -257,7 +269,11 @@ export function renderBenchResults(r: BenchResults): string {
             "p95",
             "p99",
             "diag/floor p50",
+            "p99",
             "job/floor p50",
+            "own p50",
+            "p99",
+            "job own p50",
             "missed",
           ],
           r.reaction.map((x) => [
@@ -273,10 +289,14 @@ export function renderBenchResults(r: BenchResults): string {
             x.floorP95Ms,
             x.floorP99Ms,
             ratioCell(x.ratioP50),
+            ratioCell(x.ratioP99),
             ratioCell(x.jobRatioP50),
+            x.ownP50Ms,
+            x.ownP99Ms,
+            x.jobOwnP50Ms,
             `${x.missedDiagnoses}/${x.missedJobs}`,
           ]),
-        )}\n(ms; missed = diagnoses/jobs not seen within the per-event deadline)`
+        )}\n(ms; own = per event, Diagnosis (Job) ADDED minus the bare watch's sighting of the same update: the operator's own time; missed = diagnoses/jobs not seen within the per-event deadline)`
       : undefined,
   );
   section(
@@ -429,6 +449,21 @@ export function renderBenchResults(r: BenchResults): string {
           .join("\n")
       : undefined,
   );
+  if (r.targets?.length) {
+    out.push("== Issue #17 targets (this run)");
+    out.push(
+      renderTable(
+        ["what", "measured", "goal", "met"],
+        r.targets.map((t) => [
+          t.what,
+          t.measured,
+          t.goal,
+          t.met === null ? "-" : t.met ? "yes" : "NO",
+        ]),
+      ),
+    );
+    out.push("");
+  }
   if (r.meta.notes.length) out.push(...r.meta.notes.map((n) => `note: ${n}`));
   return `${out.join("\n").trimEnd()}\n`;
 }

@@ -67,6 +67,21 @@ export class EventTimes {
     return true;
   }
 
+  /**
+   * Per event that reached both: when `stage` was seen minus when `base` was (ms). With base
+   * "floor", the operator's own share of each event: everything after the update was visible
+   * to any watcher.
+   */
+  share(stage: Stage, base: Stage): number[] {
+    const out: number[] = [];
+    for (const e of this.events.values()) {
+      const a = e.seen[stage];
+      const b = e.seen[base];
+      if (a !== undefined && b !== undefined) out.push(a - b);
+    }
+    return out;
+  }
+
   /** Latencies (ms) of `stage` over the events that reached it; and how many did not. */
   latencies(stage: Stage): { values: number[]; missed: number } {
     const values: number[] = [];

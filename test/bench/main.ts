@@ -39,6 +39,7 @@ import { burstPods } from "./burstPlan.js";
 import { benchCollectorChecks, cleanUpCollectorTargets } from "./collectorBench.js";
 import { setUpPeers } from "./flameGraphPeers.js";
 import { benchFlamegraph } from "./flamegraph.js";
+import { issueTargets } from "./issueTargets.js";
 import { buildOperator, chartNodeOptions, type OperatorBuild } from "./operatorBuild.js";
 import { type Progress, progressLogger } from "./progress.js";
 import { runReactionEvents } from "./reactionBench.js";
@@ -220,6 +221,10 @@ async function runKubeBenches(
           jobP95Ms: run.job.p95Ms,
           jobP99Ms: run.job.p99Ms,
           jobRatioP50: ratio(run.job.p50Ms, run.floor.p50Ms),
+          ownP50Ms: run.diagnosisShare.p50Ms,
+          ownP99Ms: run.diagnosisShare.p99Ms,
+          jobOwnP50Ms: run.jobShare.p50Ms,
+          jobOwnP99Ms: run.jobShare.p99Ms,
           missedDiagnoses: run.missedDiagnoses,
           missedJobs: run.missedJobs,
         });
@@ -509,6 +514,7 @@ async function main(): Promise<number> {
     }
   }
 
+  results.targets = issueTargets(results);
   results.meta.totalSeconds = Math.round((performance.now() - started) / 100) / 10;
   process.stdout.write(`\n${renderBenchResults(results)}`);
   if (options.jsonPath) {

@@ -18,6 +18,9 @@ export interface ReactionRun {
   diagnosis: LatencySummary;
   job: LatencySummary;
   floor: LatencySummary;
+  /** Per event: Diagnosis (Job) seen minus the bare watch's sighting of the same update. */
+  diagnosisShare: LatencySummary;
+  jobShare: LatencySummary;
   missedDiagnoses: number;
   missedJobs: number;
   missedFloor: number;
@@ -110,6 +113,8 @@ export async function runReactionEvents(opts: {
     diagnosis: summarizeLatencies(d.values),
     job: summarizeLatencies(j.values),
     floor: summarizeLatencies(f.values),
+    diagnosisShare: summarizeLatencies(times.share("diagnosis", "floor")),
+    jobShare: summarizeLatencies(times.share("job", "floor")),
     missedDiagnoses: d.missed,
     missedJobs: j.missed,
     missedFloor: f.missed,

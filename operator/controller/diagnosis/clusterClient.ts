@@ -3,19 +3,7 @@
  * reconcilers read as decisions, and the HTTP details (404 -> undefined, 409 -> "exists" on
  * create and ConflictError on a guarded write, patch content types) live here.
  */
-import {
-  BatchV1Api,
-  CoreV1Api,
-  type CoreV1Event,
-  CustomObjectsApi,
-  type KubeConfig,
-  PatchStrategy,
-  setHeaderOptions,
-  type V1Job,
-  type V1Namespace,
-  type V1Node,
-  type V1Pod,
-} from "@kubernetes/client-node";
+import type { CoreV1Event, V1Job, V1Namespace, V1Node, V1Pod } from "@kubernetes/client-node";
 import {
   type Diagnosis,
   type DiagnosisStatus,
@@ -24,9 +12,11 @@ import {
   VERSION,
 } from "../../api/v1alpha1/diagnosis.js";
 import { FIELD_MANAGER } from "../../api/v1alpha1/wellKnown.js";
+import { decodeJob, trimNode, trimPod } from "../kinds/podTransform.js";
 import { apiStatusCode } from "../runtime/apiStatusCode.js";
 import { ConflictError } from "../runtime/contracts.js";
-import { apiClient } from "../runtime/requestDeadline.js";
+import type { KubeAccess } from "../runtime/kubeAccess.js";
+import { RestClient } from "../runtime/restClient.js";
 
 export interface ClusterClient {
   getPod(namespace: string, name: string): Promise<V1Pod | undefined>;
@@ -97,7 +87,7 @@ async function orExists<T>(p: Promise<T>): Promise<T | "exists"> {
   }
 }
 
-const mergePatch = setHeaderOptions("Content-Type", PatchStrategy.MergePatch);
+const MERGE_PATCH = "application/merge-patch+json";
 
 /** A guarded write's 409 as a ConflictError (the runtime requeues it quietly). */
 async function conflictAware<T>(what: string, p: Promise<T>): Promise<T> {
@@ -109,52 +99,64 @@ async function conflictAware<T>(what: string, p: Promise<T>): Promise<T> {
   }
 }
 
+/**
+ * Over RestClient: one kept-alive connection, JSON in and out. What comes back is decoded the
+ * way the caches decode it (kinds/podTransform.ts), so an object read from the API and one read
+ * from a cache have the same shape.
+ */
 export class KubeClusterClient implements ClusterClient {
-  private readonly core: CoreV1Api;
-  private readonly batch: BatchV1Api;
-  private readonly custom: CustomObjectsApi;
+  private readonly rest: RestClient;
 
-  /** Every request fails after `requestTimeoutMs` (see requestDeadline.ts). */
-  constructor(kubeConfig: KubeConfig, requestTimeoutMs: number) {
-    this.core = apiClient(kubeConfig, CoreV1Api, requestTimeoutMs, FIELD_MANAGER);
-    this.batch = apiClient(kubeConfig, BatchV1Api, requestTimeoutMs, FIELD_MANAGER);
-    this.custom = apiClient(kubeConfig, CustomObjectsApi, requestTimeoutMs, FIELD_MANAGER);
+  /** Every request fails after `requestTimeoutMs` (default: RestClient's). */
+  constructor(access: KubeAccess, requestTimeoutMs?: number) {
+    this.rest = new RestClient(access, {
+      userAgent: FIELD_MANAGER,
+      ...(requestTimeoutMs !== undefined ? { timeoutMs: requestTimeoutMs } : {}),
+    });
   }
 
-  getPod(namespace: string, name: string): Promise<V1Pod | undefined> {
-    return orUndefined(this.core.readNamespacedPod({ namespace, name }));
+  async getPod(namespace: string, name: string): Promise<V1Pod | undefined> {
+    const raw = await orUndefined(this.rest.request("GET", `${podsPath(namespace)}/${name}`));
+    return raw === undefined ? undefined : trimPod(raw);
   }
 
-  getNode(name: string): Promise<V1Node | undefined> {
-    return orUndefined(this.core.readNode({ name }));
+  async getNode(name: string): Promise<V1Node | undefined> {
+    const raw = await orUndefined(this.rest.request("GET", `/api/v1/nodes/${name}`));
+    return raw === undefined ? undefined : trimNode(raw);
   }
 
   getNamespace(name: string): Promise<V1Namespace | undefined> {
-    return orUndefined(this.core.readNamespace({ name }));
+    return orUndefined(this.rest.request<V1Namespace>("GET", `/api/v1/namespaces/${name}`));
   }
 
-  getJob(namespace: string, name: string): Promise<V1Job | undefined> {
-    return orUndefined(this.batch.readNamespacedJob({ namespace, name }));
+  async getJob(namespace: string, name: string): Promise<V1Job | undefined> {
+    const raw = await orUndefined(this.rest.request("GET", `${jobsPath(namespace)}/${name}`));
+    return raw === undefined ? undefined : decodeJob(raw);
   }
 
-  createJob(job: V1Job): Promise<V1Job | "exists"> {
-    return orExists(
-      this.batch.createNamespacedJob({
-        namespace: job.metadata!.namespace!,
+  async createJob(job: V1Job): Promise<V1Job | "exists"> {
+    const created = await orExists(
+      this.rest.request("POST", jobsPath(job.metadata!.namespace!), {
+        query: { fieldManager: FIELD_MANAGER },
         body: job,
-        fieldManager: FIELD_MANAGER,
       }),
     );
+    return created === "exists" ? created : decodeJob(created);
   }
 
   async deleteJob(namespace: string, name: string): Promise<void> {
     await orUndefined(
-      this.batch.deleteNamespacedJob({ namespace, name, propagationPolicy: "Background" }),
+      this.rest.request("DELETE", `${jobsPath(namespace)}/${name}`, {
+        body: { apiVersion: "v1", kind: "DeleteOptions", propagationPolicy: "Background" },
+      }),
     );
   }
 
   async listPods(namespace: string, labelSelector: string): Promise<V1Pod[]> {
-    return (await this.core.listNamespacedPod({ namespace, labelSelector })).items;
+    const list = await this.rest.request<{ items?: unknown[] }>("GET", podsPath(namespace), {
+      query: { labelSelector },
+    });
+    return (list.items ?? []).map((raw) => trimPod(raw));
   }
 
   readPodLog(
@@ -163,43 +165,29 @@ export class KubeClusterClient implements ClusterClient {
     container: string,
     tail: { tailLines: number; limitBytes: number },
   ): Promise<string> {
-    return this.core.readNamespacedPodLog({ namespace, name: pod, container, ...tail });
+    return this.rest.request<string>("GET", `${podsPath(namespace)}/${pod}/log`, {
+      query: { container, tailLines: tail.tailLines, limitBytes: tail.limitBytes },
+      text: true,
+    });
   }
 
-  async getDiagnosis(namespace: string, name: string): Promise<Diagnosis | undefined> {
-    return orUndefined(
-      this.custom.getNamespacedCustomObject({
-        group: GROUP,
-        version: VERSION,
-        namespace,
-        plural: PLURAL,
-        name,
-      }) as Promise<Diagnosis>,
-    );
+  getDiagnosis(namespace: string, name: string): Promise<Diagnosis | undefined> {
+    return orUndefined(this.rest.request<Diagnosis>("GET", `${diagnosesPath(namespace)}/${name}`));
   }
 
   createDiagnosis(d: Diagnosis): Promise<Diagnosis | "exists"> {
     return orExists(
-      this.custom.createNamespacedCustomObject({
-        group: GROUP,
-        version: VERSION,
-        namespace: d.metadata.namespace!,
-        plural: PLURAL,
+      this.rest.request<Diagnosis>("POST", diagnosesPath(d.metadata.namespace!), {
+        query: { fieldManager: FIELD_MANAGER },
         body: d,
-        fieldManager: FIELD_MANAGER,
-      }) as Promise<Diagnosis>,
+      }),
     );
   }
 
   async deleteDiagnosis(namespace: string, name: string, uid: string): Promise<void> {
     try {
-      await this.custom.deleteNamespacedCustomObject({
-        group: GROUP,
-        version: VERSION,
-        namespace,
-        plural: PLURAL,
-        name,
-        body: { preconditions: { uid } },
+      await this.rest.request("DELETE", `${diagnosesPath(namespace)}/${name}`, {
+        body: { apiVersion: "v1", kind: "DeleteOptions", preconditions: { uid } },
       });
     } catch (err) {
       // 404: gone already; 409: a namesake with another UID, not ours to delete.
@@ -208,57 +196,42 @@ export class KubeClusterClient implements ClusterClient {
     }
   }
 
-  async patchDiagnosisStatus(
+  patchDiagnosisStatus(
     namespace: string,
     name: string,
     resourceVersion: string | undefined,
     status: Partial<Record<keyof DiagnosisStatus, unknown>>,
   ): Promise<Diagnosis> {
-    return (await conflictAware(
+    return conflictAware(
       `status of diagnosis ${namespace}/${name}`,
-      this.custom.patchNamespacedCustomObjectStatus(
-        {
-          group: GROUP,
-          version: VERSION,
-          namespace,
-          plural: PLURAL,
-          name,
-          body: resourceVersion ? { metadata: { resourceVersion }, status } : { status },
-          fieldManager: FIELD_MANAGER,
-        },
-        mergePatch,
-      ),
-    )) as Diagnosis;
+      this.rest.request<Diagnosis>("PATCH", `${diagnosesPath(namespace)}/${name}/status`, {
+        query: { fieldManager: FIELD_MANAGER },
+        body: resourceVersion ? { metadata: { resourceVersion }, status } : { status },
+        contentType: MERGE_PATCH,
+      }),
+    );
   }
 
-  async setDiagnosisFinalizers(
+  setDiagnosisFinalizers(
     namespace: string,
     name: string,
     resourceVersion: string,
     finalizers: string[],
   ): Promise<Diagnosis> {
-    return (await conflictAware(
+    return conflictAware(
       `finalizers of diagnosis ${namespace}/${name}`,
-      this.custom.patchNamespacedCustomObject(
-        {
-          group: GROUP,
-          version: VERSION,
-          namespace,
-          plural: PLURAL,
-          name,
-          body: { metadata: { resourceVersion, finalizers } },
-          fieldManager: FIELD_MANAGER,
-        },
-        mergePatch,
-      ),
-    )) as Diagnosis;
+      this.rest.request<Diagnosis>("PATCH", `${diagnosesPath(namespace)}/${name}`, {
+        query: { fieldManager: FIELD_MANAGER },
+        body: { metadata: { resourceVersion, finalizers } },
+        contentType: MERGE_PATCH,
+      }),
+    );
   }
 
   createEvent(event: CoreV1Event): Promise<CoreV1Event> {
-    return this.core.createNamespacedEvent({
-      namespace: event.metadata.namespace!,
+    return this.rest.request<CoreV1Event>("POST", eventsPath(event.metadata.namespace!), {
+      query: { fieldManager: FIELD_MANAGER },
       body: event,
-      fieldManager: FIELD_MANAGER,
     });
   }
 
@@ -268,15 +241,27 @@ export class KubeClusterClient implements ClusterClient {
     repeat: { count: number; lastTimestamp: Date },
   ): Promise<CoreV1Event | undefined> {
     return orUndefined(
-      this.core.patchNamespacedEvent(
-        {
-          namespace,
-          name,
-          body: { count: repeat.count, lastTimestamp: repeat.lastTimestamp.toISOString() },
-          fieldManager: FIELD_MANAGER,
-        },
-        mergePatch,
-      ),
+      this.rest.request<CoreV1Event>("PATCH", `${eventsPath(namespace)}/${name}`, {
+        query: { fieldManager: FIELD_MANAGER },
+        body: { count: repeat.count, lastTimestamp: repeat.lastTimestamp.toISOString() },
+        contentType: MERGE_PATCH,
+      }),
     );
   }
+}
+
+function podsPath(namespace: string): string {
+  return `/api/v1/namespaces/${namespace}/pods`;
+}
+
+function jobsPath(namespace: string): string {
+  return `/apis/batch/v1/namespaces/${namespace}/jobs`;
+}
+
+function eventsPath(namespace: string): string {
+  return `/api/v1/namespaces/${namespace}/events`;
+}
+
+function diagnosesPath(namespace: string): string {
+  return `/apis/${GROUP}/${VERSION}/namespaces/${namespace}/${PLURAL}`;
 }

@@ -11,7 +11,6 @@ import type {
   V1Pod,
   V1Toleration,
 } from "@kubernetes/client-node";
-import type { Logger } from "winston";
 import { JOB_CONTROLLER_UID_LABEL } from "../../api/v1alpha1/wellKnown.js";
 import {
   buildCollectorJob,
@@ -25,6 +24,7 @@ import {
 } from "../jobs/collectorJob.js";
 import type { DiagnosisHead } from "../kinds/diagnosisTransform.js";
 import { type ObjectCache, objectKey } from "../runtime/contracts.js";
+import type { Logger } from "../runtime/logger.js";
 import type { ClusterClient } from "./clusterClient.js";
 import { type CollectorSlots, jobFinished, type SlotDecision } from "./collectorSlots.js";
 import { DEFAULT_TIMEOUT_SECONDS, effectiveChecks, profileSettings } from "./diagnosisRules.js";

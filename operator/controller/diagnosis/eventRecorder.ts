@@ -5,10 +5,10 @@
  * Event are counted on it (see EventRecorder).
  */
 import type { CoreV1Event } from "@kubernetes/client-node";
-import type { Logger } from "winston";
 import { API_VERSION, type Diagnosis, KIND } from "../../api/v1alpha1/diagnosis.js";
 import { REPORTING_COMPONENT } from "../../api/v1alpha1/wellKnown.js";
 import type { Clock } from "../runtime/contracts.js";
+import type { Logger } from "../runtime/logger.js";
 import type { ClusterClient } from "./clusterClient.js";
 
 export type EventType = "Normal" | "Warning";

@@ -2,7 +2,7 @@
  * The Diagnosis controller's wiring: the indexes its mappers read, what it watches (Diagnoses;
  * the collector Jobs and their pods, by label; Nodes), and its reconciler's collaborators.
  */
-import type { Logger } from "winston";
+
 import { analyzeCollectorReport } from "../../analysis/analyzeReport.js";
 import type { OperatorConfig } from "../config.js";
 import type { CachedDiagnosis } from "../kinds/diagnosisTransform.js";
@@ -14,6 +14,7 @@ import type {
   ObjectKey,
   Reconciler,
 } from "../runtime/contracts.js";
+import type { Logger } from "../runtime/logger.js";
 import type { ControllerSetup } from "../runtime/manager.js";
 import type { ClusterClient } from "./clusterClient.js";
 import { CollectorJobs } from "./collectorJobs.js";

@@ -4,7 +4,7 @@
  * UID precondition, so a namesake created meanwhile is safe), or comes back when it will have
  * expired. The Diagnosis reconciler's finalizer then removes its Job.
  */
-import type { Logger } from "winston";
+
 import type { Diagnosis } from "../../api/v1alpha1/diagnosis.js";
 import type { ClusterClient } from "../diagnosis/clusterClient.js";
 import type {
@@ -14,6 +14,7 @@ import type {
   ReconcileResult,
   Reconciler,
 } from "../runtime/contracts.js";
+import type { Logger } from "../runtime/logger.js";
 import { type ExpiryPolicy, expiresAt } from "./expiryRules.js";
 
 /** Look again at least daily (a far expiry still gets re-read, e.g. after a spec change). */

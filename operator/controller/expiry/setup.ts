@@ -1,10 +1,10 @@
 /** The expiry of finished Diagnoses: a controller of its own over the Diagnosis cache. */
 
-import type { Logger } from "winston";
 import type { OperatorConfig } from "../config.js";
 import type { ClusterClient } from "../diagnosis/clusterClient.js";
 import type { OperatorKinds } from "../kinds/kinds.js";
 import type { Clock, MetricsRegistrar } from "../runtime/contracts.js";
+import type { Logger } from "../runtime/logger.js";
 import type { ControllerSetup } from "../runtime/manager.js";
 import { DiagnosisExpiry } from "./diagnosisExpiry.js";
 

@@ -8,6 +8,7 @@ import { MANAGED_BY_SELECTOR } from "../../api/v1alpha1/wellKnown.js";
 import type { Kind } from "../runtime/kind.js";
 import { type CachedDiagnosis, cacheDiagnosis } from "./diagnosisTransform.js";
 import { decodeJob, trimNode, trimPod } from "./podTransform.js";
+import { SharedObjects } from "./sharedObjects.js";
 import { StringPool } from "./stringPool.js";
 
 export interface OperatorKinds {
@@ -27,8 +28,10 @@ export function operatorKinds(opts: {
   /** Namespaces whose Pods are watched; empty: all. */
   watchNamespaces: readonly string[];
 }): OperatorKinds {
-  // One copy of the strings pods repeat, shared by the Pod informers of every namespace.
+  // One copy of the strings and objects pods repeat, shared by the Pod informers of every
+  // namespace.
   const pool = new StringPool();
+  const objects = new SharedObjects();
   return {
     diagnoses: {
       name: "diagnoses",
@@ -43,7 +46,7 @@ export function operatorKinds(opts: {
       name: "pods",
       path: (ns) => (ns ? `/api/v1/namespaces/${ns}/pods` : "/api/v1/pods"),
       namespaces: opts.watchNamespaces,
-      transform: (raw) => trimPod(raw, pool),
+      transform: (raw) => trimPod(raw, pool, objects),
     },
     jobs: {
       name: "jobs",

@@ -1,7 +1,8 @@
 /**
  * The HTTP status of a failed API call, whoever made it: client-node's ApiException and our own
- * ApiStatusError (kubeListWatch.ts) carry it as `code`, client-node's Watch as `statusCode`, and
- * a watch ERROR event's Status object as `code`. Network errors and our own errors have none.
+ * ApiStatusError (restClient.ts, kubeListWatch.ts) carry it as `code`, client-node's Watch as
+ * `statusCode`, and a watch ERROR event's Status object as `code`. Network errors and our own
+ * errors have none.
  */
 export function apiStatusCode(err: unknown): number | undefined {
   if (typeof err !== "object" || err === null) return undefined;

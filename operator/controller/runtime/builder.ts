@@ -8,10 +8,11 @@
  * reconciles Pods but only those whose restart counts moved). Mappers that look objects up by a field
  * read an index the setup added first (manager.indexField), not a scan of the cache.
  */
-import type { Logger } from "winston";
+
 import type { ObjectKey, Reconciler } from "./contracts.js";
 import type { KeyChannel } from "./keyChannel.js";
 import type { Kind } from "./kind.js";
+import type { Logger } from "./logger.js";
 import { type HasMetadata, keyOf } from "./objectStore.js";
 import type { SharedInformers } from "./sharedInformers.js";
 

@@ -6,8 +6,9 @@
  * Results are counted as controller-runtime counts them: success, error (terminal ones too, and
  * also as terminal errors), requeue (a rate-limited retry: our conflicts), requeue_after.
  */
-import type { Logger } from "winston";
+
 import { ConflictError, type ObjectKey, type Reconciler, TerminalError } from "./contracts.js";
+import type { Logger } from "./logger.js";
 import type { RuntimeMetrics } from "./runtimeMetrics.js";
 import { systemTimers, type Timers } from "./timers.js";
 import { WorkQueue } from "./workQueue.js";

@@ -4,7 +4,7 @@
  */
 import { createServer } from "node:http";
 import type { AddressInfo } from "node:net";
-import type { Logger } from "winston";
+import type { Logger } from "./logger.js";
 import { type MetricsRegistry, PROMETHEUS_CONTENT_TYPE } from "./metricsRegistry.js";
 
 export interface Readiness {

@@ -7,15 +7,20 @@
  * - a stream that fell silent (WatchIdleError: no event or bookmark within its idle deadline,
  *   see kubeListWatch.ts) -> re-watch after a backoff, on a new connection.
  * Events whose resourceVersion the cache already holds are dropped, so nothing is handled twice.
+ * The answers to this process' own writes can be cached ahead of their watch events
+ * (recordWrite): a reconciler reads its own writes, and a controller hears of an object another
+ * one just created without waiting for the watch to echo it.
  * Every restart but the server's normal end is logged with its reason. The time of the last sign
  * of life from the apiserver (a list, a watch accepted, an event, a bookmark) is kept: the
  * runtime shows its age and treats an informer silent for too long as stale.
  */
-import type { Logger } from "winston";
+
 import { apiStatusCode } from "./apiStatusCode.js";
 import type { IndexFunc, ObjectCache, ObjectKey } from "./contracts.js";
+import type { Logger } from "./logger.js";
 import { type HasMetadata, keyOf, ObjectStore } from "./objectStore.js";
 import { diffRelist } from "./relistDiff.js";
+import { olderThan } from "./resourceVersion.js";
 import { sleep, systemTimers, type Timers } from "./timers.js";
 
 export type WatchEventType = "ADDED" | "MODIFIED" | "DELETED" | "BOOKMARK" | "ERROR";
@@ -165,6 +170,33 @@ export class Informer<T extends HasMetadata> implements ObjectCache<T> {
     return this.lastResourceVersion;
   }
 
+  /**
+   * The API's answer to a write this process made (a create, patch or update of an object this
+   * informer lists): cached and handed to the handlers now, instead of when the watch delivers
+   * it, which takes as long again as the write did. Ignored unless the watch has not got that
+   * far yet (the write's resourceVersion is newer than the last one seen); then the watch's own
+   * event for it, and every older one for that object still in flight, are dropped as stale
+   * (apply). Everything newer comes through the watch as usual. Opaque (non-integer)
+   * resourceVersions cannot be ordered: ignored then, the watch delivers as before.
+   */
+  recordWrite(raw: unknown): void {
+    if (this.stopped || !this.store.hasSynced()) return;
+    const rv = (raw as HasMetadata | undefined)?.metadata?.resourceVersion;
+    if (!olderThan(this.lastResourceVersion, rv)) return;
+    let obj: T;
+    try {
+      obj = this.decode(raw);
+    } catch {
+      return;
+    }
+    const old = this.store.set(obj);
+    if (old) this.dispatch((h) => h.onUpdate?.(old, obj));
+    else {
+      this.dispatch((h) => h.onAdd?.(obj));
+      this.opts.stats?.onSize?.(this.store.size());
+    }
+  }
+
   /** Resolves once the initial list is cached (or the informer is stopped). */
   waitForSync(): Promise<void> {
     if (this.hasSynced() || this.abort.signal.aborted) return Promise.resolve();
@@ -248,7 +280,7 @@ export class Informer<T extends HasMetadata> implements ObjectCache<T> {
     const page = await this.opts.listWatch.list(this.abort.signal, (raw) => this.decode(raw));
     if (this.stopped) return;
     this.markActivity();
-    const diff = diffRelist(this.store.view(), page.items);
+    const diff = diffRelist(this.store.view(), page.items, page.resourceVersion);
     this.opts.stats?.onRelist?.();
     // Deletes first so a handler that lists the cache never sees a vanished object.
     for (const obj of diff.deleted) {
@@ -330,13 +362,15 @@ export class Informer<T extends HasMetadata> implements ObjectCache<T> {
     // an event the cache already holds costs no decode.
     const key = keyOf((raw ?? {}) as HasMetadata);
     const old = this.store.get(key);
+    // Older than what is cached: a recorded write of ours is ahead of the watch.
+    const stale = old !== undefined && olderThan(rv, old.metadata?.resourceVersion);
     if (type === "DELETED") {
-      if (old) {
+      if (old && !stale) {
         this.store.delete(key);
         this.dispatch((h) => h.onDelete?.(old));
         this.opts.stats?.onSize?.(this.store.size());
       }
-    } else if (!old || old.metadata?.resourceVersion !== rv) {
+    } else if (!old || (old.metadata?.resourceVersion !== rv && !stale)) {
       let obj: T;
       try {
         obj = this.decode(raw);

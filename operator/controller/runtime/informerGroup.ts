@@ -22,6 +22,11 @@ export class InformerGroup<T extends HasMetadata> {
     return ns === undefined ? undefined : this.byNamespace.get(ns)?.get(key);
   }
 
+  recordWrite(raw: unknown): void {
+    const ns = (raw as HasMetadata | undefined)?.metadata?.namespace;
+    if (ns !== undefined) this.byNamespace.get(ns)?.recordWrite(raw);
+  }
+
   list(namespace?: string): T[] {
     if (namespace !== undefined) return this.byNamespace.get(namespace)?.list(namespace) ?? [];
     return [...this.byNamespace.values()].flatMap((inf) => inf.list());

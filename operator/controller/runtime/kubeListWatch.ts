@@ -1,18 +1,18 @@
 /**
- * ListWatch over the Kubernetes API, on plain HTTPS requests authenticated by the KubeConfig (so
- * resourceVersion, selectors, paging and deadlines are ours to set):
- * - each list page has a deadline (a connection that dies silently must not hold the list, and
- *   with it the cache sync, forever);
- * - a watch asks for bookmarks (allowWatchBookmarks) and a server-side timeout shorter than its
- *   idle deadline: the apiserver sends a bookmark shortly before that timeout and then ends the
- *   stream, so a healthy watch, however quiet, speaks within the idle deadline. One that does
- *   not (no event, no bookmark, no end) is on a dead connection: it ends with WatchIdleError and
- *   the informer starts a new one on a new connection.
+ * ListWatch over the Kubernetes API, authenticated through KubeAccess (so resourceVersion,
+ * selectors, paging and deadlines are ours to set):
+ * - a paged list through RestClient, each page under its request deadline (a connection that
+ *   dies silently must not hold the list, and with it the cache sync, forever);
+ * - a watch read as newline-delimited JSON events. It asks for bookmarks (allowWatchBookmarks)
+ *   and a server-side timeout shorter than its idle deadline: the apiserver sends a bookmark
+ *   shortly before that timeout and then ends the stream, so a healthy watch, however quiet,
+ *   speaks within the idle deadline. One that does not (no event, no bookmark, no end) is on a
+ *   dead connection: it ends with WatchIdleError and the informer starts a new one. Until the
+ *   apiserver accepts it, a watch is under the same request deadline as any request.
  * Objects stay API JSON.
  */
 import * as http from "node:http";
 import * as https from "node:https";
-import type { KubeConfig } from "@kubernetes/client-node";
 import { apiStatusCode } from "./apiStatusCode.js";
 import {
   type ListPage,
@@ -21,12 +21,20 @@ import {
   WatchIdleError,
   type WatchStream,
 } from "./informer.js";
+import type { KubeAccess } from "./kubeAccess.js";
+import {
+  ApiStatusError,
+  DEFAULT_REQUEST_TIMEOUT_MS,
+  RequestTimeoutError,
+  RestClient,
+} from "./restClient.js";
 
-export const DEFAULT_REQUEST_TIMEOUT_MS = 30_000;
 export const DEFAULT_WATCH_IDLE_TIMEOUT_MS = 45_000;
+/** Error bodies are Status objects; only their message is kept, bounded. */
+const MAX_ERROR_BODY = 64 * 1024;
 
 export interface KubeListWatchOptions {
-  kubeConfig: KubeConfig;
+  kubeConfig: KubeAccess;
   /** Collection path, e.g. /api/v1/pods, /apis/batch/v1/namespaces/x/jobs. */
   path: string;
   labelSelector?: string;
@@ -37,7 +45,7 @@ export interface KubeListWatchOptions {
    * growing the old space (10,000 pods under the chart's NODE_OPTIONS: ~177 -> ~152 MiB RSS).
    */
   pageSize?: number;
-  /** Deadline of each list page, and of a watch's response headers (default 30 s). */
+  /** Deadline of each list page, and of a watch's acceptance (default RestClient's, 30 s). */
   requestTimeoutMs?: number;
   /** A watch with no event or bookmark for this long is ended as dead (default 45 s). */
   watchIdleTimeoutMs?: number;
@@ -49,34 +57,12 @@ export interface KubeListWatchOptions {
   watchTimeoutSeconds?: () => number;
 }
 
-/** A failed request's HTTP status, as `code` like client-node's ApiException (see apiStatusCode). */
-class ApiStatusError extends Error {
-  constructor(
-    readonly code: number,
-    message: string,
-  ) {
-    super(message);
-    this.name = "ApiStatusError";
-  }
-}
-
-/** A request that got no (complete) answer within its deadline. */
-export class RequestTimeoutError extends Error {
-  constructor(message: string) {
-    super(message);
-    this.name = "RequestTimeoutError";
-  }
-}
-
 interface RawList {
   apiVersion?: string;
   kind?: string;
   metadata?: { resourceVersion?: string; continue?: string };
   items?: Array<Record<string, unknown>>;
 }
-
-/** Error bodies are Status objects; only their message is kept, bounded. */
-const MAX_ERROR_BODY = 64 * 1024;
 
 function statusMessage(body: string): string {
   try {
@@ -86,75 +72,15 @@ function statusMessage(body: string): string {
   }
 }
 
-async function requestTo(
-  kubeConfig: KubeConfig,
-  path: string,
-  query: Record<string, string | undefined>,
-): Promise<{ url: URL; options: https.RequestOptions; mod: typeof https | typeof http }> {
-  const cluster = kubeConfig.getCurrentCluster();
-  if (!cluster) throw new Error("kubeconfig has no current cluster");
-  const url = new URL(cluster.server + path);
-  for (const [k, v] of Object.entries(query))
-    if (v !== undefined && v !== "") url.searchParams.set(k, v);
-  const options: https.RequestOptions = {
-    method: "GET",
-    headers: { Accept: "application/json" },
-  };
-  await kubeConfig.applyToHTTPSOptions(options);
-  return { url, options, mod: url.protocol === "http:" ? http : https };
-}
-
-/** GET path with query; JSON body, or an ApiStatusError carrying the HTTP status. */
-async function getJson(
-  kubeConfig: KubeConfig,
-  path: string,
-  query: Record<string, string | undefined>,
-  timeoutMs: number,
-  signal: AbortSignal,
-): Promise<unknown> {
-  const { url, options, mod } = await requestTo(kubeConfig, path, query);
-  return new Promise((resolve, reject) => {
-    const req = mod.request(url, { ...options, signal }, (res) => {
-      const chunks: Buffer[] = [];
-      res.on("data", (c: Buffer) => chunks.push(c));
-      res.on("error", reject);
-      res.on("end", () => {
-        clearTimeout(timer);
-        const body = Buffer.concat(chunks).toString("utf8");
-        const status = res.statusCode ?? 0;
-        if (status !== 200) {
-          reject(new ApiStatusError(status, `GET ${path}: HTTP ${status}: ${statusMessage(body)}`));
-          return;
-        }
-        try {
-          resolve(JSON.parse(body));
-        } catch (err) {
-          reject(new Error(`GET ${path}: invalid JSON: ${String(err)}`));
-        }
-      });
-    });
-    const timer = setTimeout(
-      () =>
-        req.destroy(
-          new RequestTimeoutError(`GET ${path}: no complete answer within ${timeoutMs} ms`),
-        ),
-      timeoutMs,
-    );
-    req.on("error", (err) => {
-      clearTimeout(timer);
-      reject(err);
-    });
-    req.end();
-  });
-}
-
 export class KubeListWatch implements ListWatch {
+  private readonly rest: RestClient;
   private readonly requestTimeoutMs: number;
   private readonly idleTimeoutMs: number;
 
   constructor(private readonly opts: KubeListWatchOptions) {
     this.requestTimeoutMs = opts.requestTimeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS;
     this.idleTimeoutMs = opts.watchIdleTimeoutMs ?? DEFAULT_WATCH_IDLE_TIMEOUT_MS;
+    this.rest = new RestClient(opts.kubeConfig, { timeoutMs: this.requestTimeoutMs });
   }
 
   async list<T>(signal: AbortSignal, decode: (raw: unknown) => T): Promise<ListPage<T>> {
@@ -176,18 +102,15 @@ export class KubeListWatch implements ListWatch {
     let cont: string | undefined;
     let resourceVersion = "";
     do {
-      const page = (await getJson(
-        this.opts.kubeConfig,
-        this.opts.path,
-        {
-          limit: String(this.opts.pageSize ?? 100),
+      const page = await this.rest.request<RawList>("GET", this.opts.path, {
+        query: {
+          limit: this.opts.pageSize ?? 100,
           continue: cont,
           labelSelector: this.opts.labelSelector,
           fieldSelector: this.opts.fieldSelector,
         },
-        this.requestTimeoutMs,
         signal,
-      )) as RawList;
+      });
       // List items carry no apiVersion/kind; watch events do. Make cached objects uniform.
       const kind = page.kind?.endsWith("List") ? page.kind.slice(0, -4) : undefined;
       // Decoded page by page: only one page of full objects is ever alive.
@@ -210,24 +133,36 @@ export class KubeListWatch implements ListWatch {
 
   /**
    * Resolves once the apiserver accepted the watch (HTTP 200); rejects when it did not (the
-   * HTTP status as `code`, or the network error). After that, onDone ends the stream: null for
-   * the server's normal end, else the error (WatchIdleError for a silent one).
+   * HTTP status as `code`, RequestTimeoutError past the request deadline, or the network error).
+   * After that, onDone ends the stream: null for the server's normal end, else the error
+   * (WatchIdleError for a silent one).
    */
   async watch(
     resourceVersion: string,
     onEvent: (type: WatchEventType, obj: unknown) => void,
     onDone: (err: unknown) => void,
   ): Promise<WatchStream> {
-    const { url, options, mod } = await requestTo(this.opts.kubeConfig, this.opts.path, {
+    const cluster = this.opts.kubeConfig.getCurrentCluster();
+    if (!cluster) throw new Error("kubeconfig has no current cluster");
+    const path = this.opts.path;
+    const url = new URL(cluster.server + path);
+    const query: Record<string, string | undefined> = {
       watch: "true",
       allowWatchBookmarks: "true",
       resourceVersion,
       timeoutSeconds: String(this.serverTimeoutSeconds()),
       labelSelector: this.opts.labelSelector,
       fieldSelector: this.opts.fieldSelector,
-    });
-    const path = this.opts.path;
+    };
+    for (const [k, v] of Object.entries(query)) if (v) url.searchParams.set(k, v);
+    const options: https.RequestOptions = {
+      method: "GET",
+      headers: { Accept: "application/json" },
+    };
+    await this.opts.kubeConfig.applyToHTTPSOptions(options);
+    const mod = url.protocol === "http:" ? http : https;
     const idleMs = this.idleTimeoutMs;
+    const acceptMs = this.requestTimeoutMs;
     return new Promise<WatchStream>((resolve, reject) => {
       let opened = false;
       let ended = false;
@@ -245,6 +180,8 @@ export class KubeListWatch implements ListWatch {
         clearTimeout(timer);
         timer = setTimeout(() => end(error()), ms);
       };
+      const idle = (): Error =>
+        new WatchIdleError(`watch ${path}: no event or bookmark for ${idleMs} ms`, idleMs);
       const req = mod.request(url, options, (res) => {
         const status = res.statusCode ?? 0;
         if (status !== 200) {
@@ -262,8 +199,6 @@ export class KubeListWatch implements ListWatch {
           return;
         }
         opened = true;
-        const idle = (): Error =>
-          new WatchIdleError(`watch ${path}: no event or bookmark for ${idleMs} ms`, idleMs);
         arm(idleMs, idle);
         resolve({
           stop: () => {
@@ -278,7 +213,7 @@ export class KubeListWatch implements ListWatch {
           for (let nl = pending.indexOf("\n"); nl >= 0; nl = pending.indexOf("\n")) {
             const line = pending.slice(0, nl);
             pending = pending.slice(nl + 1);
-            if (!line.trim()) continue;
+            if (line.trim() === "") continue;
             arm(idleMs, idle);
             let event: { type?: string; object?: unknown };
             try {
@@ -293,13 +228,15 @@ export class KubeListWatch implements ListWatch {
         });
         res.on("end", () => end(null));
         res.on("error", end);
-        res.on("close", () => end(null));
+        // Closed without the stream's end (a cut connection): an error, not the server's timeout.
+        res.on("close", () =>
+          end(res.complete ? null : new Error(`watch ${path}: connection closed mid-stream`)),
+        );
       });
       req.on("error", end);
       arm(
-        this.requestTimeoutMs,
-        () =>
-          new RequestTimeoutError(`watch ${path}: not accepted within ${this.requestTimeoutMs} ms`),
+        acceptMs,
+        () => new RequestTimeoutError(`watch ${path}: not accepted within ${acceptMs} ms`),
       );
       req.end();
     });

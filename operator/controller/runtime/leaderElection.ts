@@ -9,9 +9,10 @@
  * - release on shutdown empties holderIdentity with leaseDurationSeconds=1 so a standby
  *   replica takes over on its next retry instead of waiting out the lease.
  */
-import type { Logger } from "winston";
+
 import { apiStatusCode } from "./apiStatusCode.js";
 import type { Clock } from "./contracts.js";
+import type { Logger } from "./logger.js";
 import { sleep, systemTimers, type Timers } from "./timers.js";
 
 export interface LeaderRecord {
@@ -112,7 +113,10 @@ export class LeaderElector {
       identity: this.opts.identity,
     });
     while (!this.stopped) {
-      if (await this.tryAcquireOrRenew(retryPeriodMs)) break;
+      // Bounded like a renewal, not by the retry period: an attempt abandoned while its write is
+      // still on the way may win the Lease anyway, which then names this replica while it does
+      // not lead (until its next attempt), a window that grows with a slow apiserver.
+      if (await this.tryAcquireOrRenew(renewDeadlineMs)) break;
       await sleep(
         this.timers,
         retryPeriodMs * (1 + Math.random() * JITTER_FACTOR),

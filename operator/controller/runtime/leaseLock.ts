@@ -1,33 +1,43 @@
 /**
- * ResourceLock over a coordination.k8s.io/v1 Lease. Each request has a deadline (the runtime
- * gives half the renew deadline), so an attempt on a dead connection fails in time for another
- * one, on a new connection, before the leader must give up.
+ * ResourceLock over a coordination.k8s.io/v1 Lease, through RestClient. Each request has a
+ * deadline (the runtime gives half the renew deadline), so an attempt on a dead connection fails
+ * in time for another one, on a new connection, before the leader must give up.
  */
-import { CoordinationV1Api, type KubeConfig, type V1Lease } from "@kubernetes/client-node";
 import { apiStatusCode } from "./apiStatusCode.js";
+import type { KubeAccess } from "./kubeAccess.js";
 import type { LeaderRecord, ResourceLock, VersionedRecord } from "./leaderElection.js";
-import { apiClient } from "./requestDeadline.js";
+import { RestClient } from "./restClient.js";
 
-/**
- * Lease times are MicroTime: the apiserver only parses RFC 3339 with exactly six fraction digits,
- * and @kubernetes/client-node 2.0.1 serializes Date with three (400 BadRequest). Its serializer
- * passes non-Date values through, so we hand it the string in the right shape.
- */
+/** The Lease as the API has it (times are MicroTime strings). */
+interface Lease {
+  apiVersion?: string;
+  kind?: string;
+  metadata?: { name?: string; namespace?: string; resourceVersion?: string };
+  spec?: {
+    holderIdentity?: string;
+    leaseDurationSeconds?: number;
+    acquireTime?: string;
+    renewTime?: string;
+    leaseTransitions?: number;
+  };
+}
+
+/** Lease times are MicroTime: the apiserver only parses RFC 3339 with exactly six fraction digits. */
 function formatMicroTime(d: Date): string {
   return d.toISOString().replace(/\.(\d{3})Z$/, ".$1000Z");
 }
 
-function toSpec(record: LeaderRecord): V1Lease["spec"] {
+function toSpec(record: LeaderRecord): Lease["spec"] {
   return {
     holderIdentity: record.holderIdentity,
     leaseDurationSeconds: record.leaseDurationSeconds,
-    acquireTime: formatMicroTime(record.acquireTime) as unknown as Date,
-    renewTime: formatMicroTime(record.renewTime) as unknown as Date,
+    acquireTime: formatMicroTime(record.acquireTime),
+    renewTime: formatMicroTime(record.renewTime),
     leaseTransitions: record.leaseTransitions,
   };
 }
 
-function toRecord(lease: V1Lease): VersionedRecord {
+function toRecord(lease: Lease): VersionedRecord {
   const s = lease.spec ?? {};
   const epoch = new Date(0);
   return {
@@ -43,18 +53,23 @@ function toRecord(lease: V1Lease): VersionedRecord {
 }
 
 export class LeaseLock implements ResourceLock {
-  private readonly api: CoordinationV1Api;
+  private readonly rest: RestClient;
+  private readonly path: string;
 
   constructor(
-    kubeConfig: KubeConfig,
+    access: KubeAccess,
     private readonly namespace: string,
     private readonly name: string,
     /** metadata.managedFields manager of the Lease writes. */
     private readonly fieldManager?: string,
-    /** Deadline of each request. */
-    requestTimeoutMs = 10_000,
+    /** Deadline of each request (default: RestClient's). */
+    requestTimeoutMs?: number,
   ) {
-    this.api = apiClient(kubeConfig, CoordinationV1Api, requestTimeoutMs, fieldManager);
+    this.rest = new RestClient(access, {
+      ...(fieldManager ? { userAgent: fieldManager } : {}),
+      ...(requestTimeoutMs !== undefined ? { timeoutMs: requestTimeoutMs } : {}),
+    });
+    this.path = `/apis/coordination.k8s.io/v1/namespaces/${namespace}/leases`;
   }
 
   describe(): string {
@@ -63,9 +78,7 @@ export class LeaseLock implements ResourceLock {
 
   async get(): Promise<VersionedRecord | undefined> {
     try {
-      return toRecord(
-        await this.api.readNamespacedLease({ name: this.name, namespace: this.namespace }),
-      );
+      return toRecord(await this.rest.request<Lease>("GET", `${this.path}/${this.name}`));
     } catch (err) {
       if (apiStatusCode(err) === 404) return undefined;
       throw err;
@@ -73,36 +86,34 @@ export class LeaseLock implements ResourceLock {
   }
 
   async create(record: LeaderRecord): Promise<VersionedRecord> {
-    const body: V1Lease = {
+    const body: Lease = {
       apiVersion: "coordination.k8s.io/v1",
       kind: "Lease",
       metadata: { name: this.name, namespace: this.namespace },
       spec: toSpec(record),
     };
     return toRecord(
-      await this.api.createNamespacedLease({
-        namespace: this.namespace,
-        body,
-        fieldManager: this.fieldManager,
-      }),
+      await this.rest.request<Lease>("POST", this.path, { query: this.query(), body }),
     );
   }
 
   async update(record: LeaderRecord, version: string): Promise<VersionedRecord> {
     // resourceVersion makes the replace conditional: a concurrent writer gets 409 Conflict.
-    const body: V1Lease = {
+    const body: Lease = {
       apiVersion: "coordination.k8s.io/v1",
       kind: "Lease",
       metadata: { name: this.name, namespace: this.namespace, resourceVersion: version },
       spec: toSpec(record),
     };
     return toRecord(
-      await this.api.replaceNamespacedLease({
-        name: this.name,
-        namespace: this.namespace,
+      await this.rest.request<Lease>("PUT", `${this.path}/${this.name}`, {
+        query: this.query(),
         body,
-        fieldManager: this.fieldManager,
       }),
     );
+  }
+
+  private query(): Record<string, string> {
+    return this.fieldManager ? { fieldManager: this.fieldManager } : {};
   }
 }

@@ -27,6 +27,12 @@ export interface ControllerSetup {
   indexField<T extends HasMetadata>(kind: Kind<T>, name: string, fn: IndexFunc<T>): void;
   /** Declares a controller (controller-runtime's NewControllerManagedBy). */
   newController(): ControllerBuilder;
+  /**
+   * Where the API's answers to this process' writes of `kind` go: into its cache and to the
+   * controllers watching it at once, ahead of the watch event that echoes them (see
+   * Informer.recordWrite). Only for objects the kind's list/watch would deliver.
+   */
+  writes<T extends HasMetadata>(kind: Kind<T>): (written: unknown) => void;
 }
 
 export interface ManagerOptions extends SharedInformersOptions {
@@ -48,6 +54,11 @@ export class Manager implements ControllerSetup {
 
   indexField<T extends HasMetadata>(kind: Kind<T>, name: string, fn: IndexFunc<T>): void {
     this.informers.get(kind).addIndex(name, fn);
+  }
+
+  writes<T extends HasMetadata>(kind: Kind<T>): (written: unknown) => void {
+    const informer = this.informers.get(kind);
+    return (written) => informer.recordWrite(written);
   }
 
   newController(): ControllerBuilder {

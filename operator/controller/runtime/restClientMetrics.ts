@@ -2,12 +2,12 @@
  * rest_client_requests_total{code,method,host}: every request sent to the API server, with its
  * HTTP status ("<error>" when none came back), as client-go counts them.
  *
- * The operator talks to the API server through three stacks: @kubernetes/client-node's typed
- * clients and its Watch (undici), and the informers' paged lists (node:https). The one place all
- * of their requests pass is Node's HTTP diagnostics channels, which both stacks publish to; so
- * the count is taken there, for requests to the API server's host only, from start until the
- * returned stop(). In the operator's process that is exactly the operator's traffic; a test
- * that runs the runtime in-process counts its own requests to the same API server too.
+ * The operator's requests all go through node:http(s) (restClient.ts, the informers' lists and
+ * watches); a runtime handed @kubernetes/client-node's clients (tests) sends through undici too.
+ * The one place both publish to is Node's HTTP diagnostics channels, so the count is taken there,
+ * for requests to the API server's host only, from start until the returned stop(). In the
+ * operator's process that is exactly the operator's traffic; a test that runs the runtime
+ * in-process counts its own requests to the same API server too.
  */
 import { subscribe, unsubscribe } from "node:diagnostics_channel";
 

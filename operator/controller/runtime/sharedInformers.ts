@@ -4,11 +4,12 @@
  * stopped together. A kind limited to some namespaces gets one informer per namespace, seen as
  * one cache.
  */
-import type { Logger } from "winston";
+
 import type { IndexFunc, ObjectCache } from "./contracts.js";
 import { Informer, type InformerHandler, type InformerStats, type ListWatch } from "./informer.js";
 import { InformerGroup } from "./informerGroup.js";
 import type { Kind } from "./kind.js";
+import type { Logger } from "./logger.js";
 import type { HasMetadata } from "./objectStore.js";
 import type { Timers } from "./timers.js";
 
@@ -16,6 +17,8 @@ import type { Timers } from "./timers.js";
 export interface SharedInformer<T> extends ObjectCache<T> {
   addHandler(handler: InformerHandler<T>): void;
   addIndex(name: string, fn: IndexFunc<T>): void;
+  /** The API's answer to a write of this process, ahead of its watch event (Informer.recordWrite). */
+  recordWrite(raw: unknown): void;
 }
 
 interface Runnable {

@@ -10,15 +10,15 @@
  * controllers, release the Lease (a standby takes over at once) and exit through onFatal (the
  * kubelet restarts the pod). /healthz fails from then on, /readyz shows every cache's state.
  */
-import type { KubeConfig } from "@kubernetes/client-node";
-import type { Logger } from "winston";
 import { cacheHealth, leaderProblem, staleAfterMs } from "./cacheHealth.js";
 import { type Clock, type MetricsRegistrar, systemClock } from "./contracts.js";
 import { type HealthServer, startHealthServer } from "./healthServer.js";
 import type { InformerStats, ListWatch } from "./informer.js";
+import type { KubeAccess } from "./kubeAccess.js";
 import { KubeListWatch } from "./kubeListWatch.js";
 import { LeaderElector } from "./leaderElection.js";
 import { LeaseLock } from "./leaseLock.js";
+import type { Logger } from "./logger.js";
 import { type ControllerSetup, Manager } from "./manager.js";
 import { MetricsRegistry } from "./metricsRegistry.js";
 import { countApiRequests } from "./restClientMetrics.js";
@@ -58,7 +58,7 @@ export interface RuntimeConfig {
 /** What setup gets to declare its kinds, indexes and controllers. */
 export interface SetupDeps<C extends RuntimeConfig> {
   manager: ControllerSetup;
-  kubeConfig: KubeConfig;
+  kubeConfig: KubeAccess;
   config: C;
   clock: Clock;
   logger: Logger;
@@ -67,7 +67,7 @@ export interface SetupDeps<C extends RuntimeConfig> {
 
 export interface RuntimeOptions<C extends RuntimeConfig> {
   config: C;
-  kubeConfig: KubeConfig;
+  kubeConfig: KubeAccess;
   logger: Logger;
   setupControllers: (deps: SetupDeps<C>) => void;
   /** Prefix of the metrics controller-runtime has no name for (informers, leadership). */

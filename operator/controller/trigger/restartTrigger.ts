@@ -15,7 +15,6 @@
  * its first write (a finalizer patch) before it can create the Job.
  */
 import type { V1Pod } from "@kubernetes/client-node";
-import type { Logger } from "winston";
 import { API_VERSION, type Diagnosis, KIND } from "../../api/v1alpha1/diagnosis.js";
 import {
   CLEANUP_FINALIZER,
@@ -36,6 +35,7 @@ import {
   type Reconciler,
 } from "../runtime/contracts.js";
 import type { KeyChannel } from "../runtime/keyChannel.js";
+import type { Logger } from "../runtime/logger.js";
 import type { Timers } from "../runtime/timers.js";
 import {
   cooldownWindow,

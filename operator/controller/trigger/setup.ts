@@ -1,10 +1,11 @@
 /** The pod-restart trigger's wiring: it reconciles Pods whose restart counts moved. */
-import type { Logger } from "winston";
+
 import type { OperatorConfig } from "../config.js";
 import type { ClusterClient } from "../diagnosis/clusterClient.js";
 import type { OperatorKinds } from "../kinds/kinds.js";
 import type { Clock, MetricsRegistrar } from "../runtime/contracts.js";
 import { KeyChannel } from "../runtime/keyChannel.js";
+import type { Logger } from "../runtime/logger.js";
 import type { ControllerSetup } from "../runtime/manager.js";
 import { RestartTrigger, TRIGGERED_WORKLOAD_INDEX, triggeredWorkload } from "./restartTrigger.js";
 

@@ -32,6 +32,10 @@ function sample(): BenchResults {
         jobP95Ms: 120,
         jobP99Ms: 150,
         jobRatioP50: 22.5,
+        ownP50Ms: 36.1,
+        ownP99Ms: 66.2,
+        jobOwnP50Ms: 85.9,
+        jobOwnP99Ms: 140.3,
         missedDiagnoses: 0,
         missedJobs: 1,
       },
@@ -165,7 +169,7 @@ describe("bench results", () => {
     const text = renderBenchResults(sample());
     expect(text).to.contain("== Reaction");
     expect(text).to.match(
-      /1000\s+50\s+40\.2\s+60\s+75\.5\s+90\s+120\s+150\s+4\s+6\s+9\s+10\.05x\s+22\.50x\s+0\/1/,
+      /1000\s+50\s+40\.2\s+60\s+75\.5\s+90\s+120\s+150\s+4\s+6\s+9\s+10\.05x\s+8\.39x\s+22\.50x\s+36\.1\s+66\.2\s+85\.9\s+0\/1/,
     );
     expect(text).to.contain("== Memory");
     expect(text).to.match(/1000\s+1010\s+100\s+-\s+60\s+-\s+-/);

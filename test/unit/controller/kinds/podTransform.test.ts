@@ -4,6 +4,8 @@ import {
   trimNode,
   trimPod,
 } from "../../../../operator/controller/kinds/podTransform.js";
+import { SharedObjects } from "../../../../operator/controller/kinds/sharedObjects.js";
+import { StringPool } from "../../../../operator/controller/kinds/stringPool.js";
 
 const rawPod = {
   apiVersion: "v1",
@@ -14,10 +16,21 @@ const rawPod = {
     uid: "u-1",
     resourceVersion: "42",
     creationTimestamp: "2025-01-02T03:04:05Z",
-    labels: { app: "tomcat" },
-    annotations: { "diagnose.dev/auto": "false" },
+    labels: { app: "tomcat", "pod-template-hash": "7d9f8", "team/owner": "payments" },
+    annotations: {
+      "diagnose.dev/auto": "false",
+      "kubectl.kubernetes.io/restartedAt": "2025-01-01T00:00:00Z",
+    },
     ownerReferences: [
-      { apiVersion: "apps/v1", kind: "StatefulSet", name: "tomcat", uid: "s-1", controller: true },
+      { apiVersion: "v1", kind: "Node", name: "node-a", uid: "n-1" },
+      {
+        apiVersion: "apps/v1",
+        kind: "StatefulSet",
+        name: "tomcat",
+        uid: "s-1",
+        controller: true,
+        blockOwnerDeletion: true,
+      },
     ],
     managedFields: [{ manager: "kubectl", operation: "Apply", fieldsV1: { "f:spec": {} } }],
   },
@@ -57,6 +70,9 @@ const rawPod = {
           terminated: {
             exitCode: 137,
             reason: "OOMKilled",
+            message: "x".repeat(2000),
+            signal: 9,
+            containerID: "containerd://old",
             startedAt: "2025-01-02T03:05:00Z",
             finishedAt: "2025-01-02T03:09:59Z",
           },
@@ -70,7 +86,12 @@ describe("trimPod", () => {
   it("keeps only the fields the operator reads, with timestamps as Date", () => {
     const p = trimPod(structuredClone(rawPod));
     expect(p.metadata?.name).to.equal("tomcat-0");
-    expect(p.metadata?.ownerReferences?.[0]?.kind).to.equal("StatefulSet");
+    // The controller only, as owningWorkload reads it.
+    expect(p.metadata?.ownerReferences).to.deep.equal([
+      { apiVersion: "apps/v1", kind: "StatefulSet", name: "tomcat", uid: "s-1", controller: true },
+    ]);
+    // The labels and annotations something reads; not the rest.
+    expect(p.metadata?.labels).to.deep.equal({ "pod-template-hash": "7d9f8" });
     expect(p.metadata?.annotations).to.deep.equal({ "diagnose.dev/auto": "false" });
     expect(p.metadata?.creationTimestamp).to.be.instanceOf(Date);
     expect(p.metadata).to.not.have.property("managedFields");
@@ -97,8 +118,67 @@ describe("trimPod", () => {
     expect(cs?.lastState?.terminated?.finishedAt?.toISOString()).to.equal(
       "2025-01-02T03:09:59.000Z",
     );
+    expect(cs?.lastState?.terminated?.startedAt?.toISOString()).to.equal(
+      "2025-01-02T03:05:00.000Z",
+    );
+    // An application's last termination message, signal and old container are not read.
+    expect(Object.keys(cs?.lastState?.terminated ?? {})).to.have.members([
+      "exitCode",
+      "reason",
+      "startedAt",
+      "finishedAt",
+    ]);
     expect(cs?.state, "only terminated state is kept").to.equal(undefined);
     expect(JSON.stringify(p).length).to.be.below(JSON.stringify(rawPod).length * 0.8);
+  });
+
+  it("replicas of one template share one frozen copy of their container specs and owner", () => {
+    const pool = new StringPool();
+    const objects = new SharedObjects();
+    const a = trimPod(structuredClone(rawPod), pool, objects);
+    const b = trimPod(
+      {
+        ...structuredClone(rawPod),
+        metadata: { ...rawPod.metadata, name: "tomcat-1", uid: "u-2" },
+      },
+      pool,
+      objects,
+    );
+    expect(b.spec?.containers).to.equal(a.spec?.containers);
+    expect(b.metadata?.ownerReferences).to.equal(a.metadata?.ownerReferences);
+    expect(b.status?.containerStatuses).to.not.equal(a.status?.containerStatuses);
+    expect(() => {
+      (a.spec!.containers[0] as { image?: string }).image = "evil:1";
+    }).to.throw(TypeError);
+    // Another template is another copy.
+    const other = structuredClone(rawPod);
+    other.spec.containers[0]!.image = "tomcat:11";
+    expect(trimPod(other, pool, objects).spec?.containers[0]?.image).to.equal("tomcat:11");
+  });
+
+  it("keeps a collector's terminated state with its message (the report), bounded", () => {
+    const p = trimPod({
+      metadata: {
+        name: "c",
+        namespace: "ops",
+        labels: { "batch.kubernetes.io/controller-uid": "j-1" },
+      },
+      status: {
+        containerStatuses: [
+          {
+            name: "collector",
+            restartCount: 0,
+            state: {
+              terminated: { exitCode: 0, reason: "Completed", message: "r".repeat(10_000) },
+            },
+          },
+        ],
+      },
+    });
+    expect(p.metadata?.labels).to.deep.equal({ "batch.kubernetes.io/controller-uid": "j-1" });
+    const t = p.status?.containerStatuses?.[0]?.state?.terminated;
+    expect(t?.reason).to.equal("Completed");
+    expect(t?.message).to.have.length(4096);
   });
 
   it("tolerates a pod with no spec or status yet", () => {

@@ -230,6 +230,96 @@ describe("Informer", () => {
     expect(informer.get("ns/a")).to.equal(undefined);
   });
 
+  it("a recorded write is cached and handed to the handlers before its watch event, which is then dropped with every older one", async () => {
+    const { lw, informer, events } = setup();
+    lw.put("a", "1");
+    informer.start();
+    stop = () => informer.stop();
+    await waitFor(() => lw.watches.length === 1, "watch");
+    // Two writes in a row (create, then a patch); the API answered both, the watch is behind.
+    const created = lw.put("b", "1");
+    const patched = lw.put("b", "2");
+    informer.recordWrite(structuredClone(created));
+    informer.recordWrite(structuredClone(patched));
+    expect(events.slice(1)).to.deep.equal(["add b 1", "update b 1->2"]);
+    expect(informer.get("ns/b")?.data).to.equal("2");
+    // The watch catches up: both echoes change nothing; the resume point still moves.
+    lw.emit("ADDED", created);
+    lw.emit("MODIFIED", patched);
+    expect(informer.get("ns/b")?.data).to.equal("2");
+    expect(informer.resourceVersion()).to.equal(patched.metadata.resourceVersion);
+    // A later change by someone else arrives as usual.
+    lw.emit("MODIFIED", lw.put("b", "3"));
+    expect(events.slice(1)).to.deep.equal(["add b 1", "update b 1->2", "update b 2->3"]);
+  });
+
+  it("a recorded write the watch already delivered is ignored: a deleted object is not brought back", async () => {
+    const { lw, informer, events } = setup();
+    informer.start();
+    stop = () => informer.stop();
+    await waitFor(() => lw.watches.length === 1, "watch");
+    const created = lw.put("b", "1");
+    // The watch is faster than the create's answer: ADDED, then someone deletes it.
+    lw.emit("ADDED", created);
+    lw.emit("DELETED", lw.remove("b"));
+    informer.recordWrite(structuredClone(created));
+    expect(informer.get("ns/b")).to.equal(undefined);
+    expect(events).to.deep.equal(["add b 1", "delete b 1"]);
+  });
+
+  it("an older delete still in flight does not remove an object recreated by a recorded write", async () => {
+    const { lw, informer, events } = setup();
+    lw.put("b", "old");
+    informer.start();
+    stop = () => informer.stop();
+    await waitFor(() => lw.watches.length === 1, "watch");
+    const deleted = lw.remove("b");
+    const recreated = lw.put("b", "new");
+    informer.recordWrite(structuredClone(recreated));
+    lw.emit("DELETED", deleted);
+    expect(informer.get("ns/b")?.data).to.equal("new");
+    lw.emit("ADDED", recreated);
+    expect(events).to.deep.equal(["add b old", "update b old->new"]);
+  });
+
+  it("a relist whose snapshot predates a recorded write keeps the newer object", async () => {
+    const { lw, informer, events } = setup();
+    lw.put("a", "1");
+    informer.start();
+    stop = () => informer.stop();
+    await waitFor(() => lw.watches.length === 1, "watch");
+    // The list is taken (its snapshot: a 1, no b), then our writes land, then the watch expires.
+    const snapshot = await lw.list(new AbortController().signal, (x) => x as FakeObj);
+    lw.lists--;
+    informer.recordWrite(structuredClone(lw.put("a", "2")));
+    informer.recordWrite(structuredClone(lw.put("b", "1")));
+    const list = lw.list.bind(lw);
+    lw.list = async <T>(_signal: AbortSignal, decode: (raw: unknown) => T) => {
+      lw.list = list;
+      lw.lists++;
+      return {
+        items: snapshot.items.map((o) => decode(o)),
+        resourceVersion: snapshot.resourceVersion,
+      };
+    };
+    lw.emit("ERROR", { kind: "Status", code: 410, reason: "Expired" });
+    lw.end(null);
+    await waitFor(() => lw.lists === 2 && lw.watches.length === 2, "relist and re-watch");
+    expect(informer.get("ns/a")?.data).to.equal("2");
+    expect(informer.get("ns/b")?.data).to.equal("1");
+    expect(events).to.deep.equal(["add a 1", "update a 1->2", "add b 1"]);
+  });
+
+  it("ignores a recorded write with an opaque resourceVersion: the watch delivers it", async () => {
+    const { lw, informer, events } = setup();
+    informer.start();
+    stop = () => informer.stop();
+    await waitFor(() => lw.watches.length === 1, "watch");
+    informer.recordWrite({ metadata: { name: "b", namespace: "ns", resourceVersion: "abc" } });
+    expect(informer.get("ns/b")).to.equal(undefined);
+    expect(events).to.deep.equal([]);
+  });
+
   it("stop() ends the loop and closes the watch", async () => {
     const { lw, informer } = setup();
     informer.start();

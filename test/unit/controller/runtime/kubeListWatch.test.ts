@@ -2,6 +2,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from "node:net";
 import { KubeConfig } from "@kubernetes/client-node";
 import { expect } from "chai";
+import { apiStatusCode } from "../../../../operator/controller/runtime/apiStatusCode.js";
 import { WatchIdleError } from "../../../../operator/controller/runtime/informer.js";
 import { KubeListWatch } from "../../../../operator/controller/runtime/kubeListWatch.js";
 
@@ -65,6 +66,113 @@ describe("KubeListWatch.list", () => {
     expect(page.items.map((i) => i.name)).to.deep.equal(["a", "b", "c", "d", "e"]);
     // List items get the kind and apiVersion a watch event's object has.
     expect(page.items[0]).to.include({ kind: "Pod", apiVersion: "v1" });
+  });
+});
+
+describe("KubeListWatch.watch", () => {
+  let server: Server;
+  let respond: (req: IncomingMessage, res: ServerResponse) => void;
+  let kc: KubeConfig;
+
+  before(async () => {
+    server = createServer((req, res) => respond(req, res));
+    await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
+    const { port } = server.address() as AddressInfo;
+    kc = new KubeConfig();
+    kc.loadFromClusterAndUser(
+      { name: "c", server: `http://127.0.0.1:${port}`, skipTLSVerify: true },
+      { name: "u" },
+    );
+  });
+  after(() => {
+    server.closeAllConnections();
+    return new Promise<void>((r) => server.close(() => r()));
+  });
+
+  function watch(lw: KubeListWatch) {
+    const events: string[] = [];
+    let done: (err: unknown) => void = () => {};
+    const ended = new Promise<unknown>((resolve) => {
+      done = resolve;
+    });
+    const stream = lw.watch(
+      "7",
+      (type, obj) =>
+        events.push(`${type} ${(obj as { metadata?: { name?: string } }).metadata?.name ?? ""}`),
+      (err) => done(err),
+    );
+    return { events, ended, stream };
+  }
+
+  it("asks for bookmarks from the resourceVersion, and reads events split across chunks until the server ends the stream", async () => {
+    let url = "";
+    respond = (req, res) => {
+      url = req.url ?? "";
+      res.writeHead(200, { "Content-Type": "application/json" });
+      const a = JSON.stringify({ type: "ADDED", object: { metadata: { name: "a" } } });
+      const m = JSON.stringify({ type: "MODIFIED", object: { metadata: { name: "b" } } });
+      res.write(`${a}\n${m.slice(0, 10)}`);
+      res.write(`${m.slice(10)}\n\n`);
+      res.end(
+        `${JSON.stringify({ type: "BOOKMARK", object: { metadata: { resourceVersion: "9" } } })}\n`,
+      );
+    };
+    const lw = new KubeListWatch({
+      kubeConfig: kc,
+      path: "/api/v1/pods",
+      labelSelector: "app=x",
+      watchTimeoutSeconds: () => 300,
+    });
+    const w = watch(lw);
+    await w.stream;
+    expect(await w.ended).to.equal(null);
+    expect(w.events).to.deep.equal(["ADDED a", "MODIFIED b", "BOOKMARK "]);
+    const q = new URL(url, "http://x").searchParams;
+    expect(Object.fromEntries(q)).to.deep.equal({
+      watch: "true",
+      allowWatchBookmarks: "true",
+      resourceVersion: "7",
+      timeoutSeconds: "300",
+      labelSelector: "app=x",
+    });
+  });
+
+  it("a refused watch rejects with the HTTP status (410: relist)", async () => {
+    respond = (_req, res) =>
+      res
+        .writeHead(410, { "Content-Type": "application/json" })
+        .end(JSON.stringify({ kind: "Status", code: 410, message: "too old resource version" }));
+    const err = await watch(
+      new KubeListWatch({ kubeConfig: kc, path: "/api/v1/pods" }),
+    ).stream.catch((e: unknown) => e);
+    expect(apiStatusCode(err)).to.equal(410);
+  });
+
+  it("a connection cut mid-stream ends the watch with an error, not as the server's normal end", async () => {
+    respond = (req, res) => {
+      res.writeHead(200, { "Content-Type": "application/json" });
+      res.write(`${JSON.stringify({ type: "ADDED", object: { metadata: { name: "a" } } })}\n`);
+      setTimeout(() => req.socket.destroy(), 20);
+    };
+    const w = watch(new KubeListWatch({ kubeConfig: kc, path: "/api/v1/pods" }));
+    await w.stream;
+    const err = await w.ended;
+    expect(err).to.be.instanceOf(Error);
+    expect(w.events).to.deep.equal(["ADDED a"]);
+  });
+
+  it("stop() closes the stream without calling onDone", async () => {
+    respond = (_req, res) => {
+      res.writeHead(200, { "Content-Type": "application/json" });
+      res.write("\n");
+    };
+    const w = watch(new KubeListWatch({ kubeConfig: kc, path: "/api/v1/pods" }));
+    (await w.stream).stop();
+    const raced = await Promise.race([
+      w.ended,
+      new Promise((r) => setTimeout(() => r("no onDone"), 200)),
+    ]);
+    expect(raced).to.equal("no onDone");
   });
 });
 

@@ -31,4 +31,15 @@ describe("diffRelist", () => {
     expect(diffRelist(new Map([["ns/a", o("a", "1")]]), []).deleted).to.have.length(1);
     expect(diffRelist(new Map(), [o("a", "1"), o("b", "1")]).added).to.have.length(2);
   });
+
+  it("keeps cached objects newer than the list's snapshot (recorded writes): no downgrade, no delete", () => {
+    const cached = new Map([
+      ["ns/written", o("written", "12")],
+      ["ns/created", o("created", "13")],
+      ["ns/gone", o("gone", "5")],
+    ]);
+    const d = diffRelist(cached, [o("written", "7")], "10");
+    expect(d.updated).to.deep.equal([]);
+    expect(d.deleted.map((x) => x.metadata.name)).to.deep.equal(["gone"]);
+  });
 });

@@ -1,10 +1,9 @@
 /**
- * Deadlines on the requests @kubernetes/client-node's typed clients send. The client has none
- * of its own: a request whose connection dies without a reset (a node's network gone) waits
- * forever, and whatever awaits it (a list, a reconcile, a lease renewal) waits with it. Every
- * client the operator makes comes from apiClient() below: each request gets an AbortSignal that
- * fires after the deadline, for the whole exchange (connect, headers and body), and fails with
- * a TimeoutError the caller retries like any network error.
+ * Deadlines on the requests @kubernetes/client-node's typed clients send, for the fault suite's
+ * own clients (the operator itself goes through runtime/restClient.ts, which has its own). The
+ * client has none: a request whose connection dies without a reset waits forever, and so would
+ * the suite's checks while the fault proxy drops traffic. Each request gets an AbortSignal that
+ * fires after the deadline, for the whole exchange (connect, headers and body).
  */
 import { createConfiguration, type KubeConfig, ServerConfiguration } from "@kubernetes/client-node";
 
