@@ -1,4 +1,5 @@
 #!/usr/bin/env node
+import type { StreamCommand } from "../flamegraph/streamCommand.js";
 import { enableCompileCacheIn } from "./compileCache.js";
 
 /**
@@ -8,21 +9,23 @@ import { enableCompileCacheIn } from "./compileCache.js";
  */
 enableCompileCacheIn(process.env);
 
+/** The subcommands that stream stdin to stdout, each imported only when it runs. */
+const STREAM_COMMANDS = new Map<string, () => Promise<StreamCommand>>([
+  [
+    "flamegraph",
+    async () => (await import("../flamegraph/runFlamegraphCommand.js")).runFlamegraphCommand,
+  ],
+  [
+    "collapse-perf",
+    async () => (await import("./profile/runCollapseCommand.js")).runCollapseCommand,
+  ],
+]);
+
 async function main(argv: string[]): Promise<void> {
-  if (argv[0] === "flamegraph") {
-    const { runFlamegraphCommand } = await import("../flamegraph/runFlamegraphCommand.js");
-    process.exitCode = await runFlamegraphCommand(
-      argv.slice(1),
-      () => process.stdin,
-      process.stdout,
-      process.stderr,
-      0,
-    );
-    return;
-  }
-  if (argv[0] === "collapse-perf") {
-    const { runCollapseCommand } = await import("./profile/runCollapseCommand.js");
-    process.exitCode = await runCollapseCommand(
+  const streamCommand = STREAM_COMMANDS.get(argv[0] ?? "");
+  if (streamCommand) {
+    const run = await streamCommand();
+    process.exitCode = await run(
       argv.slice(1),
       () => process.stdin,
       process.stdout,

@@ -1,4 +1,5 @@
 import type { CollapsedStacks } from "../report/collapsedText.js";
+import { FrameTrie, grown } from "./frameTrie.js";
 
 /**
  * The merged stacks under a root frame "all", in typed arrays: node 0 is the root, each other
@@ -41,26 +42,23 @@ export function buildFrameTree(
 export class FrameTreeBuilder {
   private readonly nameIds = new Map<string, number>();
   private readonly names: string[] = ["all"];
-  private parent: Int32Array<ArrayBuffer> = new Int32Array(1024);
-  private nameOf: Int32Array<ArrayBuffer> = new Int32Array(1024);
-  private value = new Float64Array(1024);
+  private readonly trie = new FrameTrie();
+  private value = new Float64Array(this.trie.capacity);
   /** Made on the first baseline stack: a plain graph does without. */
   private base: Float64Array<ArrayBuffer> | undefined;
-  private nodes = 1;
-  private slots = new Int32Array(2048);
   /** Sum of the counts added to each field. */
   readonly totals = { value: 0, base: 0 };
 
   // The previous stack: its text, field, and per frame the node and the frame's end in the text.
   private previous = "";
   private previousField: "value" | "base" = "value";
-  private pathNodes = new Int32Array(64);
-  private pathEnds = new Int32Array(64);
+  private pathNodes: Int32Array<ArrayBuffer> = new Int32Array(64);
+  private pathEnds: Int32Array<ArrayBuffer> = new Int32Array(64);
   private pathLength = 0;
 
   constructor() {
     this.nameIds.set("all", 0);
-    this.parent[0] = -1;
+    this.trie.parent[0] = -1;
   }
 
   /** One stack "root;...;leaf" with its count; empty frames are skipped. */
@@ -102,8 +100,8 @@ export class FrameTreeBuilder {
         // child() may have grown the arrays.
         (field === "value" ? this.value : this.base!)[node]! += count;
         if (depth === this.pathNodes.length) {
-          this.pathNodes = growInt(this.pathNodes);
-          this.pathEnds = growInt(this.pathEnds);
+          this.pathNodes = grown(this.pathNodes);
+          this.pathEnds = grown(this.pathEnds);
         }
         this.pathNodes[depth] = node;
         this.pathEnds[depth] = end;
@@ -118,7 +116,7 @@ export class FrameTreeBuilder {
 
   /** The tree, children sorted by name; base values multiplied by baseScale. */
   finish(baseScale = 1): FrameTree {
-    const size = this.nodes;
+    const { size, parent } = this.trie;
     const base = this.base?.subarray(0, size);
     if (base && baseScale !== 1) for (let i = 0; i < size; i++) base[i]! *= baseScale;
     const rank = new Int32Array(this.names.length);
@@ -130,12 +128,12 @@ export class FrameTreeBuilder {
     });
     for (let r = 0; r < order.length; r++) rank[order[r]!] = r;
     const firstChild = new Int32Array(size + 1);
-    for (let n = 1; n < size; n++) firstChild[this.parent[n]! + 1]!++;
+    for (let n = 1; n < size; n++) firstChild[parent[n]! + 1]!++;
     for (let n = 0; n < size; n++) firstChild[n + 1]! += firstChild[n]!;
     const childList = new Int32Array(Math.max(0, size - 1));
     const fill = firstChild.slice(0, size);
-    for (let n = 1; n < size; n++) childList[fill[this.parent[n]!]!++] = n;
-    const nameOf = this.nameOf.subarray(0, size);
+    for (let n = 1; n < size; n++) childList[fill[parent[n]!]!++] = n;
+    const nameOf = this.trie.nameOf.subarray(0, size);
     for (let n = 0; n < size; n++) {
       const from = firstChild[n]!;
       const to = firstChild[n + 1]!;
@@ -146,7 +144,7 @@ export class FrameTreeBuilder {
       size,
       names: this.names,
       nameOf,
-      parentOf: this.parent.subarray(0, size),
+      parentOf: parent.subarray(0, size),
       value: this.value.subarray(0, size),
       ...(base ? { base } : {}),
       firstChild,
@@ -166,34 +164,12 @@ export class FrameTreeBuilder {
     return id;
   }
 
-  /** The child of parent named name, made if new (open addressing on (parent, name)). */
+  /** The child of parent named name, made if new. */
   private child(parent: number, name: number): number {
-    let mask = this.slots.length - 1;
-    let slot = hash(parent, name) & mask;
-    for (;;) {
-      const node = this.slots[slot]!;
-      if (node === 0) break;
-      if (this.parent[node] === parent && this.nameOf[node] === name) return node;
-      slot = (slot + 1) & mask;
-    }
-    const node = this.nodes++;
-    if (node === this.parent.length) {
-      this.parent = growInt(this.parent);
-      this.nameOf = growInt(this.nameOf);
-      this.value = growFloat(this.value);
-      if (this.base) this.base = growFloat(this.base);
-    }
-    this.parent[node] = parent;
-    this.nameOf[node] = name;
-    this.slots[slot] = node;
-    if (this.nodes * 2 > this.slots.length) {
-      this.slots = new Int32Array(this.slots.length * 2);
-      mask = this.slots.length - 1;
-      for (let n = 1; n < this.nodes; n++) {
-        let s = hash(this.parent[n]!, this.nameOf[n]!) & mask;
-        while (this.slots[s] !== 0) s = (s + 1) & mask;
-        this.slots[s] = n;
-      }
+    const node = this.trie.child(parent, name);
+    if (this.value.length < this.trie.capacity) {
+      this.value = grown(this.value);
+      if (this.base) this.base = grown(this.base);
     }
     return node;
   }
@@ -220,21 +196,4 @@ export function maxDepth(tree: FrameTree, scale: number, minWidthPx: number): nu
     }
   }
   return max;
-}
-
-function hash(parent: number, name: number): number {
-  const h = Math.imul(parent ^ Math.imul(name, 0x9e3779b1), 0x85ebca6b);
-  return (h ^ (h >>> 16)) >>> 0;
-}
-
-function growInt(a: Int32Array<ArrayBuffer>): Int32Array<ArrayBuffer> {
-  const b = new Int32Array(a.length * 2);
-  b.set(a);
-  return b;
-}
-
-function growFloat(a: Float64Array<ArrayBuffer>): Float64Array<ArrayBuffer> {
-  const b = new Float64Array(a.length * 2);
-  b.set(a);
-  return b;
 }

@@ -1,4 +1,5 @@
 import { StringDecoder } from "node:string_decoder";
+import { isDigit, isSpace } from "./charCodes.js";
 
 /**
  * Reads collapsed stacks text ("frame;frame;leaf count" per line) a chunk at a time, handing
@@ -89,24 +90,3 @@ export class CollapsedTextReader {
  */
 const MAX_LINE_CHARS = 16 * 1024 * 1024;
 const DOT = 46;
-
-function isDigit(c: number): boolean {
-  return c >= 48 && c <= 57;
-}
-
-/** JavaScript's \s. */
-function isSpace(c: number): boolean {
-  if (c <= 32) return c === 32 || (c >= 9 && c <= 13);
-  if (c < 0xa0) return false;
-  return (
-    c === 0xa0 ||
-    c === 0x1680 ||
-    (c >= 0x2000 && c <= 0x200a) ||
-    c === 0x2028 ||
-    c === 0x2029 ||
-    c === 0x202f ||
-    c === 0x205f ||
-    c === 0x3000 ||
-    c === 0xfeff
-  );
-}

@@ -24,3 +24,23 @@ export function readInputSync(fd: number, onChunk: (chunk: Buffer) => void): boo
     onChunk(buffer.subarray(0, n));
   }
 }
+
+/**
+ * A command's input: a function when making the stream has a cost (process.stdin makes a pipe
+ * non-blocking).
+ */
+export type InputStream = NodeJS.ReadableStream | (() => NodeJS.ReadableStream);
+
+/**
+ * Every chunk of input into onChunk: read synchronously from fd (when given) while it does not
+ * block, the rest from the stream.
+ */
+export async function readInput(
+  input: InputStream,
+  onChunk: (chunk: Buffer | string) => void,
+  fd?: number,
+): Promise<void> {
+  if (fd !== undefined && readInputSync(fd, onChunk)) return;
+  for await (const chunk of typeof input === "function" ? input() : input)
+    onChunk(chunk as Buffer | string);
+}

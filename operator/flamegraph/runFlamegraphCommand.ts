@@ -4,8 +4,9 @@ import { decodeCollapsed } from "../report/collapsedBlob.js";
 import { weightingSubtitle } from "../report/stackWeighting.js";
 import { FrameTreeBuilder } from "./buildFrameTree.js";
 import { CollapsedTextReader } from "./collapsedTextReader.js";
-import { readInputSync } from "./readInputSync.js";
+import { type InputStream, readInput } from "./readInputSync.js";
 import { diffFlameGraphChunks, flameGraphChunks, writeChunks } from "./renderFlameGraph.js";
+import type { StreamCommand } from "./streamCommand.js";
 
 const USAGE = `usage:
   diagnose-collector flamegraph [--title T] [--width PX] < collapsed.txt > out.svg
@@ -18,15 +19,13 @@ Collapsed input is the folded format of stackcollapse-perf.pl ("frame;frame;leaf
  * profile check, or two files to compare) as an SVG on stdout, read into the frame tree as they
  * arrive and written in chunks. Returns the exit code.
  */
-export async function runFlamegraphCommand(
-  argv: readonly string[],
-  /** A function when making the stream has a cost (process.stdin makes a pipe non-blocking). */
-  stdin: NodeJS.ReadableStream | (() => NodeJS.ReadableStream),
-  stdout: NodeJS.WritableStream,
-  stderr: NodeJS.WritableStream = process.stderr,
-  /** stdin's file descriptor, read synchronously while it does not block (readInputSync). */
-  stdinFd?: number,
-): Promise<number> {
+export const runFlamegraphCommand: StreamCommand = async (
+  argv,
+  stdin,
+  stdout,
+  stderr = process.stderr,
+  stdinFd,
+) => {
   let args: FlamegraphArgs;
   try {
     args = parseArgs(argv);
@@ -65,7 +64,7 @@ export async function runFlamegraphCommand(
       const add = (stack: string, n: number) => builder.add(stack, n);
       const stacks = fromReport
         ? readText(decodeCollapsed(fromReport), add)
-        : await readInto(typeof stdin === "function" ? stdin : () => stdin, add, stdinFd);
+        : await readInto(stdin, add, stdinFd);
       if (stacks === 0) throw new Error("no collapsed stacks in the input");
       chunks = flameGraphChunks(builder.finish(), {
         ...opts,
@@ -81,18 +80,16 @@ export async function runFlamegraphCommand(
     stderr.write(`flamegraph: ${(e as Error).message}\n`);
     return 1;
   }
-}
+};
 
 /** Collapsed text from a stream into onStack, a chunk at a time; the number of stacks read. */
 async function readInto(
-  input: NodeJS.ReadableStream | (() => NodeJS.ReadableStream),
+  input: InputStream,
   onStack: (stack: string, count: number) => void,
   fd?: number,
 ): Promise<number> {
   const reader = new CollapsedTextReader(onStack);
-  if (fd === undefined || !readInputSync(fd, (chunk) => reader.write(chunk)))
-    for await (const chunk of typeof input === "function" ? input() : input)
-      reader.write(chunk as Buffer | string);
+  await readInput(input, (chunk) => reader.write(chunk), fd);
   reader.end();
   return reader.stacks;
 }

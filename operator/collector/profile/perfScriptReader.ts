@@ -1,5 +1,6 @@
+import { isSpace } from "../../flamegraph/charCodes.js";
 import { detachedString } from "./detachedString.js";
-import { isSpace, readSampleHeader, type SampleHeader } from "./sampleHeader.js";
+import { readSampleHeader, type SampleHeader } from "./sampleHeader.js";
 
 /** What a PerfScriptReader reports, in input order. */
 export interface PerfScriptSink {

@@ -1,5 +1,6 @@
 import { closeSync, openSync } from "node:fs";
-import { readInputSync } from "../../flamegraph/readInputSync.js";
+import { readInput, readInputSync } from "../../flamegraph/readInputSync.js";
+import type { StreamCommand } from "../../flamegraph/streamCommand.js";
 import { PerfScriptCollapser } from "./collapsePerfScript.js";
 import type { CollapseOptions } from "./stackFolder.js";
 
@@ -18,15 +19,13 @@ const WRITE_BYTES = 64 * 1024;
  * `diagnose-collector collapse-perf`: `perf script` text -> collapsed stacks on stdout, read and
  * folded a chunk at a time (memory does not grow with the input). Returns the exit code.
  */
-export async function runCollapseCommand(
-  argv: readonly string[],
-  /** A function when making the stream has a cost (process.stdin makes a pipe non-blocking). */
-  stdin: NodeJS.ReadableStream | (() => NodeJS.ReadableStream),
-  stdout: NodeJS.WritableStream,
-  stderr: NodeJS.WritableStream = process.stderr,
-  /** stdin's file descriptor, read synchronously while it does not block (readInputSync). */
-  stdinFd?: number,
-): Promise<number> {
+export const runCollapseCommand: StreamCommand = async (
+  argv,
+  stdin,
+  stdout,
+  stderr = process.stderr,
+  stdinFd,
+) => {
   const options: CollapseOptions = {};
   let file: string | undefined;
   for (let i = 0; i < argv.length; i++) {
@@ -46,7 +45,7 @@ export async function runCollapseCommand(
   let result: ReturnType<PerfScriptCollapser["endSorted"]>;
   try {
     const collapser = new PerfScriptCollapser(options);
-    const write = (chunk: Buffer) => collapser.write(chunk);
+    const write = (chunk: Buffer | string) => collapser.write(chunk);
     if (file !== undefined) {
       const fd = openSync(file, "r");
       try {
@@ -54,9 +53,7 @@ export async function runCollapseCommand(
       } finally {
         closeSync(fd);
       }
-    } else if (stdinFd === undefined || !readInputSync(stdinFd, write))
-      for await (const chunk of typeof stdin === "function" ? stdin() : stdin)
-        collapser.write(chunk as Buffer | string);
+    } else await readInput(stdin, write, stdinFd);
     result = collapser.endSorted();
   } catch (e) {
     stderr.write(`collapse-perf: ${(e as Error).message}\n`);
@@ -79,7 +76,7 @@ export async function runCollapseCommand(
     );
   if (summary.limitNote) stderr.write(`collapse-perf: ${summary.limitNote}\n`);
   return 0;
-}
+};
 
 /** "stack count" lines encoded straight into 64 KiB buffers: no text of the whole output. */
 async function writeLines(

@@ -1,3 +1,5 @@
+import { isDigit, isSpace } from "../../flamegraph/charCodes.js";
+
 /** A `perf script` sample header: the fields before the sample's call chain. */
 export interface SampleHeader {
   comm: string;
@@ -93,27 +95,6 @@ export function readSampleHeader(
 
 const COLON = 58;
 const NOT_IDS = -2;
-
-/** JavaScript's \s (and what String.prototype.trim removes). */
-export function isSpace(c: number): boolean {
-  if (c <= 32) return c === 32 || (c >= 9 && c <= 13);
-  if (c < 0xa0) return false;
-  return (
-    c === 0xa0 ||
-    c === 0x1680 ||
-    (c >= 0x2000 && c <= 0x200a) ||
-    c === 0x2028 ||
-    c === 0x2029 ||
-    c === 0x202f ||
-    c === 0x205f ||
-    c === 0x3000 ||
-    c === 0xfeff
-  );
-}
-
-function isDigit(c: number): boolean {
-  return c >= 48 && c <= 57;
-}
 
 /** /^\d{1,max}$/ */
 function isDigits(text: string, s: number, e: number, max: number): boolean {

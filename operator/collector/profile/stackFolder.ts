@@ -1,3 +1,4 @@
+import { FrameTrie, grown } from "../../flamegraph/frameTrie.js";
 import type { CollapsedStacks } from "../../report/collapsedText.js";
 import { detachedString } from "./detachedString.js";
 import type { SampleHeader } from "./sampleHeader.js";
@@ -74,25 +75,21 @@ export class StackFolder {
   private readonly names: string[] = [];
   private namesOverCap = 0;
 
-  // The tree: node 0 is above the roots; a node's weight is that of the samples ending there.
-  private parent = new Int32Array(1024);
-  private nameOf = new Int32Array(1024);
-  private memoName = new Int32Array(1024).fill(-1);
-  private memoChild = new Int32Array(1024);
-  private weight = new Float64Array(1024);
+  // The tree; per node, the weight of the samples ending there and the last child looked up.
+  private readonly trie: FrameTrie;
+  private memoName: Int32Array<ArrayBuffer>;
+  private memoChild: Int32Array<ArrayBuffer>;
+  private weight: Float64Array<ArrayBuffer>;
   /** Period weighting: samples without a period ending at the node, weighed at the end. */
-  private unweighed: Float64Array | undefined;
-  private nodes = 1;
-  /** Open addressing on (parent, name) -> node; 0 is an empty slot (node 0 is no child). */
-  private slots = new Int32Array(2048);
+  private unweighed: Float64Array<ArrayBuffer> | undefined;
   /** Nodes with weight, in the order they first got it. */
-  private leaves = new Int32Array(256);
+  private leaves: Int32Array<ArrayBuffer> = new Int32Array(256);
   private leafCount = 0;
   private cutSamples = 0;
   private droppedSamples = 0;
 
   /** Every sample's period (of any event), for the median that weighs samples without one. */
-  private periods: Float64Array | undefined;
+  private periods: Float64Array<ArrayBuffer> | undefined;
   private periodCount = 0;
 
   // The current sample: its root and names, each frame's names reversed, leaf frame first.
@@ -107,8 +104,13 @@ export class StackFolder {
     this.includePid = options.includePid ?? false;
     this.event = options.event;
     this.limits = { ...DEFAULT_COLLAPSE_LIMITS, ...limits };
+    this.trie = new FrameTrie(this.limits.maxNodes);
+    const capacity = this.trie.capacity;
+    this.memoName = new Int32Array(capacity).fill(-1);
+    this.memoChild = new Int32Array(capacity);
+    this.weight = new Float64Array(capacity);
     if (this.weighting === "period") {
-      this.unweighed = new Float64Array(1024);
+      this.unweighed = new Float64Array(capacity);
       this.periods = new Float64Array(1024);
     }
   }
@@ -134,7 +136,7 @@ export class StackFolder {
   begin(header: SampleHeader): boolean {
     this.end();
     if (this.periods && header.period !== undefined && header.period > 0) {
-      if (this.periodCount === this.periods.length) this.periods = grow(this.periods);
+      if (this.periodCount === this.periods.length) this.periods = grown(this.periods);
       this.periods[this.periodCount++] = header.period;
     }
     if (header.event !== undefined) {
@@ -173,46 +175,29 @@ export class StackFolder {
       this.droppedSamples++;
       return;
     }
-    // The lookup of child() inlined: this loop runs once per frame of every sample.
-    let slots = this.slots;
-    let mask = slots.length - 1;
-    let parent = this.parent;
-    let nameOf = this.nameOf;
+    // This loop runs once per frame of every sample: a node's last child looked up is memoized.
+    const trie = this.trie;
     const path = this.path;
     for (let i = this.pathLength - 1; i >= 0; i--) {
       const name = path[i]!;
-      let next = 0;
       if (this.memoName[node] === name) {
         node = this.memoChild[node]!;
         continue;
       }
-      let slot = hash(node, name) & mask;
-      for (;;) {
-        const c = slots[slot]!;
-        if (c === 0) break;
-        if (parent[c] === node && nameOf[c] === name) {
-          next = c;
-          break;
-        }
-        slot = (slot + 1) & mask;
-      }
+      let next = trie.find(node, name);
       if (next === 0) {
         next = this.child(node, name);
         if (next === 0) {
           this.cutSamples++;
           break;
         }
-        slots = this.slots;
-        mask = slots.length - 1;
-        parent = this.parent;
-        nameOf = this.nameOf;
       }
       this.memoName[node] = name;
       this.memoChild[node] = next;
       node = next;
     }
     if (this.weight[node] === 0 && (this.unweighed === undefined || this.unweighed[node] === 0)) {
-      if (this.leafCount === this.leaves.length) this.leaves = grow(this.leaves);
+      if (this.leafCount === this.leaves.length) this.leaves = grown(this.leaves);
       this.leaves[this.leafCount++] = node;
     }
     const p = this.period;
@@ -248,13 +233,13 @@ export class StackFolder {
     const stacks: CollapsedStacks = new Map();
     const add = (key: string, w: number) => stacks.set(key, (stacks.get(key) ?? 0) + w);
     const parts: string[] = [];
+    const { parent, nameOf } = this.trie;
     for (const node of keep) {
       parts.length = 0;
-      for (let n = node; n !== 0; n = this.parent[n]!) parts.push(this.names[this.nameOf[n]!]!);
+      for (let n = node; n !== 0; n = parent[n]!) parts.push(this.names[nameOf[n]!]!);
       add(parts.reverse().join(";"), weightOf(node));
     }
-    for (const [root, w] of merged)
-      add(`${this.names[this.nameOf[root]!]};${MERGED_STACKS_FRAME}`, w);
+    for (const [root, w] of merged) add(`${this.names[nameOf[root]!]};${MERGED_STACKS_FRAME}`, w);
     return { stacks, ...this.summary(notes) };
   }
 
@@ -293,16 +278,15 @@ export class StackFolder {
   }
 
   private *walkSorted(weightOf: (node: number) => number): Generator<[string, number]> {
-    const nodes = this.nodes;
+    const { size: nodes, parent, nameOf } = this.trie;
     // Children of each node, contiguous: first[n] .. first[n + 1] in `children`.
     const first = new Int32Array(nodes + 1);
-    for (let n = 1; n < nodes; n++) first[this.parent[n]! + 1]!++;
+    for (let n = 1; n < nodes; n++) first[parent[n]! + 1]!++;
     for (let n = 0; n < nodes; n++) first[n + 1]! += first[n]!;
     const children = new Int32Array(Math.max(0, nodes - 1));
     const fill = first.slice(0, nodes);
-    for (let n = 1; n < nodes; n++) children[fill[this.parent[n]!]!++] = n;
+    for (let n = 1; n < nodes; n++) children[fill[parent[n]!]!++] = n;
     const names = this.names;
-    const nameOf = this.nameOf;
     // An entry is a child's own samples (2n) or its subtree (2n + 1), which sorts as "name;".
     const entriesOf = (node: number): number[] => {
       const out: number[] = [];
@@ -345,54 +329,25 @@ export class StackFolder {
   }
 
   private rootOf(node: number): number {
+    const parent = this.trie.parent;
     let n = node;
-    while (this.parent[n] !== 0) n = this.parent[n]!;
+    while (parent[n] !== 0) n = parent[n]!;
     return n;
   }
 
   /** The child of parent named name, made if new; 0 when the tree is full. */
   private child(parent: number, name: number): number {
-    const mask = this.slots.length - 1;
-    let slot = hash(parent, name) & mask;
-    for (;;) {
-      const node = this.slots[slot]!;
-      if (node === 0) break;
-      if (this.parent[node] === parent && this.nameOf[node] === name) return node;
-      slot = (slot + 1) & mask;
+    const node = this.trie.child(parent, name);
+    if (this.weight.length < this.trie.capacity) {
+      const from = this.memoName.length;
+      this.memoName = grown(this.memoName);
+      this.memoName.fill(-1, from);
+      this.memoChild = grown(this.memoChild);
+      this.weight = grown(this.weight);
+      if (this.unweighed) this.unweighed = grown(this.unweighed);
     }
-    if (this.nodes >= this.limits.maxNodes) return 0;
-    const node = this.nodes++;
-    if (node === this.parent.length) {
-      this.parent = grow(this.parent);
-      this.nameOf = grow(this.nameOf);
-      this.memoName = grow(this.memoName);
-      this.memoName.fill(-1, node);
-      this.memoChild = grow(this.memoChild);
-      this.weight = grow(this.weight);
-      if (this.unweighed) this.unweighed = grow(this.unweighed);
-    }
-    this.parent[node] = parent;
-    this.nameOf[node] = name;
-    this.slots[slot] = node;
-    if (this.nodes * 2 > this.slots.length) this.rehash();
     return node;
   }
-
-  private rehash(): void {
-    const slots = new Int32Array(this.slots.length * 2);
-    const mask = slots.length - 1;
-    for (let node = 1; node < this.nodes; node++) {
-      let slot = hash(this.parent[node]!, this.nameOf[node]!) & mask;
-      while (slots[slot] !== 0) slot = (slot + 1) & mask;
-      slots[slot] = node;
-    }
-    this.slots = slots;
-  }
-}
-
-function hash(parent: number, name: number): number {
-  const h = Math.imul(parent ^ Math.imul(name, 0x9e3779b1), 0x85ebca6b);
-  return (h ^ (h >>> 16)) >>> 0;
 }
 
 /** "a" (own samples, sub 0) or "a;" (subtree, sub 1) against another such key, as strings. */
@@ -409,12 +364,6 @@ function compareKeys(a: string, subA: number, b: string, subB: number): number {
 }
 
 const SEMICOLON = 59;
-
-function grow<T extends Int32Array | Float64Array>(a: T): T {
-  const bigger = new (a.constructor as new (n: number) => T)(a.length * 2);
-  bigger.set(a);
-  return bigger;
-}
 
 function medianOf(xs: Float64Array): number {
   if (xs.length === 0) return 1;

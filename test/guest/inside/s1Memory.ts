@@ -108,6 +108,42 @@ async function expectOomKill(
   return pid;
 }
 
+/** The kernel's OOM report of victimPid, its kill and usage lines, as the fact "kernelReport". */
+async function factKernelReport(ctx: ScenarioContext, victimPid: number): Promise<void> {
+  ctx.fact(
+    "kernelReport",
+    oomReportOf(await dmesgLines(), victimPid)
+      ?.filter((l) => /oom-kill:|Killed process|memory: usage/.test(l))
+      .join("\n"),
+  );
+}
+
+/**
+ * A process left running in container c after the OOM kill, and the collector's memory check of
+ * the container (the report "survivor"): the container is diagnosed by id, not by the dead pid.
+ */
+async function collectSurvivor(
+  ctx: ScenarioContext,
+  c: { id: string; path: string },
+): Promise<void> {
+  const survivor = ctx.tree.spawn(c.path, "sleep", ["120"]);
+  await waitFor(
+    "the survivor in its container",
+    10_000,
+    async () => (await ctx.tree.read(c.path, "cgroup.procs")).trim().length > 0,
+  );
+  ctx.fact("survivorPid", survivor.pid);
+  await ctx.collect("survivor", [
+    "--container-id",
+    c.id,
+    "--json",
+    "--checks",
+    "memory",
+    "--sample-seconds",
+    "0",
+  ]);
+}
+
 /**
  * S1 as users run it: a JVM with -Xmx1g in a 512 MiB container (Burstable, uid 1000) OOM-killed,
  * its restart diagnosed by container id. Captures the kernel's report and the cgroup files.
@@ -250,28 +286,8 @@ export async function podLimitOom(ctx: ScenarioContext): Promise<void> {
   });
   const victimPid = await expectOomKill(ctx, victim, "victim");
   ctx.fact("podMemoryEvents", await ctx.tree.read(pod, "memory.events"));
-  ctx.fact(
-    "kernelReport",
-    oomReportOf(await dmesgLines(), victimPid)
-      ?.filter((l) => /oom-kill:|Killed process|memory: usage/.test(l))
-      .join("\n"),
-  );
-  const survivor = ctx.tree.spawn(c.path, "sleep", ["120"]);
-  await waitFor(
-    "the survivor in its container",
-    10_000,
-    async () => (await ctx.tree.read(c.path, "cgroup.procs")).trim().length > 0,
-  );
-  ctx.fact("survivorPid", survivor.pid);
-  await ctx.collect("survivor", [
-    "--container-id",
-    c.id,
-    "--json",
-    "--checks",
-    "memory",
-    "--sample-seconds",
-    "0",
-  ]);
+  await factKernelReport(ctx, victimPid);
+  await collectSurvivor(ctx, c);
 }
 
 /**
@@ -291,29 +307,9 @@ export async function nodeAllocatableOom(ctx: ScenarioContext): Promise<void> {
     });
     const victimPid = await expectOomKill(ctx, victim, "victim");
     ctx.fact("kubepodsMemoryEvents", await ctx.tree.read(KUBEPODS, "memory.events"));
-    ctx.fact(
-      "kernelReport",
-      oomReportOf(await dmesgLines(), victimPid)
-        ?.filter((l) => /oom-kill:|Killed process|memory: usage/.test(l))
-        .join("\n"),
-    );
+    await factKernelReport(ctx, victimPid);
   } finally {
     await ctx.tree.write(KUBEPODS, "memory.max", "max");
   }
-  const survivor = ctx.tree.spawn(c.path, "sleep", ["120"]);
-  await waitFor(
-    "the survivor in its container",
-    10_000,
-    async () => (await ctx.tree.read(c.path, "cgroup.procs")).trim().length > 0,
-  );
-  ctx.fact("survivorPid", survivor.pid);
-  await ctx.collect("survivor", [
-    "--container-id",
-    c.id,
-    "--json",
-    "--checks",
-    "memory",
-    "--sample-seconds",
-    "0",
-  ]);
+  await collectSurvivor(ctx, c);
 }

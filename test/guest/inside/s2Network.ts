@@ -13,6 +13,22 @@ import type { ScenarioContext } from "./scenarioContext.js";
 const tcInPod = (pair: NetnsPair, args: readonly string[]) =>
   mustRun("ip", ["netns", "exec", pair.pod, "tc", ...args]);
 
+/** `tc qdisc add dev eth0 root <qdisc...>` in the pod. */
+const addEth0Root = (pair: NetnsPair, qdisc: readonly string[]) =>
+  tcInPod(pair, ["qdisc", "add", "dev", "eth0", "root", ...qdisc]);
+
+/**
+ * Captures the pod's qdiscs as network/tc-qdisc-netem-<name>.{txt,json}: eth0's as text, all of
+ * them as JSON, both with statistics. Returns the text.
+ */
+async function captureQdiscs(ctx: ScenarioContext, pair: NetnsPair, name: string): Promise<string> {
+  const text = await tcInPod(pair, ["-s", "qdisc", "show", "dev", "eth0"]);
+  const json = await tcInPod(pair, ["-j", "-s", "qdisc", "show"]);
+  await ctx.capture(`network/tc-qdisc-netem-${name}.txt`, text);
+  await ctx.capture(`network/tc-qdisc-netem-${name}.json`, json);
+  return text;
+}
+
 /** Runs `body` with a pod/peer netns pair and a pod process; removes both whatever happens. */
 async function withPodNetns(
   tag: string,
@@ -45,7 +61,7 @@ const networkArgs = (pid: number) => [
  */
 export async function s2Seed(ctx: ScenarioContext): Promise<void> {
   await withPodNetns("seed", async (pair, podPid) => {
-    await tcInPod(pair, ["qdisc", "add", "dev", "eth0", "root", "netem", "loss", "30%"]);
+    await addEth0Root(pair, ["netem", "loss", "30%"]);
     await addRandomDropRules(pair, 0.3);
     await setPodMtu(pair, 100);
     ctx.log("s2Seed: netem loss 30% + random DROP + MTU 100; 40 pings from the peer");
@@ -54,11 +70,7 @@ export async function s2Seed(ctx: ScenarioContext): Promise<void> {
       "pingSummary",
       ping.stdout.split("\n").find((l) => /packet loss/.test(l)) ?? ping.stderr.trim(),
     );
-    const text = await tcInPod(pair, ["-s", "qdisc", "show", "dev", "eth0"]);
-    const json = await tcInPod(pair, ["-j", "-s", "qdisc", "show"]);
-    ctx.fact("tcQdisc", text);
-    await ctx.capture("network/tc-qdisc-netem-s2.txt", text);
-    await ctx.capture("network/tc-qdisc-netem-s2.json", json);
+    ctx.fact("tcQdisc", await captureQdiscs(ctx, pair, "s2"));
     ctx.fact(
       "iptablesSave",
       await mustRun("ip", ["netns", "exec", pair.pod, "iptables-save", "-c"]),
@@ -67,12 +79,7 @@ export async function s2Seed(ctx: ScenarioContext): Promise<void> {
   });
   // Every netem option at once, and a netem child under prio on a second device.
   await withPodNetns("full", async (pair) => {
-    await tcInPod(pair, [
-      "qdisc",
-      "add",
-      "dev",
-      "eth0",
-      "root",
+    await addEth0Root(pair, [
       "handle",
       "1:",
       "netem",
@@ -107,41 +114,17 @@ export async function s2Seed(ctx: ScenarioContext): Promise<void> {
       "50ms",
     ]);
     await pingPod(pair, 10);
-    await ctx.capture(
-      "network/tc-qdisc-netem-full.txt",
-      await tcInPod(pair, ["-s", "qdisc", "show", "dev", "eth0"]),
-    );
-    await ctx.capture(
-      "network/tc-qdisc-netem-full.json",
-      await tcInPod(pair, ["-j", "-s", "qdisc", "show"]),
-    );
+    await captureQdiscs(ctx, pair, "full");
   });
 }
 
 /** A Gilbert-Elliott loss model, as chaos tools set it: `netem loss gemodel 1% 10% 70% 0.1%`. */
 export async function s2Gemodel(ctx: ScenarioContext): Promise<void> {
   await withPodNetns("gem", async (pair, podPid) => {
-    await tcInPod(pair, [
-      "qdisc",
-      "add",
-      "dev",
-      "eth0",
-      "root",
-      "netem",
-      "loss",
-      "gemodel",
-      "1%",
-      "10%",
-      "70%",
-      "0.1%",
-    ]);
+    await addEth0Root(pair, ["netem", "loss", "gemodel", "1%", "10%", "70%", "0.1%"]);
     ctx.log("s2Gemodel: netem loss gemodel; 100 pings from the peer");
     await pingPod(pair, 100);
-    const text = await tcInPod(pair, ["-s", "qdisc", "show", "dev", "eth0"]);
-    const json = await tcInPod(pair, ["-j", "-s", "qdisc", "show"]);
-    ctx.fact("tcQdisc", text);
-    await ctx.capture("network/tc-qdisc-netem-gemodel.txt", text);
-    await ctx.capture("network/tc-qdisc-netem-gemodel.json", json);
+    ctx.fact("tcQdisc", await captureQdiscs(ctx, pair, "gemodel"));
     await ctx.collect("pod", networkArgs(podPid));
   });
 }

@@ -1,7 +1,7 @@
 import { type ChildProcess, spawn } from "node:child_process";
 import { readFile } from "node:fs/promises";
 import { parseProcNetCounters } from "../../../operator/collector/network/parseProcNetCounters.js";
-import { startSynFloodLab } from "../../support/faults/synFloodLab.js";
+import { type SynFloodLab, startSynFloodLab } from "../../support/faults/synFloodLab.js";
 import { waitFor } from "../../support/waitFor.js";
 import type { ScenarioContext } from "./scenarioContext.js";
 
@@ -25,34 +25,13 @@ async function syncookiesSent(pid: number): Promise<number> {
 }
 
 /**
- * hping3 SYNs from the lab's client namespace with a spoofed on-link source (no RST comes back,
- * so SYN_RECV sockets stay), bounded by count and by `timeout`; stopped with SIGTERM, which
- * `timeout` passes on to hping3.
+ * The lab's hping3 flood, bounded by count and by `timeout`, in the background (the collector
+ * samples while it runs); stopped with SIGTERM, which `timeout` passes on to hping3.
  */
-function startFlood(clientNs: string, server: string, port: number): ChildProcess {
-  const spoofed = server.replace(/\d+$/, "77");
+function startFlood(lab: SynFloodLab): ChildProcess {
   return spawn(
     "timeout",
-    [
-      "--kill-after=5",
-      String(FLOOD_SECONDS),
-      "ip",
-      "netns",
-      "exec",
-      clientNs,
-      "hping3",
-      "-q",
-      "-S",
-      "-p",
-      String(port),
-      "-a",
-      spoofed,
-      "-i",
-      `u${INTERVAL_MICROS}`,
-      "-c",
-      String((FLOOD_SECONDS * 1_000_000) / INTERVAL_MICROS),
-      server,
-    ],
+    ["--kill-after=5", String(FLOOD_SECONDS), ...lab.hpingArgv(FLOOD_SECONDS, INTERVAL_MICROS)],
     { stdio: ["ignore", "pipe", "pipe"] },
   );
 }
@@ -70,7 +49,7 @@ export async function s3SynFlood(ctx: ScenarioContext): Promise<void> {
     await ctx.collect("baseline", softirqArgs(pid, 2));
     ctx.log(`s3SynFlood: hping3 -S flood for at most ${FLOOD_SECONDS} s`);
     const before = await syncookiesSent(pid);
-    flood = startFlood(lab.clientNs, lab.serverAddress, lab.port);
+    flood = startFlood(lab);
     let output = "";
     flood.stdout?.on("data", (b: Buffer) => {
       output += b.toString();

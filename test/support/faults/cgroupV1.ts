@@ -65,6 +65,27 @@ export function cgroupV1Available(): boolean {
 const JOIN_THEN_EXEC = 'echo $$ > "$1" && echo $$ > "$2" && shift 2 && exec "$@"';
 
 /**
+ * The argv of `sh` that runs command inside both cgroups: a fixed script moves itself in and then
+ * execs the command, whose argv is passed as arguments (no shell string is built from data).
+ */
+function joinThenExecArgv(
+  memoryDir: string,
+  cpuDir: string,
+  command: string,
+  args: readonly string[],
+): string[] {
+  return [
+    "-c",
+    JOIN_THEN_EXEC,
+    "sh",
+    `${memoryDir}/cgroup.procs`,
+    `${cpuDir}/cgroup.procs`,
+    command,
+    ...args,
+  ];
+}
+
+/**
  * Processes started inside a v1 memory + cpu cgroup pair, remembered for cleanup. Used by
  * ScenarioCgroup and by the demo's kubelet-shaped cgroup (test/demo/kubeletCgroup.ts).
  */
@@ -78,28 +99,16 @@ export class CgroupProcesses {
     private readonly cpuDir: string,
   ) {}
 
-  /**
-   * Starts a command inside both cgroups: a fixed sh script moves itself in and then execs the
-   * command, whose argv is passed as arguments (no shell string is built from data).
-   */
+  /** Starts a command inside both cgroups (joinThenExecArgv). */
   spawn(
     command: string,
     args: readonly string[],
     env: NodeJS.ProcessEnv = process.env,
   ): ChildProcess {
-    const child = spawn(
-      "sh",
-      [
-        "-c",
-        JOIN_THEN_EXEC,
-        "sh",
-        `${this.memoryDir}/cgroup.procs`,
-        `${this.cpuDir}/cgroup.procs`,
-        command,
-        ...args,
-      ],
-      { stdio: ["ignore", "pipe", "pipe"], env },
-    );
+    const child = spawn("sh", joinThenExecArgv(this.memoryDir, this.cpuDir, command, args), {
+      stdio: ["ignore", "pipe", "pipe"],
+      env,
+    });
     this.children.add(child);
     if (child.pid !== undefined) this.startedPids.add(child.pid);
     child.on("exit", () => this.children.delete(child));
@@ -169,19 +178,7 @@ export class ScenarioCgroup {
     args: readonly string[],
     opts: RunCommandOptions = {},
   ): Promise<CommandResult> {
-    return runCommand(
-      "sh",
-      [
-        "-c",
-        JOIN_THEN_EXEC,
-        "sh",
-        `${this.memoryDir}/cgroup.procs`,
-        `${this.cpuDir}/cgroup.procs`,
-        command,
-        ...args,
-      ],
-      opts,
-    );
+    return runCommand("sh", joinThenExecArgv(this.memoryDir, this.cpuDir, command, args), opts);
   }
 
   /** spawn(), then waits until the process is in the cgroup (its sh wrapper has moved it). */

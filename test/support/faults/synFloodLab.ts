@@ -14,6 +14,11 @@ export interface SynFloodLab {
   serverAddress: string;
   port: number;
   listenerPid: number;
+  /**
+   * `ip netns exec <client> hping3 ...`: SYNs to the listener for `seconds` (by count) from a
+   * spoofed neighbour that never answers, so SYN-ACKs get no RST and SYN_RECV sockets stay.
+   */
+  hpingArgv(seconds: number, intervalMicros: number): string[];
   /** Floods for at most `seconds` (hping3 count and `timeout` both bound it). */
   flood(
     seconds: number,
@@ -59,36 +64,33 @@ export async function startSynFloodLab(port = 8080): Promise<SynFloodLab> {
     });
     if (!listener.pid) throw new Error("listener has no pid");
     const listenerPid = listener.pid;
+    const hpingArgv = (seconds: number, intervalMicros: number) => [
+      "ip",
+      "netns",
+      "exec",
+      clientNs,
+      "hping3",
+      "-q",
+      "-S",
+      "-p",
+      String(port),
+      "-a",
+      spoofedSource,
+      "-i",
+      `u${intervalMicros}`,
+      "-c",
+      String(Math.ceil((seconds * 1_000_000) / intervalMicros)),
+      serverAddress,
+    ];
     return {
       clientNs,
       serverNs,
       serverAddress,
       port,
       listenerPid,
+      hpingArgv,
       async flood(seconds, intervalMicros = 50) {
-        const count = Math.ceil((seconds * 1_000_000) / intervalMicros);
-        const args = [
-          String(seconds + 1),
-          "ip",
-          "netns",
-          "exec",
-          clientNs,
-          "hping3",
-          "-q",
-          "-S",
-          "-p",
-          String(port),
-        ];
-        // A spoofed neighbour that never answers: SYN-ACKs get no RST, so SYN_RECV sockets stay.
-        args.push(
-          "-a",
-          spoofedSource,
-          "-i",
-          `u${intervalMicros}`,
-          "-c",
-          String(count),
-          serverAddress,
-        );
+        const args = [String(seconds + 1), ...hpingArgv(seconds, intervalMicros)];
         const r = await runCommand("timeout", args, {
           timeoutMs: (seconds + 5) * 1000,
           abort: floods.signal,

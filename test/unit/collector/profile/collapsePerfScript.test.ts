@@ -11,8 +11,8 @@ import {
 import { collapseSamples } from "../../../../operator/collector/profile/collapseStacks.js";
 import {
   type ParsedPerfScript,
-  type PerfFrame,
   type PerfSample,
+  parseFrame,
   parsePerfScript,
 } from "../../../../operator/collector/profile/parsePerfScript.js";
 import { profileEvidence } from "../../../../operator/collector/profile/profileCheck.js";
@@ -31,7 +31,8 @@ const read = (name: string) => readFileSync(join(dir, name), "utf8");
 
 /**
  * The line reader this module had before the streaming one (split on "\n", a regular expression
- * per line), kept as the reference the streaming reader must agree with, line for line.
+ * per line), kept as the reference the streaming reader must agree with, line for line. A frame's
+ * "symbol (dso)" is split by the product's parseFrame: the streaming rewrite did not touch it.
  */
 function regexParse(text: string): ParsedPerfScript {
   const FRAME = /^\s+([0-9a-fA-F]{1,16})\s+(.*)$/;
@@ -76,22 +77,6 @@ function regexParse(text: string): ParsedPerfScript {
     if (period !== undefined) h.period = period;
     return h;
   };
-  const frame = (address: string, rest: string): PerfFrame => {
-    let symbol = rest.trim();
-    let dso = "[unknown]";
-    if (symbol.endsWith(")")) {
-      const open = symbol.lastIndexOf(" (");
-      if (open >= 0) {
-        dso = symbol.slice(open + 2, -1);
-        symbol = symbol.slice(0, open).trim();
-      } else if (symbol.startsWith("(")) {
-        dso = symbol.slice(1, -1);
-        symbol = "";
-      }
-    }
-    symbol = symbol.replace(/\+0x[0-9a-fA-F]+$/, "");
-    return { address, symbol: symbol === "" ? "[unknown]" : symbol, dso };
-  };
   const samples: PerfSample[] = [];
   let current: PerfSample | undefined;
   let unrecognizedLines = 0;
@@ -126,7 +111,7 @@ function regexParse(text: string): ParsedPerfScript {
       unrecognized(line);
       continue;
     }
-    if (current.frames.length < 1024) current.frames.push(frame(f[1] ?? "", f[2] ?? ""));
+    if (current.frames.length < 1024) current.frames.push(parseFrame(f[1] ?? "", f[2] ?? ""));
   }
   const out: ParsedPerfScript = { samples, unrecognizedLines };
   if (firstUnrecognizedLine !== undefined) out.firstUnrecognizedLine = firstUnrecognizedLine;
