@@ -6,6 +6,7 @@
 
 import { parseQuantity } from "../analysis/parseQuantity.js";
 import { invalidSelectorTerm } from "./labelSelector.js";
+import type { RuntimeConfig } from "./runtime/startRuntime.js";
 
 export type LogLevel = "error" | "warn" | "info" | "http" | "verbose" | "debug" | "silly";
 const LOG_LEVELS: readonly LogLevel[] = [
@@ -18,9 +19,11 @@ const LOG_LEVELS: readonly LogLevel[] = [
   "silly",
 ];
 
-export interface OperatorConfig {
-  /** Collector Jobs, the Lease and collector pod logs live here. */
-  namespace: string;
+/**
+ * The runtime's settings (its `namespace`, the Lease's, is also where collector Jobs and their
+ * logs live) and the product's.
+ */
+export interface OperatorConfig extends RuntimeConfig {
   collectorImage: string;
   collectorServiceAccount: string;
   collectorCpuRequest: string;
@@ -36,8 +39,6 @@ export interface OperatorConfig {
   collectorTolerations: CollectorToleration[];
   /** Secrets in the collector namespace for pulling the collector image. */
   collectorImagePullSecrets: string[];
-  /** 0 = pick a free port (tests). */
-  metricsPort: number;
   /** Namespaces whose Pods are watched; empty = all. */
   watchNamespaces: string[];
   autoTrigger: boolean;
@@ -50,19 +51,6 @@ export interface OperatorConfig {
   maxOpenPerNamespace: number;
   /** Longest wait for a collector slot; longer: Failed QueuedTooLong. */
   maxQueuedSeconds: number;
-  leaderElect: boolean;
-  leaseName: string;
-  /** Holder identity for the Lease: POD_NAME, else hostname_pid. */
-  identity: string;
-  leaseDurationSeconds: number;
-  renewDeadlineSeconds: number;
-  retryPeriodSeconds: number;
-  /** Deadline of every request to the apiserver (a list: of each page). */
-  requestTimeoutSeconds: number;
-  /** A watch with no event or bookmark for this long is restarted. */
-  watchIdleTimeoutSeconds: number;
-  /** A leader whose caches are not synced this long after start gives up its Lease and exits. */
-  cacheSyncTimeoutSeconds: number;
   /** Finished Diagnoses are deleted this long after they finished (spec may say otherwise); 0 = kept. */
   ttlSecondsAfterFinished: number;
   logLevel: LogLevel;

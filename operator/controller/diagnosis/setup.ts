@@ -4,19 +4,9 @@
  */
 
 import { analyzeCollectorReport } from "../../analysis/analyzeReport.js";
-import type { OperatorConfig } from "../config.js";
+import type { OperatorControllerDeps } from "../controllerDeps.js";
 import type { CachedDiagnosis } from "../kinds/diagnosisTransform.js";
-import type { OperatorKinds } from "../kinds/kinds.js";
-import type {
-  Clock,
-  MetricsRegistrar,
-  ObjectCache,
-  ObjectKey,
-  Reconciler,
-} from "../runtime/contracts.js";
-import type { Logger } from "../runtime/logger.js";
-import type { ControllerSetup } from "../runtime/manager.js";
-import type { ClusterClient } from "./clusterClient.js";
+import type { MetricsRegistrar, ObjectCache, ObjectKey, Reconciler } from "../runtime/contracts.js";
 import { CollectorJobs } from "./collectorJobs.js";
 import { CollectorSlots, jobFinished } from "./collectorSlots.js";
 import { DEFAULT_RECONCILER_TIMINGS, DiagnosisReconciler } from "./diagnosisReconciler.js";
@@ -34,14 +24,7 @@ import { OpenDiagnosisCap, STARTED_OPEN_INDEX, startedOpenNamespace } from "./op
 import { ReportReader } from "./reportReader.js";
 import { TargetResolver } from "./targetResolver.js";
 
-export interface DiagnosisControllerDeps {
-  manager: ControllerSetup;
-  kinds: OperatorKinds;
-  client: ClusterClient;
-  config: OperatorConfig;
-  clock: Clock;
-  logger: Logger;
-  metrics: MetricsRegistrar;
+export interface DiagnosisControllerDeps extends OperatorControllerDeps {
   /** Shorter waits (tests); production uses the defaults. */
   timings?: Partial<typeof DEFAULT_RECONCILER_TIMINGS>;
   /** Called with every reconcile key (tests count reconciles to rule out retry storms). */

@@ -1,25 +1,10 @@
 /** The pod-restart trigger's wiring: it reconciles Pods whose restart counts moved. */
 
-import type { OperatorConfig } from "../config.js";
-import type { ClusterClient } from "../diagnosis/clusterClient.js";
-import type { OperatorKinds } from "../kinds/kinds.js";
-import type { Clock, MetricsRegistrar } from "../runtime/contracts.js";
+import type { OperatorControllerDeps } from "../controllerDeps.js";
 import { KeyChannel } from "../runtime/keyChannel.js";
-import type { Logger } from "../runtime/logger.js";
-import type { ControllerSetup } from "../runtime/manager.js";
 import { RestartTrigger, TRIGGERED_WORKLOAD_INDEX, triggeredWorkload } from "./restartTrigger.js";
 
-export interface RestartTriggerSetupDeps {
-  manager: ControllerSetup;
-  kinds: OperatorKinds;
-  client: ClusterClient;
-  config: OperatorConfig;
-  clock: Clock;
-  logger: Logger;
-  metrics: MetricsRegistrar;
-}
-
-export function setupRestartTrigger(deps: RestartTriggerSetupDeps): void {
+export function setupRestartTrigger(deps: OperatorControllerDeps): void {
   const { manager, kinds, config } = deps;
   manager.indexField(kinds.diagnoses, TRIGGERED_WORKLOAD_INDEX, triggeredWorkload);
   const restarts = deps.metrics.counter(
