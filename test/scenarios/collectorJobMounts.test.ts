@@ -6,6 +6,7 @@
  * and the termination message in a directory of its own. Then the real profile check runs perf.
  */
 import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { basename, dirname } from "node:path";
 import type { V1Job } from "@kubernetes/client-node";
 import { expect } from "chai";
 import { parseQuantity } from "../../operator/analysis/parseQuantity.js";
@@ -23,14 +24,21 @@ import { repoRoot } from "../support/repoRoot.js";
 import { type CommandResult, runCommand } from "../support/runCommand.js";
 
 // Fixed script; every value comes in as an argument: $1 the termination-log directory, $2 the
-// /tmp tmpfs size in bytes ("" = no emptyDir at /tmp), then the command.
+// /tmp tmpfs size in bytes ("" = no emptyDir at /tmp), $3 the repository, $4 the directory of the
+// node binary, then the command (run from the repository). The repository and node are bound
+// under /mnt first: a checkout under /tmp would vanish beneath the Job's /tmp.
 const JOB_MOUNTS = [
   "set -e",
-  'mount --bind "$1" /mnt',
+  "mount -t tmpfs -o size=1m tmpfs /mnt",
+  "mkdir /mnt/term /mnt/repo /mnt/node",
+  'mount --bind "$1" /mnt/term',
+  'mount --bind "$3" /mnt/repo',
+  'mount --bind "$4" /mnt/node',
   "mount -o remount,bind,ro /",
   "mount -o remount,bind,ro /sys",
   'if [ -n "$2" ]; then mount -t tmpfs -o size="$2" tmpfs /tmp; fi',
-  "shift 2",
+  "cd /mnt/repo",
+  "shift 4",
   'exec "$@"',
 ].join("\n");
 
@@ -58,7 +66,7 @@ async function runAsJob(job: V1Job, token: string): Promise<JobRun> {
   const dir = mkdtempSync("/tmp/dgn-jobmounts-");
   const argv = [...(c.command ?? [])].slice(1);
   const i = argv.indexOf("--termination-message-path");
-  argv[i + 1] = "/mnt/termination-log";
+  argv[i + 1] = "/mnt/term/termination-log";
   const env: NodeJS.ProcessEnv = { PATH: process.env.PATH, HOME: "/root" };
   for (const e of c.env ?? []) env[e.name] = e.value;
   const run = await runCommand(
@@ -74,7 +82,9 @@ async function runAsJob(job: V1Job, token: string): Promise<JobRun> {
       "sh",
       dir,
       tmpBytes,
-      process.execPath,
+      repoRoot,
+      dirname(process.execPath),
+      `/mnt/node/${basename(process.execPath)}`,
       "--import",
       "tsx",
       "operator/collector/main.ts",
