@@ -41,7 +41,8 @@ const IDLE_SOCKET_TIMEOUT_MS = 60_000;
 
 export interface KubeAccessDeps {
   env: NodeJS.ProcessEnv;
-  home: string;
+  /** Undefined when there is none: the image's user (65532) has no passwd entry and no HOME. */
+  home: string | undefined;
   exists(path: string): boolean;
   readFile(path: string): Buffer;
   /** YAML text -> value; loaded only for a kubeconfig file (in the cluster there is none). */
@@ -51,7 +52,7 @@ export interface KubeAccessDeps {
 
 const systemDeps: KubeAccessDeps = {
   env: process.env,
-  home: homedir(),
+  home: homeDirectory(),
   exists: existsSync,
   readFile: (p) => readFileSync(p),
   parseYaml: async (text) => (await import("yaml")).parse(text) as unknown,
@@ -125,14 +126,23 @@ function inCluster(deps: KubeAccessDeps): SelectedCluster | undefined {
   };
 }
 
+/** os.homedir() throws (uv_os_homedir ENOENT) for a user with no HOME and no passwd entry. */
+function homeDirectory(): string | undefined {
+  try {
+    return homedir();
+  } catch {
+    return undefined;
+  }
+}
+
 /**
  * KUBECONFIG (files joined with ':', merged), else ~/.kube/config, else the pod's service
  * account. Throws with the reason when none works.
  */
 export async function loadKubeAccess(deps: KubeAccessDeps = systemDeps): Promise<KubeAccess> {
   const fromEnv = (deps.env.KUBECONFIG ?? "").split(":").filter(Boolean);
-  const home = `${deps.home}/.kube/config`;
-  const paths = fromEnv.length > 0 ? fromEnv : deps.exists(home) ? [home] : [];
+  const home = deps.home === undefined ? undefined : `${deps.home}/.kube/config`;
+  const paths = fromEnv.length > 0 ? fromEnv : home && deps.exists(home) ? [home] : [];
   if (paths.length === 0) {
     const cluster = inCluster(deps);
     if (!cluster)

@@ -122,12 +122,16 @@ describe("selectCluster (kubeconfig)", () => {
 });
 
 describe("loadKubeAccess", () => {
-  const world = (files: Record<string, string>, env: NodeJS.ProcessEnv = {}) => {
+  const world = (
+    files: Record<string, string>,
+    env: NodeJS.ProcessEnv = {},
+    home: string | undefined = "/home/dev",
+  ) => {
     let now = 0;
     return {
       deps: {
         env,
-        home: "/home/dev",
+        home,
         exists: (p: string) => p in files,
         readFile: (p: string) => {
           const f = files[p];
@@ -166,6 +170,19 @@ describe("loadKubeAccess", () => {
     expect(await auth()).to.equal("Bearer one");
     w.advance(31_000);
     expect(await auth()).to.equal("Bearer two");
+  });
+
+  it("in a pod whose user has no home directory (the image's 65532): the service account", async () => {
+    const w = world(
+      {
+        "/var/run/secrets/kubernetes.io/serviceaccount/token": "one\n",
+        "/var/run/secrets/kubernetes.io/serviceaccount/ca.crt": "CA",
+      },
+      { KUBERNETES_SERVICE_HOST: "10.96.0.1", KUBERNETES_SERVICE_PORT: "443" },
+      undefined,
+    );
+    const access = await loadKubeAccess(w.deps);
+    expect(access.getCurrentCluster()).to.deep.equal({ server: "https://10.96.0.1:443" });
   });
 
   it("KUBECONFIG before ~/.kube/config; one pool of connections for every request", async () => {
