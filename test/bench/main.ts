@@ -49,7 +49,15 @@ const PODS_NAMESPACE = "bench";
 const BURST_NAMESPACE = "bench-burst";
 const REACTION_NODE = "bench-node-0";
 /** Caps high enough that no reaction event's Job waits for a slot (no collector ever finishes). */
-const UNCAPPED = ["--max-jobs=1000000", "--max-jobs-per-node=1000000"];
+/**
+ * The reaction rounds make one Diagnosis per event and none finishes (no kubelet): without these
+ * the per-namespace cap (20 open) fails the 21st at once and no Job follows.
+ */
+const UNCAPPED = [
+  "--max-jobs=1000000",
+  "--max-jobs-per-node=1000000",
+  "--max-open-per-namespace=1000000",
+];
 const BURST_CAPS = { maxJobs: 10, maxJobsPerNode: 1 };
 
 /** Aborted by SIGINT/SIGTERM/SIGHUP: every stage stops at its next step and cleans up. */
