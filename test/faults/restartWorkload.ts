@@ -17,6 +17,7 @@ import {
   type V1Pod,
 } from "@kubernetes/client-node";
 import { type Diagnosis, GROUP, PLURAL, VERSION } from "../../operator/api/v1alpha1/diagnosis.js";
+import { oomRestartedStatus } from "../support/oomRestartedStatus.js";
 import { sleep, waitFor } from "../support/waitFor.js";
 import { apiClient } from "./requestDeadline.js";
 
@@ -202,7 +203,7 @@ export async function sendRestarts(
         const killedAt = new Date();
         await retrying(`restart ${r.n} of ${r.pod}`, timeoutMs, () =>
           api.core.patchNamespacedPodStatus(
-            { namespace, name: r.pod, body: restartStatus(r.n, startedAt, killedAt) },
+            { namespace, name: r.pod, body: oomRestartedStatus(r.n, startedAt, killedAt, "f") },
             mergePatch,
           ),
         );
@@ -212,30 +213,6 @@ export async function sendRestarts(
     }),
   );
   return last;
-}
-
-/** What a kubelet reports after the container was OOM-killed and started again. */
-function restartStatus(n: number, startedAt: Date, finishedAt: Date) {
-  return {
-    status: {
-      phase: "Running",
-      containerStatuses: [
-        {
-          name: "app",
-          image: "app:1",
-          imageID: "",
-          ready: true,
-          started: true,
-          restartCount: n,
-          containerID: `containerd://${n.toString(16).padStart(64, "f")}`,
-          state: { running: { startedAt: finishedAt } },
-          lastState: {
-            terminated: { exitCode: 137, reason: "OOMKilled", startedAt, finishedAt },
-          },
-        },
-      ],
-    },
-  };
 }
 
 /** What the Diagnoses say was counted. */

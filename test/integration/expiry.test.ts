@@ -17,6 +17,7 @@ import {
 import { expect } from "chai";
 import { type Diagnosis, GROUP, PLURAL, VERSION } from "../../operator/api/v1alpha1/diagnosis.js";
 import type { ControlPlane } from "../support/controlPlane.js";
+import { oomRestartedStatus } from "../support/oomRestartedStatus.js";
 import {
   type OperatorUnderTest,
   sleep,
@@ -78,25 +79,7 @@ describe("Diagnosis expiry and restart accounting across it (real kube-apiserver
       {
         namespace: NS,
         name: pod,
-        body: {
-          status: {
-            phase: "Running",
-            containerStatuses: [
-              {
-                name: "app",
-                image: "app:1",
-                imageID: "",
-                ready: true,
-                restartCount: n,
-                containerID: `containerd://${n.toString(16).padStart(64, "c")}`,
-                state: { running: { startedAt: finishedAt } },
-                lastState: {
-                  terminated: { exitCode: 137, reason: "OOMKilled", startedAt, finishedAt },
-                },
-              },
-            ],
-          },
-        },
+        body: oomRestartedStatus(n, startedAt, finishedAt, "c"),
       },
       mergePatch,
     );

@@ -15,6 +15,7 @@ import {
 import { expect } from "chai";
 import { type Diagnosis, GROUP, PLURAL, VERSION } from "../../operator/api/v1alpha1/diagnosis.js";
 import type { ControlPlane } from "../support/controlPlane.js";
+import { oomRestartedStatus } from "../support/oomRestartedStatus.js";
 import {
   OPERATOR_NAMESPACE,
   type OperatorUnderTest,
@@ -116,35 +117,13 @@ describe("pod-restart trigger (real kube-apiserver)", function () {
     );
   }
 
-  /** What a kubelet reports after the container was OOM-killed and restarted. */
-  function restartStatus(restartCount: number, finishedAt: Date) {
-    return {
-      status: {
-        phase: "Running",
-        containerStatuses: [
-          {
-            name: "app",
-            image: "app:1",
-            imageID: "",
-            ready: true,
-            restartCount,
-            containerID: `containerd://${restartCount.toString(16).padStart(64, "a")}`,
-            state: { running: { startedAt: finishedAt } },
-            lastState: {
-              terminated: { exitCode: 137, reason: "OOMKilled", startedAt: finishedAt, finishedAt },
-            },
-          },
-        ],
-      },
-    };
-  }
-
   async function patchRestart(pod: V1Pod, restartCount: number): Promise<void> {
+    const killedAt = new Date();
     await core.patchNamespacedPodStatus(
       {
         namespace: pod.metadata!.namespace!,
         name: pod.metadata!.name!,
-        body: restartStatus(restartCount, new Date()),
+        body: oomRestartedStatus(restartCount, killedAt, killedAt, "a"),
       },
       mergePatch,
     );
