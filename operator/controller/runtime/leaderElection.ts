@@ -67,6 +67,8 @@ export class LeaderElector {
   private readonly abort = new AbortController();
   private observed: VersionedRecord | undefined;
   private observedAt = 0;
+  /** The latest acquire/renew attempt; one abandoned at its timeout may still land. */
+  private inflight: Promise<boolean> | undefined;
   private leader = false;
   private running: Promise<void> | undefined;
   private lastReportedLeader: string | undefined;
@@ -95,6 +97,9 @@ export class LeaderElector {
   async stop(): Promise<void> {
     this.abort.abort();
     await this.running;
+    // A renewal cut short by the abort may still be on its way: were it to land after the release,
+    // the release's update would conflict and the Lease stay ours for a whole lease duration.
+    await this.inflight;
     if (this.leader) {
       this.leader = false;
       await this.release();
@@ -167,6 +172,7 @@ export class LeaderElector {
       });
       return false;
     });
+    this.inflight = attempt;
     const timeout = sleep(this.timers, Math.max(1, timeoutMs), this.abort.signal).then(() => false);
     return Promise.race([attempt, timeout]);
   }

@@ -127,6 +127,21 @@ describe("LeaderElector", () => {
     return e;
   }
 
+  it("stop() during a renewal still in flight waits for it, then releases the Lease", async () => {
+    const log: string[] = [];
+    const a = await leader("a", log);
+    // The next renewal is committed at once but answered only after 200 ms of the fake clock.
+    lock.writeDelayMs = 200;
+    const updates = lock.updates;
+    await runUntil(timers, () => lock.updates > updates, "a renewal sent");
+    const stopped = a.stop();
+    await runUntil(timers, () => log.includes("a stopped released"), "a released");
+    await stopped;
+    // Released over the renewal's version: a standby can take it at once, not a lease later.
+    expect(lock.current?.record.holderIdentity).to.equal("");
+    expect(lock.conflicts).to.equal(0);
+  });
+
   it("a leader renews with one update per retry period, no read, until someone else writes", async () => {
     const log: string[] = [];
     await leader("a", log);
