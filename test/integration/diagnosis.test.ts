@@ -38,6 +38,7 @@ import {
 import { type ControlPlane, repoRoot } from "../support/controlPlane.js";
 import { KubeletStandIn } from "../support/kubeletStandIn.js";
 import {
+  createNamespaceForPods,
   OPERATOR_NAMESPACE,
   type OperatorUnderTest,
   sleep,
@@ -73,14 +74,7 @@ describe("Diagnosis reconciler (real kube-apiserver)", function () {
     core = cp.kubeConfig.makeApiClient(CoreV1Api);
     batch = cp.kubeConfig.makeApiClient(BatchV1Api);
     custom = cp.kubeConfig.makeApiClient(CustomObjectsApi);
-    await core.createNamespace({ body: { metadata: { name: NS } } });
-    // Pods need the namespace's default ServiceAccount, which the controller-manager makes.
-    await waitFor("the default ServiceAccount", 30_000, async () =>
-      core.readNamespacedServiceAccount({ namespace: NS, name: "default" }).then(
-        () => true,
-        () => false,
-      ),
-    );
+    await createNamespaceForPods(core, NS);
     kubelet = new KubeletStandIn(cp.kubeConfig, NODE);
     await kubelet.start();
     // The local process the collector inspects in place of the target container.

@@ -19,6 +19,7 @@ import { type Diagnosis, GROUP, PLURAL, VERSION } from "../../operator/api/v1alp
 import type { ControlPlane } from "../support/controlPlane.js";
 import { oomRestartedStatus } from "../support/oomRestartedStatus.js";
 import {
+  createNamespaceForPods,
   type OperatorUnderTest,
   sleep,
   startClusterWithCrd,
@@ -48,13 +49,7 @@ describe("Diagnosis expiry and restart accounting across it (real kube-apiserver
     cp = await startClusterWithCrd();
     core = cp.kubeConfig.makeApiClient(CoreV1Api);
     custom = cp.kubeConfig.makeApiClient(CustomObjectsApi);
-    await core.createNamespace({ body: { metadata: { name: NS } } });
-    await waitFor("the default ServiceAccount", 30_000, async () =>
-      core.readNamespacedServiceAccount({ namespace: NS, name: "default" }).then(
-        () => true,
-        () => false,
-      ),
-    );
+    await createNamespaceForPods(core, NS);
     op = await start();
   });
 

@@ -17,6 +17,7 @@ import { type Diagnosis, GROUP, PLURAL, VERSION } from "../../operator/api/v1alp
 import type { ControlPlane } from "../support/controlPlane.js";
 import { oomRestartedStatus } from "../support/oomRestartedStatus.js";
 import {
+  createNamespaceForPods,
   OPERATOR_NAMESPACE,
   type OperatorUnderTest,
   sleep,
@@ -46,17 +47,8 @@ describe("pod-restart trigger (real kube-apiserver)", function () {
     apps = cp.kubeConfig.makeApiClient(AppsV1Api);
     batch = cp.kubeConfig.makeApiClient(BatchV1Api);
     custom = cp.kubeConfig.makeApiClient(CustomObjectsApi);
-    await core.createNamespace({
-      body: { metadata: { name: NS, labels: { "diagnose.dev/auto": "enabled" } } },
-    });
-    await core.createNamespace({ body: { metadata: { name: OTHER_NS } } });
-    for (const ns of [NS, OTHER_NS])
-      await waitFor(`the default ServiceAccount in ${ns}`, 30_000, async () =>
-        core.readNamespacedServiceAccount({ namespace: ns, name: "default" }).then(
-          () => true,
-          () => false,
-        ),
-      );
+    await createNamespaceForPods(core, NS, { "diagnose.dev/auto": "enabled" });
+    await createNamespaceForPods(core, OTHER_NS);
     for (const name of NODES) await core.createNode({ body: { metadata: { name } } });
     op = await startTestOperator(
       cp,

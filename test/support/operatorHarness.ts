@@ -108,3 +108,21 @@ export async function startTestOperator(
     },
   };
 }
+
+/**
+ * Creates a namespace and waits for its default ServiceAccount, which the controller-manager
+ * makes a moment later: until then the ServiceAccount admission plugin refuses its pods.
+ */
+export async function createNamespaceForPods(
+  core: CoreV1Api,
+  name: string,
+  labels?: Record<string, string>,
+): Promise<void> {
+  await core.createNamespace({ body: { metadata: { name, ...(labels ? { labels } : {}) } } });
+  await waitFor(`the default ServiceAccount in ${name}`, 30_000, async () =>
+    core.readNamespacedServiceAccount({ namespace: name, name: "default" }).then(
+      () => true,
+      () => false,
+    ),
+  );
+}
