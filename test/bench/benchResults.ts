@@ -2,7 +2,9 @@
  * The results document `npm run bench --json` writes (the shape issue #9 asks for, plus context
  * keys) and its rendering as plain-text tables. Pure: no I/O here.
  */
+
 import type { BenchName } from "./benchArgs.js";
+import type { EventTally, WriteTally } from "./burstWrites.js";
 import type { TargetRow } from "./issueTargets.js";
 import { bytesPerObject } from "./stats.js";
 
@@ -86,6 +88,10 @@ export interface BurstResult {
   apiRequestsBy: Record<string, number>;
   /** Operator reconciles during the burst and their mean duration (ms), per controller. */
   reconciles: Record<string, { count: number; meanMs: number | null }>;
+  /** The Diagnoses' writes by what they changed, and how many each had (see burstWrites.ts). */
+  writes?: WriteTally;
+  /** The Diagnoses' Events by reason: objects and the occurrences counted on them. */
+  events?: EventTally;
   /** Seconds the bench took to send every restart (the burst window). */
   sendSeconds: number;
   /** Seconds from the first restart sent until every restart was accounted for (or the deadline). */
@@ -394,6 +400,21 @@ export function renderBenchResults(r: BenchResults): string {
           (Object.keys(b.reconciles).length
             ? `\nReconciles: ${Object.entries(b.reconciles)
                 .map(([c, x]) => `${c} ${x.count} (mean ${x.meanMs ?? "-"} ms)`)
+                .join(", ")}`
+            : "") +
+          (b.writes
+            ? `\nDiagnosis writes seen (by what they changed): ${Object.entries(b.writes.byKind)
+                .map(([k, v]) => `${k} ${v}`)
+                .join(", ")}; writes after the create per Diagnosis: ${Object.entries(
+                b.writes.perDiagnosis,
+              )
+                .map(([n, d]) => `${n}: ${d}`)
+                .join(", ")}`
+            : "") +
+          (b.events
+            ? `\nEvents by reason (objects/occurrences): ${Object.entries(b.events)
+                .sort((x, y) => y[1].events - x[1].events)
+                .map(([r, t]) => `${r} ${t.events}/${t.occurrences}`)
                 .join(", ")}`
             : "")
       : undefined,

@@ -11,6 +11,7 @@ import { oomRestartStatusPatch } from "./benchObjects.js";
 import type { BenchOperator } from "./benchOperator.js";
 import { runBounded } from "./boundedPool.js";
 import { accountedRestarts, type BurstPod, sendSchedule } from "./burstPlan.js";
+import { type EventTally, tallyEvents, type WriteTally, WriteTracker } from "./burstWrites.js";
 
 export interface BurstRun {
   accounted: number;
@@ -23,6 +24,10 @@ export interface BurstRun {
   apiRequestsBy: Record<string, number>;
   /** Operator reconciles during the burst and their mean duration, per controller. */
   reconciles: Record<string, { count: number; meanMs: number | null }>;
+  /** The Diagnoses' writes seen on a watch, by what they changed (see burstWrites.ts). */
+  writes: WriteTally;
+  /** The Diagnoses' Events by reason once the Jobs are there. */
+  events: EventTally;
 }
 
 interface DiagnosisList {
@@ -45,6 +50,15 @@ export async function runBurst(opts: {
   const before = await opts.operator.probe().catch(() => undefined);
   const metricsBefore = await opts.operator.process.metrics().catch(() => "");
   const schedule = sendSchedule(opts.pods.length, opts.windowSeconds * 1000);
+  const diagnosesPath = `${DIAGNOSES}/namespaces/${namespace}/diagnoses`;
+  const tracker = new WriteTracker();
+  const watch = api.watch(
+    diagnosesPath,
+    await api.currentResourceVersion(diagnosesPath),
+    (e) => tracker.observe(e.type, e.object),
+    () => {},
+  );
+  await watch.established;
   const started = performance.now();
   const sending = runBounded(
     opts.pods,
@@ -112,6 +126,12 @@ export async function runBurst(opts: {
     await sleep(200);
   }
   const after = await opts.operator.probe().catch(() => undefined);
+  watch.stop();
+  const events = await api.request<{
+    items: { reason?: string; count?: number; series?: { count?: number } }[];
+  }>("GET", `/api/v1/namespaces/${namespace}/events`, undefined, {
+    query: { fieldSelector: "involvedObject.kind=Diagnosis" },
+  });
   const metricsAfter = await opts.operator.process.metrics().catch(() => "");
   const controllers = ["restart-trigger", "diagnosis"];
   const r0 = reconcileStats(metricsBefore, controllers);
@@ -138,5 +158,7 @@ export async function runBurst(opts: {
     apiRequests: before && after ? after.requests - before.requests : null,
     apiRequestsBy,
     reconciles,
+    writes: tracker.tally(),
+    events: tallyEvents(events.items),
   };
 }

@@ -357,6 +357,8 @@ async function burstStage(
       apiRequests: run.apiRequests,
       apiRequestsBy: run.apiRequestsBy,
       reconciles: run.reconciles,
+      writes: run.writes,
+      events: run.events,
       sendSeconds: run.sendSeconds,
       seconds: run.seconds,
       complete: run.complete,
