@@ -45,11 +45,12 @@ export function setupControllersWith(
     },
   );
   const common = { ...deps, kinds, client };
+  const trigger = config.autoTrigger ? setupRestartTrigger(common) : undefined;
   setupDiagnosisController({
     ...common,
     timings: overrides.timings,
     onReconcile: overrides.onDiagnosisReconcile,
+    triggerRecords: trigger?.pendingRecords,
   });
   setupDiagnosisExpiry(common);
-  if (config.autoTrigger) setupRestartTrigger(common);
 }

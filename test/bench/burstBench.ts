@@ -5,7 +5,7 @@
  */
 import { setTimeout as sleep } from "node:timers/promises";
 import { reconcileStats } from "../support/prometheusText.js";
-import type { BenchApi } from "./benchApi.js";
+import type { BenchApi, WatchHandle } from "./benchApi.js";
 import { DIAGNOSES, OPERATOR_NAMESPACE } from "./benchCluster.js";
 import { oomRestartStatusPatch } from "./benchObjects.js";
 import type { BenchOperator } from "./benchOperator.js";
@@ -34,6 +34,43 @@ interface DiagnosisList {
   items: { metadata: { name: string }; status?: { trigger?: { restartsObserved?: number } } }[];
 }
 
+/**
+ * Watches `path` into `tracker` until stopped; a watch the apiserver ends is resumed from the
+ * last resourceVersion seen (the write counts must not stop with it).
+ */
+async function followWrites(
+  api: BenchApi,
+  path: string,
+  tracker: WriteTracker,
+): Promise<{ stop(): void }> {
+  let rv = await api.currentResourceVersion(path);
+  let stopped = false;
+  let current: WatchHandle | undefined;
+  const start = (): void => {
+    if (stopped) return;
+    current = api.watch(
+      path,
+      rv,
+      (e) => {
+        if (e.type === "ERROR") return;
+        rv = e.object.metadata?.resourceVersion ?? rv;
+        tracker.observe(e.type, e.object);
+      },
+      () => {
+        if (!stopped) setTimeout(start, 100);
+      },
+    );
+  };
+  start();
+  await current?.established;
+  return {
+    stop: () => {
+      stopped = true;
+      current?.stop();
+    },
+  };
+}
+
 export async function runBurst(opts: {
   api: BenchApi;
   operator: BenchOperator;
@@ -52,13 +89,7 @@ export async function runBurst(opts: {
   const schedule = sendSchedule(opts.pods.length, opts.windowSeconds * 1000);
   const diagnosesPath = `${DIAGNOSES}/namespaces/${namespace}/diagnoses`;
   const tracker = new WriteTracker();
-  const watch = api.watch(
-    diagnosesPath,
-    await api.currentResourceVersion(diagnosesPath),
-    (e) => tracker.observe(e.type, e.object),
-    () => {},
-  );
-  await watch.established;
+  const watch = await followWrites(api, diagnosesPath, tracker);
   const started = performance.now();
   const sending = runBounded(
     opts.pods,

@@ -4,6 +4,10 @@
  * helper, the phase is derived from them, a write happens only when something changed, and
  * each transition worth seeing in `kubectl describe` is recorded as an Event after the write.
  *
+ * Restart records the trigger has not written yet ride along (status.trigger, claimed from its
+ * TriggerStatusWriter): a triggered Diagnosis' first write here comes right after its create,
+ * while the restart that made it waits for its own first write; one write then says both.
+ *
  * The merge patch stays guarded by resourceVersion although the trigger writes status.trigger
  * too: this writer decides conditions from what it read, so it must not write from a stale view.
  * The trigger's patch is unguarded (it owns status.trigger alone) and so never fails on ours;
@@ -19,6 +23,7 @@ import type {
 import { TRIGGER_LABEL } from "../../api/v1alpha1/wellKnown.js";
 import type { CachedDiagnosis, DiagnosisHead } from "../kinds/diagnosisTransform.js";
 import type { Clock } from "../runtime/contracts.js";
+import type { ClaimedRecords } from "../trigger/triggerStatusWriter.js";
 import type { ClusterClient } from "./clusterClient.js";
 import {
   COMPLETED,
@@ -53,8 +58,15 @@ export interface ResolvedFacts {
   preliminary: readonly Finding[];
 }
 
+/** Restart records waiting for status.trigger (the trigger's TriggerStatusWriter). */
+export interface PendingTriggerRecords {
+  claim(base: DiagnosisHead): ClaimedRecords | undefined;
+}
+
 export interface DiagnosisStatusWriterDeps {
   client: Pick<ClusterClient, "patchDiagnosisStatus">;
+  /** With the pod-restart trigger on: its records, written with ours when some wait. */
+  triggerRecords?: PendingTriggerRecords;
   events: EventSink;
   clock: Clock;
   /** diagnose_findings_total: each finding counted once, when its Diagnosis completes. */
@@ -203,12 +215,21 @@ export class DiagnosisStatusWriter {
       (k) => stableStringify(current[k]) !== stableStringify(status[k]),
     );
     if (!changed) return false;
-    const updated = await this.deps.client.patchDiagnosisStatus(
-      d.metadata.namespace!,
-      d.metadata.name!,
-      d.metadata.resourceVersion!,
-      status,
-    );
+    const records = this.deps.triggerRecords?.claim(d);
+    if (records) status.trigger = records.trigger;
+    let updated: Diagnosis;
+    try {
+      updated = await this.deps.client.patchDiagnosisStatus(
+        d.metadata.namespace!,
+        d.metadata.name!,
+        d.metadata.resourceVersion!,
+        status,
+      );
+    } catch (err) {
+      records?.release(err);
+      throw err;
+    }
+    records?.written(updated);
     for (const e of extraEvents) this.deps.events.record(updated, e.type, e.reason, e.message);
     for (const c of changedConditions(d.status?.conditions, conditions)) {
       if (c.status !== "True" && c.reason !== "Queued" && c.reason !== "WaitingForTarget") continue;

@@ -10,7 +10,7 @@ import type { MetricsRegistrar, ObjectCache, ObjectKey, Reconciler } from "../ru
 import { CollectorJobs } from "./collectorJobs.js";
 import { CollectorSlots, jobFinished } from "./collectorSlots.js";
 import { DEFAULT_RECONCILER_TIMINGS, DiagnosisReconciler } from "./diagnosisReconciler.js";
-import { DiagnosisStatusWriter } from "./diagnosisStatusWriter.js";
+import { DiagnosisStatusWriter, type PendingTriggerRecords } from "./diagnosisStatusWriter.js";
 import {
   diagnosesOnNode,
   diagnosisIndexes,
@@ -29,6 +29,8 @@ export interface DiagnosisControllerDeps extends OperatorControllerDeps {
   timings?: Partial<typeof DEFAULT_RECONCILER_TIMINGS>;
   /** Called with every reconcile key (tests count reconciles to rule out retry storms). */
   onReconcile?: (key: ObjectKey) => void;
+  /** The pod-restart trigger's records not written yet, if it runs. */
+  triggerRecords?: PendingTriggerRecords;
 }
 
 export function setupDiagnosisController(deps: DiagnosisControllerDeps): void {
@@ -82,6 +84,7 @@ export function setupDiagnosisController(deps: DiagnosisControllerDeps): void {
     reports: new ReportReader({ client, analyze: analyzeCollectorReport }),
     status: new DiagnosisStatusWriter({
       client,
+      triggerRecords: deps.triggerRecords,
       events: new EventRecorder(client, clock, logger, config.identity),
       clock,
       findingsCounter: deps.metrics.counter(

@@ -24,6 +24,7 @@ import {
   WORKLOAD_ANNOTATION,
 } from "../../api/v1alpha1/wellKnown.js";
 import type { ClusterClient } from "../diagnosis/clusterClient.js";
+import type { PendingTriggerRecords } from "../diagnosis/diagnosisStatusWriter.js";
 import type { DiagnosisHead } from "../kinds/diagnosisTransform.js";
 import { type LabelMatcher, parseLabelSelector } from "../labelSelector.js";
 import {
@@ -114,6 +115,8 @@ export class RestartTrigger implements Reconciler {
   >();
   private readonly namespaceMatches: LabelMatcher;
   private readonly writer: TriggerStatusWriter;
+  /** Creates in flight by `namespace/name`: a second restart of the workload waits for it. */
+  private readonly creating = new Map<ObjectKey, Promise<TriggerView | "exists">>();
 
   constructor(private readonly deps: RestartTriggerDeps) {
     this.namespaceMatches = parseLabelSelector(deps.options.namespaceSelector);
@@ -206,6 +209,11 @@ export class RestartTrigger implements Reconciler {
     return undefined;
   }
 
+  /** Restart records not written yet, for another status write to carry (see claim()). */
+  get pendingRecords(): PendingTriggerRecords {
+    return this.writer;
+  }
+
   async stopped(): Promise<void> {
     await this.writer.stop();
     this.namespaceLabels.clear();
@@ -278,7 +286,16 @@ export class RestartTrigger implements Reconciler {
       },
       spec: { target: { pod: pod.metadata!.name!, container: t.container } },
     };
-    const created = await this.deps.client.createDiagnosis(body);
+    // Two workers reconciling pods of one workload would both create it (one 409 each time).
+    const key = objectKey(namespace, name);
+    const inFlight = this.creating.get(key);
+    if (inFlight) {
+      const other = await inFlight;
+      return { diagnosis: other === "exists" ? body : other, created: false };
+    }
+    const creating = this.deps.client.createDiagnosis(body);
+    this.creating.set(key, creating);
+    const created = await creating.finally(() => this.creating.delete(key));
     if (created === "exists") return { diagnosis: body, created: false };
     this.writer.remember(created);
     this.deps.logger.info("diagnosis created for OOM restart", {

@@ -4,7 +4,8 @@ import type { OperatorControllerDeps } from "../controllerDeps.js";
 import { KeyChannel } from "../runtime/keyChannel.js";
 import { RestartTrigger, TRIGGERED_WORKLOAD_INDEX, triggeredWorkload } from "./restartTrigger.js";
 
-export function setupRestartTrigger(deps: OperatorControllerDeps): void {
+/** The trigger, whose records not written yet the Diagnosis status writer may carry. */
+export function setupRestartTrigger(deps: OperatorControllerDeps): RestartTrigger {
   const { manager, kinds, config } = deps;
   manager.indexField(kinds.diagnoses, TRIGGERED_WORKLOAD_INDEX, triggeredWorkload);
   const restarts = deps.metrics.counter(
@@ -33,4 +34,5 @@ export function setupRestartTrigger(deps: OperatorControllerDeps): void {
     // Reconciles are in memory but for the rare create: more of them keep a burst's queue short.
     .workers(8)
     .complete(trigger);
+  return trigger;
 }

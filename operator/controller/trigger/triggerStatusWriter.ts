@@ -12,6 +12,12 @@
  * them (a crash, lost leadership: stop() drops them) loses nothing, because restarts the
  * Diagnoses do not record are counted again by whoever reconciles the pod next.
  *
+ * Another status write to the Diagnosis can carry the records instead (claim()): the Diagnosis
+ * reconciler's first write comes within milliseconds of the create, when the restart that made
+ * the Diagnosis waits here for its own first write; one write then says both. That write is
+ * guarded by the resourceVersion it was computed from, so the trigger it carries is computed
+ * from a current one or not written at all (a conflict hands the records back here).
+ *
  * Why the patch carries no resourceVersion: status.trigger has a single writer, this object
  * (only the leader's trigger runs; one write per Diagnosis in flight), and the Diagnosis
  * reconciler never writes it on triggered Diagnoses. An unguarded merge patch of status.trigger
@@ -20,10 +26,10 @@
  * the object our own last write (or create) returned, else a GET, never the informer cache,
  * which may not have seen our last write yet.
  */
-import type { Diagnosis, RecordedRestart } from "../../api/v1alpha1/diagnosis.js";
+import type { Diagnosis, RecordedRestart, Trigger } from "../../api/v1alpha1/diagnosis.js";
 import type { ClusterClient } from "../diagnosis/clusterClient.js";
 import { apiStatusCode } from "../runtime/apiStatusCode.js";
-import { type ObjectKey, objectKey } from "../runtime/contracts.js";
+import { ConflictError, type ObjectKey, objectKey } from "../runtime/contracts.js";
 import { systemTimers, type Timers } from "../runtime/timers.js";
 import { type RestartRecord, recordRestart, type TriggerView } from "./restartRules.js";
 
@@ -45,6 +51,21 @@ export const DEFAULT_WRITE_TIMINGS = {
 export type WriteTimings = typeof DEFAULT_WRITE_TIMINGS;
 
 export type RecordOutcome = "recorded" | "duplicate";
+
+/**
+ * Records of one Diagnosis handed to another status write (claim()): `trigger` goes into that
+ * write's patch; the claim must be settled once with what became of it.
+ */
+export interface ClaimedRecords {
+  trigger: Trigger;
+  /** The write landed: `written` is the object it returned. */
+  written(written: Diagnosis): void;
+  /** The write failed (`err`) or was not sent: the records wait for the next write again. */
+  release(err?: unknown): void;
+}
+
+/** What claim() reads of the Diagnosis a write is computed from. */
+export type ClaimBase = Pick<TriggerView, "metadata" | "spec" | "status">;
 
 /** A restart to record on one Diagnosis. */
 export interface PendingRecord extends RestartRecord {
@@ -178,6 +199,53 @@ export class TriggerStatusWriter {
     if (!s.writing && s.failures === 0) this.schedule(key, s);
   }
 
+  /**
+   * The records waiting for `base`'s Diagnosis, applied to its status.trigger, for a status write
+   * computed from `base` and guarded by its resourceVersion (see the header); undefined when
+   * none wait, a write of ours is in flight or backing off, or they add nothing to `base`. Until
+   * settled, the records count as in flight: no write of ours to the Diagnosis starts.
+   */
+  claim(base: ClaimBase): ClaimedRecords | undefined {
+    const key = objectKey(base.metadata.namespace, base.metadata.name!);
+    const s = this.states.get(key);
+    if (!s || this.stopped || s.writing || s.failures > 0 || s.pending.length === 0) return;
+    if (s.uid && base.metadata.uid !== s.uid) return;
+    const { trigger, outcomes } = applyRecords(base, s.pending);
+    if (!trigger) return;
+    if (s.timer !== undefined) this.timers.clearTimeout(s.timer);
+    s.timer = undefined;
+    s.inFlight = s.pending.splice(0);
+    const batch = s.inFlight;
+    let settle: () => void = () => {};
+    const settled = new Promise<void>((resolve) => {
+      settle = resolve;
+    });
+    let done = false;
+    this.afterWrite(key, s, settled);
+    return {
+      trigger,
+      written: (written) => {
+        if (done) return;
+        done = true;
+        this.remember(written);
+        s.inFlight = [];
+        for (const [i, r] of batch.entries())
+          this.deps.onOutcome?.(outcomes[i]!.outcome, r, outcomes[i]!.counted);
+        settle();
+      },
+      release: (err) => {
+        if (done) return;
+        done = true;
+        // A conflict wrote nothing; after any other failure what is stored is unknown: our
+        // next write reads it again.
+        if (!(err instanceof ConflictError) && apiStatusCode(err) !== 409) this.written.delete(key);
+        s.pending.unshift(...s.inFlight.map((r) => ({ ...r, addedAt: this.timers.now() })));
+        s.inFlight = [];
+        settle();
+      },
+    };
+  }
+
   /** Drops every record not written yet and waits for the writes in flight (leadership ends). */
   async stop(): Promise<void> {
     this.stopped = true;
@@ -206,7 +274,12 @@ export class TriggerStatusWriter {
     s.timer = undefined;
     if (this.stopped || s.writing || s.pending.length === 0) return;
     s.inFlight = s.pending.splice(0);
-    s.writing = this.write(key, s).finally(() => {
+    this.afterWrite(key, s, this.write(key, s));
+  }
+
+  /** `writing` in flight for `s`; then the next write is scheduled (or backed off, or none). */
+  private afterWrite(key: ObjectKey, s: DiagnosisWrites, writing: Promise<void>): void {
+    s.writing = writing.finally(() => {
       s.writing = undefined;
       if (this.stopped) return;
       if (s.pending.length === 0 && s.inFlight.length === 0) {
@@ -235,15 +308,8 @@ export class TriggerStatusWriter {
         this.drop(s, batch);
         return;
       }
-      let trigger = base.status?.trigger;
-      const outcomes = batch.map((r) => {
-        const next = recordRestart(trigger, base.spec.target, r.workload, r);
-        if (!next) return { outcome: "duplicate" as const, counted: 0 };
-        const counted = (next.restartsObserved ?? 0) - (trigger?.restartsObserved ?? 0);
-        trigger = next;
-        return { outcome: "recorded" as const, counted };
-      });
-      if (outcomes.some((o) => o.outcome === "recorded")) {
+      const { trigger, outcomes } = applyRecords(base, batch);
+      if (trigger) {
         this.remember(
           await this.deps.client.patchDiagnosisStatus(s.namespace, s.name, undefined, { trigger }),
         );
@@ -272,4 +338,25 @@ export class TriggerStatusWriter {
     s.failures = 0;
     this.deps.onDropped?.(podKeys);
   }
+}
+
+/**
+ * `base`'s trigger with `batch` recorded on it, and each record's fate; trigger undefined when
+ * none of them adds anything (nothing to write).
+ */
+function applyRecords(
+  base: ClaimBase,
+  batch: readonly PendingRecord[],
+): { trigger: Trigger | undefined; outcomes: { outcome: RecordOutcome; counted: number }[] } {
+  let trigger = base.status?.trigger;
+  let changed = false;
+  const outcomes = batch.map((r) => {
+    const next = recordRestart(trigger, base.spec.target, r.workload, r);
+    if (!next) return { outcome: "duplicate" as const, counted: 0 };
+    const counted = (next.restartsObserved ?? 0) - (trigger?.restartsObserved ?? 0);
+    trigger = next;
+    changed = true;
+    return { outcome: "recorded" as const, counted };
+  });
+  return { trigger: changed ? trigger : undefined, outcomes };
 }
