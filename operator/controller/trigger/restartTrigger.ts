@@ -185,26 +185,22 @@ export class RestartTrigger implements Reconciler {
     }
     for (const { t, count } of fresh) {
       const at = t.finishedAt ?? now;
-      let target = this.recentDiagnosis(diagnoses, at);
-      let created = false;
-      if (!target) {
-        ({ diagnosis: target, created } = await this.createDiagnosis(pod, workload, t, at));
-        if (created) diagnoses.push(target);
+      const record = (target: TriggerView, created: boolean): void =>
+        this.writer.add(
+          { namespace, name: target.metadata.name!, uid: target.metadata.uid, workloadKey },
+          {
+            ...restartRecord(podRef, t, count, now),
+            podKey: key,
+            workload: workload.name,
+            created,
+          },
+        );
+      const target = this.recentDiagnosis(diagnoses, at);
+      if (target) record(target, false);
+      else {
+        const created = await this.createDiagnosis(pod, workload, t, at, record);
+        if (created) diagnoses.push(created);
       }
-      this.writer.add(
-        {
-          namespace,
-          name: target.metadata.name!,
-          uid: target.metadata.uid,
-          workloadKey,
-        },
-        {
-          ...restartRecord(podRef, t, count, now),
-          podKey: key,
-          workload: workload.name,
-          created,
-        },
-      );
     }
     return undefined;
   }
@@ -260,15 +256,21 @@ export class RestartTrigger implements Reconciler {
   }
 
   /**
-   * Creates the workload's Diagnosis for the window of `at`; one already there under that name
-   * (created by an earlier attempt, and not cached yet) is the one to record on.
+   * Creates the workload's Diagnosis for the window of `at` and records the restart on it; one
+   * already there under that name (created by an earlier attempt or another worker, and not
+   * cached yet) is the one to record on. Returns the Diagnosis if this call created it.
+   *
+   * `record` runs as soon as the create answers, before anything else awaits: the Diagnosis
+   * reconciler hears of the new Diagnosis at that moment (the write-through cache), and its
+   * first status write carries the records waiting by then (TriggerStatusWriter.claim).
    */
   private async createDiagnosis(
     pod: V1Pod,
     workload: Workload,
     t: OomTermination,
     at: Date,
-  ): Promise<{ diagnosis: TriggerView; created: boolean }> {
+    record: (target: TriggerView, created: boolean) => void,
+  ): Promise<TriggerView | undefined> {
     const namespace = pod.metadata!.namespace!;
     const name = triggeredDiagnosisName(
       workload.name,
@@ -291,13 +293,23 @@ export class RestartTrigger implements Reconciler {
     const inFlight = this.creating.get(key);
     if (inFlight) {
       const other = await inFlight;
-      return { diagnosis: other === "exists" ? body : other, created: false };
+      record(other === "exists" ? body : other, false);
+      return undefined;
     }
     const creating = this.deps.client.createDiagnosis(body);
     this.creating.set(key, creating);
-    const created = await creating.finally(() => this.creating.delete(key));
-    if (created === "exists") return { diagnosis: body, created: false };
+    let created: Diagnosis | "exists";
+    try {
+      created = await creating;
+    } finally {
+      this.creating.delete(key);
+    }
+    if (created === "exists") {
+      record(body, false);
+      return undefined;
+    }
     this.writer.remember(created);
+    record(created, true);
     this.deps.logger.info("diagnosis created for OOM restart", {
       diagnosis: `${namespace}/${name}`,
       pod: pod.metadata!.name,
@@ -306,6 +318,6 @@ export class RestartTrigger implements Reconciler {
       reason: t.reason,
       restartCount: t.restartCount,
     });
-    return { diagnosis: created, created: true };
+    return created;
   }
 }
