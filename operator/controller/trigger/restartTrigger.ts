@@ -115,7 +115,7 @@ export class RestartTrigger implements Reconciler {
   >();
   private readonly namespaceMatches: LabelMatcher;
   private readonly writer: TriggerStatusWriter;
-  /** Creates in flight by `namespace/name`: a second restart of the workload waits for it. */
+  /** Creates in flight by workload key: a second restart of the workload waits for it. */
   private readonly creating = new Map<ObjectKey, Promise<TriggerView | "exists">>();
 
   constructor(private readonly deps: RestartTriggerDeps) {
@@ -198,7 +198,7 @@ export class RestartTrigger implements Reconciler {
       const target = this.recentDiagnosis(diagnoses, at);
       if (target) record(target, false);
       else {
-        const created = await this.createDiagnosis(pod, workload, t, at, record);
+        const created = await this.createDiagnosis(pod, workload, t, at, workloadKey, record);
         if (created) diagnoses.push(created);
       }
     }
@@ -269,6 +269,7 @@ export class RestartTrigger implements Reconciler {
     workload: Workload,
     t: OomTermination,
     at: Date,
+    workloadKey: string,
     record: (target: TriggerView, created: boolean) => void,
   ): Promise<TriggerView | undefined> {
     const namespace = pod.metadata!.namespace!;
@@ -288,21 +289,22 @@ export class RestartTrigger implements Reconciler {
       },
       spec: { target: { pod: pod.metadata!.name!, container: t.container } },
     };
-    // Two workers reconciling pods of one workload would both create it (one 409 each time).
-    const key = objectKey(namespace, name);
-    const inFlight = this.creating.get(key);
-    if (inFlight) {
-      const other = await inFlight;
-      record(other === "exists" ? body : other, false);
+    // Two workers reconciling pods of one workload would both create (one 409, or two
+    // Diagnoses when their restarts straddle a window's end): the second waits for the first.
+    await this.creating.get(workloadKey)?.catch(() => undefined);
+    // One created since this reconcile read the workload's Diagnoses (remembered at once).
+    const known = this.recentDiagnosis(this.writer.knownFor(workloadKey), at);
+    if (known) {
+      record(known, false);
       return undefined;
     }
     const creating = this.deps.client.createDiagnosis(body);
-    this.creating.set(key, creating);
+    this.creating.set(workloadKey, creating);
     let created: Diagnosis | "exists";
     try {
       created = await creating;
     } finally {
-      this.creating.delete(key);
+      if (this.creating.get(workloadKey) === creating) this.creating.delete(workloadKey);
     }
     if (created === "exists") {
       record(body, false);

@@ -6,12 +6,16 @@ import {
   type Finding,
   KIND,
 } from "../../../../operator/api/v1alpha1/diagnosis.js";
-import { DiagnosisStatusWriter } from "../../../../operator/controller/diagnosis/diagnosisStatusWriter.js";
+import {
+  DiagnosisStatusWriter,
+  type PendingTriggerRecords,
+} from "../../../../operator/controller/diagnosis/diagnosisStatusWriter.js";
 import type {
   EventSink,
   EventType,
 } from "../../../../operator/controller/diagnosis/eventRecorder.js";
 import { cacheDiagnosis } from "../../../../operator/controller/kinds/diagnosisTransform.js";
+import { ConflictError } from "../../../../operator/controller/runtime/contracts.js";
 import { MetricsRegistry } from "../../../../operator/controller/runtime/metricsRegistry.js";
 
 const T0 = new Date("2026-01-01T12:00:00Z");
@@ -34,7 +38,12 @@ function diagnosis(status?: DiagnosisStatus, labels?: Record<string, string>): D
 }
 
 /** An API stand-in that stores the Diagnosis and applies merge patches of its status. */
-function harness(start: Diagnosis, metrics = new MetricsRegistry()) {
+function harness(
+  start: Diagnosis,
+  metrics = new MetricsRegistry(),
+  triggerRecords?: PendingTriggerRecords,
+) {
+  const failures: unknown[] = [];
   let stored = structuredClone(start);
   const patches: Array<{ resourceVersion: string | undefined; status: Record<string, unknown> }> =
     [];
@@ -47,6 +56,8 @@ function harness(start: Diagnosis, metrics = new MetricsRegistry()) {
     client: {
       async patchDiagnosisStatus(_ns, _name, resourceVersion, status) {
         patches.push({ resourceVersion, status: structuredClone(status) });
+        const fail = failures.shift();
+        if (fail) throw fail;
         const rv = String(Number(stored.metadata.resourceVersion) + 1);
         stored = {
           ...stored,
@@ -57,6 +68,7 @@ function harness(start: Diagnosis, metrics = new MetricsRegistry()) {
       },
     },
     events: sink,
+    triggerRecords,
     clock: { now: () => now },
     findingsCounter: metrics.counter("diagnose_findings_total", "findings", [
       "namespace",
@@ -68,6 +80,7 @@ function harness(start: Diagnosis, metrics = new MetricsRegistry()) {
   return {
     writer,
     patches,
+    failures,
     events,
     stored: () => stored,
     /** The stored object as the informer caches it. */
@@ -233,5 +246,69 @@ describe("DiagnosisStatusWriter (API stand-in)", () => {
       'diagnose_findings_total{namespace="shop",workload="deployment/shop-jvm",code="JvmHeapExceedsLimit",severity="Critical"} 1',
       'diagnose_findings_total{namespace="shop",workload="deployment/shop-jvm",code="OOMKilledByCgroup",severity="Critical"} 1',
     ]);
+  });
+  describe("with the trigger's records waiting (claimed from its status writer)", () => {
+    const triggered = { "diagnose.dev/trigger": "PodRestart" };
+    const trigger = { source: "PodRestart" as const, workload: "tomcat", restartsObserved: 1 };
+
+    /** Waiting records stand-in: what was claimed from, and how each claim was settled. */
+    function waiting(available: boolean) {
+      const log: string[] = [];
+      const records: PendingTriggerRecords = {
+        claim: (base) => {
+          log.push(`claim rv=${base.metadata.resourceVersion}`);
+          if (!available) return undefined;
+          return {
+            trigger,
+            written: (d) => log.push(`written rv=${d.metadata.resourceVersion}`),
+            release: (err) => log.push(`release ${(err as Error).name}`),
+          };
+        },
+      };
+      return { records, log };
+    }
+
+    it("writes them in the same guarded patch as the transition, and says so once written", async () => {
+      const w = waiting(true);
+      const h = harness(diagnosis(undefined, triggered), undefined, w.records);
+      await h.writer.failed(h.cached(), "TooManyOpenDiagnoses", "namespace shop has 20");
+      expect(h.patches).to.have.length(1);
+      expect(h.patches[0]!.resourceVersion).to.equal("7");
+      expect(h.patches[0]!.status.trigger).to.deep.equal(trigger);
+      expect(h.stored().status?.phase).to.equal("Failed");
+      expect(w.log).to.deep.equal(["claim rv=7", "written rv=8"]);
+    });
+
+    it("a failed write hands them back; a write with nothing of its own claims nothing", async () => {
+      const w = waiting(true);
+      const h = harness(diagnosis(undefined, triggered), undefined, w.records);
+      h.failures.push(new ConflictError("status of diagnosis shop/tomcat-oom: changed"));
+      let thrown: unknown;
+      await h.writer
+        .waitingForTarget(h.cached(), "pod shop/tomcat-0 is not scheduled")
+        .catch((err) => {
+          thrown = err;
+        });
+      expect(thrown).to.be.instanceOf(ConflictError);
+      expect(w.log).to.deep.equal(["claim rv=7", "release ConflictError"]);
+      await h.writer.waitingForTarget(h.cached(), "pod shop/tomcat-0 is not scheduled");
+      await h.writer.waitingForTarget(h.cached(), "pod shop/tomcat-0 is not scheduled");
+      // Written once, with the records; the repeat changed nothing and claimed nothing.
+      expect(h.patches).to.have.length(2);
+      expect(w.log).to.deep.equal([
+        "claim rv=7",
+        "release ConflictError",
+        "claim rv=7",
+        "written rv=8",
+      ]);
+    });
+
+    it("none waiting: the transition alone, status.trigger untouched", async () => {
+      const w = waiting(false);
+      const h = harness(diagnosis(undefined, triggered), undefined, w.records);
+      await h.writer.waitingForTarget(h.cached(), "pod shop/tomcat-0 is not scheduled");
+      expect(h.patches[0]!.status).to.not.have.property("trigger");
+      expect(w.log).to.deep.equal(["claim rv=7"]);
+    });
   });
 });

@@ -1,6 +1,7 @@
 import { expect } from "chai";
 import type { Diagnosis } from "../../../../operator/api/v1alpha1/diagnosis.js";
 import type { ClusterClient } from "../../../../operator/controller/diagnosis/clusterClient.js";
+import { ConflictError } from "../../../../operator/controller/runtime/contracts.js";
 import { restartRecord } from "../../../../operator/controller/trigger/restartRules.js";
 import { triggeredWorkload } from "../../../../operator/controller/trigger/restartTrigger.js";
 import {
@@ -273,6 +274,83 @@ describe("TriggerStatusWriter", () => {
     writer.add(TARGET, record("web-c", 1));
     await advance(300);
     expect(api.calls.filter((c) => c.startsWith("PATCH"))).to.have.length(1);
+  });
+
+  describe("claim(): another status write carries the records", () => {
+    it("records claimed and written with it: no write of ours, counted once, the next one coalesced", async () => {
+      const { api, writer, advance, outcomes } = setup();
+      writer.add(TARGET, record("web-a", 1));
+      writer.add(TARGET, record("web-b", 1));
+      const claimed = writer.claim(diagnosis())!;
+      expect(claimed.trigger).to.deep.include({ restartCount: 1, restartsObserved: 2 });
+      // The reconciler's guarded write, with its own fields and the trigger.
+      claimed.written(
+        await api.client.patchDiagnosisStatus("shop", "web-oom-1", "1", {
+          phase: "Pending",
+          trigger: claimed.trigger,
+        }),
+      );
+      expect(writer.unwrittenFor(WORKLOAD)).to.deep.equal([]);
+      expect(outcomes).to.deep.equal([
+        ["recorded", "web-a", 1],
+        ["recorded", "web-b", 1],
+      ]);
+      await advance(5000);
+      expect(api.calls).to.deep.equal(["PATCH rv=1"]);
+      // Written now: a later restart waits for the quiet period, then goes on top of it.
+      writer.add(TARGET, record("web-c", 1));
+      await advance(TIMINGS.firstWriteDelayMs);
+      expect(api.calls).to.have.length(1);
+      await advance(TIMINGS.quietMs);
+      expect(api.calls).to.deep.equal(["PATCH rv=1", "PATCH rv=none"]);
+      expect(api.stored()!.status!.trigger!.restartsObserved).to.equal(3);
+      expect(api.stored()!.status!.phase).to.equal("Pending");
+    });
+
+    it("while claimed the records count as not written and no write of ours starts; a conflict hands them back", async () => {
+      const { api, writer, advance, outcomes } = setup();
+      writer.add(TARGET, record("web-a", 1));
+      const claimed = writer.claim(diagnosis())!;
+      expect(writer.unwrittenFor(WORKLOAD).map((e) => e.pod)).to.deep.equal(["web-a"]);
+      expect(writer.claim(diagnosis())).to.equal(undefined);
+      await advance(1000);
+      expect(api.calls).to.deep.equal([]);
+      claimed.release(new ConflictError("status of diagnosis shop/web-oom-1: changed"));
+      expect(writer.unwrittenFor(WORKLOAD).map((e) => e.pod)).to.deep.equal(["web-a"]);
+      await advance(0);
+      expect(api.calls).to.deep.equal([]);
+      // Ours then, at the first write's delay, from a GET (nothing of ours remembered).
+      await advance(TIMINGS.firstWriteDelayMs);
+      expect(api.calls).to.deep.equal(["GET", "PATCH rv=none"]);
+      expect(api.stored()!.status!.trigger!.restartsObserved).to.equal(1);
+      expect(outcomes).to.deep.equal([["recorded", "web-a", 1]]);
+    });
+
+    it("nothing to claim: none waiting, all stored already, another Diagnosis of the name, ours backing off", async () => {
+      const { api, writer, advance } = setup();
+      expect(writer.claim(diagnosis())).to.equal(undefined);
+      writer.add(TARGET, record("web-a", 1));
+      const stored = diagnosis();
+      stored.status = {
+        trigger: {
+          source: "PodRestart",
+          workload: "web",
+          restartsObserved: 1,
+          restarts: [record("web-a", 1).entry],
+        },
+      };
+      expect(writer.claim(stored)).to.equal(undefined);
+      const other = diagnosis();
+      other.metadata.uid = "d-2";
+      expect(writer.claim(other)).to.equal(undefined);
+      // Our own write failed: its retry owns the records until it lands.
+      api.failures.push(new Error("connection reset"));
+      await advance(TIMINGS.firstWriteDelayMs);
+      expect(api.calls).to.deep.equal(["GET", "PATCH rv=none"]);
+      expect(writer.claim(diagnosis())).to.equal(undefined);
+      await advance(TIMINGS.quietMs);
+      expect(api.stored()!.status!.trigger!.restartsObserved).to.equal(1);
+    });
   });
 
   describe("with the default timings: a 1.2 s quiet period, a write at least every 10 s", () => {
