@@ -291,7 +291,10 @@ export class RestartTrigger implements Reconciler {
     };
     // Two workers reconciling pods of one workload would both create (one 409, or two
     // Diagnoses when their restarts straddle a window's end): the second waits for the first.
-    await this.creating.get(workloadKey)?.catch(() => undefined);
+    for (let inFlight = this.creating.get(workloadKey); inFlight; ) {
+      await inFlight.catch(() => undefined);
+      inFlight = this.creating.get(workloadKey);
+    }
     // One created since this reconcile read the workload's Diagnoses (remembered at once).
     const known = this.recentDiagnosis(this.writer.knownFor(workloadKey), at);
     if (known) {

@@ -243,6 +243,18 @@ describe("RestartTrigger accounting (from what the Diagnoses record)", () => {
     expect(observed()).to.equal(2);
   });
 
+  it("two workers creating for one workload at once: one create, the other records onto it, even across a window's end", async () => {
+    // web-a's kill in the window ending at NOW, web-b's in the next: two names, one Diagnosis.
+    const b = oomPod("web-b", 1);
+    b.status!.containerStatuses![0]!.lastState!.terminated!.finishedAt = NOW;
+    const { trigger, calls, stored, flush, observed } = triggerWith([oomPod("web-a", 1), b], []);
+    await Promise.all([trigger.reconcile("shop/web-a"), trigger.reconcile("shop/web-b")]);
+    await flush();
+    expect(calls.filter((c) => c.startsWith("POST"))).to.have.length(1);
+    expect(stored.size).to.equal(1);
+    expect(observed()).to.equal(2);
+  });
+
   it("a burst of one workload's restarts (one a second) is written once more, 1.2 s after the last", async () => {
     const { trigger, calls, advance, observed, podStore } = triggerWith([oomPod("web-a", 1)], []);
     await trigger.reconcile("shop/web-a");
