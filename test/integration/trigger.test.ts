@@ -281,5 +281,43 @@ describe("pod-restart trigger (real kube-apiserver)", function () {
     );
     expect(queued.length).to.be.greaterThan(0, "beyond the caps Diagnoses wait, queued");
     for (const d of queued) expect(d.status?.phase).to.equal("Pending");
+    // A triggered Diagnosis' first status write carries the trigger's first restart too (one
+    // write for both): neither may lose what the other says.
+    for (const d of all) {
+      // Started (JobCreated, with the resolved target) or refused (Failed, say the open cap).
+      const started = d.status?.conditions?.find((c) => c.type === "JobCreated");
+      const failed = d.status?.conditions?.find((c) => c.type === "Failed");
+      expect(started ?? failed, d.metadata.name).to.not.equal(undefined);
+      if (started) expect(d.status?.target?.node, d.metadata.name).to.be.a("string");
+      expect(d.status?.trigger).to.deep.include({ source: "PodRestart", exitCode: 137 });
+      expect(d.status?.trigger?.restartCount).to.be.a("number");
+    }
+    // A queued one says why it waits, and `kubectl describe` shows one Queued Event, not one
+    // per requeue; no Diagnosis has the same Event twice (repeats are counted on one).
+    for (const d of queued) {
+      const c = d.status!.conditions!.find((x) => x.type === "JobCreated")!;
+      expect(c.status).to.equal("False");
+      expect(c.message).to.match(/^waiting for a collector slot: \S/);
+    }
+    await sleep(1500); // a few requeues of the queued ones (waitRequeueMs 300)
+    const events = (
+      await core.listNamespacedEvent({
+        namespace: NS,
+        fieldSelector: "involvedObject.kind=Diagnosis",
+      })
+    ).items;
+    for (const d of queued) {
+      const mine = events.filter((e) => e.involvedObject.uid === d.metadata.uid);
+      const queuedEvents = mine.filter((e) => e.reason === "Queued");
+      expect(queuedEvents, d.metadata.name).to.have.length(1);
+      expect(queuedEvents[0]!.count ?? 1, d.metadata.name).to.equal(1);
+    }
+    for (const d of all) {
+      const mine = events.filter((e) => e.involvedObject.uid === d.metadata.uid);
+      const reasons = mine.map((e) => `${e.reason}/${e.message}`);
+      expect(new Set(reasons).size, `${d.metadata.name}: ${reasons.join(", ")}`).to.equal(
+        reasons.length,
+      );
+    }
   });
 });
