@@ -3,7 +3,8 @@
  * until the Diagnosis has had none for `quietMs` (a burst of restarts of one workload becomes one
  * write, within `quietMs` of its last restart), but never longer than `maxDelayMs` after the
  * first of them; a Diagnosis' first write waits only `firstWriteDelayMs` (restarts of several
- * pods at once land together, and the trigger shows soon after the Diagnosis). One write per
+ * pods at once land together, and the trigger shows soon after the Diagnosis), unless the
+ * trigger created it for these restarts (see claim()). One write per
  * Diagnosis is in flight at a time; a failed one is retried with backoff, and records for a
  * Diagnosis that is gone (404) are handed back (onDropped) so the trigger counts them again.
  *
@@ -73,7 +74,10 @@ export interface PendingRecord extends RestartRecord {
   podKey: ObjectKey;
   /** trigger.workload, if this record is the Diagnosis' first. */
   workload: string;
-  /** This restart made the Diagnosis (for the outcome counter). */
+  /**
+   * This restart made the Diagnosis (for the outcome counter; and the Diagnosis reconciler's
+   * first write is expected to carry it, so ours is not hurried).
+   */
   created: boolean;
 }
 
@@ -262,11 +266,13 @@ export class TriggerStatusWriter {
     const first = Math.min(...s.pending.map((p) => p.addedAt));
     const last = Math.max(...s.pending.map((p) => p.addedAt));
     const { firstWriteDelayMs, quietMs, maxDelayMs } = this.timings;
-    // The first write of a trigger: soon. Later ones: coalesced.
-    const at =
-      this.written.get(key)?.view.status?.trigger === undefined
-        ? first + firstWriteDelayMs
-        : Math.min(last + quietMs, first + maxDelayMs);
+    // The first write of a trigger: soon. Later ones: coalesced. So is the first one of a
+    // Diagnosis created for these restarts: the Diagnosis reconciler's first write, right after
+    // the create, carries them (claim()); ours is the fallback when that write is late.
+    const soon =
+      this.written.get(key)?.view.status?.trigger === undefined &&
+      !s.pending.some((p) => p.created);
+    const at = soon ? first + firstWriteDelayMs : Math.min(last + quietMs, first + maxDelayMs);
     s.timer = this.timers.setTimeout(() => this.flush(key, s), Math.max(0, at - this.timers.now()));
   }
 
