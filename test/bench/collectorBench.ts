@@ -186,6 +186,7 @@ export async function benchCollectorChecks(opts: {
         target = await make();
         const walls: number[] = [];
         const checkMs: number[] = [];
+        const startups: number[] = [];
         const baseWalls: number[] = [];
         let peak = 0;
         let basePeak = 0;
@@ -213,6 +214,7 @@ export async function benchCollectorChecks(opts: {
             throw new Error(`${check} ${result.status}: ${result.reason}`);
           walls.push(c.wallMs);
           checkMs.push(result.durationMs);
+          startups.push(c.wallMs - result.durationMs);
           peak = Math.max(peak, c.peakRssBytes ?? 0);
           const b = await timed(
             ["bash", join(BASELINE, `${check}.sh`), ...target.baselineArgs],
@@ -233,6 +235,7 @@ export async function benchCollectorChecks(opts: {
           runs: opts.runs,
           wallMs,
           checkMs: Math.round(median(checkMs)!),
+          startupMs: Math.round(median(startups)!),
           peakRssBytes: peak || null,
           baselineWallMs,
           baselinePeakRssBytes: basePeak || null,
@@ -275,6 +278,7 @@ function failed(
     runs: opts.runs,
     wallMs: null,
     checkMs: null,
+    startupMs: null,
     peakRssBytes: null,
     baselineWallMs: null,
     baselinePeakRssBytes: null,
