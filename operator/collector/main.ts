@@ -1,13 +1,13 @@
 #!/usr/bin/env node
 import type { StreamCommand } from "../flamegraph/streamCommand.js";
-import { enableCompileCacheIn } from "./compileCache.js";
 
 /**
  * The diagnose-collector CLI. Report to stdout, progress and errors to stderr. Only what a
- * command runs is imported (after Node's compile cache is turned on, when asked for:
- * compileCache.ts): start-up is part of every check's cost (test/bench collector).
+ * command runs is imported (the shipped CommonJS bundle requires a module's Node built-ins only
+ * when it starts: hack/bundle-operator.ts): start-up is part of every check's cost (test/bench
+ * collector). Node's own NODE_COMPILE_CACHE was measured on that one-file bundle and saved
+ * nothing, so there is no cache switch of ours.
  */
-enableCompileCacheIn(process.env);
 
 /** The subcommands that stream stdin to stdout, each imported only when it runs. */
 const STREAM_COMMANDS = new Map<string, () => Promise<StreamCommand>>([
