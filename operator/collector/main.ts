@@ -1,4 +1,7 @@
 #!/usr/bin/env node
+// Static: a dynamic import() of a built-in builds an ESM facade that reads every export of the
+// module, and fs's lazy ReadStream getter then loads all of node:stream (~20 ms of start-up).
+import { writeFileSync } from "node:fs";
 import type { StreamCommand } from "../flamegraph/streamCommand.js";
 
 /**
@@ -34,19 +37,13 @@ async function main(argv: string[]): Promise<void> {
     );
     return;
   }
-  const [
-    { writeFileSync },
-    { CHECKS },
-    { collectorMain, EXIT },
-    { ChildProcessRunner },
-    { exitProcess },
-  ] = await Promise.all([
-    import("node:fs"),
-    import("./checks/registry.js"),
-    import("./collectorMain.js"),
-    import("./commandRunner.js"),
-    import("./exitProcess.js"),
-  ]);
+  const [{ CHECKS }, { collectorMain, EXIT }, { ChildProcessRunner }, { exitProcess }] =
+    await Promise.all([
+      import("./checks/registry.js"),
+      import("./collectorMain.js"),
+      import("./commandRunner.js"),
+      import("./exitProcess.js"),
+    ]);
   const runner = new ChildProcessRunner();
   const exit = (code: number): never => {
     runner.killAll();
