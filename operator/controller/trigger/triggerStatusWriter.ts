@@ -4,8 +4,8 @@
  * write, within `quietMs` of its last restart), but never longer than `maxDelayMs` after the
  * first of them; a Diagnosis' first write waits only `firstWriteDelayMs` (restarts of several
  * pods at once land together, and the trigger shows soon after the Diagnosis), unless the
- * trigger created it for these restarts (see claim()). One write per
- * Diagnosis is in flight at a time; a failed one is retried with backoff, and records for a
+ * trigger created it for these restarts (see claim()). One write per Diagnosis is in flight at
+ * a time; a failed one is retried with backoff, and records for a
  * Diagnosis that is gone (404) are handed back (onDropped) so the trigger counts them again.
  *
  * Until written, records are "unwritten" and the trigger counts them as recorded (see
@@ -20,8 +20,8 @@
  * from a current one or not written at all (a conflict hands the records back here).
  *
  * Why the patch carries no resourceVersion: status.trigger has a single writer, this object
- * (only the leader's trigger runs; one write per Diagnosis in flight), and the Diagnosis
- * reconciler never writes it on triggered Diagnoses. An unguarded merge patch of status.trigger
+ * (only the leader's trigger runs; one write per Diagnosis in flight, a claimed one included),
+ * and the Diagnosis reconciler writes it on triggered Diagnoses only as claimed from here. An unguarded merge patch of status.trigger
  * alone cannot lose anyone's update, and it never conflicts with the reconciler's guarded status
  * writes (those requeue on ours instead). The trigger it merges onto must be current, though:
  * the object our own last write (or create) returned, else a GET, never the informer cache,
