@@ -5,8 +5,8 @@
  * first of them; a Diagnosis' first write waits only `firstWriteDelayMs` (restarts of several
  * pods at once land together, and the trigger shows soon after the Diagnosis), unless the
  * trigger created it for these restarts (see claim()). One write per Diagnosis is in flight at
- * a time; a failed one is retried with backoff, and records for a
- * Diagnosis that is gone (404) are handed back (onDropped) so the trigger counts them again.
+ * a time; a failed one is retried with backoff, and records for a Diagnosis that is gone (404)
+ * are handed back (onDropped) so the trigger counts them again.
  *
  * Until written, records are "unwritten" and the trigger counts them as recorded (see
  * RestartTrigger): they are the only thing here that is not derived from the API, and losing
