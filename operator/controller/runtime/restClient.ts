@@ -117,16 +117,17 @@ export class RestClient {
       let answered = false;
       const r = mod.request(url, { ...options, signal }, (res) => {
         answered = true;
-        const chunks: Buffer[] = [];
-        let size = 0;
+        // Decoded chunk by chunk: each socket chunk is freed young, and no body-sized native
+        // buffer is ever allocated (a list page of Diagnoses is ~1 MiB; such buffers are what
+        // fragments the malloc heap for good). The text is one V8 string, flattened once.
+        let text = "";
         const status = res.statusCode ?? 0;
-        res.on("data", (c: Buffer) => {
-          size += c.length;
-          if (status < 300 || size <= MAX_ERROR_BODY) chunks.push(c);
+        res.setEncoding("utf8");
+        res.on("data", (c: string) => {
+          if (status < 300 || text.length <= MAX_ERROR_BODY) text += c;
         });
         res.on("error", fail);
         res.on("end", () => {
-          const text = Buffer.concat(chunks).toString("utf8");
           if (status < 200 || status >= 300) {
             const s = statusOf(text);
             reject(
