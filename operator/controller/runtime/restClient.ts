@@ -11,6 +11,7 @@
 import * as http from "node:http";
 import * as https from "node:https";
 import type { KubeAccess } from "./kubeAccess.js";
+import { type OmitRule, omitJsonMembers } from "./omitJsonMembers.js";
 
 export const DEFAULT_REQUEST_TIMEOUT_MS = 30_000;
 /** Error bodies are Status objects; only their message is kept. */
@@ -44,6 +45,8 @@ export interface RestRequest {
   contentType?: string;
   /** The answer as text (pod logs), not JSON. */
   text?: boolean;
+  /** Members of the JSON answer cut from its text before it is parsed (omitJsonMembers.ts). */
+  omit?: readonly OmitRule[];
   /** Cancels the request (the caller stopped); the deadline applies as well. */
   signal?: AbortSignal;
 }
@@ -141,7 +144,9 @@ export class RestClient {
           }
           if (req.text) return resolve(text as T);
           try {
-            resolve((text === "" ? undefined : JSON.parse(text)) as T);
+            resolve(
+              (text === "" ? undefined : JSON.parse(omitJsonMembers(text, req.omit ?? []))) as T,
+            );
           } catch (err) {
             reject(new Error(`${what}: invalid JSON: ${String(err)}`));
           }
