@@ -48,6 +48,8 @@ export function operatorKinds(opts: {
       path: (ns) => (ns ? `/api/v1/namespaces/${ns}/pods` : "/api/v1/pods"),
       namespaces: opts.watchNamespaces,
       transform: (raw) => trimPod(raw, pool, objects),
+      // Never read; ~a third of a Pod's JSON.
+      omit: [{ path: ["metadata", "managedFields"] }],
     },
     jobs: {
       name: "jobs",
@@ -55,6 +57,12 @@ export function operatorKinds(opts: {
       labelSelector: MANAGED_BY_SELECTOR,
       transform: decodeJob,
     },
-    nodes: { name: "nodes", path: () => "/api/v1/nodes", transform: trimNode },
+    nodes: {
+      name: "nodes",
+      path: () => "/api/v1/nodes",
+      transform: trimNode,
+      // Never read; a node's image list alone may be tens of KiB.
+      omit: [{ path: ["metadata", "managedFields"] }, { path: ["status", "images"] }],
+    },
   };
 }
