@@ -1,7 +1,7 @@
-import { detachedString } from "./detachedString.js";
+import { FrameLineCache } from "./frameLineCache.js";
 import { frameNames } from "./frameNames.js";
 import { parseFrame } from "./parsePerfScript.js";
-import { PerfScriptReader } from "./perfScriptReader.js";
+import { frameRest, PerfScriptReader } from "./perfScriptReader.js";
 import {
   type CollapseLimits,
   type CollapseOptions,
@@ -18,77 +18,13 @@ export interface PerfScriptCollapse extends CollapseResult {
 
 /** Distinct frame lines ("symbol+off (dso)") whose names are remembered; others are named again. */
 const MAX_REMEMBERED_FRAMES = 1 << 18;
+/** And their bytes: 16 MiB is some 200,000 frame lines of long C++ or Java names. */
+const MAX_REMEMBERED_BYTES = 16 * 1024 * 1024;
 
-/**
- * Frame lines already named, found by the address's value and the rest's length, then the rest
- * compared: a hash of three numbers instead of a string's characters on every line.
- */
-class FrameLineCache {
-  private hi = new Int32Array(1024);
-  private lo = new Int32Array(1024);
-  private readonly rests: string[] = [];
-  private readonly ids: (readonly number[])[] = [];
-  private slots = new Int32Array(4096);
-
-  get size(): number {
-    return this.rests.length;
-  }
-
-  find(
-    hi: number,
-    lo: number,
-    text: string,
-    restStart: number,
-    restEnd: number,
-  ): readonly number[] | undefined {
-    const length = restEnd - restStart;
-    const mask = this.slots.length - 1;
-    for (let slot = lineHash(hi, lo, length) & mask; ; slot = (slot + 1) & mask) {
-      const e = this.slots[slot]! - 1;
-      if (e < 0) return undefined;
-      const rest = this.rests[e]!;
-      if (
-        this.lo[e] === lo &&
-        this.hi[e] === hi &&
-        rest.length === length &&
-        text.slice(restStart, restEnd) === rest
-      )
-        return this.ids[e];
-    }
-  }
-
-  add(hi: number, lo: number, rest: string, ids: readonly number[]): void {
-    const e = this.rests.length;
-    if (e === this.hi.length) {
-      const h = new Int32Array(e * 2);
-      h.set(this.hi);
-      this.hi = h;
-      const l = new Int32Array(e * 2);
-      l.set(this.lo);
-      this.lo = l;
-    }
-    this.hi[e] = hi;
-    this.lo[e] = lo;
-    this.rests.push(rest);
-    this.ids.push(ids);
-    if ((e + 1) * 2 > this.slots.length) {
-      this.slots = new Int32Array(this.slots.length * 2);
-      for (let i = 0; i <= e; i++) this.place(i);
-    } else this.place(e);
-  }
-
-  private place(e: number): void {
-    const mask = this.slots.length - 1;
-    let slot = lineHash(this.hi[e]!, this.lo[e]!, this.rests[e]!.length) & mask;
-    while (this.slots[slot] !== 0) slot = (slot + 1) & mask;
-    this.slots[slot] = e + 1;
-  }
-}
-
-function lineHash(hi: number, lo: number, length: number): number {
-  const h = Math.imul(lo ^ Math.imul(hi ^ length, 0x9e3779b1), 0x85ebca6b);
-  return (h ^ (h >>> 16)) >>> 0;
-}
+/** A remembered frame line: its names' ids, NOT_A_FRAME, or UNNAMED (only seen in samples left out). */
+type FrameLineIds = readonly number[];
+const NOT_A_FRAME: FrameLineIds = [];
+const UNNAMED: FrameLineIds = [];
 
 /**
  * `perf script` output -> collapsed stacks, as it streams: write() chunks as they come (a pipe
@@ -99,7 +35,10 @@ function lineHash(hi: number, lo: number, length: number): number {
 export class PerfScriptCollapser {
   private readonly folder: StackFolder;
   private readonly reader: PerfScriptReader;
-  private readonly frames = new FrameLineCache();
+  private readonly frames = new FrameLineCache<FrameLineIds>(
+    MAX_REMEMBERED_FRAMES,
+    MAX_REMEMBERED_BYTES,
+  );
 
   constructor(options: CollapseOptions = {}, limits: Partial<CollapseLimits> = {}) {
     const folder = new StackFolder(options, limits);
@@ -110,19 +49,35 @@ export class PerfScriptCollapser {
       sample(header) {
         skipping = !folder.begin(header);
       },
-      frame(text, addressStart, addressEnd, restStart, restEnd, hi, lo) {
-        if (skipping) return;
-        let ids = frames.find(hi, lo, text, restStart, restEnd);
-        if (ids === undefined) {
-          const rest = text.slice(restStart, restEnd);
-          const frame = parseFrame(text.slice(addressStart, addressEnd), rest);
-          ids = frameNames(frame).map((n) => folder.nameId(n));
-          if (frames.size < MAX_REMEMBERED_FRAMES) frames.add(hi, lo, detachedString(rest), ids);
+      frame(bytes, addressStart, addressEnd, restStart, restEnd, hi, lo) {
+        const entry = frames.find(bytes, restStart, restEnd, hi, lo);
+        let ids = entry < 0 ? undefined : frames.value(entry);
+        if (ids === undefined || (ids === UNNAMED && !skipping)) {
+          const rest = frameRest(bytes, restStart, restEnd);
+          // Names are made for frames of samples kept only, as the folder counts names.
+          if (rest === undefined) ids = NOT_A_FRAME;
+          else if (skipping) ids = UNNAMED;
+          else {
+            const frame = parseFrame(bytes.toString("latin1", addressStart, addressEnd), rest);
+            ids = frameNames(frame).map((n) => folder.nameId(n));
+          }
+          if (entry >= 0) frames.setValue(entry, ids);
+          else frames.add(bytes, restStart, restEnd, hi, lo, ids);
         }
-        folder.frame(ids);
+        if (ids === NOT_A_FRAME) return false;
+        if (!skipping) folder.frame(ids);
+        return true;
       },
       endSample() {
         folder.end();
+      },
+      knownFrame(bytes, restStart, limit, hi, lo) {
+        const entry = frames.findLine(bytes, restStart, limit, hi, lo);
+        if (entry < 0) return -1;
+        const ids = frames.value(entry);
+        if (ids === NOT_A_FRAME || (ids === UNNAMED && !skipping)) return -1;
+        if (!skipping) folder.frame(ids);
+        return restStart + frames.restLength(entry);
       },
     });
   }

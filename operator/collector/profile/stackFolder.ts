@@ -2,6 +2,7 @@ import { FrameTrie, grown } from "../../flamegraph/frameTrie.js";
 import type { CollapsedStacks } from "../../report/collapsedText.js";
 import { detachedString } from "./detachedString.js";
 import type { SampleHeader } from "./sampleHeader.js";
+import { SeenStacks, stackHash } from "./seenStacks.js";
 
 /** What a count in the collapsed stacks is. */
 export type StackWeighting = "samples" | "period";
@@ -54,6 +55,10 @@ export interface CollapseResult {
   limitNote?: string;
 }
 
+/** Stacks remembered by their ids (SeenStacks), and ids kept for them: 8 MiB at most. */
+const SEEN_STACKS = 200_000;
+const SEEN_STACK_WORDS = 2 * 1024 * 1024;
+
 export const MERGED_STACKS_FRAME = "[lighter stacks merged]";
 const OVERFLOW_NAME = "[frame names over the cap]";
 
@@ -87,6 +92,8 @@ export class StackFolder {
   private leafCount = 0;
   private cutSamples = 0;
   private droppedSamples = 0;
+  /** Where the stacks seen so far landed in the tree (end()). */
+  private readonly seen = new SeenStacks(SEEN_STACKS, SEEN_STACK_WORDS);
 
   /** Every sample's period (of any event), for the median that weighs samples without one. */
   private periods: Float64Array<ArrayBuffer> | undefined;
@@ -166,16 +173,45 @@ export class StackFolder {
     for (let i = ids.length - 1; i >= 0; i--) this.path[this.pathLength++] = ids[i]!;
   }
 
-  /** Ends the current sample: its path is walked from the root and weighed at its leaf. */
+  /**
+   * Ends the current sample: its path is walked from the root and weighed at its leaf. A stack
+   * seen before lands where it did then (the tree only grows: the walk would find the same
+   * nodes, or be cut at the same one), so it is looked up instead of walked.
+   */
   end(): void {
     if (!this.active) return;
     this.active = false;
-    let node = this.child(0, this.rootId);
+    const hash = stackHash(this.rootId, this.path, this.pathLength);
+    let landing = this.seen.find(hash, this.rootId, this.path, this.pathLength);
+    if (landing < 0) {
+      landing = this.walk();
+      this.seen.add(hash, this.rootId, this.path, this.pathLength, landing);
+    }
+    const node = landing >> 1;
     if (node === 0) {
       this.droppedSamples++;
       return;
     }
-    // This loop runs once per frame of every sample: a node's last child looked up is memoized.
+    if ((landing & 1) === 1) this.cutSamples++;
+    if (this.weight[node] === 0 && (this.unweighed === undefined || this.unweighed[node] === 0)) {
+      if (this.leafCount === this.leaves.length) this.leaves = grown(this.leaves);
+      this.leaves[this.leafCount++] = node;
+    }
+    const p = this.period;
+    if (this.unweighed === undefined) this.weight[node]! += 1;
+    else if (p !== undefined && p > 0) this.weight[node]! += p;
+    else this.unweighed[node]! += 1;
+  }
+
+  /**
+   * Walks the current sample's path from the root, making the nodes it lacks. Where it lands:
+   * node * 2, + 1 when the tree filled up before the leaf (cut short); 0 when it had no room
+   * for the root.
+   */
+  private walk(): number {
+    let node = this.child(0, this.rootId);
+    if (node === 0) return 0;
+    // This loop runs once per frame of every new stack: a node's last child looked up is memoized.
     const trie = this.trie;
     const path = this.path;
     for (let i = this.pathLength - 1; i >= 0; i--) {
@@ -187,23 +223,13 @@ export class StackFolder {
       let next = trie.find(node, name);
       if (next === 0) {
         next = this.child(node, name);
-        if (next === 0) {
-          this.cutSamples++;
-          break;
-        }
+        if (next === 0) return node * 2 + 1;
       }
       this.memoName[node] = name;
       this.memoChild[node] = next;
       node = next;
     }
-    if (this.weight[node] === 0 && (this.unweighed === undefined || this.unweighed[node] === 0)) {
-      if (this.leafCount === this.leaves.length) this.leaves = grown(this.leaves);
-      this.leaves[this.leafCount++] = node;
-    }
-    const p = this.period;
-    if (this.unweighed === undefined) this.weight[node]! += 1;
-    else if (p !== undefined && p > 0) this.weight[node]! += p;
-    else this.unweighed[node]! += 1;
+    return node * 2;
   }
 
   /** The stacks as a map (the heaviest maxStacks, the others merged), and what was counted. */
