@@ -16,9 +16,9 @@ export interface PerfScriptCollapse extends CollapseResult {
   firstUnrecognizedLine?: string;
 }
 
-/** Distinct frame lines ("symbol+off (dso)") whose names are remembered; others are named again. */
+/** Distinct frame lines whose names are remembered; others are named again. */
 const MAX_REMEMBERED_FRAMES = 1 << 18;
-/** And their bytes: 16 MiB is some 200,000 frame lines of long C++ or Java names. */
+/** And their bytes: 16 MiB is some 150,000 frame lines of long C++ or Java names. */
 const MAX_REMEMBERED_BYTES = 16 * 1024 * 1024;
 
 /** A remembered frame line: its names' ids, NOT_A_FRAME, or UNNAMED (only seen in samples left out). */
@@ -49,11 +49,11 @@ export class PerfScriptCollapser {
       sample(header) {
         skipping = !folder.begin(header);
       },
-      frame(bytes, addressStart, addressEnd, restStart, restEnd, hi, lo) {
-        const entry = frames.find(bytes, restStart, restEnd, hi, lo);
+      frame(bytes, lineStart, addressStart, addressEnd, restStart, end) {
+        const entry = frames.find(bytes, lineStart, end);
         let ids = entry < 0 ? undefined : frames.value(entry);
         if (ids === undefined || (ids === UNNAMED && !skipping)) {
-          const rest = frameRest(bytes, restStart, restEnd);
+          const rest = frameRest(bytes, restStart, end);
           // Names are made for frames of samples kept only, as the folder counts names.
           if (rest === undefined) ids = NOT_A_FRAME;
           else if (skipping) ids = UNNAMED;
@@ -62,7 +62,7 @@ export class PerfScriptCollapser {
             ids = frameNames(frame).map((n) => folder.nameId(n));
           }
           if (entry >= 0) frames.setValue(entry, ids);
-          else frames.add(bytes, restStart, restEnd, hi, lo, ids);
+          else frames.add(bytes, lineStart, end, ids);
         }
         if (ids === NOT_A_FRAME) return false;
         if (!skipping) folder.frame(ids);
@@ -71,13 +71,13 @@ export class PerfScriptCollapser {
       endSample() {
         folder.end();
       },
-      knownFrame(bytes, restStart, limit, hi, lo) {
-        const entry = frames.findLine(bytes, restStart, limit, hi, lo);
+      knownFrame(bytes, lineStart, limit) {
+        const entry = frames.findLine(bytes, lineStart, limit);
         if (entry < 0) return -1;
         const ids = frames.value(entry);
         if (ids === NOT_A_FRAME || (ids === UNNAMED && !skipping)) return -1;
         if (!skipping) folder.frame(ids);
-        return restStart + frames.restLength(entry);
+        return lineStart + frames.lineLength(entry);
       },
     });
   }

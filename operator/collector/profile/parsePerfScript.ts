@@ -37,8 +37,8 @@ export function parsePerfScript(text: string): ParsedPerfScript {
       current = { ...header, frames: [] };
       samples.push(current);
     },
-    frame(bytes, addressStart, addressEnd, restStart, restEnd) {
-      const rest = frameRest(bytes, restStart, restEnd);
+    frame(bytes, _lineStart, addressStart, addressEnd, restStart, end) {
+      const rest = frameRest(bytes, restStart, end);
       if (rest === undefined) return false;
       current?.frames.push(parseFrame(bytes.toString("latin1", addressStart, addressEnd), rest));
       return true;

@@ -9,29 +9,28 @@ export interface PerfScriptSink {
   sample(header: SampleHeader): void;
   /**
    * One frame line of the current sample, leaf first as perf prints them, as UTF-8 bytes: the
-   * address (hex digits) is bytes[addressStart, addressEnd), the rest ("symbol+0x1f (dso)")
-   * bytes[restStart, restEnd), read by frameRest(). addressHigh and addressLow are the address's
-   * value, its upper and lower 32 bits. Returns false when the line is no frame after all (its
-   * rest holds a line terminator: frameRest() is undefined).
+   * line is bytes[lineStart, end), its address (hex digits) bytes[addressStart, addressEnd),
+   * the rest ("symbol+0x1f (dso)") bytes[restStart, end), read by frameRest(). Returns false
+   * when the line is no frame after all (its rest holds a line terminator: frameRest() is
+   * undefined).
    */
   frame(
     bytes: Buffer,
+    lineStart: number,
     addressStart: number,
     addressEnd: number,
     restStart: number,
-    restEnd: number,
-    addressHigh: number,
-    addressLow: number,
+    end: number,
   ): boolean;
   /** The current sample has no more frames. */
   endSample(): void;
   /**
-   * Optional, for speed: when the frame line whose rest starts at bytes[restStart] is one the
-   * sink has seen (its rest and the "\n" that ends it are there before limit), takes it as
-   * frame() would and returns the index of that "\n"; otherwise -1, and the reader goes on to
-   * find the line's end and call frame(). Spares a search for the end of most lines.
+   * Optional, for speed: when the line at bytes[lineStart] is byte for byte a frame line the
+   * sink was given before (frame() returned true), and its "\n" comes before limit: takes it
+   * as frame() did and returns the index of that "\n". Otherwise -1, and the reader finds the
+   * line's end and reads it. Spares most lines a search for their end and a scan of their bytes.
    */
-  knownFrame?(bytes: Buffer, restStart: number, limit: number, high: number, low: number): number;
+  knownFrame?(bytes: Buffer, lineStart: number, limit: number): number;
 }
 
 /** perf's default --max-stack is 127; a longer chain is hostile or broken input. */
@@ -64,8 +63,8 @@ function hasTerminator(text: string, start: number, end: number): boolean {
 /**
  * Reads `perf script` output of a `perf record -g` file as it arrives (chunks of any size, split
  * anywhere), line by line on the bytes: nothing is decoded to text but sample headers and what
- * the sink asks for, so that a frame line seen before costs a scan of its address and a compare
- * of its bytes (collapsePerfScript's FrameLineCache). Sample headers, frame lines ("\t addr
+ * the sink asks for, and a frame line the sink has seen before (knownFrame) costs it a compare
+ * of its bytes, not a scan for its end (collapsePerfScript's FrameLineCache). Sample headers, frame lines ("\t addr
  * symbol+off (dso)"), blank lines ending a sample, comments. Memory is bounded by the longest
  * line kept (MAX_LINE_CHARS), whatever the input's size. Lines it cannot read are counted and
  * the first is kept to show.
@@ -97,7 +96,8 @@ export class PerfScriptReader {
     const known = this.sink.knownFrame !== undefined;
     for (;;) {
       if (known && this.inSample && this.frames < MAX_FRAMES_PER_SAMPLE) {
-        const end = this.knownFrameLine(bytes, pos, n);
+        // A line past MAX_LINE_CHARS is no frame: its "\n" must come before this limit.
+        const end = this.sink.knownFrame!(bytes, pos, Math.min(n, pos + MAX_LINE_CHARS + 1));
         if (end >= 0) {
           this.frames++;
           pos = end + 1;
@@ -110,32 +110,6 @@ export class PerfScriptReader {
       pos = nl + 1;
     }
     if (pos < n) this.carry.append(bytes, pos, n);
-  }
-
-  /**
-   * The end ("\n") of the frame line at bytes[start] when it is all ASCII up to its rest and the
-   * sink knows its rest (knownFrame); -1 otherwise: readLine reads it the long way. The same
-   * scan as readLine's, bounded by limit rather than the line's end, which is not known yet.
-   */
-  private knownFrameLine(bytes: Buffer, start: number, limit: number): number {
-    let p = start;
-    while (p < limit && isAsciiSpace(bytes[p]!) && bytes[p] !== NEWLINE) p++;
-    if (p === start) return -1;
-    let h = p;
-    let high = 0;
-    let low = 0;
-    for (; h < limit && h - p <= 16; h++) {
-      const v = hexValue(bytes[h]!);
-      if (v < 0) break;
-      high = (high << 4) | (low >>> 28);
-      low = (low << 4) | v;
-    }
-    if (h === p || h - p > 16 || h === limit) return -1;
-    let r = h;
-    while (r < limit && isAsciiSpace(bytes[r]!) && bytes[r] !== NEWLINE) r++;
-    if (r === h || r === limit) return -1;
-    // A line past MAX_LINE_CHARS is no frame: its "\n" must come before start + MAX_LINE_CHARS + 1.
-    return this.sink.knownFrame!(bytes, r, Math.min(limit, start + MAX_LINE_CHARS + 1), high, low);
   }
 
   end(): void {
@@ -187,14 +161,7 @@ export class PerfScriptReader {
       return;
     }
     let h = p;
-    let high = 0;
-    let low = 0;
-    for (; h < end && h - p <= 16; h++) {
-      const v = hexValue(bytes[h]!);
-      if (v < 0) break;
-      high = (high << 4) | (low >>> 28);
-      low = (low << 4) | v;
-    }
+    while (h < end && h - p <= 16 && isHexDigit(bytes[h]!)) h++;
     if (h < end && bytes[h]! >= 0x80 && h !== p && h - p <= 16) {
       this.readTextLine(bytes.toString("utf8", start, end));
       return;
@@ -205,25 +172,23 @@ export class PerfScriptReader {
     }
     let r = h + 1;
     while (r < end && isAsciiSpace(bytes[r]!)) r++;
-    this.frameLine(bytes, p, h, r, end, high, low, start);
+    this.frameLine(bytes, start, p, h, r, end);
   }
 
   private frameLine(
     bytes: Buffer,
+    lineStart: number,
     addressStart: number,
     addressEnd: number,
     restStart: number,
-    restEnd: number,
-    high: number,
-    low: number,
-    lineStart: number,
+    end: number,
   ): void {
     let isFrame: boolean;
     if (this.frames < MAX_FRAMES_PER_SAMPLE) {
-      isFrame = this.sink.frame(bytes, addressStart, addressEnd, restStart, restEnd, high, low);
+      isFrame = this.sink.frame(bytes, lineStart, addressStart, addressEnd, restStart, end);
       if (isFrame) this.frames++;
-    } else isFrame = frameRest(bytes, restStart, restEnd) !== undefined;
-    if (!isFrame) this.unrecognizedBytes(bytes, lineStart, restEnd);
+    } else isFrame = frameRest(bytes, restStart, end) !== undefined;
+    if (!isFrame) this.unrecognizedBytes(bytes, lineStart, end);
   }
 
   private readHeader(line: string): void {
@@ -259,14 +224,7 @@ export class PerfScriptReader {
       return;
     }
     let h = p;
-    let high = 0;
-    let low = 0;
-    for (; h < end && h - p <= 16; h++) {
-      const v = hexValue(text.charCodeAt(h));
-      if (v < 0) break;
-      high = (high << 4) | (low >>> 28);
-      low = (low << 4) | v;
-    }
+    while (h < end && h - p <= 16 && isHexDigit(text.charCodeAt(h))) h++;
     if (h === p || h - p > 16 || h === end || !isSpace(text.charCodeAt(h))) {
       this.unrecognized(text, 0, end);
       return;
@@ -277,10 +235,12 @@ export class PerfScriptReader {
       this.unrecognized(text, 0, end);
       return;
     }
-    // The sink reads bytes: the address and the rest, encoded again.
-    const address = text.slice(p, h);
-    const bytes = Buffer.from(`${address} ${text.slice(r)}`, "utf8");
-    this.frameLine(bytes, 0, address.length, address.length + 1, bytes.length, high, low, 0);
+    // The sink reads bytes: the line encoded again (what it makes of them is what it makes of
+    // this text, which they decode to), the offsets of its parts counted in bytes.
+    const bytes = Buffer.from(text, "utf8");
+    const addressStart = Buffer.byteLength(text.slice(0, p));
+    const restStart = addressStart + (h - p) + Buffer.byteLength(text.slice(h, r));
+    this.frameLine(bytes, 0, addressStart, addressStart + (h - p), restStart, bytes.length);
   }
 
   private closeSample(): void {
@@ -313,9 +273,9 @@ function isAsciiSpace(c: number): boolean {
   return c === 32 || (c >= 9 && c <= 13);
 }
 
-/** The value of a hex digit, or -1. */
-function hexValue(c: number): number {
-  if (c >= 48 && c <= 57) return c - 48;
+/** One of 0-9, a-f, A-F. */
+function isHexDigit(c: number): boolean {
+  if (c >= 48 && c <= 57) return true;
   const lower = c | 32;
-  return lower >= 97 && lower <= 102 ? lower - 87 : -1;
+  return lower >= 97 && lower <= 102;
 }
