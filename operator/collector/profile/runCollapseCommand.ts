@@ -14,6 +14,11 @@ sorted), as stackcollapse-perf.pl --kernel --jit and inferno-collapse-perf do:
 
 /** Bytes written at a time. */
 const WRITE_BYTES = 64 * 1024;
+/**
+ * Bytes read at a time from a file: the collapser recognizes a sample's frame lines seen before
+ * only when they are in one chunk, so chunks much larger than a sample (some KiB) miss fewer.
+ */
+const READ_BYTES = 1024 * 1024;
 
 /**
  * `diagnose-collector collapse-perf`: `perf script` text -> collapsed stacks on stdout, read and
@@ -49,7 +54,7 @@ export const runCollapseCommand: StreamCommand = async (
     if (file !== undefined) {
       const fd = openSync(file, "r");
       try {
-        readInputSync(fd, write);
+        readInputSync(fd, write, READ_BYTES);
       } finally {
         closeSync(fd);
       }

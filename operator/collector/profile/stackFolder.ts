@@ -173,6 +173,19 @@ export class StackFolder {
     for (let i = ids.length - 1; i >= 0; i--) this.path[this.pathLength++] = ids[i]!;
   }
 
+  /** The current sample's frames so far (what frame() made of them), to give again by framesFrom. */
+  framesSoFar(): Int32Array {
+    return this.path.slice(0, this.pathLength);
+  }
+
+  /** All frames of the current sample at once: framesSoFar() of a sample with the same ones. */
+  framesFrom(frames: Int32Array): void {
+    if (!this.active) return;
+    if (frames.length > this.path.length) this.path = new Int32Array(frames.length * 2);
+    this.path.set(frames);
+    this.pathLength = frames.length;
+  }
+
   /**
    * Ends the current sample: its path is walked from the root and weighed at its leaf. A stack
    * seen before lands where it did then (the tree only grows: the walk would find the same
