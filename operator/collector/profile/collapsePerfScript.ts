@@ -43,20 +43,19 @@ export class PerfScriptCollapser {
   }
 
   /**
-   * end() for printing the stacks: what was counted, and every stack in the order of a sorted
-   * text, walked from the tree without a map of all of them (unless a name holds ";").
+   * end() for printing the stacks: what was counted, and the sorted "stack count\n" text in
+   * UTF-8 chunks, written from the tree without a map of all stacks (unless a name holds ";").
    */
   endSorted(): {
     summary: Omit<PerfScriptCollapse, "stacks">;
-    stacks: Iterable<[string, number]>;
+    text: Iterable<Uint8Array>;
   } {
     this.reader.end();
-    const walked = this.folder.sortedStacks();
-    if (walked)
-      return { summary: { ...this.folder.summary(), ...this.readerSummary() }, stacks: walked };
+    const text = this.folder.sortedText();
+    if (text) return { summary: { ...this.folder.summary(), ...this.readerSummary() }, text };
     const { stacks, ...summary } = this.end();
     const keys = [...stacks.keys()].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
-    return { summary, stacks: keys.map((k): [string, number] => [k, stacks.get(k)!]) };
+    return { summary, text: linesAsText(keys.map((k): [string, number] => [k, stacks.get(k)!])) };
   }
 
   private readerSummary(): Pick<PerfScriptCollapse, "unrecognizedLines" | "firstUnrecognizedLine"> {
@@ -89,3 +88,22 @@ export async function collapsePerfScriptStream(
   for await (const chunk of input) c.write(chunk);
   return c.end();
 }
+
+/** "stack count" lines encoded straight into 64 KiB buffers: no text of the whole output. */
+function* linesAsText(stacks: Iterable<[string, number]>): Generator<Uint8Array> {
+  let buffer = Buffer.allocUnsafe(TEXT_CHUNK_BYTES);
+  let used = 0;
+  for (const [stack, count] of stacks) {
+    const line = `${stack} ${count}\n`;
+    // At most 3 bytes of UTF-8 per UTF-16 unit.
+    if (used + line.length * 3 > buffer.length) {
+      if (used > 0) yield buffer.subarray(0, used);
+      buffer = Buffer.allocUnsafe(Math.max(TEXT_CHUNK_BYTES, line.length * 3));
+      used = 0;
+    }
+    used += buffer.write(line, used);
+  }
+  if (used > 0) yield buffer.subarray(0, used);
+}
+
+const TEXT_CHUNK_BYTES = 64 * 1024;

@@ -316,28 +316,22 @@ export class StackFolder {
     return this.walkSorted(this.weights());
   }
 
+  /**
+   * sortedStacks() as the text it prints: "stack count\n" lines in UTF-8, in chunks of some
+   * 64 KiB. Each name is encoded once and each line copied from the bytes of the path above it,
+   * not made a string: a profile's stacks are long (many KiB), and share most of their frames.
+   * Undefined when sortedStacks() is.
+   */
+  sortedText(): Iterable<Uint8Array> | undefined {
+    this.end();
+    if (this.names.some((n) => n.includes(";"))) return undefined;
+    return this.writeSorted(this.weights());
+  }
+
   private *walkSorted(weightOf: (node: number) => number): Generator<[string, number]> {
-    const { size: nodes, parent, nameOf } = this.trie;
-    // Children of each node, contiguous: first[n] .. first[n + 1] in `children`.
-    const first = new Int32Array(nodes + 1);
-    for (let n = 1; n < nodes; n++) first[parent[n]! + 1]!++;
-    for (let n = 0; n < nodes; n++) first[n + 1]! += first[n]!;
-    const children = new Int32Array(Math.max(0, nodes - 1));
-    const fill = first.slice(0, nodes);
-    for (let n = 1; n < nodes; n++) children[fill[parent[n]!]!++] = n;
-    const names = this.names;
-    // An entry is a child's own samples (2n) or its subtree (2n + 1), which sorts as "name;".
-    const entriesOf = (node: number): number[] => {
-      const out: number[] = [];
-      for (let i = first[node]!; i < first[node + 1]!; i++) {
-        const c = children[i]!;
-        if (weightOf(c) > 0) out.push(2 * c);
-        if (first[c + 1]! > first[c]!) out.push(2 * c + 1);
-      }
-      return out.sort((a, b) =>
-        compareKeys(names[nameOf[a >> 1]!]!, a & 1, names[nameOf[b >> 1]!]!, b & 1),
-      );
-    };
+    const entriesOf = this.sortedEntries(weightOf);
+    const { names } = this;
+    const { nameOf } = this.trie;
     const stack: { entries: number[]; next: number; prefix: string }[] = [
       { entries: entriesOf(0), next: 0, prefix: "" },
     ];
@@ -354,6 +348,85 @@ export class StackFolder {
       if ((entry & 1) === 0) yield [path, weightOf(node)];
       else stack.push({ entries: entriesOf(node), next: 0, prefix: path });
     }
+  }
+
+  /** walkSorted's walk, each stack's line written as bytes: its path's, then its count's. */
+  private *writeSorted(weightOf: (node: number) => number): Generator<Uint8Array> {
+    const entriesOf = this.sortedEntries(weightOf);
+    const { names } = this;
+    const { nameOf } = this.trie;
+    const encoded: (Buffer | undefined)[] = [];
+    // The path of the entry being written; a stack entry's path is path[0, pathLength).
+    let path = new Uint8Array(4096);
+    let out = Buffer.allocUnsafe(TEXT_CHUNK_BYTES);
+    let used = 0;
+    const stack: { entries: number[]; next: number; pathLength: number }[] = [
+      { entries: entriesOf(0), next: 0, pathLength: 0 },
+    ];
+    while (stack.length > 0) {
+      const top = stack[stack.length - 1]!;
+      if (top.next === top.entries.length) {
+        stack.pop();
+        continue;
+      }
+      const entry = top.entries[top.next++]!;
+      const node = entry >> 1;
+      const id = nameOf[node]!;
+      const name = (encoded[id] ??= Buffer.from(names[id]!, "utf8"));
+      let length = top.pathLength;
+      if (length + 1 + name.length > path.length) {
+        const bigger = new Uint8Array(Math.max(path.length * 2, length + 1 + name.length));
+        bigger.set(path.subarray(0, length));
+        path = bigger;
+      }
+      if (stack.length > 1) path[length++] = SEMICOLON;
+      path.set(name, length);
+      length += name.length;
+      if ((entry & 1) === 1) {
+        stack.push({ entries: entriesOf(node), next: 0, pathLength: length });
+        continue;
+      }
+      const count = String(weightOf(node));
+      const lineLength = length + count.length + 2;
+      if (used + lineLength > out.length) {
+        if (used > 0) yield out.subarray(0, used);
+        out = Buffer.allocUnsafe(Math.max(TEXT_CHUNK_BYTES, lineLength));
+        used = 0;
+      }
+      out.set(path.subarray(0, length), used);
+      used += length;
+      out[used++] = SPACE;
+      used += out.write(count, used, "latin1");
+      out[used++] = NEWLINE;
+    }
+    if (used > 0) yield out.subarray(0, used);
+  }
+
+  /**
+   * The entries below a node in the order of the sorted text: a child's own samples (2n) when it
+   * has any, and its subtree (2n + 1) when it has one, which sorts as "name;".
+   */
+  private sortedEntries(weightOf: (node: number) => number): (node: number) => number[] {
+    const { size: nodes, parent, nameOf } = this.trie;
+    // Children of each node, contiguous: first[n] .. first[n + 1] in `children`.
+    const first = new Int32Array(nodes + 1);
+    for (let n = 1; n < nodes; n++) first[parent[n]! + 1]!++;
+    for (let n = 0; n < nodes; n++) first[n + 1]! += first[n]!;
+    const children = new Int32Array(Math.max(0, nodes - 1));
+    const fill = first.slice(0, nodes);
+    for (let n = 1; n < nodes; n++) children[fill[parent[n]!]!++] = n;
+    const names = this.names;
+    return (node) => {
+      const out: number[] = [];
+      for (let i = first[node]!; i < first[node + 1]!; i++) {
+        const c = children[i]!;
+        if (weightOf(c) > 0) out.push(2 * c);
+        if (first[c + 1]! > first[c]!) out.push(2 * c + 1);
+      }
+      return out.sort((a, b) =>
+        compareKeys(names[nameOf[a >> 1]!]!, a & 1, names[nameOf[b >> 1]!]!, b & 1),
+      );
+    };
   }
 
   /** Each node's weight, samples without a period weighed at the median period. */
@@ -403,6 +476,10 @@ function compareKeys(a: string, subA: number, b: string, subB: number): number {
 }
 
 const SEMICOLON = 59;
+const SPACE = 32;
+const NEWLINE = 10;
+/** sortedText's chunks: what a pipe takes at once. */
+const TEXT_CHUNK_BYTES = 64 * 1024;
 
 function medianOf(xs: Float64Array): number {
   if (xs.length === 0) return 1;
