@@ -222,6 +222,36 @@ describe("the streaming perf script reader", () => {
     }
   });
 
+  it("folds call chains and frame lines seen before as the first time, at every offset in every chunk size", () => {
+    // The bench's input in small: every sample again under other comms (so its frame lines and
+    // its whole call chain come back, at other byte offsets), odd lines and another event's
+    // samples between, the stream cut at sizes that put lines and chains across chunks.
+    const samples = [...FIXTURES.map(read), ODD_LINES]
+      .join("\n\n")
+      .split(/\n\n+/)
+      .filter((b) => b.trim() !== "");
+    const copies: string[] = [];
+    for (let copy = 0; copy < 3; copy++)
+      for (const [i, sample] of samples.entries()) {
+        copies.push(copy === 0 ? sample : sample.replace(/^(\S+)/, `$1_${copy}`));
+        if (i % 7 === 3)
+          copies.push(`other ${copy}/${i} [000] 1.5: 7 other-event:\n\t7f00 x (/a.so)`);
+      }
+    const text = `${copies.join("\n\n")}\n`;
+    const parsed = regexParse(text);
+    const want = collapseSamples(parsed.samples);
+    for (const size of [7, 64, 997, 4096, 65536, 1 << 22]) {
+      const got = streamed(text, size);
+      expect(entries(got.stacks), `${size}-byte chunks`).to.deep.equal(entries(want.stacks));
+      expect(got).to.deep.include({
+        samples: want.samples,
+        otherEventSamples: want.otherEventSamples,
+        unrecognizedLines: parsed.unrecognizedLines,
+      });
+      expect(got.firstUnrecognizedLine).to.equal(parsed.firstUnrecognizedLine);
+    }
+  });
+
   it("keeps no more of a line without end than it needs to name it (10 MiB in 64 KiB chunks)", () => {
     const c = new PerfScriptCollapser();
     c.write("busy 1/1 [000] 1.000001: 1 cpu-clock:\n\t1190 leaf (/busy)\n\n");
@@ -263,6 +293,7 @@ describe("StackFolder", () => {
     const walked = [...folder.sortedStacks()!];
     const sorted = formatCollapsed(folder.result().stacks);
     expect(walked.map(([s, n]) => `${s} ${n}\n`).join("")).to.equal(sorted);
+    expect(Buffer.concat([...folder.sortedText()!]).toString("utf8")).to.equal(sorted);
     expect(walked.length).to.equal(names.length ** 2 + 3);
   });
 
@@ -271,6 +302,7 @@ describe("StackFolder", () => {
     sample(folder, "a;b", [["c"]]);
     sample(folder, "a", [["c"], ["b"]]);
     expect(folder.sortedStacks()).to.equal(undefined);
+    expect(folder.sortedText()).to.equal(undefined);
     expect(entries(folder.result().stacks)).to.deep.equal([["a;b;c", 2]]);
   });
 
