@@ -1,7 +1,8 @@
 import { isSpace } from "../../flamegraph/charCodes.js";
 import { detachedString } from "./detachedString.js";
 import { LineCarry } from "./lineCarry.js";
-import { readSampleHeader, type SampleHeader } from "./sampleHeader.js";
+import { readSampleHeader, type SampleHeader, type TimeToken } from "./sampleHeader.js";
+import { SampleHeaderCache } from "./sampleHeaderCache.js";
 
 /** What a PerfScriptReader reports, in input order. */
 export interface PerfScriptSink {
@@ -84,6 +85,9 @@ export class PerfScriptReader {
   unrecognizedLines = 0;
   firstUnrecognizedLine: string | undefined;
   private readonly carry = new LineCarry(MAX_LINE_BYTES, MAX_LINE_CHARS);
+  /** Headers read before, by their bytes but the time stamp: most are one of those. */
+  private readonly headers = new SampleHeaderCache();
+  private readonly time: TimeToken = { start: -1, end: -1 };
   private inSample = false;
   private frames = 0;
 
@@ -158,7 +162,9 @@ export class PerfScriptReader {
     }
     if (!isAsciiSpace(first)) {
       if (first === HASH) return;
-      this.readHeader(bytes.toString("utf8", start, end));
+      const known = this.headers.find(bytes, start, end);
+      if (known) this.startSample(known);
+      else this.readHeader(bytes.toString("utf8", start, end), bytes, start, end);
       return;
     }
     // "\t<hex address> <symbol>+0x<offset> (<dso>)", as /^\s+([0-9a-fA-F]{1,16})\s+(.*)$/.
@@ -207,13 +213,22 @@ export class PerfScriptReader {
     if (!isFrame) this.unrecognizedBytes(bytes, lineStart, end);
   }
 
-  private readHeader(line: string): void {
-    const header = readSampleHeader(line, 0, line.length);
-    this.closeSample();
+  /** A header line; when it was decoded from bytes[start, end), kept in `headers` by them. */
+  private readHeader(line: string, bytes?: Buffer, start = 0, end = 0): void {
+    const header = readSampleHeader(line, 0, line.length, this.time);
     if (!header) {
+      this.closeSample();
       this.unrecognized(line, 0, line.length);
       return;
     }
+    // Kept for lines of ASCII only (add checks): there its characters' offsets are its bytes'.
+    if (bytes && this.time.start >= 0)
+      this.headers.add(bytes, start, end, start + this.time.start, start + this.time.end, header);
+    this.startSample(header);
+  }
+
+  private startSample(header: SampleHeader): void {
+    this.closeSample();
     this.inSample = true;
     this.frames = 0;
     this.sink.sample(header);

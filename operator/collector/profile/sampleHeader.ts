@@ -25,15 +25,24 @@ export function parseSampleHeader(line: string): SampleHeader | undefined {
 const starts: number[] = [];
 const ends: number[] = [];
 
+/** Where a header's time stamp is: what its SampleHeader does not hold. */
+export interface TimeToken {
+  start: number;
+  end: number;
+}
+
 /**
  * parseSampleHeader on text[start, end), without a split or a regular expression: tokens are
  * runs of non-whitespace (whitespace as JavaScript's \s), each field tested by its characters.
+ * When `time` is given, it is set to the time stamp's bounds (start -1 when there is none).
  */
 export function readSampleHeader(
   text: string,
   start: number,
   end: number,
+  time?: TimeToken,
 ): SampleHeader | undefined {
+  if (time) time.start = -1;
   let count = 0;
   let i = start;
   while (i < end) {
@@ -65,7 +74,13 @@ export function readSampleHeader(
       last--;
     }
   }
-  if (last >= 2 && isTime(text, starts[last - 1]!, ends[last - 1]!)) last--;
+  if (last >= 2 && isTime(text, starts[last - 1]!, ends[last - 1]!)) {
+    if (time) {
+      time.start = starts[last - 1]!;
+      time.end = ends[last - 1]!;
+    }
+    last--;
+  }
   let cpu: number | undefined;
   if (last >= 2 && isCpu(text, starts[last - 1]!, ends[last - 1]!)) {
     cpu = numberIn(text, starts[last - 1]! + 1, ends[last - 1]! - 1);
@@ -115,7 +130,7 @@ function isDigits(text: string, s: number, e: number, max: number): boolean {
 }
 
 /** /^\d{1,12}\.\d{1,9}:$/ */
-function isTime(text: string, s: number, e: number): boolean {
+export function isTime(text: string, s: number, e: number): boolean {
   if (text.charCodeAt(e - 1) !== COLON) return false;
   const dot = indexIn(text, 46, s, e);
   if (dot < 0) return false;

@@ -192,6 +192,38 @@ describe("the streaming perf script reader", () => {
     expect(odd.firstUnrecognizedLine).to.equal("\t7f02 with_cr (/a.so)\r");
   });
 
+  it("reads a header like one before but for its time stamp as the split-and-regex reader did", () => {
+    // Headers the reader finds again by their bytes but the time (written for this test).
+    const headers = [
+      "thread 1/2 [003] 100.000001: 5 cycles:",
+      "thread 1/2 [003] 100.000002: 5 cycles:",
+      "thread 1/2 [003] 1000.5: 5 cycles:",
+      "thread 1/2 [003] 1000.5: 7 cycles:",
+      "thread 1/2 [003] 100.x00002: 5 cycles:",
+      "thread 1/2 [003] 1234567890123.5: 5 cycles:",
+      "thread 1/2 [003] 100.0000000001: 5 cycles:",
+      "thread 1/2 [003] 100.:",
+      "thread 1/2 [003] 100.000003:",
+      "thread 1/2 [003] 100.000004:",
+      "thread 1/2 [003] 100.000004: 9",
+      "thread 1/2 [003] 100.000004 9 cycles:",
+      "a 1.5: b 7/8 [001] 12.5: 100 cycles:",
+      "a 1.5: b 7/8 [001] 13.5: 100 cycles:",
+      "a 2.5: b 7/8 [001] 12.5: 100 cycles:",
+      "a\u00e9 1/2 [003] 100.000001: 5 cycles:",
+      "a\u00e9 1/2 [003] 100.000002: 5 cycles:",
+    ];
+    const text = headers.map((h, i) => `${h}\n\t7f0${i % 10} f${i} (/a.so)\n`).join("\n");
+    const want = regexParse(text);
+    expect(parsePerfScript(text)).to.deep.equal(want);
+    expect(want.samples.length).to.be.greaterThan(10);
+    for (const size of [3, 50, 4096]) {
+      expect(entries(streamed(text, size).stacks)).to.deep.equal(
+        entries(collapseSamples(want.samples).stacks),
+      );
+    }
+  });
+
   it("folds a stream cut anywhere (inside UTF-8 characters too) to the stacks of parse + collapse", () => {
     for (const name of FIXTURES) {
       const text = read(name);
