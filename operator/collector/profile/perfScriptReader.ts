@@ -70,12 +70,13 @@ function hasTerminator(text: string, start: number, end: number): boolean {
 
 /**
  * Reads `perf script` output of a `perf record -g` file as it arrives (chunks of any size, split
- * anywhere), line by line on the bytes: nothing is decoded to text but sample headers and what
- * the sink asks for, and a frame line the sink has seen before (knownFrame) costs it a compare
- * of its bytes, not a scan for its end (collapsePerfScript's FrameLineCache). Sample headers, frame lines ("\t addr
- * symbol+off (dso)"), blank lines ending a sample, comments. Memory is bounded by the longest
- * line kept (MAX_LINE_CHARS), whatever the input's size. Lines it cannot read are counted and
- * the first is kept to show.
+ * anywhere), line by line on the bytes: sample headers, frame lines ("\t addr symbol+off
+ * (dso)"), blank lines ending a sample, comments. Nothing is decoded to text but new sample
+ * headers (SampleHeaderCache knows the others) and what the sink asks for; a sink that knows
+ * lines or whole samples by their bytes (knownFrame, knownSample: FoldingSink) is asked first,
+ * before the line's end is looked for. Memory is bounded by the longest line kept
+ * (MAX_LINE_CHARS), whatever the input's size. Lines it cannot read are counted and the first is
+ * kept to show.
  *
  * Whitespace is JavaScript's \s, as the regular expressions this reader replaced read it: the
  * byte scan knows ASCII whitespace only, so a line with a byte past ASCII where whitespace may
