@@ -2,7 +2,8 @@
  * Builds dist/diagnose-collector: the collector as one executable file that needs no Node, no
  * npm and no checkout on the host (Docker and bare-metal users copy it and run it). Node's
  * single-executable-application support with the project's pinned Node 24 (the `node`
- * devDependency): the collector bundled by esbuild into one CommonJS script (what Node 24 embeds),
+ * devDependency): the collector bundled by esbuild into one CommonJS script (what Node 24 embeds,
+ * the same script the image runs: bundle-operator.ts),
  * a blob of it with --experimental-sea-config, injected into a copy of that node binary with
  * postject (the injector the Node project maintains).
  *   tsx hack/build-collector-binary.ts [--outfile <path>]
@@ -21,8 +22,8 @@ import {
 import { tmpdir } from "node:os";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
-import { build } from "esbuild";
 import { inject } from "postject";
+import { bundleCollector } from "./bundle-operator.js";
 
 const REPO = fileURLToPath(new URL("../", import.meta.url));
 
@@ -36,16 +37,7 @@ export async function buildCollectorBinary(outfile: string = COLLECTOR_BINARY): 
   const work = mkdtempSync(join(tmpdir(), "dgn-collector-sea-"));
   try {
     const script = join(work, "diagnose-collector.cjs");
-    await build({
-      entryPoints: [join(REPO, "operator/collector/main.ts")],
-      bundle: true,
-      platform: "node",
-      format: "cjs",
-      target: "node24",
-      minify: true,
-      outfile: script,
-      logLevel: "warning",
-    });
+    await bundleCollector(script);
     const blob = join(work, "sea.blob");
     writeFileSync(
       join(work, "sea-config.json"),

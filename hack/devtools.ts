@@ -4,7 +4,7 @@
  * the committed CRD and the chart's template, and the esbuild bundler, for the bench that measures
  * the operator as the image ships it. Everything else in hack/ is run as a command.
  */
-export { bundleForNode, bundleOperator } from "./bundle-operator.js";
+export { bundleCollector, bundleForNode, bundleOperator } from "./bundle-operator.js";
 export { crdFromSource } from "./crd/crdFromTypes.js";
 export { describeDrift } from "./crd/describeDrift.js";
 export { renderChartCrdTemplate, renderCrdYaml } from "./crd/renderCrdYaml.js";

@@ -3,8 +3,8 @@
  * given number of bytes. For kernel files (/proc, /sys), whose size stat reports as 0 or 4096, and
  * the building block of confinedRead.ts for files under a target's root.
  */
-import { constants } from "node:fs";
-import { type FileHandle, open } from "node:fs/promises";
+import { closeSync, constants, fstatSync, openSync, readSync } from "node:fs";
+import type { FileHandle } from "node:fs/promises";
 
 /** O_NONBLOCK: opening a FIFO or a device never waits for the other end. */
 export const OPEN_READ_NONBLOCK = constants.O_RDONLY | constants.O_NONBLOCK | constants.O_NOCTTY;
@@ -53,22 +53,46 @@ export async function readAtMost(handle: FileHandle, maxBytes: number): Promise<
     chunks.push(bytesRead === want ? buf : buf.subarray(0, bytesRead));
     total += bytesRead;
   }
-  const all = Buffer.concat(chunks, total);
-  return total > maxBytes
-    ? { bytes: all.subarray(0, maxBytes), truncated: true }
-    : { bytes: all, truncated: false };
+  return capped(Buffer.concat(chunks, total), maxBytes);
 }
 
-/** A regular file's first maxBytes, opened non-blocking; NotRegularFileError for anything else. */
+/**
+ * A regular file's first maxBytes, opened non-blocking; NotRegularFileError for anything else.
+ * Synchronous on purpose: kernel files answer from memory, and a thread-pool round trip for each
+ * of open, fstat, read and close cost more than the reads (a target's /proc scan and its cgroup
+ * files took ~100 ms of a 50 ms start-up budget waiting on the pool). Files under a target's root,
+ * which may sit on a slow or hostile file system, go through confinedRead.ts's async reads.
+ */
 export async function readBounded(path: string, maxBytes: number): Promise<BoundedBytes> {
-  const handle = await open(path, OPEN_READ_NONBLOCK);
+  return readBoundedSync(path, maxBytes);
+}
+
+export function readBoundedSync(path: string, maxBytes: number): BoundedBytes {
+  const fd = openSync(path, OPEN_READ_NONBLOCK);
   try {
-    const st = await handle.stat();
+    const st = fstatSync(fd);
     if (!st.isFile()) throw new NotRegularFileError(path, fileKind(st));
-    return await readAtMost(handle, maxBytes);
+    const chunks: Buffer[] = [];
+    let total = 0;
+    for (;;) {
+      const want = Math.min(64 * 1024, maxBytes + 1 - total);
+      if (want <= 0) break;
+      const buf = Buffer.allocUnsafe(want);
+      const bytesRead = readSync(fd, buf, 0, want, null);
+      if (bytesRead === 0) break;
+      chunks.push(bytesRead === want ? buf : buf.subarray(0, bytesRead));
+      total += bytesRead;
+    }
+    return capped(Buffer.concat(chunks, total), maxBytes);
   } finally {
-    await handle.close();
+    closeSync(fd);
   }
+}
+
+function capped(all: Buffer, maxBytes: number): BoundedBytes {
+  return all.length > maxBytes
+    ? { bytes: all.subarray(0, maxBytes), truncated: true }
+    : { bytes: all, truncated: false };
 }
 
 /**

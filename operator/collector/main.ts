@@ -1,13 +1,16 @@
 #!/usr/bin/env node
+// Static: a dynamic import() of a built-in builds an ESM facade that reads every export of the
+// module, and fs's lazy ReadStream getter then loads all of node:stream (~20 ms of start-up).
+import { writeFileSync } from "node:fs";
 import type { StreamCommand } from "../flamegraph/streamCommand.js";
-import { enableCompileCacheIn } from "./compileCache.js";
 
 /**
  * The diagnose-collector CLI. Report to stdout, progress and errors to stderr. Only what a
- * command runs is imported (after Node's compile cache is turned on, when asked for:
- * compileCache.ts): start-up is part of every check's cost (test/bench collector).
+ * command runs is imported (the shipped CommonJS bundle requires a module's Node built-ins only
+ * when it starts: hack/bundle-operator.ts): start-up is part of every check's cost (test/bench
+ * collector). Node's own NODE_COMPILE_CACHE was measured on that one-file bundle and saved
+ * nothing, so there is no cache switch of ours.
  */
-enableCompileCacheIn(process.env);
 
 /** The subcommands that stream stdin to stdout, each imported only when it runs. */
 const STREAM_COMMANDS = new Map<string, () => Promise<StreamCommand>>([
@@ -34,19 +37,13 @@ async function main(argv: string[]): Promise<void> {
     );
     return;
   }
-  const [
-    { writeFileSync },
-    { CHECKS },
-    { collectorMain, EXIT },
-    { ChildProcessRunner },
-    { exitProcess },
-  ] = await Promise.all([
-    import("node:fs"),
-    import("./checks/registry.js"),
-    import("./collectorMain.js"),
-    import("./commandRunner.js"),
-    import("./exitProcess.js"),
-  ]);
+  const [{ CHECKS }, { collectorMain, EXIT }, { ChildProcessRunner }, { exitProcess }] =
+    await Promise.all([
+      import("./checks/registry.js"),
+      import("./collectorMain.js"),
+      import("./commandRunner.js"),
+      import("./exitProcess.js"),
+    ]);
   const runner = new ChildProcessRunner();
   const exit = (code: number): never => {
     runner.killAll();

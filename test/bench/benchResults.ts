@@ -101,6 +101,11 @@ export interface CollectorResult {
   wallMs: number | null;
   /** The check's own duration as the collector's report states it (median). */
   checkMs: number | null;
+  /**
+   * What the process costs beside its check (median of wall minus the check's own time, per
+   * run): Node's start-up, loading the collector, resolving the target, writing the report.
+   */
+  startupMs: number | null;
   peakRssBytes: number | null;
   baselineWallMs: number | null;
   baselinePeakRssBytes: number | null;
@@ -408,6 +413,7 @@ export function renderBenchResults(r: BenchResults): string {
             "target",
             "wall ms",
             "check ms",
+            "start-up ms",
             "peak RSS MiB",
             "baseline ms",
             "baseline RSS MiB",
@@ -418,6 +424,7 @@ export function renderBenchResults(r: BenchResults): string {
             c.error ? `${c.target} (FAILED: ${c.error})` : c.target,
             c.wallMs,
             c.checkMs,
+            c.startupMs,
             mib(c.peakRssBytes),
             c.baselineWallMs,
             mib(c.baselinePeakRssBytes),
@@ -425,6 +432,7 @@ export function renderBenchResults(r: BenchResults): string {
           ]),
         ) +
           `\n(sampling window ${r.collector[0]!.sampleSeconds}s in both; wall = whole process incl. node start-up; ` +
+          "start-up = wall minus the check's own time; " +
           "baseline peak RSS = the largest single command)"
       : undefined,
   );

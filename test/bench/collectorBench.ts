@@ -1,7 +1,6 @@
 /**
  * Collector cost per check, next to the manual commands a person would type (baseline/<check>.sh):
- * the real collector CLI (compiled JS bundled to one file; the image runs tsc's per-file output
- * instead) as a child process per check, under GNU time for the peak RSS (wait4's ru_maxrss: the
+ * the real collector CLI (bundled to one CommonJS file, as the image runs it) as a child process per check, under GNU time for the peak RSS (wait4's ru_maxrss: the
  * largest process of the tree), and its wall time from spawn to exit. Targets: a JVM in a memory+cpu cgroup (memory,
  * jvm, cpu), a sleep in a network namespace with 1,000 iptables rules (network), the node
  * (softirq). Both sides sample for the same window.
@@ -11,7 +10,7 @@ import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { bundleForNode } from "../../hack/devtools.js";
+import { bundleCollector } from "../../hack/devtools.js";
 import type { CollectorReport } from "../../operator/report/collectorReport.js";
 import { cgroupV1Available, ScenarioCgroup } from "../support/faults/cgroupV1.js";
 import { compileAlloc, startAllocJvm } from "../support/faults/jvm.js";
@@ -74,10 +73,10 @@ async function timed(argv: readonly string[], timeoutMs: number): Promise<TimedR
   }
 }
 
-/** The collector CLI bundled into one ESM file (node builtins external): no TypeScript loader. */
-async function bundleCollector(dir: string): Promise<string> {
-  const outfile = join(dir, "collector.mjs");
-  await bundleForNode(join(repoRoot, "operator/collector/main.ts"), outfile);
+/** The collector CLI bundled as the image and the package ship it: no TypeScript loader. */
+async function bundledCollector(dir: string): Promise<string> {
+  const outfile = join(dir, "diagnose-collector.cjs");
+  await bundleCollector(outfile);
   return outfile;
 }
 
@@ -124,7 +123,7 @@ export async function benchCollectorChecks(opts: {
   };
   pendingCleanup = cleanUp;
   try {
-    const collector = await bundleCollector(work);
+    const collector = await bundledCollector(work);
     opts.onProgress("collector bundled; starting a JVM in a 256 MiB, 0.5 CPU cgroup");
     classes = await compileAlloc();
     // A CPU quota, as most pods have: without one the cpu check has nothing to sample.
@@ -186,6 +185,7 @@ export async function benchCollectorChecks(opts: {
         target = await make();
         const walls: number[] = [];
         const checkMs: number[] = [];
+        const startups: number[] = [];
         const baseWalls: number[] = [];
         let peak = 0;
         let basePeak = 0;
@@ -213,6 +213,7 @@ export async function benchCollectorChecks(opts: {
             throw new Error(`${check} ${result.status}: ${result.reason}`);
           walls.push(c.wallMs);
           checkMs.push(result.durationMs);
+          startups.push(c.wallMs - result.durationMs);
           peak = Math.max(peak, c.peakRssBytes ?? 0);
           const b = await timed(
             ["bash", join(BASELINE, `${check}.sh`), ...target.baselineArgs],
@@ -233,6 +234,7 @@ export async function benchCollectorChecks(opts: {
           runs: opts.runs,
           wallMs,
           checkMs: Math.round(median(checkMs)!),
+          startupMs: Math.round(median(startups)!),
           peakRssBytes: peak || null,
           baselineWallMs,
           baselinePeakRssBytes: basePeak || null,
@@ -275,6 +277,7 @@ function failed(
     runs: opts.runs,
     wallMs: null,
     checkMs: null,
+    startupMs: null,
     peakRssBytes: null,
     baselineWallMs: null,
     baselinePeakRssBytes: null,

@@ -9,8 +9,7 @@
  */
 import { readFileSync, statSync } from "node:fs";
 import { join } from "node:path";
-import { bundleForNode } from "../../hack/devtools.js";
-import { repoRoot } from "../support/repoRoot.js";
+import { bundleCollector } from "../../hack/devtools.js";
 import type { FlamegraphResult, PeersResult, ProcessRow } from "./benchResults.js";
 import { writePerfScriptInput } from "./flameGraphInput.js";
 import type { PeerSetup, PeerTool } from "./flameGraphPeers.js";
@@ -33,8 +32,8 @@ export async function benchFlamegraph(opts: {
   signal?: AbortSignal;
 }): Promise<{ flamegraph: FlamegraphResult; peers?: PeersResult }> {
   const { workDir, say } = opts;
-  const collector = join(workDir, "collector.mjs");
-  await bundleForNode(join(repoRoot, "operator/collector/main.ts"), collector);
+  const collector = join(workDir, "diagnose-collector.cjs");
+  await bundleCollector(collector);
   const input = writePerfScriptInput(join(workDir, "perf-script.txt"), opts.samples);
   say(`perf script input: ${opts.samples} samples, ${mib(input.bytes)} MiB (${input.path})`);
   const collapsed = join(workDir, "collapsed.txt");

@@ -188,14 +188,22 @@ export function issueTargets(r: BenchResults): TargetRow[] {
 
   const memoryCheck = r.collector?.find((c) => c.check === "memory" && !c.error);
   const startupGoal = "<= 50 ms";
-  if (memoryCheck)
+  if (memoryCheck) {
     out.push({
       what: "collector single check, whole process (memory)",
-      measured: `${ms(memoryCheck.wallMs)} vs ${ms(memoryCheck.baselineWallMs)} for the shell commands`,
-      goal: startupGoal,
+      measured: `${ms(memoryCheck.wallMs)} (the check itself ${ms(memoryCheck.checkMs)}) vs ${ms(memoryCheck.baselineWallMs)} for the shell commands`,
+      goal: "-",
       ratio: memoryCheck.ratio,
-      met: atMost(memoryCheck.wallMs, 50),
+      met: null,
     });
-  else out.push(notRun("collector single check, whole process (memory)", startupGoal));
+    out.push({
+      what: "collector start-up: whole process minus the check (memory)",
+      measured: ms(memoryCheck.startupMs),
+      goal: startupGoal,
+      ratio: null,
+      met: atMost(memoryCheck.startupMs, 50),
+    });
+  } else
+    out.push(notRun("collector start-up: whole process minus the check (memory)", startupGoal));
   return out;
 }

@@ -2,7 +2,7 @@ import { chmod, copyFile, cp, link, mkdir, rm, writeFile } from "node:fs/promise
 import { createRequire } from "node:module";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { bundleForNode } from "../../../hack/devtools.js";
+import { bundleCollector, bundleForNode } from "../../../hack/devtools.js";
 import { compileAlloc } from "../../support/faults/jvm.js";
 
 const REPO = fileURLToPath(new URL("../../../", import.meta.url));
@@ -32,7 +32,7 @@ export async function prepareGuestShare(share: string, config: GuestSuiteConfig)
   await link(node, join(share, "bin", "node")).catch(() =>
     copyFile(node, join(share, "bin", "node")),
   );
-  await bundleForNode(join(REPO, "operator/collector/main.ts"), join(share, "collector.mjs"));
+  await bundleCollector(join(share, "diagnose-collector.cjs"));
   await bundleForNode(join(REPO, "test/guest/inside/main.ts"), join(share, "suite.mjs"));
   const classes = await compileAlloc();
   try {

@@ -3,7 +3,7 @@ import type { CollectorReport } from "../../../operator/report/collectorReport.j
 import type { CollectorRun } from "../guestResults.js";
 
 /**
- * Runs the bundled diagnose-collector (the host put it in the share as collector.mjs) as its
+ * Runs the bundled diagnose-collector (the host put it in the share as diagnose-collector.cjs, the bundle the image runs) as its
  * own process with this guest's Node, the way a collector Job runs it: a real CLI run.
  */
 export function runGuestCollector(

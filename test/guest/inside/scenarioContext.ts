@@ -18,7 +18,7 @@ export class ScenarioContext {
   ) {}
 
   get collector(): string {
-    return join(this.share, "collector.mjs");
+    return join(this.share, "diagnose-collector.cjs");
   }
 
   /** The compiled Alloc workload (hack/scenarios/s1/Alloc.java), compiled by the host. */

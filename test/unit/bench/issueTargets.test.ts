@@ -143,12 +143,42 @@ describe("issue #17 targets", () => {
     for (const what of [
       "burst",
       "perf script -> collapsed -> SVG",
-      "collector single check, whole process (memory)",
+      "collector start-up: whole process minus the check (memory)",
     ]) {
       const row = rows.find((r) => r.what === what)!;
       expect(row.measured, what).to.equal("not measured in this run");
       expect(row.met, what).to.equal(null);
     }
+  });
+
+  it("collector: the whole process printed beside the shell commands, start-up against 50 ms", () => {
+    const r = results();
+    r.collector = [
+      {
+        check: "memory",
+        target: "JVM",
+        runs: 5,
+        wallMs: 90,
+        checkMs: 50,
+        startupMs: 40,
+        peakRssBytes: null,
+        baselineWallMs: 45,
+        baselinePeakRssBytes: null,
+        ratio: 2,
+        sampleSeconds: 2,
+      },
+    ];
+    const rows = issueTargets(r);
+    const whole = rows.find((x) => x.what === "collector single check, whole process (memory)")!;
+    expect(whole.measured).to.equal(
+      "90.0 ms (the check itself 50.0 ms) vs 45.0 ms for the shell commands",
+    );
+    const startup = rows.find((x) => x.what.startsWith("collector start-up"))!;
+    expect([startup.measured, startup.met]).to.deep.equal(["40.0 ms", true]);
+    r.collector[0]!.startupMs = 51;
+    expect(issueTargets(r).find((x) => x.what.startsWith("collector start-up"))?.met).to.equal(
+      false,
+    );
   });
 
   it("flame graph: our whole-process collapse against 1 s / 100 MB, the render against inferno's", () => {
