@@ -372,7 +372,11 @@ export class StackFolder {
       const entry = top.entries[top.next++]!;
       const node = entry >> 1;
       const id = nameOf[node]!;
-      const name = (encoded[id] ??= Buffer.from(names[id]!, "utf8"));
+      let name = encoded[id];
+      if (name === undefined) {
+        name = Buffer.from(names[id]!, "utf8");
+        encoded[id] = name;
+      }
       let length = top.pathLength;
       if (length + 1 + name.length > path.length) {
         const bigger = new Uint8Array(Math.max(path.length * 2, length + 1 + name.length));
