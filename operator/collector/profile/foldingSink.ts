@@ -11,6 +11,8 @@ const MAX_FRAME_LINE_BYTES = 8 * 1024 * 1024;
 /** Distinct samples' frame lines (call chains) remembered whole, and their bytes. */
 const MAX_CHAINS = 1 << 16;
 const MAX_CHAIN_BYTES = 8 * 1024 * 1024;
+/** And the name ids kept for them (an inline chain "a->b->c" is several names on one line). */
+const MAX_CHAIN_FRAMES = 2 * 1024 * 1024;
 
 /** A remembered frame line: its names' ids, NOT_A_FRAME, or UNNAMED (only seen in samples left out). */
 type FrameLineIds = readonly number[];
@@ -45,6 +47,7 @@ export class FoldingSink implements PerfScriptSink {
     maxProbes: 256,
     byLength: false,
   });
+  private chainFrames = 0;
   /** The current sample is of another event than the one kept. */
   private skipping = false;
   // The current sample's frame lines, while they are one run of lines in one chunk: from
@@ -121,8 +124,13 @@ export class FoldingSink implements PerfScriptSink {
       !this.skipping &&
       this.runChunk === this.chunk &&
       bytes[this.runEnd + 1] === NEWLINE
-    )
-      this.chains.add(bytes, this.runStart, this.runEnd + 1, this.folder.framesSoFar());
+    ) {
+      const frames = this.folder.framesSoFar();
+      if (this.chainFrames + frames.length <= MAX_CHAIN_FRAMES) {
+        if (this.chains.add(bytes, this.runStart, this.runEnd + 1, frames))
+          this.chainFrames += frames.length;
+      }
+    }
     this.runBytes = undefined;
     this.folder.end();
   }

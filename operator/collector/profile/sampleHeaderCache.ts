@@ -16,6 +16,7 @@ export class SampleHeaderCache {
   private readonly timeStart: number[] = [];
   private readonly timeEnd: number[] = [];
   private readonly headers: SampleHeader[] = [];
+  private keptBytes = 0;
   /** Open addressing on the key's hash -> entry + 1; 0 is an empty slot. */
   private slots = new Int32Array(1024);
 
@@ -42,6 +43,7 @@ export class SampleHeaderCache {
     header: SampleHeader,
   ): void {
     if (timeStart - start < KEY_BYTES || this.headers.length >= MAX_ENTRIES) return;
+    if (this.keptBytes + (end - start) > MAX_BYTES) return;
     for (let i = start; i < end; i++) if (bytes[i]! >= 0x80) return;
     const mask = this.slots.length - 1;
     let slot = keyHash(bytes, start) & mask;
@@ -50,6 +52,7 @@ export class SampleHeaderCache {
     if (this.slots[slot] !== 0) return;
     const e = this.headers.length;
     this.lines.push(Uint8Array.prototype.slice.call(bytes, start, end));
+    this.keptBytes += end - start;
     this.timeStart.push(timeStart - start);
     this.timeEnd.push(timeEnd - start);
     this.headers.push(header);
@@ -80,8 +83,9 @@ export class SampleHeaderCache {
   }
 }
 
-/** Distinct headers kept (threads x cpus x events), and slots a look-up tries. */
+/** Distinct headers kept (threads x cpus x events) and their bytes, and slots a look-up tries. */
 const MAX_ENTRIES = 1 << 16;
+const MAX_BYTES = 4 * 1024 * 1024;
 const MAX_PROBES = 16;
 /** The bytes hashed: a header's comm and pid, mostly. */
 const KEY_BYTES = 8;
