@@ -8,7 +8,8 @@ import type { SampleHeader } from "./sampleHeader.js";
  * reader tells fields apart by what their characters are, and a time stamp's are a time stamp's
  * whatever its digits. So that header is not decoded nor read again, and is the same object.
  *
- * Kept: headers of ASCII only, with a time stamp past their first KEY_BYTES bytes (the key).
+ * Found by a hash of the bytes before the first token that looks like a time stamp; kept:
+ * headers of ASCII only, whose time stamp is that token.
  */
 export class SampleHeaderCache {
   private readonly lines: Uint8Array[] = [];
@@ -22,9 +23,10 @@ export class SampleHeaderCache {
 
   /** The header of bytes[start, end) when one like it was read before. */
   find(bytes: Buffer, start: number, end: number): SampleHeader | undefined {
-    if (end - start < KEY_BYTES) return undefined;
+    const time = timeLikeStart(bytes, start, end);
+    if (time < 0) return undefined;
     const mask = this.slots.length - 1;
-    let slot = keyHash(bytes, start) & mask;
+    let slot = keyHash(bytes, start, time) & mask;
     for (let probe = 0; probe < MAX_PROBES; probe++, slot = (slot + 1) & mask) {
       const e = this.slots[slot]! - 1;
       if (e < 0) return undefined;
@@ -42,11 +44,11 @@ export class SampleHeaderCache {
     timeEnd: number,
     header: SampleHeader,
   ): void {
-    if (timeStart - start < KEY_BYTES || this.headers.length >= MAX_ENTRIES) return;
-    if (this.keptBytes + (end - start) > MAX_BYTES) return;
+    if (this.headers.length >= MAX_ENTRIES || this.keptBytes + (end - start) > MAX_BYTES) return;
+    if (timeLikeStart(bytes, start, end) !== timeStart) return;
     for (let i = start; i < end; i++) if (bytes[i]! >= 0x80) return;
     const mask = this.slots.length - 1;
-    let slot = keyHash(bytes, start) & mask;
+    let slot = keyHash(bytes, start, timeStart) & mask;
     let probe = 0;
     while (this.slots[slot] !== 0 && probe++ < MAX_PROBES) slot = (slot + 1) & mask;
     if (this.slots[slot] !== 0) return;
@@ -76,7 +78,7 @@ export class SampleHeaderCache {
     this.slots = new Int32Array(this.slots.length * 2);
     const mask = this.slots.length - 1;
     for (let e = 0; e < this.headers.length; e++) {
-      let slot = keyHash(this.lines[e]!, 0) & mask;
+      let slot = keyHash(this.lines[e]!, 0, this.timeStart[e]!) & mask;
       while (this.slots[slot] !== 0) slot = (slot + 1) & mask;
       this.slots[slot] = e + 1;
     }
@@ -87,13 +89,32 @@ export class SampleHeaderCache {
 const MAX_ENTRIES = 1 << 16;
 const MAX_BYTES = 4 * 1024 * 1024;
 const MAX_PROBES = 16;
-/** The bytes hashed: a header's comm and pid, mostly. */
-const KEY_BYTES = 8;
-
-function keyHash(bytes: Uint8Array, at: number): number {
+/** A hash of bytes[start, end): a header's comm, pid/tid and cpu. */
+function keyHash(bytes: Uint8Array, start: number, end: number): number {
   let h = 0x811c9dc5;
-  for (let i = 0; i < KEY_BYTES; i++) h = Math.imul(h ^ bytes[at + i]!, 0x01000193);
+  for (let i = start; i < end; i++) h = Math.imul(h ^ bytes[i]!, 0x01000193);
   return (h ^ (h >>> 15)) >>> 0;
+}
+
+/**
+ * Where the first token of bytes[start, end) that looks like a time stamp starts (digits, ".",
+ * digits, ":", after a space or tab), -1 when none: in perf's headers, the time stamp.
+ */
+function timeLikeStart(bytes: Uint8Array, start: number, end: number): number {
+  for (let i = start + 1; i < end; i++) {
+    if (bytes[i] !== DOT) continue;
+    let s = i;
+    while (s > start && isDigit(bytes[s - 1]!)) s--;
+    if (s === i || s === start || (bytes[s - 1] !== SPACE && bytes[s - 1] !== TAB)) continue;
+    let e = i + 1;
+    while (e < end && isDigit(bytes[e]!)) e++;
+    if (e > i + 1 && bytes[e] === COLON) return s;
+  }
+  return -1;
+}
+
+function isDigit(c: number): boolean {
+  return c >= 48 && c <= 57;
 }
 
 /** bytes[s, e) is /^\d{1,12}\.\d{1,9}:$/, as sampleHeader's isTime. */
@@ -106,9 +127,11 @@ function isTimeStamp(bytes: Uint8Array, s: number, e: number): boolean {
 
 function digits(bytes: Uint8Array, s: number, e: number, max: number): boolean {
   if (e <= s || e - s > max) return false;
-  for (let i = s; i < e; i++) if (bytes[i]! < 48 || bytes[i]! > 57) return false;
+  for (let i = s; i < e; i++) if (!isDigit(bytes[i]!)) return false;
   return true;
 }
 
 const COLON = 58;
 const DOT = 46;
+const SPACE = 32;
+const TAB = 9;
