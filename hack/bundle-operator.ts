@@ -15,12 +15,34 @@
 import { chmodSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
-import { build } from "esbuild";
+import { build, type Plugin } from "esbuild";
 
 const REPO = fileURLToPath(new URL("../", import.meta.url));
 
 const OPERATOR_BUNDLE = join(REPO, "dist/operator-bundle/diagnose-operator.mjs");
 export const COLLECTOR_BUNDLE = join(REPO, "dist/collector-bundle/diagnose-collector.cjs");
+
+/**
+ * `import ... from "node:http"` in an ES module builds node:http's ESM facade, which reads every
+ * export, among them the lazy WebSocket, CloseEvent and MessageEvent getters: that loads undici,
+ * ~8 MiB of RSS the operator never uses (it has no fetch and no WebSocket). Through require(),
+ * as CommonJS gets it, those getters stay unread. The bundle's imports of node:http become
+ * require() calls (the banner's createRequire), with the same exports.
+ */
+const requireNodeHttp: Plugin = {
+  name: "require-node-http",
+  setup(b) {
+    b.onResolve({ filter: /^(node:)?http$/ }, (args) =>
+      args.namespace === "require-node-http"
+        ? { path: "node:http", external: true }
+        : { path: "node:http", namespace: "require-node-http" },
+    );
+    b.onLoad({ filter: /.*/, namespace: "require-node-http" }, () => ({
+      contents: 'module.exports = require("node:http");',
+      loader: "js",
+    }));
+  },
+};
 
 /** Writes the bundle (and its linked source map) to outfile. */
 export async function bundleOperator(outfile: string = OPERATOR_BUNDLE): Promise<void> {
@@ -67,6 +89,7 @@ export async function bundleForNode(
     banner: {
       js: 'import { createRequire as __createRequire } from "node:module"; const require = __createRequire(import.meta.url);',
     },
+    plugins: [requireNodeHttp],
     logLevel: "warning",
   });
 }

@@ -20,7 +20,10 @@ const STREAM_COMMANDS = new Map<string, () => Promise<StreamCommand>>([
   ],
   [
     "collapse-perf",
-    async () => (await import("./profile/runCollapseCommand.js")).runCollapseCommand,
+    async () => {
+      (await import("./batchV8Settings.js")).useBatchV8Settings();
+      return (await import("./profile/runCollapseCommand.js")).runCollapseCommand;
+    },
   ],
 ]);
 

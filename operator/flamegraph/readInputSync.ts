@@ -1,6 +1,6 @@
 import { readSync } from "node:fs";
 
-/** Bytes read at a time: any size works for the line readers. */
+/** Bytes read at a time by default: any size works for the line readers. */
 const CHUNK_BYTES = 64 * 1024;
 
 /**
@@ -10,12 +10,16 @@ const CHUNK_BYTES = 64 * 1024;
  * Returns false when the descriptor would block (a non-blocking pipe): the caller reads the rest
  * as a stream, from where this stopped.
  */
-export function readInputSync(fd: number, onChunk: (chunk: Buffer) => void): boolean {
-  const buffer = Buffer.allocUnsafe(CHUNK_BYTES);
+export function readInputSync(
+  fd: number,
+  onChunk: (chunk: Buffer) => void,
+  chunkBytes = CHUNK_BYTES,
+): boolean {
+  const buffer = Buffer.allocUnsafe(chunkBytes);
   for (;;) {
     let n: number;
     try {
-      n = readSync(fd, buffer, 0, CHUNK_BYTES, null);
+      n = readSync(fd, buffer, 0, chunkBytes, null);
     } catch (e) {
       if ((e as NodeJS.ErrnoException).code === "EAGAIN") return false;
       throw e;

@@ -1,5 +1,5 @@
-import { gunzipSync, gzipSync } from "node:zlib";
 import { type CollapsedStacks, formatCollapsed } from "./collapsedText.js";
+import { zlib } from "./lazyZlib.js";
 
 /** Collapsed stacks as kept in the report: gzip + base64 of the folded text. */
 export interface CollapsedBlob {
@@ -30,7 +30,9 @@ export function encodeCollapsed(
   const sorted = [...stacks.entries()].sort(([a, x], [b, y]) => y - x || (a < b ? -1 : 1));
   const samples = sorted.reduce((s, [, n]) => s + n, 0);
   const encode = (k: number) =>
-    gzipSync(formatCollapsed(new Map(sorted.slice(0, k))), { level: 9 }).toString("base64");
+    zlib()
+      .gzipSync(formatCollapsed(new Map(sorted.slice(0, k))), { level: 9 })
+      .toString("base64");
   let data = encode(sorted.length);
   let kept = sorted.length;
   if (data.length > capBytes) {
@@ -72,6 +74,8 @@ export function decodeCollapsed(
     throw new Error(`unknown collapsed stack encoding ${String(blob.encoding)}`);
   const gz = Buffer.from(blob.data, "base64");
   return (
-    maxBytes === undefined ? gunzipSync(gz) : gunzipSync(gz, { maxOutputLength: maxBytes })
+    maxBytes === undefined
+      ? zlib().gunzipSync(gz)
+      : zlib().gunzipSync(gz, { maxOutputLength: maxBytes })
   ).toString("utf8");
 }

@@ -15,7 +15,6 @@
  * plain-text error the collector writes on a usage error, log text if the policy were ever
  * FallbackToLogsOnError) is refused rather than taken for findings.
  */
-import { gunzipSync, gzipSync } from "node:zlib";
 import {
   ALL_CHECKS,
   type CheckName,
@@ -23,6 +22,7 @@ import {
   type Severity,
 } from "../api/v1alpha1/diagnosis.js";
 import { type CollectorReport, rankFindings } from "./collectorReport.js";
+import { zlib } from "./lazyZlib.js";
 
 export const COMPACT_FINDINGS_SCHEMA_VERSION = "diagnose.dev/findings/v1";
 /** The kubelet's cap on one container's termination message. */
@@ -55,7 +55,9 @@ export class TerminationMessageError extends Error {
 }
 
 function encodeCompact(compact: CompactFindings): string {
-  return gzipSync(Buffer.from(JSON.stringify(compact), "utf8"), { level: 9 }).toString("base64");
+  return zlib()
+    .gzipSync(Buffer.from(JSON.stringify(compact), "utf8"), { level: 9 })
+    .toString("base64");
 }
 
 /** Shrink steps, mildest first; each returns findings with less detail. */
@@ -156,9 +158,9 @@ export function decodeTerminationMessage(message: string, expectedToken?: string
     throw new TerminationMessageError("termination message is not base64");
   let json: string;
   try {
-    json = gunzipSync(Buffer.from(text, "base64"), { maxOutputLength: MAX_DECODED_BYTES }).toString(
-      "utf8",
-    );
+    json = zlib()
+      .gunzipSync(Buffer.from(text, "base64"), { maxOutputLength: MAX_DECODED_BYTES })
+      .toString("utf8");
   } catch (err) {
     throw new TerminationMessageError(`termination message is not gzip: ${(err as Error).message}`);
   }

@@ -11,9 +11,8 @@ import { mkdirSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { promisify } from "node:util";
-import { build } from "esbuild";
 import { parse } from "yaml";
-import { bundleOperator } from "../../hack/devtools.js";
+import { bundleForNode, bundleOperator } from "../../hack/devtools.js";
 
 const REPO = fileURLToPath(new URL("../../", import.meta.url));
 
@@ -37,15 +36,8 @@ export async function buildOperator(kind: OperatorBuildKind = "bundle"): Promise
     const mainJs =
       kind === "bundle" ? await bundleInto(dir) : await compileWithTsc(join(dir, "dist"));
     const probeJs = join(dir, "operatorProbe.mjs");
-    await build({
-      entryPoints: [join(REPO, "test/bench/operatorProbe.ts")],
-      bundle: true,
-      platform: "node",
-      format: "esm",
-      target: "node22",
-      outfile: probeJs,
-      logLevel: "silent",
-    });
+    // Built as the operator is: its import of node:http must not load what the operator does not.
+    await bundleForNode(join(REPO, "test/bench/operatorProbe.ts"), probeJs);
     return { mainJs, probeJs, remove: () => rmSync(dir, { recursive: true, force: true }) };
   } catch (err) {
     rmSync(dir, { recursive: true, force: true });

@@ -1,6 +1,4 @@
-import { detachedString } from "./detachedString.js";
-import { frameNames } from "./frameNames.js";
-import { parseFrame } from "./parsePerfScript.js";
+import { FoldingSink } from "./foldingSink.js";
 import { PerfScriptReader } from "./perfScriptReader.js";
 import {
   type CollapseLimits,
@@ -16,118 +14,26 @@ export interface PerfScriptCollapse extends CollapseResult {
   firstUnrecognizedLine?: string;
 }
 
-/** Distinct frame lines ("symbol+off (dso)") whose names are remembered; others are named again. */
-const MAX_REMEMBERED_FRAMES = 1 << 18;
-
-/**
- * Frame lines already named, found by the address's value and the rest's length, then the rest
- * compared: a hash of three numbers instead of a string's characters on every line.
- */
-class FrameLineCache {
-  private hi = new Int32Array(1024);
-  private lo = new Int32Array(1024);
-  private readonly rests: string[] = [];
-  private readonly ids: (readonly number[])[] = [];
-  private slots = new Int32Array(4096);
-
-  get size(): number {
-    return this.rests.length;
-  }
-
-  find(
-    hi: number,
-    lo: number,
-    text: string,
-    restStart: number,
-    restEnd: number,
-  ): readonly number[] | undefined {
-    const length = restEnd - restStart;
-    const mask = this.slots.length - 1;
-    for (let slot = lineHash(hi, lo, length) & mask; ; slot = (slot + 1) & mask) {
-      const e = this.slots[slot]! - 1;
-      if (e < 0) return undefined;
-      const rest = this.rests[e]!;
-      if (
-        this.lo[e] === lo &&
-        this.hi[e] === hi &&
-        rest.length === length &&
-        text.slice(restStart, restEnd) === rest
-      )
-        return this.ids[e];
-    }
-  }
-
-  add(hi: number, lo: number, rest: string, ids: readonly number[]): void {
-    const e = this.rests.length;
-    if (e === this.hi.length) {
-      const h = new Int32Array(e * 2);
-      h.set(this.hi);
-      this.hi = h;
-      const l = new Int32Array(e * 2);
-      l.set(this.lo);
-      this.lo = l;
-    }
-    this.hi[e] = hi;
-    this.lo[e] = lo;
-    this.rests.push(rest);
-    this.ids.push(ids);
-    if ((e + 1) * 2 > this.slots.length) {
-      this.slots = new Int32Array(this.slots.length * 2);
-      for (let i = 0; i <= e; i++) this.place(i);
-    } else this.place(e);
-  }
-
-  private place(e: number): void {
-    const mask = this.slots.length - 1;
-    let slot = lineHash(this.hi[e]!, this.lo[e]!, this.rests[e]!.length) & mask;
-    while (this.slots[slot] !== 0) slot = (slot + 1) & mask;
-    this.slots[slot] = e + 1;
-  }
-}
-
-function lineHash(hi: number, lo: number, length: number): number {
-  const h = Math.imul(lo ^ Math.imul(hi ^ length, 0x9e3779b1), 0x85ebca6b);
-  return (h ^ (h >>> 16)) >>> 0;
-}
-
 /**
  * `perf script` output -> collapsed stacks, as it streams: write() chunks as they come (a pipe
  * from `perf script`, a file), end() for the result. The same stacks as parsePerfScript +
  * collapseSamples, without holding the text or a sample object: each distinct frame line is
- * parsed and named once, the tree is built while reading.
+ * parsed and named once, each distinct call chain folded once (FoldingSink), the tree is built
+ * while reading.
  */
 export class PerfScriptCollapser {
   private readonly folder: StackFolder;
   private readonly reader: PerfScriptReader;
-  private readonly frames = new FrameLineCache();
+  private readonly sink: FoldingSink;
 
   constructor(options: CollapseOptions = {}, limits: Partial<CollapseLimits> = {}) {
-    const folder = new StackFolder(options, limits);
-    this.folder = folder;
-    const frames = this.frames;
-    let skipping = false;
-    this.reader = new PerfScriptReader({
-      sample(header) {
-        skipping = !folder.begin(header);
-      },
-      frame(text, addressStart, addressEnd, restStart, restEnd, hi, lo) {
-        if (skipping) return;
-        let ids = frames.find(hi, lo, text, restStart, restEnd);
-        if (ids === undefined) {
-          const rest = text.slice(restStart, restEnd);
-          const frame = parseFrame(text.slice(addressStart, addressEnd), rest);
-          ids = frameNames(frame).map((n) => folder.nameId(n));
-          if (frames.size < MAX_REMEMBERED_FRAMES) frames.add(hi, lo, detachedString(rest), ids);
-        }
-        folder.frame(ids);
-      },
-      endSample() {
-        folder.end();
-      },
-    });
+    this.folder = new StackFolder(options, limits);
+    this.sink = new FoldingSink(this.folder);
+    this.reader = new PerfScriptReader(this.sink);
   }
 
   write(chunk: Buffer | string): void {
+    this.sink.chunk++;
     this.reader.write(chunk);
   }
 
@@ -137,20 +43,19 @@ export class PerfScriptCollapser {
   }
 
   /**
-   * end() for printing the stacks: what was counted, and every stack in the order of a sorted
-   * text, walked from the tree without a map of all of them (unless a name holds ";").
+   * end() for printing the stacks: what was counted, and the sorted "stack count\n" text in
+   * UTF-8 chunks, written from the tree without a map of all stacks (unless a name holds ";").
    */
   endSorted(): {
     summary: Omit<PerfScriptCollapse, "stacks">;
-    stacks: Iterable<[string, number]>;
+    text: Iterable<Uint8Array>;
   } {
     this.reader.end();
-    const walked = this.folder.sortedStacks();
-    if (walked)
-      return { summary: { ...this.folder.summary(), ...this.readerSummary() }, stacks: walked };
+    const text = this.folder.sortedText();
+    if (text) return { summary: { ...this.folder.summary(), ...this.readerSummary() }, text };
     const { stacks, ...summary } = this.end();
     const keys = [...stacks.keys()].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
-    return { summary, stacks: keys.map((k): [string, number] => [k, stacks.get(k)!]) };
+    return { summary, text: linesAsText(keys.map((k): [string, number] => [k, stacks.get(k)!])) };
   }
 
   private readerSummary(): Pick<PerfScriptCollapse, "unrecognizedLines" | "firstUnrecognizedLine"> {
@@ -183,3 +88,22 @@ export async function collapsePerfScriptStream(
   for await (const chunk of input) c.write(chunk);
   return c.end();
 }
+
+/** "stack count" lines encoded straight into 64 KiB buffers: no text of the whole output. */
+function* linesAsText(stacks: Iterable<[string, number]>): Generator<Uint8Array> {
+  let buffer = Buffer.allocUnsafe(TEXT_CHUNK_BYTES);
+  let used = 0;
+  for (const [stack, count] of stacks) {
+    const line = `${stack} ${count}\n`;
+    // At most 3 bytes of UTF-8 per UTF-16 unit.
+    if (used + line.length * 3 > buffer.length) {
+      if (used > 0) yield buffer.subarray(0, used);
+      buffer = Buffer.allocUnsafe(Math.max(TEXT_CHUNK_BYTES, line.length * 3));
+      used = 0;
+    }
+    used += buffer.write(line, used);
+  }
+  if (used > 0) yield buffer.subarray(0, used);
+}
+
+const TEXT_CHUNK_BYTES = 64 * 1024;

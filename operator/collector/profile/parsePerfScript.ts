@@ -1,4 +1,4 @@
-import { PerfScriptReader } from "./perfScriptReader.js";
+import { frameRest, PerfScriptReader } from "./perfScriptReader.js";
 import type { SampleHeader } from "./sampleHeader.js";
 
 export { parseSampleHeader } from "./sampleHeader.js";
@@ -37,10 +37,11 @@ export function parsePerfScript(text: string): ParsedPerfScript {
       current = { ...header, frames: [] };
       samples.push(current);
     },
-    frame(line, addressStart, addressEnd, restStart, restEnd) {
-      current?.frames.push(
-        parseFrame(line.slice(addressStart, addressEnd), line.slice(restStart, restEnd)),
-      );
+    frame(bytes, _lineStart, addressStart, addressEnd, restStart, end) {
+      const rest = frameRest(bytes, restStart, end);
+      if (rest === undefined) return false;
+      current?.frames.push(parseFrame(bytes.toString("latin1", addressStart, addressEnd), rest));
+      return true;
     },
     endSample() {
       current = undefined;

@@ -25,15 +25,24 @@ export function parseSampleHeader(line: string): SampleHeader | undefined {
 const starts: number[] = [];
 const ends: number[] = [];
 
+/** Where a header's time stamp is: what its SampleHeader does not hold. */
+export interface TimeToken {
+  start: number;
+  end: number;
+}
+
 /**
  * parseSampleHeader on text[start, end), without a split or a regular expression: tokens are
  * runs of non-whitespace (whitespace as JavaScript's \s), each field tested by its characters.
+ * When `time` is given, it is set to the time stamp's bounds (start -1 when there is none).
  */
 export function readSampleHeader(
   text: string,
   start: number,
   end: number,
+  time?: TimeToken,
 ): SampleHeader | undefined {
+  if (time) time.start = -1;
   let count = 0;
   let i = start;
   while (i < end) {
@@ -61,14 +70,20 @@ export function readSampleHeader(
     const ps = starts[last - 2]!;
     const pe = ends[last - 2]!;
     if (isTime(text, ps, pe) || isCpu(text, ps, pe) || pidTidSlash(text, ps, pe) !== NOT_IDS) {
-      period = Number(text.slice(starts[last - 1]!, ends[last - 1]!));
+      period = numberIn(text, starts[last - 1]!, ends[last - 1]!);
       last--;
     }
   }
-  if (last >= 2 && isTime(text, starts[last - 1]!, ends[last - 1]!)) last--;
+  if (last >= 2 && isTime(text, starts[last - 1]!, ends[last - 1]!)) {
+    if (time) {
+      time.start = starts[last - 1]!;
+      time.end = ends[last - 1]!;
+    }
+    last--;
+  }
   let cpu: number | undefined;
   if (last >= 2 && isCpu(text, starts[last - 1]!, ends[last - 1]!)) {
-    cpu = Number(text.slice(starts[last - 1]! + 1, ends[last - 1]! - 1));
+    cpu = numberIn(text, starts[last - 1]! + 1, ends[last - 1]! - 1);
     last--;
   }
   if (last < 2) return undefined;
@@ -85,8 +100,8 @@ export function readSampleHeader(
   }
   const header: SampleHeader =
     slash < 0
-      ? { comm, tid: Number(text.slice(is, ie)) }
-      : { comm, tid: Number(text.slice(slash + 1, ie)), pid: Number(text.slice(is, slash)) };
+      ? { comm, tid: numberIn(text, is, ie) }
+      : { comm, tid: numberIn(text, slash + 1, ie), pid: numberIn(text, is, slash) };
   if (cpu !== undefined) header.cpu = cpu;
   if (event) header.event = event;
   if (period !== undefined) header.period = period;
@@ -96,6 +111,17 @@ export function readSampleHeader(
 const COLON = 58;
 const NOT_IDS = -2;
 
+/**
+ * Number(text.slice(s, e)) of digits, without the slice: up to 15 digits add up exactly in a
+ * double; longer ones are left to Number, which rounds as the slow way always did.
+ */
+function numberIn(text: string, s: number, e: number): number {
+  if (e - s > 15) return Number(text.slice(s, e));
+  let n = 0;
+  for (let i = s; i < e; i++) n = n * 10 + (text.charCodeAt(i) - 48);
+  return n;
+}
+
 /** /^\d{1,max}$/ */
 function isDigits(text: string, s: number, e: number, max: number): boolean {
   if (e <= s || e - s > max) return false;
@@ -104,7 +130,7 @@ function isDigits(text: string, s: number, e: number, max: number): boolean {
 }
 
 /** /^\d{1,12}\.\d{1,9}:$/ */
-function isTime(text: string, s: number, e: number): boolean {
+export function isTime(text: string, s: number, e: number): boolean {
   if (text.charCodeAt(e - 1) !== COLON) return false;
   const dot = indexIn(text, 46, s, e);
   if (dot < 0) return false;

@@ -2,6 +2,7 @@ import { FrameTrie, grown } from "../../flamegraph/frameTrie.js";
 import type { CollapsedStacks } from "../../report/collapsedText.js";
 import { detachedString } from "./detachedString.js";
 import type { SampleHeader } from "./sampleHeader.js";
+import { SeenStacks, stackHash } from "./seenStacks.js";
 
 /** What a count in the collapsed stacks is. */
 export type StackWeighting = "samples" | "period";
@@ -54,6 +55,10 @@ export interface CollapseResult {
   limitNote?: string;
 }
 
+/** Stacks remembered by their ids (SeenStacks), and ids kept for them: 8 MiB at most. */
+const SEEN_STACKS = 200_000;
+const SEEN_STACK_WORDS = 2 * 1024 * 1024;
+
 export const MERGED_STACKS_FRAME = "[lighter stacks merged]";
 const OVERFLOW_NAME = "[frame names over the cap]";
 
@@ -87,6 +92,8 @@ export class StackFolder {
   private leafCount = 0;
   private cutSamples = 0;
   private droppedSamples = 0;
+  /** Where the stacks seen so far landed in the tree (end()). */
+  private readonly seen = new SeenStacks(SEEN_STACKS, SEEN_STACK_WORDS);
 
   /** Every sample's period (of any event), for the median that weighs samples without one. */
   private periods: Float64Array<ArrayBuffer> | undefined;
@@ -166,16 +173,58 @@ export class StackFolder {
     for (let i = ids.length - 1; i >= 0; i--) this.path[this.pathLength++] = ids[i]!;
   }
 
-  /** Ends the current sample: its path is walked from the root and weighed at its leaf. */
+  /** The current sample's frames so far (what frame() made of them), to give again by framesFrom. */
+  framesSoFar(): Int32Array {
+    return this.path.slice(0, this.pathLength);
+  }
+
+  /** All frames of the current sample at once: framesSoFar() of a sample with the same ones. */
+  framesFrom(frames: Int32Array): void {
+    if (!this.active) return;
+    if (frames.length > this.path.length) this.path = new Int32Array(frames.length * 2);
+    this.path.set(frames);
+    this.pathLength = frames.length;
+  }
+
+  /**
+   * Ends the current sample: its path is walked from the root and weighed at its leaf. A stack
+   * seen before lands where it did then (the tree only grows: the walk would find the same
+   * nodes, or be cut at the same one), so it is looked up instead of walked.
+   */
   end(): void {
     if (!this.active) return;
     this.active = false;
-    let node = this.child(0, this.rootId);
+    const hash = stackHash(this.rootId, this.path, this.pathLength);
+    let landing = this.seen.find(hash, this.rootId, this.path, this.pathLength);
+    if (landing < 0) {
+      landing = this.walk();
+      this.seen.add(hash, this.rootId, this.path, this.pathLength, landing);
+    }
+    const node = landing >> 1;
     if (node === 0) {
       this.droppedSamples++;
       return;
     }
-    // This loop runs once per frame of every sample: a node's last child looked up is memoized.
+    if ((landing & 1) === 1) this.cutSamples++;
+    if (this.weight[node] === 0 && (this.unweighed === undefined || this.unweighed[node] === 0)) {
+      if (this.leafCount === this.leaves.length) this.leaves = grown(this.leaves);
+      this.leaves[this.leafCount++] = node;
+    }
+    const p = this.period;
+    if (this.unweighed === undefined) this.weight[node]! += 1;
+    else if (p !== undefined && p > 0) this.weight[node]! += p;
+    else this.unweighed[node]! += 1;
+  }
+
+  /**
+   * Walks the current sample's path from the root, making the nodes it lacks. Where it lands:
+   * node * 2, + 1 when the tree filled up before the leaf (cut short); 0 when it had no room
+   * for the root.
+   */
+  private walk(): number {
+    let node = this.child(0, this.rootId);
+    if (node === 0) return 0;
+    // This loop runs once per frame of every new stack: a node's last child looked up is memoized.
     const trie = this.trie;
     const path = this.path;
     for (let i = this.pathLength - 1; i >= 0; i--) {
@@ -187,23 +236,13 @@ export class StackFolder {
       let next = trie.find(node, name);
       if (next === 0) {
         next = this.child(node, name);
-        if (next === 0) {
-          this.cutSamples++;
-          break;
-        }
+        if (next === 0) return node * 2 + 1;
       }
       this.memoName[node] = name;
       this.memoChild[node] = next;
       node = next;
     }
-    if (this.weight[node] === 0 && (this.unweighed === undefined || this.unweighed[node] === 0)) {
-      if (this.leafCount === this.leaves.length) this.leaves = grown(this.leaves);
-      this.leaves[this.leafCount++] = node;
-    }
-    const p = this.period;
-    if (this.unweighed === undefined) this.weight[node]! += 1;
-    else if (p !== undefined && p > 0) this.weight[node]! += p;
-    else this.unweighed[node]! += 1;
+    return node * 2;
   }
 
   /** The stacks as a map (the heaviest maxStacks, the others merged), and what was counted. */
@@ -277,28 +316,22 @@ export class StackFolder {
     return this.walkSorted(this.weights());
   }
 
+  /**
+   * sortedStacks() as the text it prints: "stack count\n" lines in UTF-8, in chunks of some
+   * 64 KiB. Each name is encoded once and each line copied from the bytes of the path above it,
+   * not made a string: a profile's stacks are long (many KiB), and share most of their frames.
+   * Undefined when sortedStacks() is.
+   */
+  sortedText(): Iterable<Uint8Array> | undefined {
+    this.end();
+    if (this.names.some((n) => n.includes(";"))) return undefined;
+    return this.writeSorted(this.weights());
+  }
+
   private *walkSorted(weightOf: (node: number) => number): Generator<[string, number]> {
-    const { size: nodes, parent, nameOf } = this.trie;
-    // Children of each node, contiguous: first[n] .. first[n + 1] in `children`.
-    const first = new Int32Array(nodes + 1);
-    for (let n = 1; n < nodes; n++) first[parent[n]! + 1]!++;
-    for (let n = 0; n < nodes; n++) first[n + 1]! += first[n]!;
-    const children = new Int32Array(Math.max(0, nodes - 1));
-    const fill = first.slice(0, nodes);
-    for (let n = 1; n < nodes; n++) children[fill[parent[n]!]!++] = n;
-    const names = this.names;
-    // An entry is a child's own samples (2n) or its subtree (2n + 1), which sorts as "name;".
-    const entriesOf = (node: number): number[] => {
-      const out: number[] = [];
-      for (let i = first[node]!; i < first[node + 1]!; i++) {
-        const c = children[i]!;
-        if (weightOf(c) > 0) out.push(2 * c);
-        if (first[c + 1]! > first[c]!) out.push(2 * c + 1);
-      }
-      return out.sort((a, b) =>
-        compareKeys(names[nameOf[a >> 1]!]!, a & 1, names[nameOf[b >> 1]!]!, b & 1),
-      );
-    };
+    const entriesOf = this.sortedEntries(weightOf);
+    const { names } = this;
+    const { nameOf } = this.trie;
     const stack: { entries: number[]; next: number; prefix: string }[] = [
       { entries: entriesOf(0), next: 0, prefix: "" },
     ];
@@ -315,6 +348,89 @@ export class StackFolder {
       if ((entry & 1) === 0) yield [path, weightOf(node)];
       else stack.push({ entries: entriesOf(node), next: 0, prefix: path });
     }
+  }
+
+  /** walkSorted's walk, each stack's line written as bytes: its path's, then its count's. */
+  private *writeSorted(weightOf: (node: number) => number): Generator<Uint8Array> {
+    const entriesOf = this.sortedEntries(weightOf);
+    const { names } = this;
+    const { nameOf } = this.trie;
+    const encoded: (Buffer | undefined)[] = [];
+    // The path of the entry being written; a stack entry's path is path[0, pathLength).
+    let path = new Uint8Array(4096);
+    let out = Buffer.allocUnsafe(TEXT_CHUNK_BYTES);
+    let used = 0;
+    const stack: { entries: number[]; next: number; pathLength: number }[] = [
+      { entries: entriesOf(0), next: 0, pathLength: 0 },
+    ];
+    while (stack.length > 0) {
+      const top = stack[stack.length - 1]!;
+      if (top.next === top.entries.length) {
+        stack.pop();
+        continue;
+      }
+      const entry = top.entries[top.next++]!;
+      const node = entry >> 1;
+      const id = nameOf[node]!;
+      let name = encoded[id];
+      if (name === undefined) {
+        name = Buffer.from(names[id]!, "utf8");
+        encoded[id] = name;
+      }
+      let length = top.pathLength;
+      if (length + 1 + name.length > path.length) {
+        const bigger = new Uint8Array(Math.max(path.length * 2, length + 1 + name.length));
+        bigger.set(path.subarray(0, length));
+        path = bigger;
+      }
+      if (stack.length > 1) path[length++] = SEMICOLON;
+      path.set(name, length);
+      length += name.length;
+      if ((entry & 1) === 1) {
+        stack.push({ entries: entriesOf(node), next: 0, pathLength: length });
+        continue;
+      }
+      const count = String(weightOf(node));
+      const lineLength = length + count.length + 2;
+      if (used + lineLength > out.length) {
+        if (used > 0) yield out.subarray(0, used);
+        out = Buffer.allocUnsafe(Math.max(TEXT_CHUNK_BYTES, lineLength));
+        used = 0;
+      }
+      out.set(path.subarray(0, length), used);
+      used += length;
+      out[used++] = SPACE;
+      used += out.write(count, used, "latin1");
+      out[used++] = NEWLINE;
+    }
+    if (used > 0) yield out.subarray(0, used);
+  }
+
+  /**
+   * The entries below a node in the order of the sorted text: a child's own samples (2n) when it
+   * has any, and its subtree (2n + 1) when it has one, which sorts as "name;".
+   */
+  private sortedEntries(weightOf: (node: number) => number): (node: number) => number[] {
+    const { size: nodes, parent, nameOf } = this.trie;
+    // Children of each node, contiguous: first[n] .. first[n + 1] in `children`.
+    const first = new Int32Array(nodes + 1);
+    for (let n = 1; n < nodes; n++) first[parent[n]! + 1]!++;
+    for (let n = 0; n < nodes; n++) first[n + 1]! += first[n]!;
+    const children = new Int32Array(Math.max(0, nodes - 1));
+    const fill = first.slice(0, nodes);
+    for (let n = 1; n < nodes; n++) children[fill[parent[n]!]!++] = n;
+    const names = this.names;
+    return (node) => {
+      const out: number[] = [];
+      for (let i = first[node]!; i < first[node + 1]!; i++) {
+        const c = children[i]!;
+        if (weightOf(c) > 0) out.push(2 * c);
+        if (first[c + 1]! > first[c]!) out.push(2 * c + 1);
+      }
+      return out.sort((a, b) =>
+        compareKeys(names[nameOf[a >> 1]!]!, a & 1, names[nameOf[b >> 1]!]!, b & 1),
+      );
+    };
   }
 
   /** Each node's weight, samples without a period weighed at the median period. */
@@ -364,6 +480,10 @@ function compareKeys(a: string, subA: number, b: string, subB: number): number {
 }
 
 const SEMICOLON = 59;
+const SPACE = 32;
+const NEWLINE = 10;
+/** sortedText's chunks: what a pipe takes at once. */
+const TEXT_CHUNK_BYTES = 64 * 1024;
 
 function medianOf(xs: Float64Array): number {
   if (xs.length === 0) return 1;

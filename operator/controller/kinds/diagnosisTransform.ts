@@ -12,6 +12,16 @@
  */
 import type { Diagnosis, DiagnosisStatus } from "../../api/v1alpha1/diagnosis.js";
 import { MANAGED_BY_LABEL } from "../../api/v1alpha1/wellKnown.js";
+import type { OmitRule } from "../runtime/omitJsonMembers.js";
+
+/**
+ * What the informer cuts from a Diagnosis' JSON before it is parsed: the report, and the
+ * findings but for their number (cacheDiagnosis takes either form).
+ */
+export const DIAGNOSIS_OMITTED: readonly OmitRule[] = [
+  { path: ["status", "report"] },
+  { path: ["status", "findings"], count: true },
+];
 
 /** A Diagnosis without the status fields the cache leaves out: what every step reads. */
 export type DiagnosisHead = Omit<Diagnosis, "status"> & {
@@ -49,7 +59,10 @@ function ownKeys(v: unknown): Record<string, string> | undefined {
   return out;
 }
 
+/** Of the findings, or of their number where the informer left only that (DIAGNOSIS_OMITTED). */
 function summarize(findings: unknown): FindingsSummary {
+  if (typeof findings === "number" && Number.isSafeInteger(findings) && findings >= 0)
+    return { count: findings };
   return { count: Array.isArray(findings) ? findings.length : 0 };
 }
 

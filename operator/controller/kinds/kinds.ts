@@ -6,7 +6,7 @@ import type { V1Job, V1Node, V1Pod } from "@kubernetes/client-node";
 import { GROUP, PLURAL, VERSION } from "../../api/v1alpha1/diagnosis.js";
 import { MANAGED_BY_SELECTOR } from "../../api/v1alpha1/wellKnown.js";
 import type { Kind } from "../runtime/kind.js";
-import { type CachedDiagnosis, cacheDiagnosis } from "./diagnosisTransform.js";
+import { type CachedDiagnosis, cacheDiagnosis, DIAGNOSIS_OMITTED } from "./diagnosisTransform.js";
 import { decodeJob, trimNode, trimPod } from "./podTransform.js";
 import { SharedObjects } from "./sharedObjects.js";
 import { StringPool } from "./stringPool.js";
@@ -37,6 +37,7 @@ export function operatorKinds(opts: {
       name: "diagnoses",
       path: () => `/apis/${GROUP}/${VERSION}/${PLURAL}`,
       transform: cacheDiagnosis,
+      omit: DIAGNOSIS_OMITTED,
       // A finished Diagnosis' status may be ~1 MiB (report, findings): ten per page bound a
       // page to ~10 MiB. 2,000 of ~120 KiB: peak RSS 229 MiB at 100 per page, 129 MiB at 10
       // (test/integration/finishedDiagnosesMemory.test.ts).
@@ -47,6 +48,8 @@ export function operatorKinds(opts: {
       path: (ns) => (ns ? `/api/v1/namespaces/${ns}/pods` : "/api/v1/pods"),
       namespaces: opts.watchNamespaces,
       transform: (raw) => trimPod(raw, pool, objects),
+      // Never read; ~a third of a Pod's JSON.
+      omit: [{ path: ["metadata", "managedFields"] }],
     },
     jobs: {
       name: "jobs",
@@ -54,6 +57,12 @@ export function operatorKinds(opts: {
       labelSelector: MANAGED_BY_SELECTOR,
       transform: decodeJob,
     },
-    nodes: { name: "nodes", path: () => "/api/v1/nodes", transform: trimNode },
+    nodes: {
+      name: "nodes",
+      path: () => "/api/v1/nodes",
+      transform: trimNode,
+      // Never read; a node's image list alone may be tens of KiB.
+      omit: [{ path: ["metadata", "managedFields"] }, { path: ["status", "images"] }],
+    },
   };
 }

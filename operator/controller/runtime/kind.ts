@@ -1,4 +1,5 @@
 import type { HasMetadata } from "./objectStore.js";
+import type { OmitRule } from "./omitJsonMembers.js";
 
 /**
  * A kind a controller watches, as the runtime needs to list, watch and cache it (what
@@ -19,6 +20,13 @@ export interface Kind<T extends HasMetadata> {
    * allocator took for one big page is not given back to the system.
    */
   readonly pageSize?: number;
+  /**
+   * Members of each object the cache never keeps (paths from the object, see omitJsonMembers.ts):
+   * cut from the JSON text of list pages and watch events before it is parsed, so large ones
+   * never reach the heap. The transform sees the object without them (or, counted, with their
+   * element count in their place); a write's answer (recordWrite) still reaches it whole.
+   */
+  readonly omit?: readonly OmitRule[];
   /**
    * Trim or decode each object before it is cached. Must keep metadata name, namespace and
    * resourceVersion: watch events are keyed on the raw object.

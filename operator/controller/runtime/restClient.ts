@@ -11,6 +11,7 @@
 import * as http from "node:http";
 import * as https from "node:https";
 import type { KubeAccess } from "./kubeAccess.js";
+import { type OmitRule, omitJsonMembers } from "./omitJsonMembers.js";
 
 export const DEFAULT_REQUEST_TIMEOUT_MS = 30_000;
 /** Error bodies are Status objects; only their message is kept. */
@@ -44,6 +45,8 @@ export interface RestRequest {
   contentType?: string;
   /** The answer as text (pod logs), not JSON. */
   text?: boolean;
+  /** Members of the JSON answer cut from its text before it is parsed (omitJsonMembers.ts). */
+  omit?: readonly OmitRule[];
   /** Cancels the request (the caller stopped); the deadline applies as well. */
   signal?: AbortSignal;
 }
@@ -117,16 +120,17 @@ export class RestClient {
       let answered = false;
       const r = mod.request(url, { ...options, signal }, (res) => {
         answered = true;
-        const chunks: Buffer[] = [];
-        let size = 0;
+        // Decoded chunk by chunk: each socket chunk is freed young, and no body-sized native
+        // buffer is ever allocated (a list page of Diagnoses is ~1 MiB; such buffers are what
+        // fragments the malloc heap for good). The text is one V8 string, flattened once.
+        let text = "";
         const status = res.statusCode ?? 0;
-        res.on("data", (c: Buffer) => {
-          size += c.length;
-          if (status < 300 || size <= MAX_ERROR_BODY) chunks.push(c);
+        res.setEncoding("utf8");
+        res.on("data", (c: string) => {
+          if (status < 300 || text.length <= MAX_ERROR_BODY) text += c;
         });
         res.on("error", fail);
         res.on("end", () => {
-          const text = Buffer.concat(chunks).toString("utf8");
           if (status < 200 || status >= 300) {
             const s = statusOf(text);
             reject(
@@ -140,7 +144,9 @@ export class RestClient {
           }
           if (req.text) return resolve(text as T);
           try {
-            resolve((text === "" ? undefined : JSON.parse(text)) as T);
+            resolve(
+              (text === "" ? undefined : JSON.parse(omitJsonMembers(text, req.omit ?? []))) as T,
+            );
           } catch (err) {
             reject(new Error(`${what}: invalid JSON: ${String(err)}`));
           }

@@ -40,8 +40,7 @@ export interface SharedInformersOptions {
   /** The list/watch of one collection path. */
   listWatch(
     path: string,
-    labelSelector: string | undefined,
-    pageSize: number | undefined,
+    kind: Pick<Kind<HasMetadata>, "labelSelector" | "pageSize" | "omit">,
   ): ListWatch;
   logger: Logger;
   timers?: Timers;
@@ -99,7 +98,7 @@ export class SharedInformers {
     const informer = (name: string, path: string): Informer<T> =>
       new Informer<T>({
         name,
-        listWatch: this.opts.listWatch(path, kind.labelSelector, kind.pageSize),
+        listWatch: this.opts.listWatch(path, kind),
         logger: this.opts.logger,
         stats: this.opts.stats?.(name),
         transform: kind.transform,

@@ -117,11 +117,7 @@ export async function startRuntime<C extends RuntimeConfig>(
     : () => {};
 
   const manager = new Manager({
-    listWatch: (
-      path: string,
-      labelSelector: string | undefined,
-      pageSize: number | undefined,
-    ): ListWatch =>
+    listWatch: (path, { labelSelector, pageSize, omit }): ListWatch =>
       new KubeListWatch({
         kubeConfig,
         path,
@@ -129,6 +125,7 @@ export async function startRuntime<C extends RuntimeConfig>(
         requestTimeoutMs,
         watchIdleTimeoutMs,
         ...(pageSize ? { pageSize } : {}),
+        ...(omit ? { omit } : {}),
       }),
     logger,
     timers: opts.timers,

@@ -192,6 +192,38 @@ describe("the streaming perf script reader", () => {
     expect(odd.firstUnrecognizedLine).to.equal("\t7f02 with_cr (/a.so)\r");
   });
 
+  it("reads a header like one before but for its time stamp as the split-and-regex reader did", () => {
+    // Headers the reader finds again by their bytes but the time (written for this test).
+    const headers = [
+      "thread 1/2 [003] 100.000001: 5 cycles:",
+      "thread 1/2 [003] 100.000002: 5 cycles:",
+      "thread 1/2 [003] 1000.5: 5 cycles:",
+      "thread 1/2 [003] 1000.5: 7 cycles:",
+      "thread 1/2 [003] 100.x00002: 5 cycles:",
+      "thread 1/2 [003] 1234567890123.5: 5 cycles:",
+      "thread 1/2 [003] 100.0000000001: 5 cycles:",
+      "thread 1/2 [003] 100.:",
+      "thread 1/2 [003] 100.000003:",
+      "thread 1/2 [003] 100.000004:",
+      "thread 1/2 [003] 100.000004: 9",
+      "thread 1/2 [003] 100.000004 9 cycles:",
+      "a 1.5: b 7/8 [001] 12.5: 100 cycles:",
+      "a 1.5: b 7/8 [001] 13.5: 100 cycles:",
+      "a 2.5: b 7/8 [001] 12.5: 100 cycles:",
+      "a\u00e9 1/2 [003] 100.000001: 5 cycles:",
+      "a\u00e9 1/2 [003] 100.000002: 5 cycles:",
+    ];
+    const text = headers.map((h, i) => `${h}\n\t7f0${i % 10} f${i} (/a.so)\n`).join("\n");
+    const want = regexParse(text);
+    expect(parsePerfScript(text)).to.deep.equal(want);
+    expect(want.samples.length).to.be.greaterThan(10);
+    for (const size of [3, 50, 4096]) {
+      expect(entries(streamed(text, size).stacks)).to.deep.equal(
+        entries(collapseSamples(want.samples).stacks),
+      );
+    }
+  });
+
   it("folds a stream cut anywhere (inside UTF-8 characters too) to the stacks of parse + collapse", () => {
     for (const name of FIXTURES) {
       const text = read(name);
@@ -218,6 +250,36 @@ describe("the streaming perf script reader", () => {
         entries(collapseSamples(parsed.samples).stacks),
       );
       expect(got.unrecognizedLines).to.equal(parsed.unrecognizedLines);
+      expect(got.firstUnrecognizedLine).to.equal(parsed.firstUnrecognizedLine);
+    }
+  });
+
+  it("folds call chains and frame lines seen before as the first time, at every offset in every chunk size", () => {
+    // The bench's input in small: every sample again under other comms (so its frame lines and
+    // its whole call chain come back, at other byte offsets), odd lines and another event's
+    // samples between, the stream cut at sizes that put lines and chains across chunks.
+    const samples = [...FIXTURES.map(read), ODD_LINES]
+      .join("\n\n")
+      .split(/\n\n+/)
+      .filter((b) => b.trim() !== "");
+    const copies: string[] = [];
+    for (let copy = 0; copy < 3; copy++)
+      for (const [i, sample] of samples.entries()) {
+        copies.push(copy === 0 ? sample : sample.replace(/^(\S+)/, `$1_${copy}`));
+        if (i % 7 === 3)
+          copies.push(`other ${copy}/${i} [000] 1.5: 7 other-event:\n\t7f00 x (/a.so)`);
+      }
+    const text = `${copies.join("\n\n")}\n`;
+    const parsed = regexParse(text);
+    const want = collapseSamples(parsed.samples);
+    for (const size of [7, 64, 997, 4096, 65536, 1 << 22]) {
+      const got = streamed(text, size);
+      expect(entries(got.stacks), `${size}-byte chunks`).to.deep.equal(entries(want.stacks));
+      expect(got).to.deep.include({
+        samples: want.samples,
+        otherEventSamples: want.otherEventSamples,
+        unrecognizedLines: parsed.unrecognizedLines,
+      });
       expect(got.firstUnrecognizedLine).to.equal(parsed.firstUnrecognizedLine);
     }
   });
@@ -263,6 +325,7 @@ describe("StackFolder", () => {
     const walked = [...folder.sortedStacks()!];
     const sorted = formatCollapsed(folder.result().stacks);
     expect(walked.map(([s, n]) => `${s} ${n}\n`).join("")).to.equal(sorted);
+    expect(Buffer.concat([...folder.sortedText()!]).toString("utf8")).to.equal(sorted);
     expect(walked.length).to.equal(names.length ** 2 + 3);
   });
 
@@ -271,6 +334,7 @@ describe("StackFolder", () => {
     sample(folder, "a;b", [["c"]]);
     sample(folder, "a", [["c"], ["b"]]);
     expect(folder.sortedStacks()).to.equal(undefined);
+    expect(folder.sortedText()).to.equal(undefined);
     expect(entries(folder.result().stacks)).to.deep.equal([["a;b;c", 2]]);
   });
 

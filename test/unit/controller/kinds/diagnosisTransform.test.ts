@@ -68,6 +68,14 @@ describe("cacheDiagnosis (the Diagnosis informer's transform)", () => {
     expect(JSON.stringify(c).length, "a few hundred bytes, not 600 KB").to.be.below(2000);
   });
 
+  it("takes the findings' number where the informer left only that", () => {
+    const d = cacheDiagnosis({ metadata: { name: "d" }, spec: {}, status: { findings: 7 } });
+    expect(d.findingsSummary).to.deep.equal({ count: 7 });
+    expect(d.status).to.deep.equal({});
+    for (const bad of [-1, 1.5, "7"])
+      expect(cacheDiagnosis({ status: { findings: bad } }).findingsSummary.count).to.equal(0);
+  });
+
   it("keeps the metadata the operator reads and only its own labels and annotations", () => {
     const c = cacheDiagnosis(stored());
     expect(c.metadata).to.deep.equal({

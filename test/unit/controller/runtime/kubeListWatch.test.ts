@@ -67,6 +67,24 @@ describe("KubeListWatch.list", () => {
     // List items get the kind and apiVersion a watch event's object has.
     expect(page.items[0]).to.include({ kind: "Pod", apiVersion: "v1" });
   });
+
+  it("cuts the omitted members from each item before it is parsed", async () => {
+    const kc = new KubeConfig();
+    const { port } = server.address() as AddressInfo;
+    kc.loadFromClusterAndUser(
+      { name: "c", server: `http://127.0.0.1:${port}`, skipTLSVerify: true },
+      { name: "u" },
+    );
+    const lw = new KubeListWatch({
+      kubeConfig: kc,
+      path: "/api/v1/pods",
+      omit: [{ path: ["metadata", "managedFields"] }],
+    });
+    const page = await lw.list(new AbortController().signal, (raw) => raw);
+    expect(page.items).to.have.length(5);
+    for (const item of page.items)
+      expect((item as { metadata: object }).metadata).to.have.keys("name", "namespace");
+  });
 });
 
 describe("KubeListWatch.watch", () => {
@@ -135,6 +153,37 @@ describe("KubeListWatch.watch", () => {
       timeoutSeconds: "300",
       labelSelector: "app=x",
     });
+  });
+
+  it("cuts the omitted members from each event's object, its line split over many chunks", async () => {
+    const report = "x".repeat(100_000);
+    const objects: unknown[] = [];
+    respond = (_req, res) => {
+      res.writeHead(200, { "Content-Type": "application/json" });
+      const line = `${JSON.stringify({
+        type: "MODIFIED",
+        object: {
+          metadata: { name: "d" },
+          status: { phase: "Succeeded", report, findings: [1, 2] },
+        },
+      })}\n`;
+      for (let at = 0; at < line.length; at += 7000) res.write(line.slice(at, at + 7000));
+      res.end();
+    };
+    const lw = new KubeListWatch({
+      kubeConfig: kc,
+      path: "/apis/diagnose.dev/v1alpha1/diagnoses",
+      omit: [{ path: ["status", "report"] }, { path: ["status", "findings"], count: true }],
+    });
+    let done: (err: unknown) => void = () => {};
+    const ended = new Promise<unknown>((resolve) => {
+      done = resolve;
+    });
+    await lw.watch("7", (_type, obj) => objects.push(obj), done);
+    expect(await ended).to.equal(null);
+    expect(objects).to.deep.equal([
+      { metadata: { name: "d" }, status: { phase: "Succeeded", findings: 2 } },
+    ]);
   });
 
   it("a refused watch rejects with the HTTP status (410: relist)", async () => {
