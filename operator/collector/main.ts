@@ -48,9 +48,9 @@ async function main(argv: string[]): Promise<void> {
       import("./exitProcess.js"),
     ]);
   const runner = new ChildProcessRunner();
-  const exit = (code: number): never => {
+  const exit = (code: number): void => {
     runner.killAll();
-    return exitProcess(code);
+    exitProcess(code);
   };
   // Its commands run in their own process groups: a stopped collector takes them down with it.
   process.once("SIGTERM", () => exit(128 + 15));
