@@ -40,59 +40,70 @@ export class NotRegularFileError extends Error {
   }
 }
 
+/**
+ * The chunks of one bounded read: at most maxBytes plus one (to know there was more), 64 KiB at
+ * a time. The sync and async readers share it and differ only in how a chunk is read.
+ */
+class BoundedChunks {
+  private readonly chunks: Buffer[] = [];
+  private total = 0;
+  constructor(private readonly maxBytes: number) {}
+
+  /** A buffer for the next read, or undefined when enough has been read. */
+  next(): Buffer | undefined {
+    const want = Math.min(64 * 1024, this.maxBytes + 1 - this.total);
+    return want > 0 ? Buffer.allocUnsafe(want) : undefined;
+  }
+
+  /** Keeps what a read put in `buf`; false at the end of the file. */
+  add(buf: Buffer, bytesRead: number): boolean {
+    if (bytesRead === 0) return false;
+    this.chunks.push(bytesRead === buf.length ? buf : buf.subarray(0, bytesRead));
+    this.total += bytesRead;
+    return true;
+  }
+
+  result(): BoundedBytes {
+    const all = Buffer.concat(this.chunks, this.total);
+    return all.length > this.maxBytes
+      ? { bytes: all.subarray(0, this.maxBytes), truncated: true }
+      : { bytes: all, truncated: false };
+  }
+}
+
 /** Reads at most maxBytes (plus one, to know there was more) from an open handle. */
 export async function readAtMost(handle: FileHandle, maxBytes: number): Promise<BoundedBytes> {
-  const chunks: Buffer[] = [];
-  let total = 0;
-  for (;;) {
-    const want = Math.min(64 * 1024, maxBytes + 1 - total);
-    if (want <= 0) break;
-    const buf = Buffer.allocUnsafe(want);
-    const { bytesRead } = await handle.read(buf, 0, want, null);
-    if (bytesRead === 0) break;
-    chunks.push(bytesRead === want ? buf : buf.subarray(0, bytesRead));
-    total += bytesRead;
+  const chunks = new BoundedChunks(maxBytes);
+  for (let buf = chunks.next(); buf; buf = chunks.next()) {
+    const { bytesRead } = await handle.read(buf, 0, buf.length, null);
+    if (!chunks.add(buf, bytesRead)) break;
   }
-  return capped(Buffer.concat(chunks, total), maxBytes);
+  return chunks.result();
 }
 
 /**
  * A regular file's first maxBytes, opened non-blocking; NotRegularFileError for anything else.
  * Synchronous on purpose: kernel files answer from memory, and a thread-pool round trip for each
  * of open, fstat, read and close cost more than the reads (a target's /proc scan and its cgroup
- * files took ~100 ms of a 50 ms start-up budget waiting on the pool). Files under a target's root,
+ * files waited ~50 ms on the pool in every start). Files under a target's root,
  * which may sit on a slow or hostile file system, go through confinedRead.ts's async reads.
  */
 export async function readBounded(path: string, maxBytes: number): Promise<BoundedBytes> {
   return readBoundedSync(path, maxBytes);
 }
 
-export function readBoundedSync(path: string, maxBytes: number): BoundedBytes {
+function readBoundedSync(path: string, maxBytes: number): BoundedBytes {
   const fd = openSync(path, OPEN_READ_NONBLOCK);
   try {
     const st = fstatSync(fd);
     if (!st.isFile()) throw new NotRegularFileError(path, fileKind(st));
-    const chunks: Buffer[] = [];
-    let total = 0;
-    for (;;) {
-      const want = Math.min(64 * 1024, maxBytes + 1 - total);
-      if (want <= 0) break;
-      const buf = Buffer.allocUnsafe(want);
-      const bytesRead = readSync(fd, buf, 0, want, null);
-      if (bytesRead === 0) break;
-      chunks.push(bytesRead === want ? buf : buf.subarray(0, bytesRead));
-      total += bytesRead;
-    }
-    return capped(Buffer.concat(chunks, total), maxBytes);
+    const chunks = new BoundedChunks(maxBytes);
+    for (let buf = chunks.next(); buf; buf = chunks.next())
+      if (!chunks.add(buf, readSync(fd, buf, 0, buf.length, null))) break;
+    return chunks.result();
   } finally {
     closeSync(fd);
   }
-}
-
-function capped(all: Buffer, maxBytes: number): BoundedBytes {
-  return all.length > maxBytes
-    ? { bytes: all.subarray(0, maxBytes), truncated: true }
-    : { bytes: all, truncated: false };
 }
 
 /**
