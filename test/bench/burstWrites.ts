@@ -6,6 +6,8 @@
  * nothing (no watch event) and failed ones (409) do not show here; the request counts do.
  */
 
+import { stableStringify } from "../../operator/controller/diagnosis/diagnosisRules.js";
+
 export type WriteKind = "trigger" | "reconciler" | "trigger+reconciler" | "other";
 
 interface DiagnosisVersion {
@@ -13,22 +15,12 @@ interface DiagnosisVersion {
   status?: Record<string, unknown> & { trigger?: unknown };
 }
 
-function stable(v: unknown): string {
-  if (Array.isArray(v)) return `[${v.map(stable).join(",")}]`;
-  if (v && typeof v === "object")
-    return `{${Object.keys(v)
-      .sort()
-      .map((k) => `${JSON.stringify(k)}:${stable((v as Record<string, unknown>)[k])}`)
-      .join(",")}}`;
-  return JSON.stringify(v) ?? "undefined";
-}
-
 /** What a write changed, from the version before it to the one it made. */
 export function classifyWrite(before: DiagnosisVersion, after: DiagnosisVersion): WriteKind {
   const { trigger: t0, ...rest0 } = before.status ?? {};
   const { trigger: t1, ...rest1 } = after.status ?? {};
-  const trigger = stable(t0) !== stable(t1);
-  const reconciler = stable(rest0) !== stable(rest1);
+  const trigger = stableStringify(t0) !== stableStringify(t1);
+  const reconciler = stableStringify(rest0) !== stableStringify(rest1);
   if (trigger && reconciler) return "trigger+reconciler";
   if (trigger) return "trigger";
   if (reconciler) return "reconciler";

@@ -2,8 +2,11 @@
  * The Kubernetes objects the demo creates, and the pod statuses it writes where a kubelet would.
  * Pure builders: names, images and numbers the demo's story is about live here.
  */
-import type { V1ContainerStatus, V1Pod, V1ReplicaSet } from "@kubernetes/client-node";
+import type { V1Pod, V1ReplicaSet } from "@kubernetes/client-node";
 import { API_VERSION, type Diagnosis, KIND } from "../../operator/api/v1alpha1/diagnosis.js";
+
+// The demo's pods get their status from the kubelet stand-in the test suites share.
+export { type ContainerState, runningPodStatus } from "../support/kubeletPodStatus.js";
 
 export const DEMO_NAMESPACE = "demo";
 export const MiB = 1024 * 1024;
@@ -76,48 +79,6 @@ export function s2Diagnosis(namespace: string): Diagnosis {
       target: { pod: S2_POD, container: S2_CONTAINER },
       checks: ["network"],
       timeoutSeconds: 60,
-    },
-  };
-}
-
-export interface ContainerState {
-  container: string;
-  image: string;
-  /** Bare 64-hex id; published with the runtime prefix, as a kubelet does. */
-  containerId: string;
-  startedAt: Date;
-  restartCount: number;
-  /** The previous instance was OOM-killed at this time. */
-  oomKilledAt?: Date;
-}
-
-/** The pod status a kubelet writes for one running container (after a restart, if any). */
-export function runningPodStatus(s: ContainerState): { status: V1Pod["status"] } {
-  const status: V1ContainerStatus = {
-    name: s.container,
-    image: s.image,
-    imageID: "",
-    ready: true,
-    started: true,
-    restartCount: s.restartCount,
-    containerID: `containerd://${s.containerId}`,
-    state: { running: { startedAt: s.startedAt } },
-  };
-  if (s.oomKilledAt)
-    status.lastState = {
-      terminated: {
-        exitCode: 137,
-        reason: "OOMKilled",
-        startedAt: s.startedAt,
-        finishedAt: s.oomKilledAt,
-      },
-    };
-  return {
-    status: {
-      phase: "Running",
-      startTime: s.startedAt,
-      conditions: [{ type: "Ready", status: "True", lastTransitionTime: s.startedAt }],
-      containerStatuses: [status],
     },
   };
 }

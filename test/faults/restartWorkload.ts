@@ -17,7 +17,7 @@ import {
   type V1Pod,
 } from "@kubernetes/client-node";
 import { type Diagnosis, GROUP, PLURAL, VERSION } from "../../operator/api/v1alpha1/diagnosis.js";
-import { oomRestartedStatus } from "../support/oomRestartedStatus.js";
+import { oomRestartedStatus } from "../support/kubeletPodStatus.js";
 import { sleep, waitFor } from "../support/waitFor.js";
 import { apiClient } from "./requestDeadline.js";
 

@@ -17,7 +17,7 @@ import {
 import { expect } from "chai";
 import { type Diagnosis, GROUP, PLURAL, VERSION } from "../../operator/api/v1alpha1/diagnosis.js";
 import type { ControlPlane } from "../support/controlPlane.js";
-import { oomRestartedStatus } from "../support/oomRestartedStatus.js";
+import { oomRestartedStatus } from "../support/kubeletPodStatus.js";
 import {
   createNamespaceForPods,
   type OperatorUnderTest,

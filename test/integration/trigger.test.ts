@@ -15,7 +15,7 @@ import {
 import { expect } from "chai";
 import { type Diagnosis, GROUP, PLURAL, VERSION } from "../../operator/api/v1alpha1/diagnosis.js";
 import type { ControlPlane } from "../support/controlPlane.js";
-import { oomRestartedStatus } from "../support/oomRestartedStatus.js";
+import { oomRestartedStatus, runningPodStatus } from "../support/kubeletPodStatus.js";
 import {
   createNamespaceForPods,
   OPERATOR_NAMESPACE,
@@ -138,22 +138,13 @@ describe("pod-restart trigger (real kube-apiserver)", function () {
       {
         namespace: NS,
         name: pod!.metadata!.name!,
-        body: {
-          status: {
-            phase: "Running",
-            containerStatuses: [
-              {
-                name: "app",
-                image: "app:1",
-                imageID: "",
-                ready: true,
-                restartCount: 0,
-                containerID: `containerd://${"b".repeat(64)}`,
-                state: { running: {} },
-              },
-            ],
-          },
-        },
+        body: runningPodStatus({
+          container: "app",
+          image: "app:1",
+          containerId: "b".repeat(64),
+          startedAt: new Date(),
+          restartCount: 0,
+        }),
       },
       mergePatch,
     );
