@@ -305,22 +305,12 @@ export class StackFolder {
   }
 
   /**
-   * Every stack and its weight in the order of a sorted "stack count" text (JavaScript string
-   * order), walked from the tree one at a time: no string of every stack is held, and no stacks
-   * are merged (maxStacks bounds only result()). Undefined when a frame name holds ";": then two
-   * paths can print as one stack and the tree's order is not the text's.
-   */
-  sortedStacks(): Iterable<[string, number]> | undefined {
-    this.end();
-    if (this.names.some((n) => n.includes(";"))) return undefined;
-    return this.walkSorted(this.weights());
-  }
-
-  /**
-   * sortedStacks() as the text it prints: "stack count\n" lines in UTF-8, in chunks of some
-   * 64 KiB. Each name is encoded once and each line copied from the bytes of the path above it,
-   * not made a string: a profile's stacks are long (many KiB), and share most of their frames.
-   * Undefined when sortedStacks() is.
+   * Every stack and its weight as a sorted "stack count\n" text (JavaScript string order) in
+   * UTF-8, in chunks of some 64 KiB, walked from the tree: no string of every stack is held, and
+   * no stacks are merged (maxStacks bounds only result()). Each name is encoded once and each
+   * line copied from the bytes of the path above it, not made a string: a profile's stacks are
+   * long (many KiB), and share most of their frames. Undefined when a frame name holds ";": then
+   * two paths can print as one stack and the tree's order is not the text's.
    */
   sortedText(): Iterable<Uint8Array> | undefined {
     this.end();
@@ -328,29 +318,7 @@ export class StackFolder {
     return this.writeSorted(this.weights());
   }
 
-  private *walkSorted(weightOf: (node: number) => number): Generator<[string, number]> {
-    const entriesOf = this.sortedEntries(weightOf);
-    const { names } = this;
-    const { nameOf } = this.trie;
-    const stack: { entries: number[]; next: number; prefix: string }[] = [
-      { entries: entriesOf(0), next: 0, prefix: "" },
-    ];
-    while (stack.length > 0) {
-      const top = stack[stack.length - 1]!;
-      if (top.next === top.entries.length) {
-        stack.pop();
-        continue;
-      }
-      const entry = top.entries[top.next++]!;
-      const node = entry >> 1;
-      const name = names[nameOf[node]!]!;
-      const path = stack.length === 1 ? name : `${top.prefix};${name}`;
-      if ((entry & 1) === 0) yield [path, weightOf(node)];
-      else stack.push({ entries: entriesOf(node), next: 0, prefix: path });
-    }
-  }
-
-  /** walkSorted's walk, each stack's line written as bytes: its path's, then its count's. */
+  /** The tree walked in sorted order, each stack's line written as bytes: its path's, then its count's. */
   private *writeSorted(weightOf: (node: number) => number): Generator<Uint8Array> {
     const entriesOf = this.sortedEntries(weightOf);
     const { names } = this;

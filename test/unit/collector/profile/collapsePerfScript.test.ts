@@ -322,18 +322,15 @@ describe("StackFolder", () => {
     sample(folder, "p", [["a"]]);
     sample(folder, "p", []);
     sample(folder, "p", [["a1"]]);
-    const walked = [...folder.sortedStacks()!];
-    const sorted = formatCollapsed(folder.result().stacks);
-    expect(walked.map(([s, n]) => `${s} ${n}\n`).join("")).to.equal(sorted);
-    expect(Buffer.concat([...folder.sortedText()!]).toString("utf8")).to.equal(sorted);
-    expect(walked.length).to.equal(names.length ** 2 + 3);
+    const text = Buffer.concat([...folder.sortedText()!]).toString("utf8");
+    expect(text).to.equal(formatCollapsed(folder.result().stacks));
+    expect(text.split("\n").length - 1).to.equal(names.length ** 2 + 3);
   });
 
   it("gives no tree order when a name holds ';' (two paths may print as one stack)", () => {
     const folder = new StackFolder();
     sample(folder, "a;b", [["c"]]);
     sample(folder, "a", [["c"], ["b"]]);
-    expect(folder.sortedStacks()).to.equal(undefined);
     expect(folder.sortedText()).to.equal(undefined);
     expect(entries(folder.result().stacks)).to.deep.equal([["a;b;c", 2]]);
   });
