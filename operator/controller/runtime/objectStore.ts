@@ -8,10 +8,13 @@ export function keyOf(obj: HasMetadata): ObjectKey {
   return objectKey(obj.metadata?.namespace, obj.metadata?.name ?? "");
 }
 
-/** Keys by index value, for one named index. */
+/**
+ * Keys by index value, for one named index. A value most objects have alone (a UID) keeps its
+ * one key as is: a Set per value would cost ~200 bytes for each cached object.
+ */
 interface Index<T> {
   fn: IndexFunc<T>;
-  byValue: Map<string, Set<ObjectKey>>;
+  byValue: Map<string, ObjectKey | Set<ObjectKey>>;
 }
 
 /**
@@ -99,7 +102,9 @@ export class ObjectStore<T extends HasMetadata> implements ObjectCache<T> {
 
   private lookup(index: Index<T>, value: string): T[] {
     const keys = index.byValue.get(value);
-    return keys ? [...keys].map((k) => this.items.get(k) as T) : [];
+    if (keys === undefined) return [];
+    if (typeof keys === "string") return [this.items.get(keys) as T];
+    return [...keys].map((k) => this.items.get(k) as T);
   }
 }
 
@@ -118,19 +123,20 @@ function sameValues(a: readonly string[], b: readonly string[]): boolean {
 
 function insert<T>(index: Index<T>, key: ObjectKey, values: readonly string[]): void {
   for (const v of values) {
-    let keys = index.byValue.get(v);
-    if (!keys) {
-      keys = new Set();
-      index.byValue.set(v, keys);
-    }
-    keys.add(key);
+    const keys = index.byValue.get(v);
+    if (keys === undefined || keys === key) index.byValue.set(v, key);
+    else if (typeof keys === "string") index.byValue.set(v, new Set([keys, key]));
+    else keys.add(key);
   }
 }
 
 function remove<T>(index: Index<T>, key: ObjectKey, values: readonly string[]): void {
   for (const v of values) {
     const keys = index.byValue.get(v);
-    keys?.delete(key);
-    if (keys?.size === 0) index.byValue.delete(v);
+    if (keys === key) index.byValue.delete(v);
+    else if (typeof keys === "object") {
+      keys.delete(key);
+      if (keys.size === 1) index.byValue.set(v, keys.values().next().value as ObjectKey);
+    }
   }
 }

@@ -1,4 +1,5 @@
 import type { ObjectKey } from "./contracts.js";
+import { DeadlineHeap } from "./deadlineHeap.js";
 import { ExponentialFailureRateLimiter } from "./rateLimiter.js";
 import { systemTimers, type Timers } from "./timers.js";
 
@@ -18,14 +19,16 @@ export interface WorkQueueOptions {
  * A keyed work queue with client-go's semantics: a key is queued at most once (dirty set);
  * a key added while being processed is not handed to a second worker but queued again once
  * done() is called (processing set). Delayed adds (addAfter, addRateLimited) keep the earliest
- * deadline per key.
+ * deadline per key and wait behind one timer, set for the earliest of them.
  */
 export class WorkQueue {
   readonly name: string;
   private readonly queue: ObjectKey[] = [];
   private readonly dirty = new Set<ObjectKey>();
   private readonly processing = new Set<ObjectKey>();
-  private readonly delayed = new Map<ObjectKey, { at: number; handle: unknown }>();
+  private readonly delayed = new DeadlineHeap<ObjectKey>();
+  /** The one timer of the delayed adds, and the deadline it is set for. */
+  private delayTimer: { at: number; handle: unknown } | undefined;
   /** When each dirty key was added, for onQueueDuration. */
   private readonly addedAt = new Map<ObjectKey, number>();
   private readonly waiters: Array<(key: ObjectKey | undefined) => void> = [];
@@ -55,14 +58,31 @@ export class WorkQueue {
       return;
     }
     const at = this.timers.now() + delayMs;
-    const existing = this.delayed.get(key);
-    if (existing && existing.at <= at) return;
-    if (existing) this.timers.clearTimeout(existing.handle);
-    const handle = this.timers.setTimeout(() => {
-      this.delayed.delete(key);
+    const existing = this.delayed.deadlineOf(key);
+    if (existing !== undefined && existing <= at) return;
+    this.delayed.set(key, at);
+    this.armDelayTimer();
+  }
+
+  /** Adds the delayed keys that are due, then sets the timer for the next deadline. */
+  private addDueKeys(): void {
+    this.delayTimer = undefined;
+    const now = this.timers.now();
+    for (let key = this.delayed.popDue(now); key !== undefined; key = this.delayed.popDue(now))
       this.add(key);
-    }, delayMs);
-    this.delayed.set(key, { at, handle });
+    this.armDelayTimer();
+  }
+
+  private armDelayTimer(): void {
+    const at = this.delayed.earliest();
+    if (at === undefined || this.shuttingDown) return;
+    if (this.delayTimer) {
+      if (this.delayTimer.at <= at) return;
+      this.timers.clearTimeout(this.delayTimer.handle);
+    }
+    // A timer may fire a little before the clock reads its deadline: addDueKeys sets it again.
+    const ms = Math.max(1, at - this.timers.now());
+    this.delayTimer = { at, handle: this.timers.setTimeout(() => this.addDueKeys(), ms) };
   }
 
   /** Retry key after its per-key backoff. */
@@ -138,7 +158,8 @@ export class WorkQueue {
    */
   shutDown(): Promise<void> {
     this.shuttingDown = true;
-    for (const { handle } of this.delayed.values()) this.timers.clearTimeout(handle);
+    if (this.delayTimer) this.timers.clearTimeout(this.delayTimer.handle);
+    this.delayTimer = undefined;
     this.delayed.clear();
     this.queue.length = 0;
     this.dirty.clear();

@@ -48,6 +48,19 @@ describe("ObjectStore", () => {
     s.delete("a/y");
     expect(s.byIndex("node", "n1")).to.deep.equal([]);
     expect(names(s.byIndex("node", "n2"))).to.deep.equal(["x"]);
+
+    // A value held by one key, then two, then one again, then none.
+    s.set(obj("b", "w", ["n2"]));
+    expect(names(s.byIndex("node", "n2"))).to.deep.equal(["w", "x"]);
+    s.set(obj("b", "w", ["n2"], "3"));
+    expect(names(s.byIndex("node", "n2")), "an update keeps both").to.deep.equal(["w", "x"]);
+    s.delete("a/x");
+    expect(names(s.byIndex("node", "n2"))).to.deep.equal(["w"]);
+    s.set(obj("a", "x", ["n2"], "4"));
+    expect(names(s.byIndex("node", "n2"))).to.deep.equal(["w", "x"]);
+    s.delete("b/w");
+    s.delete("a/x");
+    expect(s.byIndex("node", "n2")).to.deep.equal([]);
   });
 
   it("indexes what is already stored when an index is added", () => {

@@ -63,6 +63,39 @@ describe("WorkQueue", () => {
     expect(queue.len(), "later deadlines were merged into the earliest").to.equal(0);
   });
 
+  it("delayed keys wait behind one timer and come due in deadline order", async () => {
+    const { queue, timers } = newQueue();
+    const delays = [5000, 100, 86_400_000, 2500, 150, 7000, 1];
+    for (const [i, ms] of delays.entries()) queue.addAfter(`ns/k${i}`, ms);
+    expect(timers.pending(), "one timer for all of them").to.equal(1);
+    const seen: string[] = [];
+    for (const step of [1, 99, 2400, 2500, 2000, 86_400_000]) {
+      timers.advance(step);
+      while (queue.len() > 0) {
+        const key = (await queue.get())!;
+        seen.push(key);
+        queue.done(key);
+      }
+      expect(timers.pending()).to.be.at.most(1);
+    }
+    expect(seen).to.deep.equal(["ns/k6", "ns/k1", "ns/k4", "ns/k3", "ns/k0", "ns/k5", "ns/k2"]);
+    expect(timers.pending(), "no timer left once none waits").to.equal(0);
+  });
+
+  it("an earlier deadline for a waiting key moves the one timer forward", () => {
+    const { queue, timers } = newQueue();
+    queue.addAfter("ns/a", 10_000);
+    queue.addAfter("ns/b", 20_000);
+    queue.addAfter("ns/b", 50);
+    expect(timers.pending()).to.equal(1);
+    timers.advance(50);
+    expect(queue.len()).to.equal(1);
+    timers.advance(9_949);
+    expect(queue.len()).to.equal(1);
+    timers.advance(1);
+    expect(queue.len()).to.equal(2);
+  });
+
   it("addAfter with a non-positive delay adds at once", () => {
     const { queue } = newQueue();
     queue.addAfter("ns/a", 0);
