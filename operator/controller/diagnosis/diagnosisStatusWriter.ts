@@ -22,7 +22,7 @@ import type {
 } from "../../api/v1alpha1/diagnosis.js";
 import { TRIGGER_LABEL } from "../../api/v1alpha1/wellKnown.js";
 import type { CachedDiagnosis, DiagnosisHead } from "../kinds/diagnosisTransform.js";
-import type { Clock } from "../runtime/contracts.js";
+import { type Clock, TerminalError } from "../runtime/contracts.js";
 import type { ClaimedRecords } from "../trigger/triggerStatusWriter.js";
 import type { ClusterClient } from "./clusterClient.js";
 import {
@@ -198,6 +198,11 @@ export class DiagnosisStatusWriter {
     change: { conditions?: ConditionInput[]; fields?: StatusFields },
     extraEvents: ExtraEvent[] = [],
   ): Promise<boolean> {
+    // A settled cache entry has no condition messages to keep: writing from it would erase them.
+    if ((d as CachedDiagnosis).settled)
+      throw new TerminalError(
+        `${d.metadata.namespace}/${d.metadata.name} is finished; its status is not written again`,
+      );
     const now = this.deps.clock.now();
     let conditions = d.status?.conditions;
     for (const c of change.conditions ?? [])

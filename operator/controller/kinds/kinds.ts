@@ -28,15 +28,15 @@ export function operatorKinds(opts: {
   /** Namespaces whose Pods are watched; empty: all. */
   watchNamespaces: readonly string[];
 }): OperatorKinds {
-  // One copy of the strings and objects pods repeat, shared by the Pod informers of every
-  // namespace.
+  // One copy of the strings and objects pods (and Diagnoses) repeat, shared by the informers of
+  // every namespace.
   const pool = new StringPool();
   const objects = new SharedObjects();
   return {
     diagnoses: {
       name: "diagnoses",
       path: () => `/apis/${GROUP}/${VERSION}/${PLURAL}`,
-      transform: cacheDiagnosis,
+      transform: (raw) => cacheDiagnosis(raw, pool),
       omit: DIAGNOSIS_OMITTED,
       // A finished Diagnosis' status may be ~1 MiB (report, findings): ten per page bound a
       // page to ~10 MiB. 2,000 of ~120 KiB: peak RSS 229 MiB at 100 per page, 129 MiB at 10

@@ -1,8 +1,12 @@
 import { expect } from "chai";
 import { cacheDiagnosis } from "../../../../operator/controller/kinds/diagnosisTransform.js";
+import { StringPool } from "../../../../operator/controller/kinds/stringPool.js";
 
-/** A finished Diagnosis as the API returns it, with the fields the cache must drop. */
-function stored(findings: unknown[] = []) {
+/**
+ * A Diagnosis as the API returns it, with the fields the cache must drop: running (its collector
+ * Job created, preliminary findings and a report written), or finished.
+ */
+function stored(findings: unknown[] = [], finished = false) {
   return {
     apiVersion: "diagnose.dev/v1alpha1",
     kind: "Diagnosis",
@@ -27,17 +31,33 @@ function stored(findings: unknown[] = []) {
     },
     spec: { target: { pod: "tomcat-0" }, timeoutSeconds: 120 },
     status: {
-      phase: "Succeeded",
+      phase: finished ? "Succeeded" : "Running",
+      observedGeneration: 1,
       conditions: [
         {
-          type: "Completed",
+          type: "JobCreated",
           status: "True",
-          reason: "Succeeded",
-          message: "Critical: heap above limit",
-          lastTransitionTime: "2026-01-01T12:01:00Z",
+          reason: "CollectorRunning",
+          message: "collector pod diagnose-system/diag-tomcat-oom-x is running on node node-a",
+          lastTransitionTime: "2026-01-01T12:00:30Z",
+          observedGeneration: 1,
         },
+        ...(finished
+          ? [
+              {
+                type: "Completed",
+                status: "True",
+                reason: "Succeeded",
+                message: "Critical: heap above limit",
+                lastTransitionTime: "2026-01-01T12:01:00Z",
+              },
+            ]
+          : []),
       ],
       trigger: { source: "PodRestart", restartCount: 3 },
+      jobName: "diag-tomcat-oom-x",
+      startTime: "2026-01-01T12:00:30Z",
+      ...(finished ? { completionTime: "2026-01-01T12:01:00Z" } : {}),
       target: { node: "node-a", container: "app" },
       verdict: "Critical: heap above limit",
       findings,
@@ -57,15 +77,78 @@ describe("cacheDiagnosis (the Diagnosis informer's transform)", () => {
     expect(c.status).to.not.have.property("report");
     expect(c.status).to.not.have.property("findings");
     expect(c.findingsSummary).to.deep.equal({ count: 2 });
+    expect(c.settled).to.equal(undefined);
     expect(c.status).to.deep.include({
-      phase: "Succeeded",
+      phase: "Running",
       verdict: "Critical: heap above limit",
       trigger: { source: "PodRestart", restartCount: 3 },
       target: { node: "node-a", container: "app" },
     });
-    expect(c.status?.conditions?.[0]?.reason).to.equal("Succeeded");
+    expect(c.status?.conditions?.[0]?.message).to.match(/is running on node node-a$/);
     expect(c.spec).to.deep.equal({ target: { pod: "tomcat-0" }, timeoutSeconds: 120 });
     expect(JSON.stringify(c).length, "a few hundred bytes, not 600 KB").to.be.below(2000);
+  });
+
+  it("caches a finished Diagnosis settled: the condition that finished it, without its message, and what expiry and the trigger read", () => {
+    const c = cacheDiagnosis(stored([{ check: "jvm", severity: "Critical" }], true));
+    expect(c.settled).to.equal(true);
+    expect(c.findingsSummary).to.deep.equal({ count: 1 });
+    expect(c.status).to.deep.equal({
+      phase: "Succeeded",
+      observedGeneration: 1,
+      completionTime: "2026-01-01T12:01:00Z",
+      trigger: { source: "PodRestart", restartCount: 3 },
+      conditions: [
+        {
+          type: "Completed",
+          status: "True",
+          reason: "Succeeded",
+          message: "",
+          lastTransitionTime: "2026-01-01T12:01:00Z",
+        },
+      ],
+    });
+    expect(c.metadata.finalizers).to.deep.equal(["diagnose.dev/cleanup-job"]);
+  });
+
+  it("caches a finished Diagnosis being deleted whole again, for its finalizer", () => {
+    const raw = stored([], true);
+    (raw.metadata as Record<string, unknown>).deletionTimestamp = "2026-01-02T00:00:00Z";
+    const c = cacheDiagnosis(raw);
+    expect(c.settled).to.equal(undefined);
+    expect(c.status?.jobName).to.equal("diag-tomcat-oom-x");
+    expect(c.status?.conditions?.[1]?.message).to.equal("Critical: heap above limit");
+  });
+
+  it("a Failed Diagnosis is settled too; a Completed condition that is not True is not", () => {
+    const failed = cacheDiagnosis({
+      metadata: { name: "f" },
+      spec: {},
+      status: {
+        conditions: [{ type: "Failed", status: "True", reason: "NodeGone", message: "m" }],
+      },
+    });
+    expect(failed.settled).to.equal(true);
+    expect(failed.status?.conditions?.[0]).to.include({ reason: "NodeGone", message: "" });
+    const open = cacheDiagnosis({
+      metadata: { name: "o" },
+      spec: {},
+      status: { conditions: [{ type: "Completed", status: "False", reason: "X", message: "m" }] },
+    });
+    expect(open.settled).to.equal(undefined);
+  });
+
+  it("shares the strings many Diagnoses repeat through the pool", () => {
+    const pool = new StringPool();
+    const a = cacheDiagnosis(JSON.parse(JSON.stringify(stored([], true))), pool);
+    const b = cacheDiagnosis(JSON.parse(JSON.stringify(stored([], true))), pool);
+    expect(a.metadata.namespace).to.equal("shop");
+    // Same content either way; the pool made them one string (seen as a pool hit).
+    const before = pool.size();
+    expect(before, "the first one filled it").to.be.above(0);
+    cacheDiagnosis(JSON.parse(JSON.stringify(stored([], true))), pool);
+    expect(pool.size(), "nothing new after the first").to.equal(before);
+    expect(b.status?.conditions?.[0]?.reason).to.equal("Succeeded");
   });
 
   it("takes the findings' number where the informer left only that", () => {
