@@ -35,15 +35,17 @@ export class BenchOperator {
     args: string[];
     code: BenchOperatorCode;
     nodeOptions?: string;
+    /** More environment for the process (the chart's MALLOC_ARENA_MAX). */
+    env?: Record<string, string>;
   }): Promise<BenchOperator> {
-    const { code, ...rest } = opts;
+    const { code, env, ...rest } = opts;
     const probePort = await freePort();
     const probe = code.kind === "compiled" ? pathToFileURL(code.probeJs).href : PROBE_SOURCE;
     const process = await OperatorProcess.start({
       ...rest,
       code: code.kind === "compiled" ? { kind: "compiled", mainJs: code.mainJs } : code,
       nodeArgs: ["--expose-gc", "--import", probe],
-      env: { BENCH_PROBE_PORT: String(probePort) },
+      env: { ...env, BENCH_PROBE_PORT: String(probePort) },
     });
     return new BenchOperator(process, probePort);
   }

@@ -40,7 +40,12 @@ import { benchCollectorChecks, cleanUpCollectorTargets } from "./collectorBench.
 import { setUpPeers } from "./flameGraphPeers.js";
 import { benchFlamegraph } from "./flamegraph.js";
 import { issueTargets } from "./issueTargets.js";
-import { buildOperator, chartNodeOptions, type OperatorBuild } from "./operatorBuild.js";
+import {
+  buildOperator,
+  chartNodeOptions,
+  chartProcessEnv,
+  type OperatorBuild,
+} from "./operatorBuild.js";
 import { type Progress, progressLogger } from "./progress.js";
 import { runReactionEvents } from "./reactionBench.js";
 import { ratio } from "./stats.js";
@@ -97,6 +102,7 @@ async function startOperator(
     args: ["--log-level=warn", ...args],
     code: launch.code,
     ...(launch.nodeOptions !== undefined ? { nodeOptions: launch.nodeOptions } : {}),
+    env: chartProcessEnv(),
   });
   const ms = await op.process.waitReadyAndLeader(120_000);
   say(
@@ -438,6 +444,11 @@ async function main(): Promise<number> {
           ? "operator: tsc's per-file output (tsc -p tsconfig.build.json; `node operator/controller/main.js`), not the shipped bundle, plus the bench probe bundled to JS (test/bench/operatorProbe.ts: request counts through diagnostics channels, heap after a forced GC)"
           : "operator: the minified esbuild bundle the image ships (hack/bundle-operator.ts; `node diagnose-operator.mjs`), plus the bench probe bundled to JS (test/bench/operatorProbe.ts: request counts through diagnostics channels, heap after a forced GC)",
       `operator NODE_OPTIONS: ${nodeOptions || "(empty)"}${options.operatorNodeOptions === undefined ? " (the chart's default)" : ""}`,
+      `operator environment from the chart: ${
+        Object.entries(chartProcessEnv())
+          .map(([k, v]) => `${k}=${v}`)
+          .join(" ") || "(none)"
+      }`,
       "API requests: every HTTP request the operator process sent to the apiserver during the burst (lease renewals and requeues included), counted in the process",
     );
     let build: OperatorBuild | undefined;

@@ -70,8 +70,19 @@ async function compileWithTsc(outDir: string): Promise<string> {
 
 /** The NODE_OPTIONS the chart's Deployment gives the operator by default (values.yaml). */
 export function chartNodeOptions(): string {
-  const values = parse(
-    readFileSync(join(REPO, "charts/diagnose-operator/values.yaml"), "utf8"),
-  ) as { nodeOptions?: unknown };
+  const values = chartValues();
   return typeof values.nodeOptions === "string" ? values.nodeOptions : "";
+}
+
+/** The environment the chart gives the operator's process besides NODE_OPTIONS (glibc's). */
+export function chartProcessEnv(): Record<string, string> {
+  const arenas = chartValues().mallocArenaMax;
+  return typeof arenas === "number" && arenas > 0 ? { MALLOC_ARENA_MAX: String(arenas) } : {};
+}
+
+function chartValues(): { nodeOptions?: unknown; mallocArenaMax?: unknown } {
+  return parse(readFileSync(join(REPO, "charts/diagnose-operator/values.yaml"), "utf8")) as {
+    nodeOptions?: unknown;
+    mallocArenaMax?: unknown;
+  };
 }

@@ -55,8 +55,8 @@ function envOf(deployment: Obj): Record<string, string> {
 /** Env vars the chart sets that the operator does not read (none: every one must be read). */
 const AWAITING_OPERATOR_SUPPORT = new Set<string>();
 
-/** Env vars node itself reads, not the operator's config parser. */
-const READ_BY_NODE = new Set(["NODE_OPTIONS"]);
+/** Env vars node itself (or its C library) reads, not the operator's config parser. */
+const READ_BY_NODE = new Set(["NODE_OPTIONS", "MALLOC_ARENA_MAX"]);
 
 /** A Kubernetes memory quantity in MiB (the binary suffixes the chart uses). */
 function mebibytes(q: string): number {
