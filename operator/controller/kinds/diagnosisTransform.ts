@@ -15,8 +15,8 @@
  * open-Diagnosis cap, the finished step) needs only the condition that finished it (type, status,
  * reason, time), the completion time and the trigger. The other conditions, every message, the
  * verdict, resolved target, Job name and start time stay on the stored object; kept, they were
- * most of what thousands of finished Diagnoses cost (2,000: 3.9 KB of heap each before). Being
- * deleted, it is cached whole again, for the finalizer.
+ * most of what thousands of finished Diagnoses cost (2,000 in the bench: 3.3 KB of live heap
+ * each, 1.6 KB settled). Being deleted, it is cached whole again, for the finalizer.
  */
 import type { Diagnosis, DiagnosisStatus } from "../../api/v1alpha1/diagnosis.js";
 import { MANAGED_BY_LABEL } from "../../api/v1alpha1/wellKnown.js";

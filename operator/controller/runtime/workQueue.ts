@@ -3,6 +3,9 @@ import { DeadlineHeap } from "./deadlineHeap.js";
 import { ExponentialFailureRateLimiter } from "./rateLimiter.js";
 import { systemTimers, type Timers } from "./timers.js";
 
+/** setTimeout's longest delay; Node fires a longer one after 1 ms. */
+const MAX_TIMER_MS = 2 ** 31 - 1;
+
 export interface WorkQueueOptions {
   name: string;
   timers?: Timers;
@@ -80,8 +83,9 @@ export class WorkQueue {
       if (this.delayTimer.at <= at) return;
       this.timers.clearTimeout(this.delayTimer.handle);
     }
-    // A timer may fire a little before the clock reads its deadline: addDueKeys sets it again.
-    const ms = Math.max(1, at - this.timers.now());
+    // A timer may fire a little before the clock reads its deadline, and one beyond
+    // setTimeout's range (~24.8 days) is set for its end: addDueKeys sets it again.
+    const ms = Math.min(MAX_TIMER_MS, Math.max(1, at - this.timers.now()));
     this.delayTimer = { at, handle: this.timers.setTimeout(() => this.addDueKeys(), ms) };
   }
 

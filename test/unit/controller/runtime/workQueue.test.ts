@@ -82,6 +82,18 @@ describe("WorkQueue", () => {
     expect(timers.pending(), "no timer left once none waits").to.equal(0);
   });
 
+  it("a delay beyond setTimeout's range waits in steps, not 1 ms", () => {
+    const { queue, timers } = newQueue();
+    const days40 = 40 * 86_400_000;
+    queue.addAfter("ns/far", days40);
+    timers.advance(2 ** 31);
+    expect(queue.len(), "still waiting after one timer's longest delay").to.equal(0);
+    timers.advance(days40 - 2 ** 31 - 1);
+    expect(queue.len()).to.equal(0);
+    timers.advance(1);
+    expect(queue.len()).to.equal(1);
+  });
+
   it("an earlier deadline for a waiting key moves the one timer forward", () => {
     const { queue, timers } = newQueue();
     queue.addAfter("ns/a", 10_000);
