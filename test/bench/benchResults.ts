@@ -112,6 +112,8 @@ export interface CollectorResult {
    * run): Node's start-up, loading the collector, resolving the target, writing the report.
    */
   startupMs: number | null;
+  /** Median wall time of a bare `node -e 0` run beside each collector run: Node's own share. */
+  nodeStartupMs: number | null;
   peakRssBytes: number | null;
   baselineWallMs: number | null;
   baselinePeakRssBytes: number | null;
@@ -435,6 +437,7 @@ export function renderBenchResults(r: BenchResults): string {
             "wall ms",
             "check ms",
             "start-up ms",
+            "node -e 0 ms",
             "peak RSS MiB",
             "baseline ms",
             "baseline RSS MiB",
@@ -446,6 +449,7 @@ export function renderBenchResults(r: BenchResults): string {
             c.wallMs,
             c.checkMs,
             c.startupMs,
+            c.nodeStartupMs,
             mib(c.peakRssBytes),
             c.baselineWallMs,
             mib(c.baselinePeakRssBytes),

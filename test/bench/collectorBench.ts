@@ -186,6 +186,7 @@ export async function benchCollectorChecks(opts: {
         const walls: number[] = [];
         const checkMs: number[] = [];
         const startups: number[] = [];
+        const nodeStarts: number[] = [];
         const baseWalls: number[] = [];
         let peak = 0;
         let basePeak = 0;
@@ -211,6 +212,9 @@ export async function benchCollectorChecks(opts: {
           if (!result) throw new Error(`no ${check} result in the report`);
           if (result.status !== "ok")
             throw new Error(`${check} ${result.status}: ${result.reason}`);
+          // Node's own start on the same machine at the same moment: the floor of start-up.
+          const bare = await timed([process.execPath, "-e", "0"], 30_000);
+          if (bare.code === 0) nodeStarts.push(bare.wallMs);
           walls.push(c.wallMs);
           checkMs.push(result.durationMs);
           startups.push(c.wallMs - result.durationMs);
@@ -235,6 +239,7 @@ export async function benchCollectorChecks(opts: {
           wallMs,
           checkMs: Math.round(median(checkMs)!),
           startupMs: Math.round(median(startups)!),
+          nodeStartupMs: nodeStarts.length ? Math.round(median(nodeStarts)!) : null,
           peakRssBytes: peak || null,
           baselineWallMs,
           baselinePeakRssBytes: basePeak || null,
@@ -278,6 +283,7 @@ function failed(
     wallMs: null,
     checkMs: null,
     startupMs: null,
+    nodeStartupMs: null,
     peakRssBytes: null,
     baselineWallMs: null,
     baselinePeakRssBytes: null,

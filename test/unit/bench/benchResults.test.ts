@@ -76,6 +76,7 @@ function sample(): BenchResults {
         wallMs: 109,
         checkMs: 11,
         startupMs: 98,
+        nodeStartupMs: 41,
         peakRssBytes: 57_020_416,
         baselineWallMs: 19,
         baselinePeakRssBytes: 3_198_976,
@@ -179,7 +180,7 @@ describe("bench results", () => {
     );
     expect(text).to.contain("PUT diagnoses/status 400, GET diagnoses 380");
     expect(text).to.contain("Reconciles: restart-trigger 210 (mean 85.5 ms)");
-    expect(text).to.match(/memory\s+JVM\s+109\s+11\s+98\s+54\.4\s+19\s+3\.1\s+5\.74x/);
+    expect(text).to.match(/memory\s+JVM\s+109\s+11\s+98\s+41\s+54\.4\s+19\s+3\.1\s+5\.74x/);
     expect(text).to.match(
       /perf script -> collapsed\s+diagnose-collector collapse-perf\s+3\s+700\s+95\s+1\.00x\s+2\.88x/,
     );
