@@ -76,13 +76,22 @@ export function chartNodeOptions(): string {
 
 /** The environment the chart gives the operator's process besides NODE_OPTIONS (glibc's). */
 export function chartProcessEnv(): Record<string, string> {
-  const arenas = chartValues().mallocArenaMax;
-  return typeof arenas === "number" && arenas > 0 ? { MALLOC_ARENA_MAX: String(arenas) } : {};
+  const malloc = chartValues().malloc ?? {};
+  const env: Record<string, string> = {};
+  const set = (name: string, v: unknown): void => {
+    if (typeof v === "number" && v > 0) env[name] = String(v);
+  };
+  set("MALLOC_ARENA_MAX", malloc.arenaMax);
+  set("MALLOC_MMAP_THRESHOLD_", malloc.mmapThresholdBytes);
+  return env;
 }
 
-function chartValues(): { nodeOptions?: unknown; mallocArenaMax?: unknown } {
+function chartValues(): {
+  nodeOptions?: unknown;
+  malloc?: { arenaMax?: unknown; mmapThresholdBytes?: unknown };
+} {
   return parse(readFileSync(join(REPO, "charts/diagnose-operator/values.yaml"), "utf8")) as {
     nodeOptions?: unknown;
-    mallocArenaMax?: unknown;
+    malloc?: { arenaMax?: unknown; mmapThresholdBytes?: unknown };
   };
 }

@@ -56,7 +56,7 @@ function envOf(deployment: Obj): Record<string, string> {
 const AWAITING_OPERATOR_SUPPORT = new Set<string>();
 
 /** Env vars node itself (or its C library) reads, not the operator's config parser. */
-const READ_BY_NODE = new Set(["NODE_OPTIONS", "MALLOC_ARENA_MAX"]);
+const READ_BY_NODE = new Set(["NODE_OPTIONS", "MALLOC_ARENA_MAX", "MALLOC_MMAP_THRESHOLD_"]);
 
 /** A Kubernetes memory quantity in MiB (the binary suffixes the chart uses). */
 function mebibytes(q: string): number {
