@@ -11,6 +11,7 @@ import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { cpus, release, tmpdir } from "node:os";
 import { join } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
+import { chartNodeOptions, chartProcessEnv } from "../support/chartOperatorValues.js";
 import { pinnedKubernetesVersion } from "../support/controlPlane.js";
 import { createFinishedDiagnoses } from "../support/finishedDiagnoses.js";
 import { killOperators } from "../support/operatorProcess.js";
@@ -40,12 +41,7 @@ import { benchCollectorChecks, cleanUpCollectorTargets } from "./collectorBench.
 import { setUpPeers } from "./flameGraphPeers.js";
 import { benchFlamegraph } from "./flamegraph.js";
 import { issueTargets } from "./issueTargets.js";
-import {
-  buildOperator,
-  chartNodeOptions,
-  chartProcessEnv,
-  type OperatorBuild,
-} from "./operatorBuild.js";
+import { buildOperator, type OperatorBuild } from "./operatorBuild.js";
 import { type Progress, progressLogger } from "./progress.js";
 import { runReactionEvents } from "./reactionBench.js";
 import { ratio } from "./stats.js";

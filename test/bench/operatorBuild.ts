@@ -7,11 +7,10 @@
  * Node still resolves node_modules and package.json's "type": "module" by walking up.
  */
 import { execFile } from "node:child_process";
-import { mkdirSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { mkdirSync, mkdtempSync, rmSync } from "node:fs";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { promisify } from "node:util";
-import { parse } from "yaml";
 import { bundleForNode, bundleOperator } from "../../hack/devtools.js";
 
 const REPO = fileURLToPath(new URL("../../", import.meta.url));
@@ -66,32 +65,4 @@ async function compileWithTsc(outDir: string): Promise<string> {
     throw new Error(`tsc -p tsconfig.build.json failed: ${err.stdout?.trim() || err.message}`);
   });
   return join(outDir, "operator/controller/main.js");
-}
-
-/** The NODE_OPTIONS the chart's Deployment gives the operator by default (values.yaml). */
-export function chartNodeOptions(): string {
-  const values = chartValues();
-  return typeof values.nodeOptions === "string" ? values.nodeOptions : "";
-}
-
-/** The environment the chart gives the operator's process besides NODE_OPTIONS (glibc's). */
-export function chartProcessEnv(): Record<string, string> {
-  const malloc = chartValues().malloc ?? {};
-  const env: Record<string, string> = {};
-  const set = (name: string, v: unknown): void => {
-    if (typeof v === "number" && v > 0) env[name] = String(v);
-  };
-  set("MALLOC_ARENA_MAX", malloc.arenaMax);
-  set("MALLOC_MMAP_THRESHOLD_", malloc.mmapThresholdBytes);
-  return env;
-}
-
-function chartValues(): {
-  nodeOptions?: unknown;
-  malloc?: { arenaMax?: unknown; mmapThresholdBytes?: unknown };
-} {
-  return parse(readFileSync(join(REPO, "charts/diagnose-operator/values.yaml"), "utf8")) as {
-    nodeOptions?: unknown;
-    malloc?: { arenaMax?: unknown; mmapThresholdBytes?: unknown };
-  };
 }

@@ -1,18 +1,23 @@
 /**
  * Thousands of finished Diagnoses with large statuses, and the operator within the chart's memory
- * limit: the operator runs as production runs it (the esbuild bundle, the chart's NODE_OPTIONS)
+ * limit: the operator runs as production runs it (the esbuild bundle, the chart's NODE_OPTIONS
+ * and malloc environment)
  * as a child process, like the bench, against a real kube-apiserver holding 2,000 completed
  * Diagnoses of ~120 KiB each (test/support/finishedDiagnoses.ts). Its peak RSS (VmHWM: the
  * initial list included) must stay under the chart's resources.limits.memory, also after a
  * restart. Issue #13: 712 such Diagnoses, cached whole, took it to 283 MiB and a crash loop;
  * 2,000 cached whole exhaust the chart's V8 heap before the caches sync.
  */
-import { mkdirSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { mkdirSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { expect } from "chai";
-import { parse } from "yaml";
 import { bundleOperator } from "../../hack/devtools.js";
+import {
+  chartMemoryLimitBytes,
+  chartNodeOptions,
+  chartProcessEnv,
+} from "../support/chartOperatorValues.js";
 import type { ControlPlane } from "../support/controlPlane.js";
 import { createFinishedDiagnoses } from "../support/finishedDiagnoses.js";
 import { OPERATOR_NAMESPACE, startClusterWithCrd } from "../support/operatorHarness.js";
@@ -21,16 +26,6 @@ import { repoRoot } from "../support/repoRoot.js";
 
 const DIAGNOSES = 2000;
 const MiB = 2 ** 20;
-
-/** The chart's default values: the operator's memory limit and NODE_OPTIONS. */
-function chartOperatorValues(): { memoryLimitBytes: number; nodeOptions: string } {
-  const values = parse(
-    readFileSync(join(repoRoot, "charts/diagnose-operator/values.yaml"), "utf8"),
-  ) as { resources: { limits: { memory: string } }; nodeOptions: string };
-  const m = /^(\d+)Mi$/.exec(values.resources.limits.memory);
-  if (!m) throw new Error(`unexpected memory limit ${values.resources.limits.memory}`);
-  return { memoryLimitBytes: Number(m[1]) * MiB, nodeOptions: values.nodeOptions };
-}
 
 describe("2,000 finished Diagnoses with large statuses: operator memory (real kube-apiserver, operator as a child process)", function () {
   this.timeout(900_000);
@@ -68,7 +63,7 @@ describe("2,000 finished Diagnoses with large statuses: operator memory (real ku
   });
 
   it("caches them within the chart's memory limit, and restarts without crashing", async () => {
-    const { memoryLimitBytes: limit, nodeOptions } = chartOperatorValues();
+    const limit = chartMemoryLimitBytes();
     const rounds: string[] = [];
     for (const round of ["first-start", "restart"]) {
       op = await OperatorProcess.start({
@@ -77,7 +72,8 @@ describe("2,000 finished Diagnoses with large statuses: operator memory (real ku
         logPath: join(logDir!, `operator-${round}.log`),
         args: ["--auto-trigger=false"],
         code: { kind: "compiled", mainJs },
-        nodeOptions,
+        nodeOptions: chartNodeOptions(),
+        env: chartProcessEnv(),
       });
       await op.waitReadyAndLeader(180_000);
       // Every Diagnosis reconciled (finished: nothing to do) and the first list's garbage gone.
