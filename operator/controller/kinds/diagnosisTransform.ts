@@ -20,6 +20,7 @@
  */
 import type { Diagnosis, DiagnosisStatus } from "../../api/v1alpha1/diagnosis.js";
 import { MANAGED_BY_LABEL } from "../../api/v1alpha1/wellKnown.js";
+import { COMPLETED, FAILED } from "../diagnosis/conditions.js";
 import type { OmitRule } from "../runtime/omitJsonMembers.js";
 import type { StringPool } from "./stringPool.js";
 
@@ -71,18 +72,23 @@ function ownKeys(v: unknown, pool: StringPool | undefined): Record<string, strin
     if (typeof x !== "string" || !(k.startsWith(OWN_KEY_PREFIX) || k === MANAGED_BY_LABEL))
       continue;
     out ??= {};
-    out[shared(pool, k) as string] = shared(pool, x) as string;
+    out[shared(pool, k)] = shared(pool, x);
   }
   return out;
 }
 
-/** One shared copy of a string many Diagnoses repeat, where a pool is given. */
-function shared(pool: StringPool | undefined, v: unknown): unknown {
-  return typeof v === "string" && pool ? pool.intern(v) : v;
+/**
+ * One shared copy of a string many Diagnoses repeat, where a pool is given. Only for values of
+ * few distinct kinds (namespaces, reasons): the pool is bounded and starts over when full, so a
+ * per-Diagnosis value (a timestamp, a UID) would only push out the Pod cache's shared strings.
+ */
+function shared<T>(pool: StringPool | undefined, v: T): T {
+  return (typeof v === "string" && pool ? pool.intern(v) : v) as T;
 }
 
+/** Completed or Failed True; on the JSON as it came, which may be anything. */
 function isTerminal(c: Json | undefined): c is Json {
-  return (c?.type === "Completed" || c?.type === "Failed") && c.status === "True";
+  return (c?.type === COMPLETED || c?.type === FAILED) && c.status === "True";
 }
 
 function isFinished(status: Json): boolean {
@@ -95,8 +101,8 @@ function isFinished(status: Json): boolean {
  */
 function settledStatus(status: Json, pool: StringPool | undefined): Json {
   const out: Json = {};
-  for (const k of SETTLED_STATUS_FIELDS)
-    if (status[k] !== undefined) out[k] = shared(pool, status[k]);
+  for (const k of SETTLED_STATUS_FIELDS) if (status[k] !== undefined) out[k] = status[k];
+  if (out.phase !== undefined) out.phase = shared(pool, out.phase);
   out.conditions = (status.conditions as unknown[]).flatMap((c) => {
     const o = obj(c);
     if (!isTerminal(o)) return [];
@@ -141,21 +147,20 @@ export function cacheDiagnosis(raw: unknown, pool?: StringPool): CachedDiagnosis
   ] as const) {
     if (typeof m[k] === "string") metadata[k] = m[k] as string;
   }
-  if (metadata.namespace !== undefined)
-    metadata.namespace = shared(pool, metadata.namespace) as string;
+  if (metadata.namespace !== undefined) metadata.namespace = shared(pool, metadata.namespace);
   if (typeof m.generation === "number") metadata.generation = m.generation;
   if (Array.isArray(m.finalizers))
     metadata.finalizers = m.finalizers
       .filter((f): f is string => typeof f === "string")
-      .map((f) => shared(pool, f) as string);
+      .map((f) => shared(pool, f));
   const labels = ownKeys(m.labels, pool);
   if (labels) metadata.labels = labels;
   const annotations = ownKeys(m.annotations, pool);
   if (annotations) metadata.annotations = annotations;
 
   const out: CachedDiagnosis = {
-    apiVersion: shared(pool, d.apiVersion) as Diagnosis["apiVersion"],
-    kind: shared(pool, d.kind) as Diagnosis["kind"],
+    apiVersion: shared(pool, d.apiVersion as Diagnosis["apiVersion"]),
+    kind: shared(pool, d.kind as Diagnosis["kind"]),
     metadata,
     spec: (obj(d.spec) ?? {}) as unknown as Diagnosis["spec"],
     findingsSummary: summarize(obj(d.status)?.findings),

@@ -149,6 +149,15 @@ describe("cacheDiagnosis (the Diagnosis informer's transform)", () => {
     cacheDiagnosis(JSON.parse(JSON.stringify(stored([], true))), pool);
     expect(pool.size(), "nothing new after the first").to.equal(before);
     expect(b.status?.conditions?.[0]?.reason).to.equal("Succeeded");
+    // A Diagnosis that differs only in its own values (UID, name, times) adds nothing: the pool
+    // is bounded, and per-Diagnosis strings would push out the ones worth sharing.
+    const other = JSON.parse(JSON.stringify(stored([], true)));
+    other.metadata = { ...other.metadata, uid: "d-2", name: "tomcat-oom-2", resourceVersion: "43" };
+    other.metadata.creationTimestamp = "2026-01-02T12:00:00Z";
+    other.status.completionTime = "2026-01-02T12:01:00Z";
+    other.status.conditions[1].lastTransitionTime = "2026-01-02T12:01:00Z";
+    cacheDiagnosis(other, pool);
+    expect(pool.size(), "per-Diagnosis values are not pooled").to.equal(before);
   });
 
   it("takes the findings' number where the informer left only that", () => {
