@@ -89,10 +89,6 @@ export async function readAtMost(handle: FileHandle, maxBytes: number): Promise<
  * which may sit on a slow or hostile file system, go through confinedRead.ts's async reads.
  */
 export async function readBounded(path: string, maxBytes: number): Promise<BoundedBytes> {
-  return readBoundedSync(path, maxBytes);
-}
-
-function readBoundedSync(path: string, maxBytes: number): BoundedBytes {
   const fd = openSync(path, OPEN_READ_NONBLOCK);
   try {
     const st = fstatSync(fd);
