@@ -55,41 +55,43 @@ export async function bundleOperator(outfile: string = OPERATOR_BUNDLE): Promise
 
 /** The collector CLI as one minified CommonJS script (also what the one-file collector embeds). */
 export async function bundleCollector(outfile: string = COLLECTOR_BUNDLE): Promise<void> {
-  await build({
-    entryPoints: [join(REPO, "operator/collector/main.ts")],
-    bundle: true,
-    platform: "node",
-    format: "cjs",
-    target: "node24",
+  await bundleForNode(join(REPO, "operator/collector/main.ts"), outfile, {
     minify: true,
-    outfile,
-    logLevel: "warning",
+    format: "cjs",
   });
   chmodSync(outfile, 0o755);
 }
 
-/** A TypeScript entry point and its dependencies as one ESM file for Node (the bench's collector too). */
+/**
+ * A TypeScript entry point and its dependencies as one file for Node: ESM by default (the
+ * operator, the bench's probe), or CommonJS (the collector, see the header).
+ */
 export async function bundleForNode(
   entry: string,
   outfile: string,
-  opts: { minify?: boolean; sourcemap?: boolean } = {},
+  opts: { minify?: boolean; sourcemap?: boolean; format?: "esm" | "cjs" } = {},
 ): Promise<void> {
+  const esm = (opts.format ?? "esm") === "esm";
   await build({
     entryPoints: [entry],
     bundle: true,
     platform: "node",
-    format: "esm",
+    format: esm ? "esm" : "cjs",
     target: "node24",
     minify: opts.minify ?? false,
     sourcemap: opts.sourcemap ? "linked" : false,
     outfile,
     // esbuild keeps the entry's `#!/usr/bin/env node` above the banner. The CJS dependencies
     // (winston, parts of @kubernetes/client-node) call require() for Node built-ins, which an
-    // ESM bundle has only through createRequire.
-    banner: {
-      js: 'import { createRequire as __createRequire } from "node:module"; const require = __createRequire(import.meta.url);',
-    },
-    plugins: [requireNodeHttp],
+    // ESM bundle has only through createRequire; a CommonJS bundle has require() already.
+    ...(esm
+      ? {
+          banner: {
+            js: 'import { createRequire as __createRequire } from "node:module"; const require = __createRequire(import.meta.url);',
+          },
+          plugins: [requireNodeHttp],
+        }
+      : {}),
     logLevel: "warning",
   });
 }
